@@ -1,0 +1,47 @@
+package roster
+
+import "time"
+
+// Audit actions (SPEC §5). They are part of the wire format.
+const (
+	AuditAccountCreated       = "account.created"
+	AuditMemberInvited        = "member.invited"
+	AuditInvitationResent     = "member.invitation_resent"
+	AuditInvitationAccepted   = "member.activated"
+	AuditMemberRoleChanged    = "member.role_changed"
+	AuditMemberNameChanged    = "member.name_changed"
+	AuditMemberDisabled       = "member.disabled"
+	AuditMemberEnabled        = "member.enabled"
+	AuditMemberRemoved        = "member.removed"
+	AuditInvitationRevoked    = "member.invitation_revoked"
+	AuditMemberLeft           = "member.left"
+	AuditOwnershipTransferred = "ownership.transferred"
+	AuditProfileRoleGranted   = "profile.role_granted"
+	AuditProfileRoleRevoked   = "profile.role_revoked"
+	AuditTokenCreated         = "token.created"
+	AuditTokenRevoked         = "token.revoked"
+)
+
+// AuditEvent is an append-only record of one change in an account.
+type AuditEvent struct {
+	ID        int64
+	AccountID string
+	At        time.Time
+	// Actor is the user who made the change; "" for the operator (CLI).
+	Actor string
+	// Action is a dotted word such as member.role_changed.
+	Action string
+	// Target is the user the change was made to; "" when none.
+	Target string
+	// Before and After hold the fields that changed, e.g. {"role": "Admin"}.
+	Before map[string]string
+	After  map[string]string
+	// IP is the client address the change came from; "" from the CLI.
+	IP string
+}
+
+// AuditPage is one page of the audit log, newest first.
+type AuditPage struct {
+	Items []*AuditEvent
+	Next  *AuditCursor
+}

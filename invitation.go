@@ -1,0 +1,20 @@
+package roster
+
+import "time"
+
+// Invitation is the activation link of a pending member. There is at most one
+// per member: resending replaces its token and expiry, which kills the old link.
+type Invitation struct {
+	AccountID string
+	UserID    string
+	// TokenHash is the SHA-256 of the token in the link, hex-encoded.
+	TokenHash string
+	ExpiresAt time.Time
+	// SentAt is when the latest link was issued.
+	SentAt time.Time
+	// LastError is the last delivery failure of the latest message, "" once delivered.
+	LastError string
+}
+
+// Expired reports whether the link has expired at now.
+func (i *Invitation) Expired(now time.Time) bool { return !now.Before(i.ExpiresAt) }

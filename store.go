@@ -1,0 +1,158 @@
+package roster
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists Roster's data. It holds no business rule: the use cases in
+// internal/app decide, the store keeps. Implementations: internal/sqlite and
+// internal/postgres; both pass internal/storetest.
+type Store interface {
+	// Read runs fn in a read-only transaction that sees one consistent
+	// snapshot. fn must not write.
+	Read(ctx context.Context, fn func(Tx) error) error
+
+	// Write runs fn in a read-write transaction and commits it when fn
+	// returns nil; any error from fn rolls everything back and is returned
+	// unchanged.
+	//
+	// When account is not "", the transaction holds that account's write lock
+	// from its start: another Write on the same account waits until this one
+	// ends. The use cases run the policy inside this lock, which is what
+	// keeps the last-owner rule true under concurrency. Returns not_found
+	// (before calling fn) if the account does not exist.
+	Write(ctx context.Context, account string, fn func(Tx) error) error
+
+	// Close releases the store's resources.
+	Close() error
+}
+
+// Tx is one transaction. Methods return *Error values with the codes named in
+// their comments; any other error is internal. Times are stored to the
+// microsecond, in UTC.
+type Tx interface {
+	// CreateAccount stores a new account with its catalog.
+	// Returns conflict if the id is taken.
+	CreateAccount(a *Account) error
+	// Account returns the account. Returns not_found.
+	Account(id string) (*Account, error)
+	// CountAccounts returns how many accounts exist.
+	CountAccounts() (int, error)
+
+	// CreateUser stores a new user. Returns conflict if the id is taken or
+	// another user has the same email, compared case-insensitively.
+	CreateUser(u *User) error
+	// User returns the user with this id. Returns not_found.
+	User(id string) (*User, error)
+	// UserByEmail returns the user whose email equals email, case-insensitively.
+	// Returns not_found.
+	UserByEmail(email string) (*User, error)
+	// SetUserName changes the user's name everywhere it shows, member lists
+	// and their search included. Returns not_found.
+	SetUserName(userID, name string) error
+	// SetUserPassword stores a new password hash. Returns not_found.
+	SetUserPassword(userID, hash string) error
+	// SetLastLogin records a login. Returns not_found.
+	SetLastLogin(userID string, at time.Time) error
+
+	// CreateMember stores a membership of an existing user and account.
+	// Returns conflict if the user is already a member of the account.
+	// ProfileRoles is ignored (see SetProfileRole).
+	CreateMember(m *Member) error
+	// Member returns one membership with the user's email and name, the
+	// invitation's expiry and error while pending, and the profile roles.
+	// Returns not_found.
+	Member(account, user string) (*Member, error)
+	// UpdateMember writes Role, RoleOrder, Status and JoinedAt of an existing
+	// membership. Returns not_found.
+	UpdateMember(m *Member) error
+	// DeleteMember deletes the membership with its invitation and profile
+	// roles. The user, audit events and messages stay. Returns not_found.
+	DeleteMember(account, user string) error
+	// ListMembers returns a page of the account's members in the filter's
+	// order, with search as MatchesQuery defines it. Limit is 1..MaxPageSize.
+	ListMembers(account string, f MemberFilter) (*MemberPage, error)
+	// CountMembers returns how many members have this role and status; an
+	// empty role or status counts all.
+	CountMembers(account, role string, status Status) (int, error)
+	// Memberships returns every membership of the user, ordered by account name.
+	Memberships(user string) ([]Membership, error)
+
+	// PutInvitation stores the invitation of a pending member, replacing the
+	// member's previous one (and so killing its link). Returns not_found if
+	// the membership does not exist; conflict if the token hash is in use.
+	PutInvitation(inv *Invitation) error
+	// InvitationByToken returns the invitation whose TokenHash equals hash.
+	// Returns not_found.
+	InvitationByToken(hash string) (*Invitation, error)
+	// DeleteInvitation deletes the member's invitation. Returns not_found.
+	DeleteInvitation(account, user string) error
+
+	// SetProfileRole gives the member role on profile, creating the profile
+	// if needed and replacing any role the member had on it.
+	// Returns not_found if the membership does not exist.
+	SetProfileRole(account, user, profile, role string, at time.Time) error
+	// DeleteProfileRole takes the member's role on profile away; the profile
+	// stays. Returns not_found if the member holds no role there.
+	DeleteProfileRole(account, user, profile string) error
+	// Profiles returns the account's profiles ordered by name.
+	Profiles(account string) ([]Profile, error)
+	// ProfileExists reports whether the profile was ever created in the account.
+	ProfileExists(account, profile string) (bool, error)
+
+	// CreateSession stores a session. Returns conflict if the id is taken.
+	CreateSession(s *Session) error
+	// Session returns the session with this id. Returns not_found.
+	Session(id string) (*Session, error)
+	// TouchSession moves the session's LastSeenAt and ExpiresAt. Returns not_found.
+	TouchSession(id string, seen, expires time.Time) error
+	// DeleteSession deletes one session. Returns not_found.
+	DeleteSession(id string) error
+	// DeleteUserSessions deletes all the user's sessions but except (which
+	// may be ""), and returns how many it deleted.
+	DeleteUserSessions(user, except string) (int, error)
+
+	// CreateAPIToken stores a token. Returns conflict if the id or hash is taken.
+	CreateAPIToken(t *APIToken) error
+	// APITokenByHash returns the token whose Hash equals hash. Returns not_found.
+	APITokenByHash(hash string) (*APIToken, error)
+	// APITokens returns the user's tokens, newest first.
+	APITokens(user string) ([]*APIToken, error)
+	// DeleteAPIToken deletes the user's token. Returns not_found if the user
+	// has no token with this id.
+	DeleteAPIToken(user, id string) error
+
+	// CreatePasswordReset stores a reset link. Returns conflict if the hash is taken.
+	CreatePasswordReset(r *PasswordReset) error
+	// PasswordResetByHash returns the reset with this hash. Returns not_found.
+	PasswordResetByHash(hash string) (*PasswordReset, error)
+	// DeletePasswordResets deletes every reset link of the user.
+	DeletePasswordResets(user string) error
+
+	// AppendAudit stores an event and sets its ID; IDs increase with time.
+	AppendAudit(e *AuditEvent) error
+	// ListAudit returns the account's events newest first, starting after the
+	// cursor. Limit is 1..MaxPageSize.
+	ListAudit(account string, after *AuditCursor, limit int) (*AuditPage, error)
+
+	// EnqueueMessage stores a message as pending, due at NextAttemptAt, and
+	// sets its ID.
+	EnqueueMessage(m *Message) error
+	// ClaimMessages returns up to limit pending messages due at now whose
+	// claim is free, and claims them until now+lease, so that no other
+	// claimer gets them before then.
+	ClaimMessages(now time.Time, lease time.Duration, limit int) ([]*Message, error)
+	// MarkMessageSent records a delivery, clears the link and the member's
+	// invitation error. Returns not_found.
+	MarkMessageSent(id int64, at time.Time) error
+	// MarkMessageFailed records a failed attempt and its error, and the
+	// member's invitation error. With retryAt zero the message is given up
+	// (status failed, link cleared); otherwise it is due again at retryAt.
+	// Returns not_found.
+	MarkMessageFailed(id int64, errText string, retryAt time.Time) error
+	// Messages lists the outbox, newest first, optionally of one status.
+	Messages(status string, limit int) ([]*Message, error)
+	// RetryMessage makes a failed or pending message due now. Returns not_found.
+	RetryMessage(id int64, now time.Time) error
+}

@@ -1,0 +1,92 @@
+package roster
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// User is an identity. One user may be a member of several accounts.
+type User struct {
+	ID string
+	// Email as first written; compared case-insensitively (see EmailKey).
+	Email string
+	Name  string
+	// PasswordHash is empty until the user sets a password (at activation).
+	PasswordHash string
+	LastLoginAt  *time.Time
+	CreatedAt    time.Time
+}
+
+// Registered reports whether the user has set a password.
+func (u *User) Registered() bool { return u.PasswordHash != "" }
+
+// NormalizeEmail trims and checks an email address and returns it as written.
+// It returns invalid_input for anything that is not a single plain address.
+func NormalizeEmail(field, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", Invalid(field, "An email address is required.")
+	}
+	if len(s) > MaxEmailLen {
+		return "", Invalid(field, "The email address is longer than %d characters.", MaxEmailLen)
+	}
+	if !utf8.ValidString(s) {
+		return "", Invalid(field, "The email address is not valid text.")
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return "", Invalid(field, "The email address must not contain spaces or control characters.")
+		}
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Address != s || addr.Name != "" {
+		return "", Invalid(field, "%q is not a valid email address.", s)
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 {
+		return "", Invalid(field, "%q is not a valid email address.", s)
+	}
+	domain := s[at+1:]
+	if strings.HasPrefix(domain, "[") || !strings.Contains(domain, ".") ||
+		strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+		return "", Invalid(field, "%q is not a valid email address.", s)
+	}
+	return s, nil
+}
+
+// EmailKey is the form under which emails are compared and indexed.
+func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// ValidateName checks a person's full name and returns it trimmed.
+func ValidateName(field, name string) (string, error) {
+	return cleanName(field, name, "the name")
+}
+
+func cleanName(field, name, what string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", Invalid(field, "Please enter %s.", what)
+	}
+	if !utf8.ValidString(name) {
+		return "", Invalid(field, "%s is not valid text.", capitalize(what))
+	}
+	if utf8.RuneCountInString(name) > MaxNameLen {
+		return "", Invalid(field, "%s is longer than %d characters.", capitalize(what), MaxNameLen)
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) {
+			return "", Invalid(field, "%s must not contain control characters.", capitalize(what))
+		}
+	}
+	return name, nil
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
