@@ -1,0 +1,173 @@
+package sqlite
+
+import (
+	"fmt"
+
+	"github.com/rosterhq/roster"
+)
+
+// CreateMember copies the user's sort keys and name words into the account's
+// member tables; the member's own Email and Name fields are not read.
+func (t *tx) CreateMember(m *roster.Member) error {
+	u, err := t.User(m.UserID)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(`INSERT INTO members (account_id, user_id, role, role_order, status,
+			invited_at, invited_by, joined_at, name_key, email_key, last_login_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.AccountID, m.UserID, m.Role, m.RoleOrder, string(m.Status),
+		optMicros(m.InvitedAt), m.InvitedBy, optMicros(m.JoinedAt),
+		roster.NameKey(u.Name), roster.EmailKey(u.Email), optMicros(u.LastLoginAt))
+	if err := insertError("create member", err, "This user is already a member of the account.", errAccountNotFound); err != nil {
+		return err
+	}
+	return t.insertWords(m.AccountID, m.UserID, u.Name)
+}
+
+// memberColumns are what scanMember reads, from members m joined with users u
+// and left-joined with invitations i.
+const memberColumns = `m.account_id, m.user_id, u.email, u.name, m.role, m.role_order, m.status,
+	m.last_login_at, m.invited_at, m.invited_by, m.joined_at, i.expires_at, i.last_error`
+
+const memberFrom = ` FROM members m
+	JOIN users u ON u.id = m.user_id
+	LEFT JOIN invitations i ON i.account_id = m.account_id AND i.user_id = m.user_id`
+
+func scanMember(row interface{ Scan(...any) error }) (*roster.Member, error) {
+	var m roster.Member
+	var status string
+	var lastLogin, invitedAt, joinedAt int64
+	var expires *int64
+	var invErr *string
+	if err := row.Scan(&m.AccountID, &m.UserID, &m.Email, &m.Name, &m.Role, &m.RoleOrder, &status,
+		&lastLogin, &invitedAt, &m.InvitedBy, &joinedAt, &expires, &invErr); err != nil {
+		return nil, err
+	}
+	m.Status = roster.Status(status)
+	m.LastLoginAt = optTime(lastLogin)
+	m.InvitedAt = optTime(invitedAt)
+	m.JoinedAt = optTime(joinedAt)
+	// The invitation shows only while the member is pending: an activated
+	// member's old invitation row, if one is left, means nothing.
+	if m.Status == roster.StatusPending && expires != nil {
+		m.InvitationExpiresAt = optTime(*expires)
+		if invErr != nil {
+			m.InvitationError = *invErr
+		}
+	}
+	m.ProfileRoles = map[string]string{}
+	return &m, nil
+}
+
+func (t *tx) Member(account, user string) (*roster.Member, error) {
+	m, err := scanMember(t.queryRow(`SELECT `+memberColumns+memberFrom+
+		` WHERE m.account_id = ? AND m.user_id = ?`, account, user))
+	if err := rowError("member", err, errMemberNotFound); err != nil {
+		return nil, err
+	}
+	if err := t.loadProfileRoles(account, []*roster.Member{m}); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// loadProfileRoles fills in the ProfileRoles of members of one account.
+func (t *tx) loadProfileRoles(account string, members []*roster.Member) error {
+	if len(members) == 0 {
+		return nil
+	}
+	byUser := make(map[string]*roster.Member, len(members))
+	args := make([]any, 0, len(members)+1)
+	args = append(args, account)
+	for _, m := range members {
+		byUser[m.UserID] = m
+		args = append(args, m.UserID)
+	}
+	// One placeholder per member: the statement's text depends only on the
+	// page's length, never on its content.
+	rows, err := t.query(`SELECT user_id, profile, role FROM profile_roles
+		WHERE account_id = ? AND user_id IN (`+placeholders(len(members))+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("sqlite: profile roles: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var user, profile, role string
+		if err := rows.Scan(&user, &profile, &role); err != nil {
+			return fmt.Errorf("sqlite: profile roles: %w", err)
+		}
+		if m := byUser[user]; m != nil {
+			m.ProfileRoles[profile] = role
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: profile roles: %w", err)
+	}
+	return nil
+}
+
+// memberExists returns not_found unless the membership exists.
+func (t *tx) memberExists(account, user string) error {
+	var one int
+	err := t.queryRow(`SELECT 1 FROM members WHERE account_id = ? AND user_id = ?`, account, user).Scan(&one)
+	return rowError("member", err, errMemberNotFound)
+}
+
+func (t *tx) UpdateMember(m *roster.Member) error {
+	return t.execOne("update member", errMemberNotFound,
+		`UPDATE members SET role = ?, role_order = ?, status = ?, joined_at = ? WHERE account_id = ? AND user_id = ?`,
+		m.Role, m.RoleOrder, string(m.Status), optMicros(m.JoinedAt), m.AccountID, m.UserID)
+}
+
+// DeleteMember deletes the membership; its name words, invitation and
+// profile roles go with it by ON DELETE CASCADE.
+func (t *tx) DeleteMember(account, user string) error {
+	return t.execOne("delete member", errMemberNotFound,
+		`DELETE FROM members WHERE account_id = ? AND user_id = ?`, account, user)
+}
+
+func (t *tx) CountMembers(account, role string, status roster.Status) (int, error) {
+	var n int
+	var err error
+	switch {
+	case role != "" && status != "":
+		err = t.queryRow(`SELECT COUNT(*) FROM members WHERE account_id = ? AND role = ? AND status = ?`,
+			account, role, string(status)).Scan(&n)
+	case role != "":
+		err = t.queryRow(`SELECT COUNT(*) FROM members WHERE account_id = ? AND role = ?`, account, role).Scan(&n)
+	case status != "":
+		err = t.queryRow(`SELECT COUNT(*) FROM members WHERE account_id = ? AND status = ?`, account, string(status)).Scan(&n)
+	default:
+		err = t.queryRow(`SELECT COUNT(*) FROM members WHERE account_id = ?`, account).Scan(&n)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: count members: %w", err)
+	}
+	return n, nil
+}
+
+func (t *tx) Memberships(user string) ([]roster.Membership, error) {
+	rows, err := t.query(`SELECT a.id, a.name, m.role, m.status
+		FROM members m JOIN accounts a ON a.id = m.account_id
+		WHERE m.user_id = ?
+		ORDER BY a.name, a.id`, user)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: memberships: %w", err)
+	}
+	defer rows.Close()
+	var out []roster.Membership
+	for rows.Next() {
+		var ms roster.Membership
+		var status string
+		if err := rows.Scan(&ms.AccountID, &ms.AccountName, &ms.Role, &status); err != nil {
+			return nil, fmt.Errorf("sqlite: memberships: %w", err)
+		}
+		ms.Status = roster.Status(status)
+		out = append(out, ms)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: memberships: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,108 @@
+package sqlite
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+const userColumns = `id, email, name, password_hash, last_login_at, created_at`
+
+func (t *tx) CreateUser(u *roster.User) error {
+	_, err := t.exec(`INSERT INTO users (id, email, email_key, name, password_hash, last_login_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Email, roster.EmailKey(u.Email), u.Name, u.PasswordHash, optMicros(u.LastLoginAt), micros(u.CreatedAt))
+	return insertError("create user", err, "A user with this id or email address already exists.", nil)
+}
+
+func (t *tx) User(id string) (*roster.User, error) {
+	return scanUser(t.queryRow(`SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+}
+
+func (t *tx) UserByEmail(email string) (*roster.User, error) {
+	return scanUser(t.queryRow(`SELECT `+userColumns+` FROM users WHERE email_key = ?`, roster.EmailKey(email)))
+}
+
+func scanUser(row interface{ Scan(...any) error }) (*roster.User, error) {
+	var u roster.User
+	var lastLogin, created int64
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &lastLogin, &created)
+	if err := rowError("user", err, errUserNotFound); err != nil {
+		return nil, err
+	}
+	u.LastLoginAt = optTime(lastLogin)
+	u.CreatedAt = fromMicros(created)
+	return &u, nil
+}
+
+// SetUserName renames the user and rewrites the copies of the name that the
+// member lists sort and search by, in every account the user belongs to.
+func (t *tx) SetUserName(userID, name string) error {
+	if err := t.execOne("set user name", errUserNotFound, `UPDATE users SET name = ? WHERE id = ?`, name, userID); err != nil {
+		return err
+	}
+	if _, err := t.exec(`UPDATE members SET name_key = ? WHERE user_id = ?`, roster.NameKey(name), userID); err != nil {
+		return fmt.Errorf("sqlite: set user name: %w", err)
+	}
+	accounts, err := t.userAccounts(userID)
+	if err != nil {
+		return err
+	}
+	for _, account := range accounts {
+		if _, err := t.exec(`DELETE FROM member_words WHERE account_id = ? AND user_id = ?`, account, userID); err != nil {
+			return fmt.Errorf("sqlite: set user name: %w", err)
+		}
+		if err := t.insertWords(account, userID, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// userAccounts returns the ids of the accounts the user is a member of.
+func (t *tx) userAccounts(userID string) ([]string, error) {
+	rows, err := t.query(`SELECT account_id FROM members WHERE user_id = ?`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: user accounts: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sqlite: user accounts: %w", err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: user accounts: %w", err)
+	}
+	return out, nil
+}
+
+// insertWords indexes the words of a member's name for search.
+func (t *tx) insertWords(account, userID, name string) error {
+	for _, w := range roster.SearchWords(name) {
+		if _, err := t.exec(`INSERT INTO member_words (account_id, word, user_id) VALUES (?, ?, ?)`, account, w, userID); err != nil {
+			return fmt.Errorf("sqlite: index member name: %w", err)
+		}
+	}
+	return nil
+}
+
+func (t *tx) SetUserPassword(userID, hash string) error {
+	return t.execOne("set user password", errUserNotFound, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+}
+
+// SetLastLogin records the login on the user and on the copies the member
+// lists sort by.
+func (t *tx) SetLastLogin(userID string, at time.Time) error {
+	if err := t.execOne("set last login", errUserNotFound, `UPDATE users SET last_login_at = ? WHERE id = ?`, micros(at), userID); err != nil {
+		return err
+	}
+	if _, err := t.exec(`UPDATE members SET last_login_at = ? WHERE user_id = ?`, micros(at), userID); err != nil {
+		return fmt.Errorf("sqlite: set last login: %w", err)
+	}
+	return nil
+}
