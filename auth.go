@@ -32,7 +32,8 @@ type PasswordReset struct {
 	ExpiresAt time.Time
 }
 
-// Principal is who is making a request, as authentication established it.
+// Principal is who is making a request, as authentication established it,
+// and from where.
 type Principal struct {
 	UserID string
 	// SessionID is set when the request came with a session cookie.
@@ -41,6 +42,9 @@ type Principal struct {
 	// token acts only in TokenAccount.
 	TokenID      string
 	TokenAccount string
+	// IP is the client address the request came from, for the audit log;
+	// "" for the operator's command line.
+	IP string
 }
 
 // ViaToken reports whether the principal authenticated with an API token.

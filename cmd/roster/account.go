@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/app"
+	"github.com/rosterhq/roster/internal/config"
+	"github.com/rosterhq/roster/internal/password"
+	"github.com/rosterhq/roster/policy"
+)
+
+const accountUsage = `Usage:
+  roster account create --name NAME --owner-email EMAIL [--owner-name NAME] [--catalog bizmetry|bigeye|FILE]
+  roster account resend-owner --account ID
+`
+
+func cmdAccount(ctx context.Context, e env, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, accountUsage)
+		return usagef("account: say create or resend-owner")
+	}
+	switch args[0] {
+	case "create":
+		return cmdAccountCreate(ctx, e, args[1:])
+	case "resend-owner":
+		return cmdAccountResendOwner(ctx, e, args[1:])
+	case "--help", "-help", "-h", "help":
+		fmt.Fprint(e.stdout, accountUsage)
+		return errHelp
+	}
+	return usagef("account: unknown subcommand %q; say create or resend-owner", args[0])
+}
+
+// operatorApp opens the store and the use cases for an operator's command.
+func operatorApp(ctx context.Context, e env, c config.Config) (*app.App, func() error, error) {
+	if err := c.Validate(); err != nil {
+		return nil, nil, usageError{err}
+	}
+	store, err := openStore(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	a := app.New(app.Config{Store: store, Hasher: password.NewHasher(password.DefaultParams, 1), BaseURL: c.BaseURL, Logger: newLogger(e, c.LogLevel)})
+	return a, store.Close, nil
+}
+
+func cmdAccountCreate(ctx context.Context, e env, args []string) error {
+	c := config.Default()
+	c.FromEnv(e.getenv)
+	fs := newFlags(e, "account create", "Creates an account whose first owner is invited by the printed activation link.\nPrints {\"account\",\"owner\",\"activation_url\"} as JSON.")
+	c.RegisterDB(fs)
+	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public base URL for the link (ROSTER_BASE_URL)")
+	name := fs.String("name", "", "the account's name (required)")
+	ownerEmail := fs.String("owner-email", "", "the first owner's email (required)")
+	ownerName := fs.String("owner-name", "", "the first owner's full name")
+	catalogName := fs.String("catalog", "bizmetry", "role catalog: bizmetry, bigeye, or a YAML/JSON file")
+	inviteTTL := fs.Duration("invite-ttl", roster.DefaultInviteTTL, "how long invitation links stay valid (24h to 720h)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *name == "" || *ownerEmail == "" {
+		return usagef("account create: --name and --owner-email are required")
+	}
+	catalog, err := policy.Load(*catalogName, os.ReadFile)
+	if err != nil {
+		return usagef("catalog: %v", firstLine(err.Error()))
+	}
+	a, closeStore, err := operatorApp(ctx, e, c)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	out, err := a.CreateAccount(ctx, app.NewAccount{
+		Name: *name, OwnerEmail: *ownerEmail, OwnerName: *ownerName, Catalog: catalog, InviteTTL: *inviteTTL,
+	})
+	if err != nil {
+		return operatorError(err)
+	}
+	return json.NewEncoder(e.stdout).Encode(map[string]string{
+		"account": out.Account.ID, "owner": out.Owner.UserID, "activation_url": out.ActivationURL,
+	})
+}
+
+func cmdAccountResendOwner(ctx context.Context, e env, args []string) error {
+	c := config.Default()
+	c.FromEnv(e.getenv)
+	fs := newFlags(e, "account resend-owner", "Prints a fresh activation link for the account's pending first owner;\nthe previous link stops working.")
+	c.RegisterDB(fs)
+	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public base URL for the link (ROSTER_BASE_URL)")
+	account := fs.String("account", "", "the account's id (required)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *account == "" {
+		return usagef("account resend-owner: --account is required")
+	}
+	a, closeStore, err := operatorApp(ctx, e, c)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	url, err := a.ResendOwnerActivation(ctx, *account)
+	if err != nil {
+		return operatorError(err)
+	}
+	return json.NewEncoder(e.stdout).Encode(map[string]string{"account": *account, "activation_url": url})
+}
+
+// operatorError turns a refusal into a usage error (bad input: status 2) and
+// leaves anything else a failure.
+func operatorError(err error) error {
+	switch roster.ErrorCode(err) {
+	case roster.CodeInternal:
+		return err
+	case roster.CodeInvalidInput:
+		return usagef("%s", roster.ErrorMessage(err))
+	}
+	return fmt.Errorf("%s", roster.ErrorMessage(err))
+}

@@ -1,0 +1,99 @@
+// Command roster is the Roster service and its operator's tool.
+//
+//	roster serve                      run the service
+//	roster migrate                    apply database migrations
+//	roster account create ...         create an account and print its owner's activation link
+//	roster account resend-owner ...   print a fresh activation link for a pending first owner
+//	roster version                    print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the command ran and failed
+	exitUsage   = 2 // bad flags, configuration or catalog: nothing ran
+)
+
+// usageError is an error in what the operator typed; it exits with status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// env is what a command reads from its surroundings.
+type env struct {
+	getenv func(string) string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+const topUsage = `Roster: users and roles for a SaaS account.
+
+Usage:
+  roster serve [flags]                 run the service (roster serve --help)
+  roster migrate [flags]               apply database migrations
+  roster account create [flags]        create an account; prints its owner's activation link
+  roster account resend-owner [flags]  a fresh activation link for an account's pending first owner
+  roster version                       print the version
+
+Configuration comes from flags and ROSTER_* environment variables
+(ROSTER_ADDR, ROSTER_DB, ROSTER_BASE_URL, ROSTER_SMTP_URL, ROSTER_MAIL_FROM).
+`
+
+// run executes one command line and returns the exit status.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	e := env{getenv: getenv, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, topUsage)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = cmdServe(ctx, e, args[1:])
+	case "migrate":
+		err = cmdMigrate(ctx, e, args[1:])
+	case "account":
+		err = cmdAccount(ctx, e, args[1:])
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "roster", version)
+	case "help", "--help", "-help", "-h":
+		fmt.Fprint(stdout, topUsage)
+	default:
+		err = usagef("unknown command %q; run roster --help", args[0])
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "roster:", err)
+		return exitUsage
+	default:
+		fmt.Fprintln(stderr, "roster:", err)
+		return exitFailure
+	}
+}

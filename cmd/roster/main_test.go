@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary is the real roster binary, built once for the package's tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "roster-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "roster")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build roster: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// runRoster runs the binary and returns stdout, stderr and the exit status.
+func runRoster(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+func TestAccountCreatePrintsJSON(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "roster.db")
+	env := []string{"ROSTER_DB=" + db, "ROSTER_BASE_URL=https://roster.example.com"}
+	out, errOut, code := runRoster(t, env, "account", "create", "--name", "Acme", "--owner-email", "olive@acme.test", "--catalog", "bigeye")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got map[string]string
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("stdout %q is not one JSON object: %v", out, err)
+	}
+	if len(got) != 3 || got["account"] == "" || got["owner"] == "" {
+		t.Errorf("output = %v, want account, owner and activation_url", got)
+	}
+	if !strings.HasPrefix(got["activation_url"], "https://roster.example.com/activate?token=") {
+		t.Errorf("activation_url = %q", got["activation_url"])
+	}
+	if strings.Contains(errOut, "token=") {
+		t.Errorf("the link leaked to stderr: %s", errOut)
+	}
+
+	// resend-owner prints a new link; the owner is still pending.
+	out, errOut, code = runRoster(t, env, "account", "resend-owner", "--account", got["account"])
+	if code != 0 || !strings.Contains(out, "/activate?token=") || strings.Contains(out, got["activation_url"]) {
+		t.Errorf("resend-owner: exit %d, out %q, err %q", code, out, errOut)
+	}
+	_, errOut, code = runRoster(t, env, "account", "resend-owner", "--account", "acc_missing")
+	if code != 1 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+		t.Errorf("resend-owner for a missing account: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestBadInvocationsExit2WithOneLine(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("name: custom\nowner_fallback: Admin\nroles:\n  - name: Admin\n    rank: 1\n    permissions: [members.read]\n  - name: Admin\n    rank: 2\n    permissions: [members.read]\n"), 0o600)
+	env := []string{"ROSTER_DB=" + filepath.Join(dir, "r.db")}
+	for name, args := range map[string][]string{
+		"unknown flag":        {"account", "create", "--bogus"},
+		"missing name":        {"account", "create", "--owner-email", "a@b.test"},
+		"bad catalog file":    {"account", "create", "--name", "A", "--owner-email", "a@b.test", "--catalog", bad},
+		"missing catalog":     {"account", "create", "--name", "A", "--owner-email", "a@b.test", "--catalog", filepath.Join(dir, "none.yaml")},
+		"bad email":           {"account", "create", "--name", "A", "--owner-email", "not-an-email"},
+		"unknown command":     {"frobnicate"},
+		"serve bad addr":      {"serve", "--addr", "nonsense"},
+		"serve stray arg":     {"serve", "extra"},
+		"unknown subcommand":  {"account", "delete"},
+		"bad invite-ttl":      {"account", "create", "--name", "A", "--owner-email", "a@b.test", "--invite-ttl", "1h"},
+		"serve bad log level": {"serve", "--log-level", "loud"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out, errOut, code := runRoster(t, env, args...)
+			if code != 2 {
+				t.Errorf("exit %d, want 2 (stderr %q)", code, errOut)
+			}
+			if lines := strings.Split(strings.TrimSpace(errOut), "\n"); len(lines) != 1 || lines[0] == "" {
+				t.Errorf("stderr has %d lines, want one: %q", len(lines), errOut)
+			}
+			if out != "" {
+				t.Errorf("stdout = %q, want nothing", out)
+			}
+		})
+	}
+	// The bad catalog's line names the file, the line and the problem.
+	_, errOut, _ := runRoster(t, env, "account", "create", "--name", "A", "--owner-email", "a@b.test", "--catalog", bad)
+	if !strings.Contains(errOut, "bad.yaml:7") {
+		t.Errorf("catalog error %q does not name bad.yaml:7", errOut)
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"account", "create", "--help"}, {"account", "resend-owner", "--help"}, {"version"}} {
+		out, errOut, code := runRoster(t, nil, args...)
+		if code != 0 || out == "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func TestServeHealthAndGracefulShutdown(t *testing.T) {
+	dir := t.TempDir()
+	addr := freePort(t)
+	cmd := exec.Command(binary, "serve", "--addr", addr, "--db", filepath.Join(dir, "roster.db"))
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	defer cmd.Process.Kill()
+
+	var resp *http.Response
+	var err error
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if resp, err = http.Get("http://" + addr + "/healthz"); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("healthz never answered: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("healthz = %d", resp.StatusCode)
+	}
+	if resp, err := http.Get("http://" + addr + "/readyz"); err != nil || resp.StatusCode != 200 {
+		t.Errorf("readyz = %v, %v", resp, err)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve after SIGTERM: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop after SIGTERM")
+	}
+	var log []string
+	for l := range lines {
+		log = append(log, l)
+	}
+	joined := strings.Join(log, "\n")
+	if !strings.Contains(joined, "roster account create") {
+		t.Errorf("an empty database should log how to create the first account; log:\n%s", joined)
+	}
+	if !strings.Contains(joined, "stopped") {
+		t.Errorf("no clean stop in the log:\n%s", joined)
+	}
+}
+
+func TestMigrate(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "r.db")
+	for i := 0; i < 2; i++ {
+		if _, errOut, code := runRoster(t, nil, "migrate", "--db", db); code != 0 {
+			t.Fatalf("migrate run %d: exit %d %s", i, code, errOut)
+		}
+	}
+}

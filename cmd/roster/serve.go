@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/api"
+	"github.com/rosterhq/roster/internal/app"
+	"github.com/rosterhq/roster/internal/config"
+	"github.com/rosterhq/roster/internal/httpserver"
+	"github.com/rosterhq/roster/internal/mail"
+	"github.com/rosterhq/roster/internal/password"
+	"github.com/rosterhq/roster/internal/sqlite"
+)
+
+func cmdServe(ctx context.Context, e env, args []string) error {
+	c := config.Default()
+	c.FromEnv(e.getenv)
+	fs := newFlags(e, "serve", "Runs the Roster service: the JSON API, the web UI and the outbox worker.\nMigrations are applied at start.")
+	c.Register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return usageError{err}
+	}
+	log := newLogger(e, c.LogLevel)
+
+	store, err := openStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	a := app.New(app.Config{Store: store, Hasher: password.NewHasher(password.DefaultParams, 2), BaseURL: c.BaseURL, Logger: log})
+	templates, err := mail.ParseTemplates()
+	if err != nil {
+		return err
+	}
+	mailer, err := newMailer(c, log)
+	if err != nil {
+		return usageError{err}
+	}
+	host := "roster.local"
+	if u, err := url.Parse(c.BaseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	worker := &mail.Worker{Store: store, Mailer: mailer, Templates: templates, Log: log, From: c.MailFrom, MessageIDHost: host}
+
+	l, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Addr, err)
+	}
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv := httpserver.New(httpserver.Config{
+		Store: store, Logger: log, Auth: a, Registry: registry,
+		API: api.New(api.Config{App: a, Logger: log, SecureCookies: c.SecureCookies(), Registerer: registry,
+			Limits: api.NewLimits(c.AuthBurstPerIP, c.AuthBurstPerEmail)}),
+	})
+	log.Info("roster serving", "addr", l.Addr().String(), "base_url", c.BaseURL, "db", dbLabel(c), "version", version)
+
+	if has, err := a.HasAccounts(ctx); err != nil {
+		return err
+	} else if !has {
+		log.Info("no accounts yet; create the first with: roster account create --name \"Acme\" --owner-email you@example.com")
+	}
+
+	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		worker.Run(workerCtx)
+	}()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(l) }()
+	select {
+	case err = <-serveErr:
+	case <-ctx.Done():
+		log.Info("shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.ShutdownTimeout)
+		err = srv.Shutdown(shutdownCtx)
+		cancel()
+	}
+	stopWorker()
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func newLogger(e env, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level)) // validated by config
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// newMailer returns the SMTP mailer when configured, the log mailer otherwise.
+func newMailer(c config.Config, log *slog.Logger) (mail.Mailer, error) {
+	if c.SMTPURL == "" {
+		return mail.LogMailer{Log: log}, nil
+	}
+	return nil, errors.New("smtp-url: SMTP delivery is not available in this build yet; unset ROSTER_SMTP_URL to use the log mailer")
+}
+
+// openStore opens (and migrates) the configured database.
+func openStore(ctx context.Context, c config.Config) (roster.Store, error) {
+	if c.Postgres() {
+		return nil, usagef("db: PostgreSQL is not supported by this build yet; use a SQLite path")
+	}
+	s, err := sqlite.Open(ctx, c.DB)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", c.DB, err)
+	}
+	return s, nil
+}
+
+// dbLabel names the database for logs without any password in a URL.
+func dbLabel(c config.Config) string {
+	if !c.Postgres() {
+		return c.DB
+	}
+	u, err := url.Parse(c.DB)
+	if err != nil {
+		return "postgres"
+	}
+	u.User = nil
+	return u.Redacted()
+}
+
+func cmdMigrate(ctx context.Context, e env, args []string) error {
+	c := config.Default()
+	c.FromEnv(e.getenv)
+	fs := newFlags(e, "migrate", "Applies pending database migrations and exits. roster serve also applies them at start.")
+	c.RegisterDB(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	store, err := openStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "migrations applied to", dbLabel(c))
+	return store.Close()
+}

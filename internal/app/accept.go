@@ -1,0 +1,202 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/password"
+	"github.com/rosterhq/roster/internal/secret"
+)
+
+// InvitationView is what the activation page shows about a link.
+type InvitationView struct {
+	AccountName string
+	Email       string
+	Name        string
+	Role        string
+	InviterName string
+	ExpiresAt   time.Time
+	// Registered is true when the person already has a password (a member
+	// elsewhere): they accept by proving who they are with it.
+	Registered bool
+}
+
+// errBadInvitation is the one answer for a link that was used, revoked,
+// replaced by a newer one, or never existed: they cannot be told apart
+// without revealing more than the link's holder should learn.
+func errBadInvitation() error {
+	return roster.Errorf(roster.CodeInvalidToken, "This invitation link is not valid: it has been used, revoked or replaced by a newer one.")
+}
+
+func errExpiredInvitation(at time.Time) error {
+	return roster.Errorf(roster.CodeInvalidToken, "This invitation link expired on %s. Ask the person who invited you to send a new one.", at.Format("2 January 2006 15:04 MST"))
+}
+
+// lookupInvitation finds the invitation of a raw token, refusing expired ones.
+func (a *App) lookupInvitation(tx roster.Tx, token string) (*roster.Invitation, error) {
+	if !secret.LooksLikeToken(prefixInvite, token) {
+		return nil, errBadInvitation()
+	}
+	inv, err := tx.InvitationByToken(secret.Hash(token))
+	if roster.ErrorCode(err) == roster.CodeNotFound {
+		return nil, errBadInvitation()
+	} else if err != nil {
+		return nil, err
+	}
+	if inv.Expired(a.clock()) {
+		return nil, errExpiredInvitation(inv.ExpiresAt)
+	}
+	return inv, nil
+}
+
+// Invitation describes a valid invitation link for the activation page.
+func (a *App) Invitation(ctx context.Context, token string) (*InvitationView, error) {
+	var out *InvitationView
+	err := a.store.Read(ctx, func(tx roster.Tx) error {
+		inv, err := a.lookupInvitation(tx, token)
+		if err != nil {
+			return err
+		}
+		acc, err := a.account(tx, inv.AccountID)
+		if err != nil {
+			return err
+		}
+		m, err := tx.Member(inv.AccountID, inv.UserID)
+		if err != nil {
+			return err
+		}
+		user, err := tx.User(inv.UserID)
+		if err != nil {
+			return err
+		}
+		out = &InvitationView{
+			AccountName: acc.Name, Email: user.Email, Name: user.Name, Role: m.Role,
+			ExpiresAt: inv.ExpiresAt, Registered: user.Registered(),
+		}
+		if m.InvitedBy != "" {
+			if inviter, err := tx.User(m.InvitedBy); err == nil {
+				out.InviterName = inviter.Name
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Acceptance is what the invited person gives to accept.
+type Acceptance struct {
+	Token    string
+	Name     string // new users only; ignored for a user who has a password
+	Password string
+}
+
+// Accepted is the result of accepting: the now Active member and a session.
+type Accepted struct {
+	Member  *roster.Member
+	User    *roster.User
+	Session string // raw session token for the cookie
+}
+
+// AcceptInvitation activates a pending member (SPEC §4). A new user sets
+// their name and password; a user who already has a password proves who
+// they are with it. The link is single-use, even under concurrent attempts:
+// the token is looked up again inside the account's write transaction.
+func (a *App) AcceptInvitation(ctx context.Context, ip string, in Acceptance) (*Accepted, error) {
+	// Look the link up and do the slow password work before taking the
+	// account's write lock.
+	var (
+		inv  *roster.Invitation
+		user *roster.User
+	)
+	err := a.store.Read(ctx, func(tx roster.Tx) error {
+		var err error
+		if inv, err = a.lookupInvitation(tx, in.Token); err != nil {
+			return err
+		}
+		user, err = tx.User(inv.UserID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var name, hash string
+	if user.Registered() {
+		ok, err := a.hasher.Verify(ctx, in.Password, user.PasswordHash)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, roster.Errorf(roster.CodeUnauthenticated, "The password is not correct for %s.", user.Email)
+		}
+	} else {
+		if name, err = roster.ValidateName("name", in.Name); err != nil {
+			return nil, err
+		}
+		if err := password.Validate("password", in.Password, user.Email); err != nil {
+			return nil, err
+		}
+		if hash, err = a.hasher.Hash(ctx, in.Password); err != nil {
+			return nil, err
+		}
+	}
+
+	var out *Accepted
+	err = a.store.Write(ctx, inv.AccountID, func(tx roster.Tx) error {
+		again, err := a.lookupInvitation(tx, in.Token)
+		if err != nil {
+			return err // used or revoked meanwhile
+		}
+		fresh, err := tx.User(again.UserID)
+		if err != nil {
+			return err
+		}
+		if fresh.PasswordHash != user.PasswordHash {
+			// The password changed (or was set by another acceptance)
+			// since it was checked: start again rather than guess.
+			return roster.Errorf(roster.CodeConflict, "Your account changed while this was being processed; please try again.")
+		}
+		now := a.clock()
+		p := roster.Principal{UserID: fresh.ID, IP: ip}
+		if hash != "" {
+			if err := tx.SetUserPassword(fresh.ID, hash); err != nil {
+				return err
+			}
+			if err := tx.SetUserName(fresh.ID, name); err != nil {
+				return err
+			}
+		}
+		m, err := tx.Member(again.AccountID, fresh.ID)
+		if err != nil {
+			return err
+		}
+		m.Status, m.JoinedAt = roster.StatusActive, &now
+		if err := tx.UpdateMember(m); err != nil {
+			return err
+		}
+		if err := tx.DeleteInvitation(again.AccountID, fresh.ID); err != nil {
+			return err
+		}
+		if err := audit(tx, p, again.AccountID, roster.AuditInvitationAccepted, fresh.ID, now,
+			map[string]string{"status": string(roster.StatusPending)},
+			map[string]string{"status": string(roster.StatusActive), "role": m.Role}); err != nil {
+			return err
+		}
+		if err := tx.SetLastLogin(fresh.ID, now); err != nil {
+			return err
+		}
+		raw, err := a.startSession(tx, fresh.ID, now)
+		if err != nil {
+			return err
+		}
+		if m, err = tx.Member(again.AccountID, fresh.ID); err != nil {
+			return err
+		}
+		if fresh, err = tx.User(fresh.ID); err != nil {
+			return err
+		}
+		out = &Accepted{Member: m, User: fresh, Session: raw}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,155 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/secret"
+	"github.com/rosterhq/roster/policy"
+)
+
+// NewAccount is what an operator gives to create an account.
+type NewAccount struct {
+	Name       string
+	OwnerEmail string
+	OwnerName  string
+	Catalog    *policy.Catalog
+	// InviteTTL is how long invitation links live; DefaultInviteTTL when zero.
+	InviteTTL time.Duration
+}
+
+// CreatedAccount is the new account, its first owner (pending) and the
+// owner's activation link.
+type CreatedAccount struct {
+	Account       *roster.Account
+	Owner         *roster.Member
+	ActivationURL string
+}
+
+// CreateAccount creates an account whose first owner is a pending member
+// with an activation link. It is the operator's action (CLI and first-run
+// setup); nobody is signed in, so the audit log names no actor.
+func (a *App) CreateAccount(ctx context.Context, in NewAccount) (*CreatedAccount, error) {
+	name, err := roster.ValidateAccountName(in.Name)
+	if err != nil {
+		return nil, err
+	}
+	email, err := roster.NormalizeEmail("owner_email", in.OwnerEmail)
+	if err != nil {
+		return nil, err
+	}
+	ownerName := ""
+	if in.OwnerName != "" {
+		if ownerName, err = roster.ValidateName("owner_name", in.OwnerName); err != nil {
+			return nil, err
+		}
+	}
+	if in.Catalog == nil {
+		return nil, roster.Invalid("catalog", "A role catalog is required.")
+	}
+	ttl := in.InviteTTL
+	if ttl == 0 {
+		ttl = roster.DefaultInviteTTL
+	}
+	if ttl < roster.MinInviteTTL || ttl > roster.MaxInviteTTL {
+		return nil, roster.Invalid("invite_ttl", "Invitations must last between 1 and 30 days.")
+	}
+	now := a.clock()
+	acc := &roster.Account{ID: secret.NewID("acc_"), Name: name, Catalog: in.Catalog, InviteTTL: ttl, CreatedAt: now}
+	var out *CreatedAccount
+	err = a.store.Write(ctx, "", func(tx roster.Tx) error {
+		if err := tx.CreateAccount(acc); err != nil {
+			return err
+		}
+		user, err := a.userForInvite(tx, email, ownerName, now)
+		if err != nil {
+			return err
+		}
+		owner := &roster.Member{
+			AccountID: acc.ID, UserID: user.ID, Role: acc.Catalog.Owner,
+			RoleOrder: roleOrder(acc.Catalog, acc.Catalog.Owner), Status: roster.StatusPending,
+			InvitedAt: &now,
+		}
+		if err := tx.CreateMember(owner); err != nil {
+			return err
+		}
+		op := roster.Principal{}
+		if err := audit(tx, op, acc.ID, roster.AuditAccountCreated, "", now, nil,
+			map[string]string{"name": acc.Name, "catalog": acc.Catalog.Name}); err != nil {
+			return err
+		}
+		url, err := a.issueInvitation(tx, op, acc, owner, user, now, roster.AuditMemberInvited)
+		if err != nil {
+			return err
+		}
+		if owner, err = tx.Member(acc.ID, user.ID); err != nil {
+			return err
+		}
+		out = &CreatedAccount{Account: acc, Owner: owner, ActivationURL: url}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ResendOwnerActivation issues a fresh activation link to the account's
+// pending first owner (SPEC §4: the operator's way out when the link
+// expired). Returns conflict when no owner is pending.
+func (a *App) ResendOwnerActivation(ctx context.Context, accountID string) (string, error) {
+	var url string
+	err := a.store.Write(ctx, accountID, func(tx roster.Tx) error {
+		acc, err := a.account(tx, accountID)
+		if err != nil {
+			return err
+		}
+		if n, err := activeOwners(tx, acc); err != nil {
+			return err
+		} else if n > 0 {
+			return roster.Errorf(roster.CodeConflict, "The account already has an active %s; they can invite people themselves.", acc.Catalog.Owner)
+		}
+		page, err := tx.ListMembers(acc.ID, roster.MemberFilter{
+			Role: acc.Catalog.Owner, Status: roster.StatusPending, Sort: roster.SortName, Limit: 1,
+		})
+		if err != nil {
+			return err
+		}
+		if len(page.Items) == 0 {
+			return roster.Errorf(roster.CodeConflict, "The account has no pending %s to send a link to.", acc.Catalog.Owner)
+		}
+		owner := page.Items[0]
+		user, err := tx.User(owner.UserID)
+		if err != nil {
+			return err
+		}
+		url, err = a.issueInvitation(tx, roster.Principal{}, acc, owner, user, a.clock(), roster.AuditInvitationResent)
+		return err
+	})
+	if roster.ErrorCode(err) == roster.CodeNotFound {
+		return "", roster.Errorf(roster.CodeNotFound, "No account %q.", accountID)
+	}
+	return url, err
+}
+
+// Account returns an account the caller is an Active member of.
+func (a *App) Account(ctx context.Context, p roster.Principal, accountID string) (*roster.Account, error) {
+	var out *roster.Account
+	err := a.readAccount(ctx, p, accountID, func(_ roster.Tx, acc *roster.Account, _ *roster.Member) error {
+		out = acc
+		return nil
+	})
+	return out, err
+}
+
+// HasAccounts reports whether any account exists (first-run detection).
+func (a *App) HasAccounts(ctx context.Context) (bool, error) {
+	var n int
+	err := a.store.Read(ctx, func(tx roster.Tx) error {
+		var err error
+		n, err = tx.CountAccounts()
+		return err
+	})
+	return n > 0, err
+}

@@ -1,0 +1,356 @@
+package app_test
+
+import (
+	"context"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/app"
+	"github.com/rosterhq/roster/internal/password"
+	"github.com/rosterhq/roster/internal/sqlite"
+	"github.com/rosterhq/roster/policy"
+)
+
+// cheap keeps hashing fast in tests; the production cost is tested in
+// package password.
+var cheap = password.Params{MemoryKiB: 64, Passes: 1, Lanes: 1}
+
+const pw = "a perfectly fine password"
+
+type env struct {
+	t     *testing.T
+	ctx   context.Context
+	app   *app.App
+	store roster.Store
+	now   time.Time
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	e := &env{t: t, ctx: ctx, store: s, now: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	e.app = app.New(app.Config{
+		Store: s, Hasher: password.NewHasher(cheap, 4), BaseURL: "https://roster.test",
+		Now: func() time.Time { return e.now },
+	})
+	return e
+}
+
+func catalog(t *testing.T, name string) *policy.Catalog {
+	t.Helper()
+	c, err := policy.Builtin(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func tokenOf(t *testing.T, link string) string {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Query().Get("token")
+}
+
+// account creates an account whose owner has activated, and returns the
+// account id and the owner's principal.
+func (e *env) account(catalogName, ownerEmail string) (string, roster.Principal) {
+	e.t.Helper()
+	out, err := e.app.CreateAccount(e.ctx, app.NewAccount{Name: "Acme", OwnerEmail: ownerEmail, Catalog: catalog(e.t, catalogName)})
+	if err != nil {
+		e.t.Fatalf("CreateAccount: %v", err)
+	}
+	acc, err := e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: tokenOf(e.t, out.ActivationURL), Name: "Olive Owner", Password: pw})
+	if err != nil {
+		e.t.Fatalf("accept owner: %v", err)
+	}
+	return out.Account.ID, roster.Principal{UserID: acc.User.ID, IP: "192.0.2.1"}
+}
+
+// member invites and activates someone with role, returning their principal.
+func (e *env) member(accountID string, by roster.Principal, email, role string) roster.Principal {
+	e.t.Helper()
+	m, err := e.app.Invite(e.ctx, by, accountID, app.Invitation{Email: email, Role: role, Name: "Name of " + email})
+	if err != nil {
+		e.t.Fatalf("Invite(%s, %s): %v", email, role, err)
+	}
+	link := e.lastLink(accountID, m.UserID)
+	if _, err := e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: tokenOf(e.t, link), Name: "Name of " + email, Password: pw}); err != nil {
+		e.t.Fatalf("accept %s: %v", email, err)
+	}
+	return roster.Principal{UserID: m.UserID, IP: "192.0.2.2"}
+}
+
+// lastLink returns the link of the newest outbox message to the member.
+func (e *env) lastLink(accountID, userID string) string {
+	e.t.Helper()
+	var link string
+	err := e.store.Read(e.ctx, func(tx roster.Tx) error {
+		msgs, err := tx.Messages("", 1000)
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs { // newest first
+			if m.AccountID == accountID && m.UserID == userID && m.Link != "" {
+				link = m.Link
+				return nil
+			}
+		}
+		return nil
+	})
+	if err != nil || link == "" {
+		e.t.Fatalf("no link in the outbox for %s (err %v)", userID, err)
+	}
+	return link
+}
+
+func wantCode(t *testing.T, err error, want string) {
+	t.Helper()
+	if got := roster.ErrorCode(err); got != want {
+		t.Fatalf("error code = %q (%v), want %q", got, err, want)
+	}
+}
+
+func (e *env) get(accountID, userID string) *roster.Member {
+	e.t.Helper()
+	var m *roster.Member
+	err := e.store.Read(e.ctx, func(tx roster.Tx) error {
+		var err error
+		m, err = tx.Member(accountID, userID)
+		return err
+	})
+	if err != nil {
+		e.t.Fatalf("Member(%s): %v", userID, err)
+	}
+	return m
+}
+
+func TestAccountCreationMakesPendingOwner(t *testing.T) {
+	e := newEnv(t)
+	out, err := e.app.CreateAccount(e.ctx, app.NewAccount{Name: "Acme", OwnerEmail: "Olive@Acme.test", Catalog: catalog(t, "bigeye")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Owner.Status != roster.StatusPending || out.Owner.Role != "Owner" {
+		t.Errorf("owner = %s %s, want a pending Owner", out.Owner.Status, out.Owner.Role)
+	}
+	if !strings.HasPrefix(out.ActivationURL, "https://roster.test/activate?token=rsi_") {
+		t.Errorf("activation URL = %q", out.ActivationURL)
+	}
+	if out.Owner.InvitationExpiresAt == nil || !out.Owner.InvitationExpiresAt.Equal(e.now.Add(7*24*time.Hour)) {
+		t.Errorf("invitation expires at %v, want 7 days from now", out.Owner.InvitationExpiresAt)
+	}
+	// The email is kept as written.
+	if out.Owner.Email != "Olive@Acme.test" {
+		t.Errorf("email = %q, want it as written", out.Owner.Email)
+	}
+}
+
+func TestInviteAcceptLoginFlow(t *testing.T) {
+	e := newEnv(t)
+	accID, owner := e.account("bizmetry", "olive@acme.test")
+	m, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "Dana@Acme.test", Role: "Developer", Name: "Dana Dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Status != roster.StatusPending || m.InvitedBy != owner.UserID || m.InvitedAt == nil {
+		t.Errorf("invited member = %+v", m)
+	}
+	// Inviting the same email again, in any case, is a conflict.
+	_, err = e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "dana@acme.TEST", Role: "Developer"})
+	wantCode(t, err, roster.CodeConflict)
+
+	// A pending member cannot log in.
+	_, _, err = e.app.Login(e.ctx, "", "dana@acme.test", pw)
+	wantCode(t, err, roster.CodeUnauthenticated)
+
+	link := e.lastLink(accID, m.UserID)
+	view, err := e.app.Invitation(e.ctx, tokenOf(t, link))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if view.AccountName != "Acme" || view.Role != "Developer" || view.Registered {
+		t.Errorf("invitation view = %+v", view)
+	}
+	acc, err := e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: tokenOf(t, link), Name: "Dana Dev", Password: pw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc.Member.UserID != m.UserID {
+		t.Errorf("activation changed the user id: %s → %s", m.UserID, acc.Member.UserID)
+	}
+	if acc.Member.Status != roster.StatusActive || acc.Member.JoinedAt == nil || acc.Member.InvitationExpiresAt != nil {
+		t.Errorf("activated member = %+v", acc.Member)
+	}
+	// The link is single-use.
+	_, err = e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: tokenOf(t, link), Name: "Mallory", Password: pw})
+	wantCode(t, err, roster.CodeInvalidToken)
+
+	raw, user, err := e.app.Login(e.ctx, "", "DANA@acme.test", pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if user.ID != m.UserID {
+		t.Errorf("login user = %s, want %s", user.ID, m.UserID)
+	}
+	p, err := e.app.AuthenticateSession(e.ctx, raw, "")
+	if err != nil || p.UserID != m.UserID {
+		t.Fatalf("AuthenticateSession = %+v, %v", p, err)
+	}
+	if got := e.get(accID, m.UserID); got.LastLoginAt == nil || !got.LastLoginAt.Equal(e.now) {
+		t.Errorf("last login = %v, want %v", got.LastLoginAt, e.now)
+	}
+	// A Developer may not open user management (seed: Administrator Access Required).
+	_, err = e.app.ListMembers(e.ctx, p, accID, app.MemberQuery{})
+	wantCode(t, err, roster.CodeForbidden)
+}
+
+func TestLoginRefusalsAreIdentical(t *testing.T) {
+	e := newEnv(t)
+	accID, owner := e.account("bigeye", "olive@acme.test")
+	dis := e.member(accID, owner, "dis@acme.test", "User")
+	if _, err := e.app.SetStatus(e.ctx, owner, accID, dis.UserID, "disabled"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "pending@acme.test"}); err != nil {
+		t.Fatal(err)
+	}
+	var first string
+	for _, c := range []struct{ email, pass string }{
+		{"nobody@acme.test", pw},
+		{"olive@acme.test", "wrong password!"},
+		{"dis@acme.test", pw}, // no Active membership anywhere
+		{"pending@acme.test", pw},
+		{"not an email", pw},
+	} {
+		_, _, err := e.app.Login(e.ctx, "", c.email, c.pass)
+		wantCode(t, err, roster.CodeUnauthenticated)
+		if first == "" {
+			first = roster.ErrorMessage(err)
+		} else if got := roster.ErrorMessage(err); got != first {
+			t.Errorf("login %s: message %q differs from %q", c.email, got, first)
+		}
+	}
+}
+
+func TestDisabledMemberLosesAccessAtOnce(t *testing.T) {
+	e := newEnv(t)
+	accID, owner := e.account("bigeye", "olive@acme.test")
+	admin := e.member(accID, owner, "adam@acme.test", "Admin")
+	raw, _, err := e.app.Login(e.ctx, "", "adam@acme.test", pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, _ := e.app.AuthenticateSession(e.ctx, raw, "")
+	tok, rawTok, err := e.app.CreateToken(e.ctx, sess, app.NewToken{Name: "ci", AccountID: accID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp, err := e.app.AuthenticateToken(e.ctx, rawTok, "")
+	if err != nil || tp.TokenID != tok.ID {
+		t.Fatalf("AuthenticateToken = %+v, %v", tp, err)
+	}
+	if _, err := e.app.ListMembers(e.ctx, tp, accID, app.MemberQuery{}); err != nil {
+		t.Fatalf("token list before disable: %v", err)
+	}
+	if _, err := e.app.SetStatus(e.ctx, owner, accID, admin.UserID, "disabled"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.app.ListMembers(e.ctx, sess, accID, app.MemberQuery{})
+	wantCode(t, err, roster.CodeNotFound)
+	_, err = e.app.ListMembers(e.ctx, tp, accID, app.MemberQuery{})
+	wantCode(t, err, roster.CodeNotFound)
+
+	if _, err := e.app.SetStatus(e.ctx, owner, accID, admin.UserID, "active"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.ListMembers(e.ctx, sess, accID, app.MemberQuery{}); err != nil {
+		t.Errorf("after enable: %v", err)
+	}
+	// Removal ends access too.
+	if err := e.app.Remove(e.ctx, owner, accID, admin.UserID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.app.ListMembers(e.ctx, tp, accID, app.MemberQuery{})
+	wantCode(t, err, roster.CodeNotFound)
+}
+
+func TestRoleChangeAppliesOnNextRequest(t *testing.T) {
+	e := newEnv(t)
+	accID, owner := e.account("bigeye", "olive@acme.test")
+	u := e.member(accID, owner, "uma@acme.test", "Admin")
+	other := e.member(accID, owner, "otto@acme.test", "User")
+	if _, err := e.app.SetStatus(e.ctx, u, accID, other.UserID, "disabled"); err != nil {
+		t.Fatalf("Admin disabling a User: %v", err)
+	}
+	if _, err := e.app.ChangeRole(e.ctx, owner, accID, u.UserID, "User"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.app.SetStatus(e.ctx, u, accID, other.UserID, "active")
+	wantCode(t, err, roster.CodeForbidden)
+}
+
+func TestLastOwnerAndTransfer(t *testing.T) {
+	e := newEnv(t)
+	accID, owner := e.account("bizmetry", "olive@acme.test")
+	mgr := e.member(accID, owner, "max@acme.test", "Organization Manager")
+
+	_, err := e.app.ChangeRole(e.ctx, owner, accID, owner.UserID, "Architect")
+	wantCode(t, err, roster.CodeLastOwner)
+	if !strings.Contains(roster.ErrorMessage(err), "Assign another user as Organization Owner first") {
+		t.Errorf("last owner message = %q", roster.ErrorMessage(err))
+	}
+	wantCode(t, e.app.Remove(e.ctx, owner, accID, owner.UserID), roster.CodeLastOwner)
+
+	_, err = e.app.TransferOwnership(e.ctx, owner, accID, mgr.UserID, "wrong password")
+	wantCode(t, err, roster.CodeForbidden)
+	_, err = e.app.TransferOwnership(e.ctx, owner, accID, owner.UserID, pw)
+	wantCode(t, err, roster.CodeConflict)
+	_, err = e.app.TransferOwnership(e.ctx, owner, accID, "usr_nobody", pw)
+	wantCode(t, err, roster.CodeNotFound)
+
+	got, err := e.app.TransferOwnership(e.ctx, owner, accID, mgr.UserID, pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Role != "Organization Owner" {
+		t.Errorf("new owner's role = %q", got.Role)
+	}
+	if r := e.get(accID, owner.UserID).Role; r != "Organization Manager" {
+		t.Errorf("old owner's role = %q, want the fallback Organization Manager", r)
+	}
+	// The old owner can now leave; the new one cannot.
+	wantCode(t, e.app.Remove(e.ctx, mgr, accID, mgr.UserID), roster.CodeLastOwner)
+	if err := e.app.Remove(e.ctx, owner, accID, owner.UserID); err != nil {
+		t.Errorf("old owner leaving: %v", err)
+	}
+}
+
+func TestTransferRefusedWithToken(t *testing.T) {
+	e := newEnv(t)
+	accID, owner := e.account("bigeye", "olive@acme.test")
+	adm := e.member(accID, owner, "adam@acme.test", "Admin")
+	raw, _, _ := e.app.Login(e.ctx, "", "olive@acme.test", pw)
+	sess, _ := e.app.AuthenticateSession(e.ctx, raw, "")
+	_, rawTok, err := e.app.CreateToken(e.ctx, sess, app.NewToken{Name: "t", AccountID: accID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp, _ := e.app.AuthenticateToken(e.ctx, rawTok, "")
+	_, err = e.app.TransferOwnership(e.ctx, tp, accID, adm.UserID, pw)
+	wantCode(t, err, roster.CodeForbidden)
+	// Tokens cannot mint tokens.
+	_, _, err = e.app.CreateToken(e.ctx, tp, app.NewToken{Name: "t2", AccountID: accID})
+	wantCode(t, err, roster.CodeForbidden)
+}

@@ -1,0 +1,192 @@
+package app
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/policy"
+)
+
+// Outcomes of a bulk invitation row (SPEC §5).
+const (
+	OutcomeInvited       = "invited"
+	OutcomeWouldInvite   = "would_invite"
+	OutcomeAlreadyMember = "already_member"
+	OutcomeInvalid       = "invalid"
+)
+
+// MaxBulkRows is the most rows one CSV may hold.
+const MaxBulkRows = 10000
+
+// BulkRow is the outcome of one CSV row.
+type BulkRow struct {
+	Line    int
+	Email   string
+	Outcome string
+	Code    string
+	Detail  string
+}
+
+// errDryRun rolls a dry run's transaction back once every row is decided.
+var errDryRun = errors.New("dry run")
+
+// BulkInvite invites every row of a CSV with the header email,role,name (in
+// any order; role and name may be left out). Every row stands alone: a bad
+// row is reported and the others go ahead. With dryRun nothing changes and
+// would-be invitations are reported as would_invite.
+func (a *App) BulkInvite(ctx context.Context, p roster.Principal, accountID string, r io.Reader, dryRun bool) ([]BulkRow, error) {
+	rows, err := parseInviteCSV(r)
+	if err != nil {
+		return nil, err
+	}
+	var out []BulkRow
+	err = a.inAccount(ctx, p, accountID, func(tx roster.Tx, acc *roster.Account, me *roster.Member) error {
+		// A member who may not invite at all is refused as a whole; rank
+		// and the other rules are then decided row by row.
+		if d := acc.Catalog.Decide(inviteProbe(acc, me)); d.Code == policy.CodeForbidden {
+			return roster.Errorf(d.Code, "%s", d.Reason)
+		}
+		now := a.clock()
+		out = make([]BulkRow, 0, len(rows))
+		for _, row := range rows {
+			res := BulkRow{Line: row.line, Email: truncate(strings.TrimSpace(row.in.Email), 254)}
+			if row.err != nil {
+				res.Outcome, res.Code, res.Detail = OutcomeInvalid, roster.ErrorCode(row.err), roster.ErrorMessage(row.err)
+				out = append(out, res)
+				continue
+			}
+			in, err := validInvitation(acc.Catalog, row.in)
+			if err == nil {
+				_, err = a.invite(tx, p, acc, me, in, now)
+			}
+			switch code := roster.ErrorCode(err); {
+			case err == nil && dryRun:
+				res.Outcome = OutcomeWouldInvite
+			case err == nil:
+				res.Outcome = OutcomeInvited
+			case code == roster.CodeConflict:
+				res.Outcome, res.Code, res.Detail = OutcomeAlreadyMember, code, roster.ErrorMessage(err)
+			case code == roster.CodeInternal:
+				return err
+			default:
+				res.Outcome, res.Code, res.Detail = OutcomeInvalid, code, roster.ErrorMessage(err)
+			}
+			out = append(out, res)
+		}
+		if dryRun {
+			return errDryRun
+		}
+		return nil
+	})
+	if errors.Is(err, errDryRun) {
+		err = nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+type csvRow struct {
+	line int
+	in   Invitation
+	err  error
+}
+
+// parseInviteCSV reads the rows of a bulk invitation. A malformed file as a
+// whole (no header, too many rows) is invalid_input; a malformed row is
+// reported on its own.
+func parseInviteCSV(r io.Reader) ([]csvRow, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, roster.Invalid("csv", "The file is empty; it needs a header line email,role,name.")
+		}
+		var pe *csv.ParseError
+		if !errors.As(err, &pe) {
+			return nil, fmt.Errorf("read csv: %w", err) // the body itself failed (too large, cut off)
+		}
+		return nil, roster.Invalid("csv", "The header line cannot be read as CSV: %v.", csvReason(err))
+	}
+	col := map[string]int{"email": -1, "role": -1, "name": -1}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		j, known := col[h]
+		if !known {
+			return nil, roster.Invalid("csv", "Unknown column %q; the header is email,role,name.", truncate(h, 40))
+		}
+		if j >= 0 {
+			return nil, roster.Invalid("csv", "The column %q appears twice in the header.", h)
+		}
+		col[h] = i
+	}
+	if col["email"] < 0 {
+		return nil, roster.Invalid("csv", "The header has no email column; it is email,role,name.")
+	}
+	var rows []csvRow
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				return nil, fmt.Errorf("read csv: %w", err)
+			}
+			rows = append(rows, csvRow{line: pe.Line, err: roster.Invalid("csv", "This line is not valid CSV: %v.", csvReason(err))})
+			if pe.Err == csv.ErrQuote || pe.Err == csv.ErrBareQuote {
+				// The reader cannot find where a broken quoted field ends.
+				return nil, roster.Invalid("csv", "Line %d is not valid CSV: %v.", pe.Line, csvReason(err))
+			}
+			continue
+		}
+		if len(rows) >= MaxBulkRows {
+			return nil, roster.Invalid("csv", "The file has more than %d rows; split it.", MaxBulkRows)
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // a blank line
+		}
+		get := func(name string) string {
+			if i := col[name]; i >= 0 && i < len(rec) {
+				return rec[i]
+			}
+			return ""
+		}
+		row := csvRow{line: line, in: Invitation{Email: get("email"), Role: strings.TrimSpace(get("role")), Name: get("name")}}
+		if len(rec) > len(header) {
+			row.err = roster.Invalid("csv", "This row has %d fields; the header has %d.", len(rec), len(header))
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+func csvReason(err error) string {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// inviteProbe asks whether the member may invite anyone, with the least
+// powerful role of the catalog.
+func inviteProbe(acc *roster.Account, me *roster.Member) policy.Request {
+	lowest := acc.Catalog.Roles[0]
+	for _, r := range acc.Catalog.Roles {
+		if r.Rank < lowest.Rank {
+			lowest = r
+		}
+	}
+	return policy.Request{Action: policy.ActionInvite, Actor: me.Policy(), NewRole: lowest.Name}
+}

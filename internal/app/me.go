@@ -1,0 +1,191 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/password"
+	"github.com/rosterhq/roster/internal/secret"
+)
+
+// Me returns the principal's user and memberships.
+func (a *App) Me(ctx context.Context, p roster.Principal) (*roster.User, []roster.Membership, error) {
+	var (
+		u  *roster.User
+		ms []roster.Membership
+	)
+	err := a.store.Read(ctx, func(tx roster.Tx) error {
+		var err error
+		if u, err = tx.User(p.UserID); err != nil {
+			return err
+		}
+		ms, err = tx.Memberships(p.UserID)
+		return err
+	})
+	if roster.ErrorCode(err) == roster.CodeNotFound {
+		return nil, nil, errUnauthenticated()
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.ViaToken() {
+		// A token sees only its own account.
+		kept := ms[:0]
+		for _, m := range ms {
+			if m.AccountID == p.TokenAccount {
+				kept = append(kept, m)
+			}
+		}
+		ms = kept
+	}
+	return u, ms, nil
+}
+
+// SetMyName changes the principal's own name: a person's name is theirs.
+func (a *App) SetMyName(ctx context.Context, p roster.Principal, name string) (*roster.User, error) {
+	name, err := roster.ValidateName("name", name)
+	if err != nil {
+		return nil, err
+	}
+	var u *roster.User
+	err = a.store.Write(ctx, "", func(tx roster.Tx) error {
+		if err := tx.SetUserName(p.UserID, name); err != nil {
+			return err
+		}
+		u, err = tx.User(p.UserID)
+		return err
+	})
+	return u, err
+}
+
+// ChangePassword sets a new password after checking the current one, and
+// ends the user's other sessions (SPEC §4).
+func (a *App) ChangePassword(ctx context.Context, p roster.Principal, current, next string) error {
+	if p.ViaToken() {
+		return roster.Errorf(roster.CodeForbidden, "A password can only be changed from a signed-in session.")
+	}
+	var u *roster.User
+	err := a.store.Read(ctx, func(tx roster.Tx) error {
+		var err error
+		u, err = tx.User(p.UserID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	ok, err := a.hasher.Verify(ctx, current, u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return roster.Invalid("current", "The current password is not correct.")
+	}
+	if err := password.Validate("new", next, u.Email); err != nil {
+		return err
+	}
+	hash, err := a.hasher.Hash(ctx, next)
+	if err != nil {
+		return err
+	}
+	return a.store.Write(ctx, "", func(tx roster.Tx) error {
+		if err := tx.SetUserPassword(u.ID, hash); err != nil {
+			return err
+		}
+		if _, err := tx.DeleteUserSessions(u.ID, p.SessionID); err != nil {
+			return err
+		}
+		if err := tx.DeletePasswordResets(u.ID); err != nil {
+			return err
+		}
+		now := a.clock()
+		return tx.EnqueueMessage(&roster.Message{
+			Kind: roster.MessagePasswordChanged, To: u.Email, UserID: u.ID,
+			Data: map[string]string{"name": u.Name, "at": now.Format(time.RFC3339)}, NextAttemptAt: now, CreatedAt: now,
+		})
+	})
+}
+
+// RequestPasswordReset emails a single-use reset link when the email
+// belongs to a user with a password. The caller answers the same whether
+// or not it does.
+func (a *App) RequestPasswordReset(ctx context.Context, email string) error {
+	email, err := roster.NormalizeEmail("email", email)
+	if err != nil {
+		return err
+	}
+	err = a.store.Write(ctx, "", func(tx roster.Tx) error {
+		u, err := tx.UserByEmail(email)
+		if err != nil {
+			return err
+		}
+		if !u.Registered() {
+			return roster.Errorf(roster.CodeNotFound, "no password to reset")
+		}
+		raw, hash := secret.NewToken(prefixReset)
+		now := a.clock()
+		if err := tx.CreatePasswordReset(&roster.PasswordReset{Hash: hash, UserID: u.ID, ExpiresAt: now.Add(a.resetTTL)}); err != nil {
+			return err
+		}
+		return tx.EnqueueMessage(&roster.Message{
+			Kind: roster.MessagePasswordReset, To: u.Email, UserID: u.ID,
+			Data: map[string]string{"name": u.Name, "expires_at": now.Add(a.resetTTL).Format(time.RFC3339)},
+			Link: a.link("/reset-password", raw), NextAttemptAt: now, CreatedAt: now,
+		})
+	})
+	if roster.ErrorCode(err) == roster.CodeNotFound {
+		return nil
+	}
+	return err
+}
+
+// ConfirmPasswordReset sets a new password with a reset link's token. It
+// ends every session of the user and kills every other reset link.
+func (a *App) ConfirmPasswordReset(ctx context.Context, token, next string) error {
+	bad := roster.Errorf(roster.CodeInvalidToken, "This password reset link is not valid: it has been used, has expired, or was replaced by a newer one.")
+	if !secret.LooksLikeToken(prefixReset, token) {
+		return bad
+	}
+	var u *roster.User
+	err := a.store.Read(ctx, func(tx roster.Tx) error {
+		r, err := tx.PasswordResetByHash(secret.Hash(token))
+		if err != nil {
+			return err
+		}
+		if !a.clock().Before(r.ExpiresAt) {
+			return roster.Errorf(roster.CodeNotFound, "expired")
+		}
+		u, err = tx.User(r.UserID)
+		return err
+	})
+	if roster.ErrorCode(err) == roster.CodeNotFound {
+		return bad
+	} else if err != nil {
+		return err
+	}
+	if err := password.Validate("password", next, u.Email); err != nil {
+		return err
+	}
+	hash, err := a.hasher.Hash(ctx, next)
+	if err != nil {
+		return err
+	}
+	err = a.store.Write(ctx, "", func(tx roster.Tx) error {
+		// Looked up again so that two uses of one link cannot both succeed.
+		if _, err := tx.PasswordResetByHash(secret.Hash(token)); err != nil {
+			return err
+		}
+		if err := tx.SetUserPassword(u.ID, hash); err != nil {
+			return err
+		}
+		if err := tx.DeletePasswordResets(u.ID); err != nil {
+			return err
+		}
+		_, err := tx.DeleteUserSessions(u.ID, "")
+		return err
+	})
+	if roster.ErrorCode(err) == roster.CodeNotFound {
+		return bad
+	}
+	return err
+}

@@ -1,0 +1,341 @@
+package app
+
+import (
+	"context"
+	"unicode/utf8"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/policy"
+)
+
+// MemberQuery is a request for a page of the member list, as a client
+// writes it; ListMembers validates it.
+type MemberQuery struct {
+	Query  string
+	Role   string
+	Status string
+	Sort   string // name, email, role, status, last_login; "-" in front for descending
+	Cursor string
+	Limit  int // 0 for the default
+}
+
+// ListMembers returns a page of the account's members (needs members.read).
+func (a *App) ListMembers(ctx context.Context, p roster.Principal, accountID string, q MemberQuery) (*roster.MemberPage, error) {
+	var out *roster.MemberPage
+	err := a.readAccount(ctx, p, accountID, func(tx roster.Tx, acc *roster.Account, me *roster.Member) error {
+		if err := decide(acc.Catalog, policy.Request{Action: policy.ActionListMembers, Actor: me.Policy()}); err != nil {
+			return err
+		}
+		f, err := memberFilter(acc.Catalog, q)
+		if err != nil {
+			return err
+		}
+		out, err = tx.ListMembers(accountID, f)
+		return err
+	})
+	return out, err
+}
+
+func memberFilter(c *policy.Catalog, q MemberQuery) (roster.MemberFilter, error) {
+	var f roster.MemberFilter
+	if !utf8.ValidString(q.Query) || utf8.RuneCountInString(q.Query) > roster.MaxQueryLen {
+		return f, roster.Invalid("q", "The search text must be valid text of at most %d characters.", roster.MaxQueryLen)
+	}
+	f.Query = q.Query
+	if q.Role != "" && !c.HasRole(q.Role) {
+		return f, roster.Invalid("role", "There is no role %q in this account.", truncate(q.Role, 80))
+	}
+	f.Role = q.Role
+	if q.Status != "" {
+		st, err := roster.ParseStatus("status", q.Status)
+		if err != nil {
+			return f, err
+		}
+		f.Status = st
+	}
+	sort, desc, err := roster.ParseSort(q.Sort)
+	if err != nil {
+		return f, err
+	}
+	f.Sort, f.Desc = sort, desc
+	switch {
+	case q.Limit == 0:
+		f.Limit = roster.DefaultPageSize
+	case q.Limit < 1 || q.Limit > roster.MaxPageSize:
+		return f, roster.Invalid("limit", "limit must be between 1 and %d.", roster.MaxPageSize)
+	default:
+		f.Limit = q.Limit
+	}
+	if q.Cursor != "" {
+		if f.After, err = roster.DecodeMemberCursor(q.Cursor, sort, desc); err != nil {
+			return f, err
+		}
+	}
+	return f, nil
+}
+
+// Member returns one member of the account (needs members.read, or is oneself).
+func (a *App) Member(ctx context.Context, p roster.Principal, accountID, userID string) (*roster.Member, error) {
+	var out *roster.Member
+	err := a.readAccount(ctx, p, accountID, func(tx roster.Tx, acc *roster.Account, me *roster.Member) error {
+		if userID != me.UserID {
+			if err := decide(acc.Catalog, policy.Request{Action: policy.ActionListMembers, Actor: me.Policy()}); err != nil {
+				return err
+			}
+		}
+		var err error
+		out, err = target(tx, accountID, userID)
+		return err
+	})
+	return out, err
+}
+
+// RoleView is a role of the account with whether the caller may assign it.
+type RoleView struct {
+	policy.Role
+	Assignable bool
+}
+
+// Roles lists the account's roles, most powerful first, each marked with
+// whether the caller may give it (needs members.read).
+func (a *App) Roles(ctx context.Context, p roster.Principal, accountID string) ([]RoleView, error) {
+	var out []RoleView
+	err := a.readAccount(ctx, p, accountID, func(tx roster.Tx, acc *roster.Account, me *roster.Member) error {
+		if err := decide(acc.Catalog, policy.Request{Action: policy.ActionListMembers, Actor: me.Policy()}); err != nil {
+			return err
+		}
+		for _, r := range acc.Catalog.Roles {
+			out = append(out, RoleView{Role: r, Assignable: acc.Catalog.CanAssign(me.Role, r.Name)})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ChangeRole gives a member a new role (SPEC §3). Giving the role the member
+// already has succeeds and changes nothing.
+func (a *App) ChangeRole(ctx context.Context, p roster.Principal, accountID, userID, role string) (*roster.Member, error) {
+	return a.changeMember(ctx, p, accountID, userID, func(tx roster.Tx, acc *roster.Account, me, t *roster.Member, req policy.Request) (bool, error) {
+		if role == "" || !acc.Catalog.HasRole(role) {
+			return false, roster.Invalid("role", "There is no role %q in this account.", truncate(role, 80))
+		}
+		req.Action, req.NewRole = policy.ActionChangeRole, role
+		if err := a.decideWithOwners(tx, acc, req); err != nil {
+			return false, err
+		}
+		if t.Role == role {
+			return false, nil
+		}
+		before := t.Role
+		t.Role, t.RoleOrder = role, roleOrder(acc.Catalog, role)
+		if err := tx.UpdateMember(t); err != nil {
+			return false, err
+		}
+		return true, audit(tx, p, accountID, roster.AuditMemberRoleChanged, t.UserID, a.clock(),
+			map[string]string{"role": before}, map[string]string{"role": role})
+	})
+}
+
+// SetStatus disables or enables a member. Asking for the status the member
+// already has succeeds and changes nothing.
+func (a *App) SetStatus(ctx context.Context, p roster.Principal, accountID, userID, status string) (*roster.Member, error) {
+	var st roster.Status
+	switch roster.Status(status) {
+	case roster.StatusActive, roster.StatusDisabled:
+		st = roster.Status(status)
+	default:
+		return nil, roster.Invalid("status", "status must be \"active\" or \"disabled\".")
+	}
+	return a.changeMember(ctx, p, accountID, userID, func(tx roster.Tx, acc *roster.Account, me, t *roster.Member, req policy.Request) (bool, error) {
+		action := roster.AuditMemberEnabled
+		req.Action = policy.ActionEnable
+		if st == roster.StatusDisabled {
+			req.Action, action = policy.ActionDisable, roster.AuditMemberDisabled
+		}
+		if err := a.decideWithOwners(tx, acc, req); err != nil {
+			return false, err
+		}
+		if t.Status == st {
+			return false, nil
+		}
+		before := t.Status
+		t.Status = st
+		if err := tx.UpdateMember(t); err != nil {
+			return false, err
+		}
+		return true, audit(tx, p, accountID, action, t.UserID, a.clock(),
+			map[string]string{"status": string(before)}, map[string]string{"status": string(st)})
+	})
+}
+
+// SetPendingName mends the name of a pending member who has not set one of
+// their own (SPEC §5: to fix a typo in an invitation).
+func (a *App) SetPendingName(ctx context.Context, p roster.Principal, accountID, userID, name string) (*roster.Member, error) {
+	name, err := roster.ValidateName("name", name)
+	if err != nil {
+		return nil, err
+	}
+	return a.changeMember(ctx, p, accountID, userID, func(tx roster.Tx, acc *roster.Account, me, t *roster.Member, req policy.Request) (bool, error) {
+		req.Action = policy.ActionEditName
+		if err := decide(acc.Catalog, req); err != nil {
+			return false, err
+		}
+		u, err := tx.User(t.UserID)
+		if err != nil {
+			return false, err
+		}
+		if u.Registered() {
+			return false, roster.Errorf(roster.CodeConflict, "This person has already set their own name; only they can change it.")
+		}
+		if u.Name == name {
+			return false, nil
+		}
+		if err := tx.SetUserName(u.ID, name); err != nil {
+			return false, err
+		}
+		return true, audit(tx, p, accountID, roster.AuditMemberNameChanged, t.UserID, a.clock(),
+			map[string]string{"name": u.Name}, map[string]string{"name": name})
+	})
+}
+
+// changeMember runs a change to one member in the account's transaction.
+// change returns whether it changed anything.
+func (a *App) changeMember(ctx context.Context, p roster.Principal, accountID, userID string,
+	change func(tx roster.Tx, acc *roster.Account, me, t *roster.Member, req policy.Request) (bool, error)) (*roster.Member, error) {
+	var out *roster.Member
+	err := a.inAccount(ctx, p, accountID, func(tx roster.Tx, acc *roster.Account, me *roster.Member) error {
+		t, err := target(tx, accountID, userID)
+		if err != nil {
+			return err
+		}
+		tp := t.Policy()
+		req := policy.Request{Actor: me.Policy(), Target: &tp, Self: t.UserID == me.UserID, ViaToken: p.ViaToken()}
+		changed, err := change(tx, acc, me, t, req)
+		if err != nil {
+			return err
+		}
+		if changed {
+			t, err = tx.Member(accountID, userID)
+		}
+		out = t
+		return err
+	})
+	return out, err
+}
+
+// decideWithOwners asks the policy with the number of Active owners counted
+// inside the transaction.
+func (a *App) decideWithOwners(tx roster.Tx, acc *roster.Account, req policy.Request) error {
+	n, err := activeOwners(tx, acc)
+	if err != nil {
+		return err
+	}
+	req.ActiveOwners = n
+	return decide(acc.Catalog, req)
+}
+
+// Remove removes a member, revokes a pending invitation or, on oneself,
+// leaves the account. Nothing the member created is deleted.
+func (a *App) Remove(ctx context.Context, p roster.Principal, accountID, userID string) error {
+	return a.inAccount(ctx, p, accountID, func(tx roster.Tx, acc *roster.Account, me *roster.Member) error {
+		t, err := target(tx, accountID, userID)
+		if err != nil {
+			return err
+		}
+		tp := t.Policy()
+		self := t.UserID == me.UserID
+		if err := a.decideWithOwners(tx, acc, policy.Request{
+			Action: policy.ActionRemove, Actor: me.Policy(), Target: &tp, Self: self, ViaToken: p.ViaToken(),
+		}); err != nil {
+			return err
+		}
+		action := roster.AuditMemberRemoved
+		switch {
+		case self:
+			action = roster.AuditMemberLeft
+		case t.Status == roster.StatusPending:
+			action = roster.AuditInvitationRevoked
+		}
+		if err := tx.DeleteMember(accountID, userID); err != nil {
+			return err
+		}
+		return audit(tx, p, accountID, action, userID, a.clock(),
+			map[string]string{"role": t.Role, "status": string(t.Status)}, nil)
+	})
+}
+
+// TransferOwnership makes another Active member the owner; in the same
+// transaction the caller takes the catalog's fallback role (SPEC §3 rule 5).
+// The caller re-enters their password; API tokens cannot do this.
+func (a *App) TransferOwnership(ctx context.Context, p roster.Principal, accountID, userID, pass string) (*roster.Member, error) {
+	// The password is checked before the account's lock is taken: a hash
+	// takes tens of milliseconds.
+	passwordOK := false
+	if !p.ViaToken() {
+		var u *roster.User
+		err := a.store.Read(ctx, func(tx roster.Tx) error {
+			var err error
+			u, err = tx.User(p.UserID)
+			return err
+		})
+		if err != nil && roster.ErrorCode(err) != roster.CodeNotFound {
+			return nil, err
+		}
+		if u != nil {
+			if passwordOK, err = a.hasher.Verify(ctx, pass, u.PasswordHash); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var out *roster.Member
+	err := a.inAccount(ctx, p, accountID, func(tx roster.Tx, acc *roster.Account, me *roster.Member) error {
+		t, err := tx.Member(accountID, userID)
+		if roster.ErrorCode(err) == roster.CodeNotFound {
+			// Rule 1 first: someone who may not transfer learns nothing more.
+			if err := decide(acc.Catalog, policy.Request{Action: policy.ActionTransferOwnership, Actor: me.Policy(),
+				Target: &policy.Member{Role: me.Role, Status: roster.StatusActive}, ViaToken: p.ViaToken(), PasswordOK: passwordOK}); err != nil &&
+				roster.ErrorCode(err) == roster.CodeForbidden {
+				return err
+			}
+			return roster.Errorf(roster.CodeNotFound, "That person is not a member of this account.")
+		} else if err != nil {
+			return err
+		}
+		tp := t.Policy()
+		if err := a.decideWithOwners(tx, acc, policy.Request{
+			Action: policy.ActionTransferOwnership, Actor: me.Policy(), Target: &tp, Self: t.UserID == me.UserID,
+			ViaToken: p.ViaToken(), PasswordOK: passwordOK,
+		}); err != nil {
+			return err
+		}
+		now := a.clock()
+		before := t.Role
+		t.Role, t.RoleOrder = acc.Catalog.Owner, roleOrder(acc.Catalog, acc.Catalog.Owner)
+		if err := tx.UpdateMember(t); err != nil {
+			return err
+		}
+		me.Role, me.RoleOrder = acc.Catalog.Fallback, roleOrder(acc.Catalog, acc.Catalog.Fallback)
+		if err := tx.UpdateMember(me); err != nil {
+			return err
+		}
+		if err := audit(tx, p, accountID, roster.AuditOwnershipTransferred, t.UserID, now,
+			map[string]string{"owner": me.UserID, "role": before},
+			map[string]string{"owner": t.UserID, "previous_owner_role": me.Role}); err != nil {
+			return err
+		}
+		u, err := tx.User(t.UserID)
+		if err != nil {
+			return err
+		}
+		if err := tx.EnqueueMessage(&roster.Message{
+			Kind: roster.MessageOwnerNotice, To: u.Email, AccountID: accountID, UserID: u.ID,
+			Data:          map[string]string{"name": u.Name, "account_name": acc.Name, "role": acc.Catalog.Owner},
+			NextAttemptAt: now, CreatedAt: now,
+		}); err != nil {
+			return err
+		}
+		out, err = tx.Member(accountID, userID)
+		return err
+	})
+	return out, err
+}

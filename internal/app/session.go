@@ -1,0 +1,159 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/secret"
+)
+
+// errLogin is the one answer to every failed login: unknown email, wrong
+// password, no password yet, no Active membership anywhere.
+func errLogin() error {
+	return roster.Errorf(roster.CodeUnauthenticated, "The email or password is incorrect.")
+}
+
+// Login checks an email and password and starts a session (SPEC §4). Every
+// failure gets the same answer after the same work (one password hash), so
+// that neither the answer nor its timing tells who has an account.
+func (a *App) Login(ctx context.Context, ip, email, pass string) (string, *roster.User, error) {
+	var user *roster.User
+	var active bool
+	if _, err := roster.NormalizeEmail("email", email); err == nil {
+		err := a.store.Read(ctx, func(tx roster.Tx) error {
+			u, err := tx.UserByEmail(email)
+			if err != nil {
+				return err
+			}
+			ms, err := tx.Memberships(u.ID)
+			if err != nil {
+				return err
+			}
+			for _, m := range ms {
+				active = active || m.Status == roster.StatusActive
+			}
+			user = u
+			return nil
+		})
+		if err != nil && roster.ErrorCode(err) != roster.CodeNotFound {
+			return "", nil, err
+		}
+	}
+	if user == nil {
+		if err := a.hasher.VerifyDummy(ctx, pass); err != nil {
+			return "", nil, err
+		}
+		return "", nil, errLogin()
+	}
+	ok, err := a.hasher.Verify(ctx, pass, user.PasswordHash) // an empty hash pays for a dummy
+	if err != nil {
+		return "", nil, err
+	}
+	if !ok || !active {
+		return "", nil, errLogin()
+	}
+	var raw string
+	err = a.store.Write(ctx, "", func(tx roster.Tx) error {
+		now := a.clock()
+		if err := tx.SetLastLogin(user.ID, now); err != nil {
+			return err
+		}
+		raw, err = a.startSession(tx, user.ID, now)
+		return err
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return raw, user, nil
+}
+
+// startSession stores a new session and returns its raw token. A new session
+// id at every login means a session fixed before login is worthless.
+func (a *App) startSession(tx roster.Tx, userID string, now time.Time) (string, error) {
+	raw, hash := secret.NewToken(prefixSession)
+	s := &roster.Session{ID: hash, UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(a.sessionIdle)}
+	if err := tx.CreateSession(s); err != nil {
+		return "", err
+	}
+	return raw, nil
+}
+
+// Logout ends the principal's session; other sessions stay.
+func (a *App) Logout(ctx context.Context, p roster.Principal) error {
+	if p.SessionID == "" {
+		return roster.Errorf(roster.CodeForbidden, "Only a session can be signed out; revoke an API token instead.")
+	}
+	err := a.store.Write(ctx, "", func(tx roster.Tx) error { return tx.DeleteSession(p.SessionID) })
+	if roster.ErrorCode(err) == roster.CodeNotFound {
+		return nil // already gone: signing out twice is not an error
+	}
+	return err
+}
+
+func errUnauthenticated() error {
+	return roster.Errorf(roster.CodeUnauthenticated, "Please sign in.")
+}
+
+// touchEvery limits how often a session's idle deadline is pushed forward,
+// so that a busy client does not write on every request.
+const touchEvery = time.Minute
+
+// AuthenticateSession returns the principal of a session cookie's token.
+func (a *App) AuthenticateSession(ctx context.Context, raw, ip string) (roster.Principal, error) {
+	if !secret.LooksLikeToken(prefixSession, raw) {
+		return roster.Principal{}, errUnauthenticated()
+	}
+	id := secret.Hash(raw)
+	var s *roster.Session
+	err := a.store.Read(ctx, func(tx roster.Tx) error {
+		var err error
+		s, err = tx.Session(id)
+		return err
+	})
+	if roster.ErrorCode(err) == roster.CodeNotFound {
+		return roster.Principal{}, errUnauthenticated()
+	} else if err != nil {
+		return roster.Principal{}, err
+	}
+	now := a.clock()
+	if !now.Before(s.ExpiresAt) || !now.Before(s.CreatedAt.Add(a.sessionMax)) {
+		return roster.Principal{}, errUnauthenticated()
+	}
+	if now.Sub(s.LastSeenAt) >= touchEvery {
+		expires := now.Add(a.sessionIdle)
+		if max := s.CreatedAt.Add(a.sessionMax); expires.After(max) {
+			expires = max
+		}
+		err := a.store.Write(ctx, "", func(tx roster.Tx) error { return tx.TouchSession(id, now, expires) })
+		if err != nil && roster.ErrorCode(err) != roster.CodeNotFound {
+			return roster.Principal{}, err
+		}
+	}
+	return roster.Principal{UserID: s.UserID, SessionID: id, IP: ip}, nil
+}
+
+// AuthenticateToken returns the principal of an API token. The token acts
+// in its one account with its user's current role there, checked afresh by
+// every use case.
+func (a *App) AuthenticateToken(ctx context.Context, raw, ip string) (roster.Principal, error) {
+	bad := roster.Errorf(roster.CodeUnauthenticated, "The API token is not valid.")
+	if !secret.LooksLikeToken(prefixAPI, raw) {
+		return roster.Principal{}, bad
+	}
+	var t *roster.APIToken
+	err := a.store.Read(ctx, func(tx roster.Tx) error {
+		var err error
+		t, err = tx.APITokenByHash(secret.Hash(raw))
+		return err
+	})
+	if roster.ErrorCode(err) == roster.CodeNotFound {
+		return roster.Principal{}, bad
+	} else if err != nil {
+		return roster.Principal{}, err
+	}
+	if t.ExpiresAt != nil && !a.clock().Before(*t.ExpiresAt) {
+		return roster.Principal{}, roster.Errorf(roster.CodeUnauthenticated, "The API token has expired.")
+	}
+	return roster.Principal{UserID: t.UserID, TokenID: t.ID, TokenAccount: t.AccountID, IP: ip}, nil
+}

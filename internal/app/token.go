@@ -1,0 +1,95 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/secret"
+	"github.com/rosterhq/roster/policy"
+)
+
+// NewToken is what a user gives to create an API token.
+type NewToken struct {
+	Name      string
+	AccountID string
+	ExpiresAt *time.Time
+}
+
+// CreateToken creates an API token acting as the principal in one account
+// where they are an Active member. The raw token is returned once; only its
+// digest is kept.
+func (a *App) CreateToken(ctx context.Context, p roster.Principal, in NewToken) (*roster.APIToken, string, error) {
+	name, err := roster.ValidateName("name", in.Name)
+	if err != nil {
+		return nil, "", err
+	}
+	now := a.clock()
+	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
+		return nil, "", roster.Invalid("expires_at", "The expiry must be in the future.")
+	}
+	var t *roster.APIToken
+	var raw string
+	err = a.inAccount(ctx, p, in.AccountID, func(tx roster.Tx, acc *roster.Account, me *roster.Member) error {
+		if err := decide(acc.Catalog, policy.Request{Action: policy.ActionCreateToken, Actor: me.Policy(), ViaToken: p.ViaToken()}); err != nil {
+			return err
+		}
+		var hash string
+		raw, hash = secret.NewToken(prefixAPI)
+		t = &roster.APIToken{ID: secret.NewID("tok_"), UserID: p.UserID, AccountID: acc.ID, Name: name, Hash: hash, CreatedAt: now}
+		if in.ExpiresAt != nil {
+			e := in.ExpiresAt.UTC().Truncate(time.Microsecond)
+			t.ExpiresAt = &e
+		}
+		if err := tx.CreateAPIToken(t); err != nil {
+			return err
+		}
+		return audit(tx, p, acc.ID, roster.AuditTokenCreated, p.UserID, now, nil, map[string]string{"token": t.ID, "name": name})
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return t, raw, nil
+}
+
+// Tokens lists the principal's API tokens (never their secrets).
+func (a *App) Tokens(ctx context.Context, p roster.Principal) ([]*roster.APIToken, error) {
+	var out []*roster.APIToken
+	err := a.store.Read(ctx, func(tx roster.Tx) error {
+		var err error
+		out, err = tx.APITokens(p.UserID)
+		return err
+	})
+	if p.ViaToken() {
+		kept := out[:0]
+		for _, t := range out {
+			if t.AccountID == p.TokenAccount {
+				kept = append(kept, t)
+			}
+		}
+		out = kept
+	}
+	return out, err
+}
+
+// RevokeToken deletes one of the principal's tokens. Returns not_found for a
+// token that is not theirs.
+func (a *App) RevokeToken(ctx context.Context, p roster.Principal, id string) error {
+	return a.store.Write(ctx, "", func(tx roster.Tx) error {
+		ts, err := tx.APITokens(p.UserID)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			if t.ID != id || (p.ViaToken() && t.AccountID != p.TokenAccount) {
+				continue
+			}
+			if err := tx.DeleteAPIToken(p.UserID, id); err != nil {
+				return err
+			}
+			return audit(tx, p, t.AccountID, roster.AuditTokenRevoked, p.UserID, a.clock(),
+				map[string]string{"token": t.ID, "name": t.Name}, nil)
+		}
+		return roster.Errorf(roster.CodeNotFound, "No such token.")
+	})
+}

@@ -1,0 +1,532 @@
+package app_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/app"
+	"github.com/rosterhq/roster/policy"
+)
+
+// snapshot counts what a refused request must leave unchanged.
+func (e *env) snapshot(accID string) string {
+	e.t.Helper()
+	var s string
+	err := e.store.Read(e.ctx, func(tx roster.Tx) error {
+		n, err := tx.CountMembers(accID, "", "")
+		if err != nil {
+			return err
+		}
+		audit, err := tx.ListAudit(accID, nil, roster.MaxPageSize)
+		if err != nil {
+			return err
+		}
+		msgs, err := tx.Messages("", 10000)
+		if err != nil {
+			return err
+		}
+		page, err := tx.ListMembers(accID, roster.MemberFilter{Sort: roster.SortName, Limit: roster.MaxPageSize})
+		if err != nil {
+			return err
+		}
+		var b strings.Builder
+		for _, m := range page.Items {
+			fmt.Fprintf(&b, "%s/%s/%s/%s;", m.UserID, m.Name, m.Role, m.Status)
+		}
+		s = fmt.Sprintf("members=%d audit=%d messages=%d %s", n, len(audit.Items), len(msgs), b.String())
+		return nil
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}
+
+func TestBadInputChangesNothing(t *testing.T) {
+	e := newEnv(t)
+	accID, owner := e.account("bizmetry", "olive@acme.test")
+	dev := e.member(accID, owner, "dev@acme.test", "Developer")
+	pending, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "pending@acme.test", Role: "SRE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("x", 10000)
+	cases := map[string]func() error{
+		"invalid email": func() error {
+			_, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "not-an-email", Role: "SRE"})
+			return err
+		},
+		"email with a display name": func() error {
+			_, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "Eve <eve@acme.test>", Role: "SRE"})
+			return err
+		},
+		"10k email": func() error {
+			_, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: long + "@acme.test", Role: "SRE"})
+			return err
+		},
+		"unknown role": func() error {
+			_, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "x@acme.test", Role: "Wizard"})
+			return err
+		},
+		"role in the wrong case": func() error {
+			_, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "x@acme.test", Role: "sre"})
+			return err
+		},
+		"no role (bizmetry has no default)": func() error {
+			_, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "x@acme.test"})
+			return err
+		},
+		"10k name": func() error {
+			_, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "x@acme.test", Role: "SRE", Name: long})
+			return err
+		},
+		"control characters in name": func() error {
+			_, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "x@acme.test", Role: "SRE", Name: "Bob\x00"})
+			return err
+		},
+		"change to unknown role": func() error {
+			_, err := e.app.ChangeRole(e.ctx, owner, accID, dev.UserID, "Wizard")
+			return err
+		},
+		"change to empty role": func() error {
+			_, err := e.app.ChangeRole(e.ctx, owner, accID, dev.UserID, "")
+			return err
+		},
+		"status pending": func() error {
+			_, err := e.app.SetStatus(e.ctx, owner, accID, dev.UserID, "pending")
+			return err
+		},
+		"status 10k": func() error {
+			_, err := e.app.SetStatus(e.ctx, owner, accID, dev.UserID, long)
+			return err
+		},
+		"empty pending name": func() error {
+			_, err := e.app.SetPendingName(e.ctx, owner, accID, pending.UserID, "   ")
+			return err
+		},
+		"10k pending name": func() error {
+			_, err := e.app.SetPendingName(e.ctx, owner, accID, pending.UserID, long)
+			return err
+		},
+		"bad profile slug": func() error {
+			_, err := e.app.GrantProfileRole(e.ctx, owner, accID, dev.UserID, "Prod Env", "SRE")
+			return err
+		},
+		"10k profile": func() error {
+			_, err := e.app.GrantProfileRole(e.ctx, owner, accID, dev.UserID, long, "SRE")
+			return err
+		},
+		"profile unknown role": func() error {
+			_, err := e.app.GrantProfileRole(e.ctx, owner, accID, dev.UserID, "prod", "Wizard")
+			return err
+		},
+		"list limit 0 is default but 201 is not": func() error {
+			_, err := e.app.ListMembers(e.ctx, owner, accID, app.MemberQuery{Limit: 201})
+			return err
+		},
+		"negative limit": func() error {
+			_, err := e.app.ListMembers(e.ctx, owner, accID, app.MemberQuery{Limit: -1})
+			return err
+		},
+		"unknown sort": func() error {
+			_, err := e.app.ListMembers(e.ctx, owner, accID, app.MemberQuery{Sort: "age"})
+			return err
+		},
+		"garbage cursor": func() error {
+			_, err := e.app.ListMembers(e.ctx, owner, accID, app.MemberQuery{Cursor: "!!!"})
+			return err
+		},
+		"10k query": func() error {
+			_, err := e.app.ListMembers(e.ctx, owner, accID, app.MemberQuery{Query: long})
+			return err
+		},
+		"unknown status filter": func() error {
+			_, err := e.app.ListMembers(e.ctx, owner, accID, app.MemberQuery{Status: "gone"})
+			return err
+		},
+		"token empty name": func() error {
+			_, _, err := e.app.CreateToken(e.ctx, owner, app.NewToken{Name: "", AccountID: accID})
+			return err
+		},
+		"token expiry in the past": func() error {
+			past := e.now.Add(-time.Hour)
+			_, _, err := e.app.CreateToken(e.ctx, owner, app.NewToken{Name: "t", AccountID: accID, ExpiresAt: &past})
+			return err
+		},
+		"check unknown permission": func() error {
+			_, err := e.app.CheckPermission(e.ctx, owner, accID, app.Check{User: dev.UserID, Permission: "nuclear.launch"})
+			return err
+		},
+		"check unknown profile": func() error {
+			_, err := e.app.CheckPermission(e.ctx, owner, accID, app.Check{User: dev.UserID, Permission: "agents.deploy", Profile: "nope"})
+			return err
+		},
+		"weak password at accept": func() error {
+			m, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "weak@acme.test", Role: "SRE"})
+			if err != nil {
+				return err
+			}
+			before := e.snapshot(accID)
+			_, err = e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: tokenOf(t, e.lastLink(accID, m.UserID)), Name: "W", Password: "qwertyuiop"})
+			if after := e.snapshot(accID); after != before {
+				t.Errorf("weak password changed state:\n%s\n%s", before, after)
+			}
+			e.app.Remove(e.ctx, owner, accID, m.UserID)
+			return err
+		},
+	}
+	for name, call := range cases {
+		t.Run(name, func(t *testing.T) {
+			before := e.snapshot(accID)
+			err := call()
+			if got := roster.ErrorCode(err); got != roster.CodeInvalidInput {
+				t.Errorf("code = %q (%v), want invalid_input", got, err)
+			}
+			if roster.ErrorMessage(err) == "" {
+				t.Error("no message")
+			}
+			if after := e.snapshot(accID); after != before && name != "weak password at accept" {
+				t.Errorf("state changed:\nbefore %s\nafter  %s", before, after)
+			}
+		})
+	}
+}
+
+func TestTenantIsolation(t *testing.T) {
+	e := newEnv(t)
+	accA, ownerA := e.account("bigeye", "a@acme.test")
+	accB, ownerB := e.account("bigeye", "b@beta.test")
+	memberB := e.member(accB, ownerB, "bob@beta.test", "User")
+	_ = accA
+	calls := map[string]func() error{
+		"list": func() error { _, err := e.app.ListMembers(e.ctx, ownerA, accB, app.MemberQuery{}); return err },
+		"invite": func() error {
+			_, err := e.app.Invite(e.ctx, ownerA, accB, app.Invitation{Email: "x@x.test", Role: "User"})
+			return err
+		},
+		"role":   func() error { _, err := e.app.ChangeRole(e.ctx, ownerA, accB, memberB.UserID, "Admin"); return err },
+		"status": func() error { _, err := e.app.SetStatus(e.ctx, ownerA, accB, memberB.UserID, "disabled"); return err },
+		"remove": func() error { return e.app.Remove(e.ctx, ownerA, accB, memberB.UserID) },
+		"transfer": func() error {
+			_, err := e.app.TransferOwnership(e.ctx, ownerA, accB, memberB.UserID, pw)
+			return err
+		},
+		"roles":    func() error { _, err := e.app.Roles(e.ctx, ownerA, accB); return err },
+		"audit":    func() error { _, err := e.app.Audit(e.ctx, ownerA, accB, "", 0); return err },
+		"profiles": func() error { _, err := e.app.Profiles(e.ctx, ownerA, accB); return err },
+		"grant": func() error {
+			_, err := e.app.GrantProfileRole(e.ctx, ownerA, accB, memberB.UserID, "prod", "User")
+			return err
+		},
+		"check": func() error {
+			_, err := e.app.CheckPermission(e.ctx, ownerA, accB, app.Check{User: memberB.UserID, Permission: "issues.read"})
+			return err
+		},
+		"token": func() error {
+			_, _, err := e.app.CreateToken(e.ctx, ownerA, app.NewToken{Name: "t", AccountID: accB})
+			return err
+		},
+		"resend": func() error { _, err := e.app.Resend(e.ctx, ownerA, accB, memberB.UserID); return err },
+		"nonexistent account": func() error {
+			_, err := e.app.ListMembers(e.ctx, ownerA, "acc_nonexistent", app.MemberQuery{})
+			return err
+		},
+	}
+	before := e.snapshot(accB)
+	for name, call := range calls {
+		if err := call(); roster.ErrorCode(err) != roster.CodeNotFound {
+			t.Errorf("%s: %v, want not_found", name, err)
+		}
+	}
+	if after := e.snapshot(accB); after != before {
+		t.Errorf("account B changed:\n%s\n%s", before, after)
+	}
+}
+
+func TestBulkInvite(t *testing.T) {
+	e := newEnv(t)
+	accID, owner := e.account("bigeye", "olive@acme.test")
+	user := e.member(accID, owner, "uma@acme.test", "User")
+	var b strings.Builder
+	b.WriteString("email,role,name\n")
+	for i := 0; i < 1000; i++ {
+		switch {
+		case i%20 == 0:
+			fmt.Fprintf(&b, "bad-%d,User,Bad Row\n", i) // 50 bad rows
+		default:
+			fmt.Fprintf(&b, "person%d@acme.test,User,\"Person, %d\"\n", i, i)
+		}
+	}
+	b.WriteString("olive@acme.test,Admin,Olive\n") // already a member
+	b.WriteString("person1@acme.test,User,Dup\n")  // repeated in the file
+
+	dry, err := e.app.BulkInvite(e.ctx, owner, accID, strings.NewReader(b.String()), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.countMembers(accID); n != 2 {
+		t.Fatalf("dry run created members: %d", n)
+	}
+	rows, err := e.app.BulkInvite(e.ctx, owner, accID, strings.NewReader(b.String()), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(rows []app.BulkRow) map[string]int {
+		m := map[string]int{}
+		for _, r := range rows {
+			m[r.Outcome]++
+		}
+		return m
+	}
+	if got := count(dry); got[app.OutcomeWouldInvite] != 950 || got[app.OutcomeInvalid] != 50 || got[app.OutcomeAlreadyMember] != 2 {
+		t.Errorf("dry run outcomes = %v", got)
+	}
+	if got := count(rows); got[app.OutcomeInvited] != 950 || got[app.OutcomeInvalid] != 50 || got[app.OutcomeAlreadyMember] != 2 {
+		t.Errorf("outcomes = %v", got)
+	}
+	if rows[0].Line != 2 || rows[0].Code != roster.CodeInvalidInput {
+		t.Errorf("first row = %+v, want line 2 invalid", rows[0])
+	}
+	if n := e.countMembers(accID); n != 952 {
+		t.Errorf("members = %d, want 952", n)
+	}
+	// A Bigeye User may invite Users but not Admins: such a row is invalid with insufficient_role.
+	rows, err = e.app.BulkInvite(e.ctx, user, accID, strings.NewReader("email,role,name\nx1@acme.test,Admin,X\nx2@acme.test,User,Y\n"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows[0].Outcome != app.OutcomeInvalid || rows[0].Code != roster.CodeInsufficientRole || rows[1].Outcome != app.OutcomeInvited {
+		t.Errorf("rows = %+v", rows)
+	}
+	for _, bad := range []string{"", "name,role\nx,y\n", "email,email\n", "email,age\n"} {
+		_, err := e.app.BulkInvite(e.ctx, owner, accID, strings.NewReader(bad), false)
+		if roster.ErrorCode(err) != roster.CodeInvalidInput {
+			t.Errorf("header %q: %v, want invalid_input", bad, err)
+		}
+	}
+}
+
+func (e *env) countMembers(accID string) int {
+	e.t.Helper()
+	var n int
+	if err := e.store.Read(e.ctx, func(tx roster.Tx) error {
+		var err error
+		n, err = tx.CountMembers(accID, "", "")
+		return err
+	}); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+func TestCheck(t *testing.T) {
+	e := newEnv(t)
+	accID, owner := e.account("bizmetry", "olive@acme.test")
+	dev := e.member(accID, owner, "dev@acme.test", "Developer")
+	mgr := e.member(accID, owner, "max@acme.test", "Organization Manager")
+	pend, _ := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "p@acme.test", Role: "SRE"})
+	dis := e.member(accID, owner, "d@acme.test", "SRE")
+	e.app.SetStatus(e.ctx, owner, accID, dis.UserID, "disabled")
+	if _, err := e.app.GrantProfileRole(e.ctx, owner, accID, dev.UserID, "prod", "DevOps"); err != nil {
+		t.Fatal(err)
+	}
+	// A profile role's members.* permissions count for nothing.
+	if _, err := e.app.GrantProfileRole(e.ctx, owner, accID, dev.UserID, "staging", "Organization Manager"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		as   roster.Principal
+		q    app.Check
+		code string
+	}{
+		{owner, app.Check{User: dev.UserID, Permission: "agents.configure"}, policy.CheckGranted},
+		{owner, app.Check{User: dev.UserID, Permission: "agents.deploy"}, policy.CheckNotGranted},
+		{owner, app.Check{User: dev.UserID, Permission: "agents.deploy", Profile: "prod"}, policy.CheckGranted},
+		{owner, app.Check{User: dev.UserID, Permission: "members.invite", Profile: "staging"}, policy.CheckNotGranted},
+		{owner, app.Check{User: dev.UserID, Permission: "billing.manage"}, policy.CheckNotGranted},
+		{owner, app.Check{User: mgr.UserID, Permission: "billing.manage"}, policy.CheckNotGranted},
+		{owner, app.Check{User: owner.UserID, Permission: "billing.manage"}, policy.CheckGranted},
+		{owner, app.Check{User: pend.UserID, Permission: "slas.monitor"}, policy.CheckPending},
+		{owner, app.Check{User: dis.UserID, Permission: "slas.monitor"}, policy.CheckDisabled},
+		{owner, app.Check{User: "usr_stranger", Permission: "slas.monitor"}, policy.CheckNotMember},
+		{dev, app.Check{User: dev.UserID, Permission: "templates.read"}, policy.CheckGranted},
+		{dev, app.Check{User: dev.UserID, Permission: "templates.manage"}, policy.CheckNotGranted},
+	} {
+		got, err := e.app.CheckPermission(e.ctx, c.as, accID, c.q)
+		if err != nil {
+			t.Errorf("%+v: %v", c.q, err)
+			continue
+		}
+		if got.Code != c.code || got.Allowed != (c.code == policy.CheckGranted) {
+			t.Errorf("check %+v = %+v, want %s", c.q, got, c.code)
+		}
+	}
+	// Without members.read one may ask only about oneself.
+	_, err := e.app.CheckPermission(e.ctx, dev, accID, app.Check{User: owner.UserID, Permission: "billing.manage"})
+	wantCode(t, err, roster.CodeForbidden)
+	// A batch answers in order; one bad entry refuses it all.
+	res, err := e.app.CheckBatch(e.ctx, owner, accID, []app.Check{
+		{User: dev.UserID, Permission: "agents.configure"}, {User: dev.UserID, Permission: "billing.manage"},
+	})
+	if err != nil || len(res) != 2 || !res[0].Allowed || res[1].Allowed {
+		t.Errorf("batch = %+v, %v", res, err)
+	}
+	_, err = e.app.CheckBatch(e.ctx, owner, accID, []app.Check{{User: dev.UserID, Permission: "agents.configure"}, {User: dev.UserID, Permission: "bogus.perm"}})
+	wantCode(t, err, roster.CodeInvalidInput)
+	_, err = e.app.CheckBatch(e.ctx, owner, accID, make([]app.Check, 101))
+	wantCode(t, err, roster.CodeInvalidInput)
+}
+
+func TestResendKillsOldLinkAndExpiry(t *testing.T) {
+	e := newEnv(t)
+	accID, owner := e.account("bigeye", "olive@acme.test")
+	m, _ := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "n@acme.test", Name: "Nia"})
+	if m.Role != "User" {
+		t.Errorf("bigeye invitation without a role gave %q, want User", m.Role)
+	}
+	old := tokenOf(t, e.lastLink(accID, m.UserID))
+	e.now = e.now.Add(8 * 24 * time.Hour)
+	_, err := e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: old, Name: "Nia", Password: pw})
+	wantCode(t, err, roster.CodeInvalidToken)
+	if !strings.Contains(roster.ErrorMessage(err), "expired") {
+		t.Errorf("expired message = %q", roster.ErrorMessage(err))
+	}
+	if got := e.get(accID, m.UserID); got.Status != roster.StatusPending || got.InvitationExpiresAt == nil {
+		t.Errorf("an expired invitation stays pending with its expiry: %+v", got)
+	}
+	if _, err := e.app.Resend(e.ctx, owner, accID, m.UserID); err != nil {
+		t.Fatal(err)
+	}
+	fresh := tokenOf(t, e.lastLink(accID, m.UserID))
+	if fresh == old {
+		t.Fatal("resend kept the token")
+	}
+	_, err = e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: old, Name: "Nia", Password: pw})
+	wantCode(t, err, roster.CodeInvalidToken)
+	if _, err := e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: fresh, Name: "Nia", Password: pw}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.app.Resend(e.ctx, owner, accID, m.UserID)
+	wantCode(t, err, roster.CodeConflict)
+}
+
+func TestExistingUserAcceptsWithPassword(t *testing.T) {
+	e := newEnv(t)
+	accA, ownerA := e.account("bigeye", "olive@acme.test")
+	_ = accA
+	accB, ownerB := e.account("bizmetry", "bo@beta.test")
+	_ = ownerB
+	// Olive (registered in A) is invited to B.
+	m, err := e.app.Invite(e.ctx, ownerB, accB, app.Invitation{Email: "OLIVE@acme.test", Role: "SRE", Name: "Someone Else"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.UserID != ownerA.UserID {
+		t.Errorf("invitation made a second user for the same email")
+	}
+	tok := tokenOf(t, e.lastLink(accB, m.UserID))
+	_, err = e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: tok, Password: "not her password"})
+	wantCode(t, err, roster.CodeUnauthenticated)
+	got, err := e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: tok, Name: "Mallory", Password: pw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.User.Name != "Olive Owner" {
+		t.Errorf("name = %q: the name in the request must be ignored for a registered user", got.User.Name)
+	}
+	_, ms, _ := e.app.Me(e.ctx, ownerA)
+	if len(ms) != 2 {
+		t.Errorf("memberships = %+v, want 2", ms)
+	}
+}
+
+func TestPasswordChangeAndReset(t *testing.T) {
+	e := newEnv(t)
+	_, owner := e.account("bigeye", "olive@acme.test")
+	raw1, _, _ := e.app.Login(e.ctx, "", "olive@acme.test", pw)
+	raw2, _, _ := e.app.Login(e.ctx, "", "olive@acme.test", pw)
+	s1, _ := e.app.AuthenticateSession(e.ctx, raw1, "")
+	err := e.app.ChangePassword(e.ctx, s1, "wrong", "another fine password")
+	wantCode(t, err, roster.CodeInvalidInput)
+	if err := e.app.ChangePassword(e.ctx, s1, pw, "another fine password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.AuthenticateSession(e.ctx, raw1, ""); err != nil {
+		t.Errorf("the session that changed the password ended: %v", err)
+	}
+	_, err = e.app.AuthenticateSession(e.ctx, raw2, "")
+	wantCode(t, err, roster.CodeUnauthenticated)
+
+	// Reset: the same answer for unknown emails; a single-use link.
+	if err := e.app.RequestPasswordReset(e.ctx, "nobody@acme.test"); err != nil {
+		t.Errorf("reset for an unknown email: %v", err)
+	}
+	if err := e.app.RequestPasswordReset(e.ctx, "Olive@acme.test"); err != nil {
+		t.Fatal(err)
+	}
+	var link string
+	e.store.Read(e.ctx, func(tx roster.Tx) error {
+		msgs, _ := tx.Messages("", 100)
+		for _, m := range msgs {
+			if m.Kind == roster.MessagePasswordReset {
+				link = m.Link
+				break
+			}
+		}
+		return nil
+	})
+	tok := tokenOf(t, link)
+	if err := e.app.ConfirmPasswordReset(e.ctx, tok, "third fine password"); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, e.app.ConfirmPasswordReset(e.ctx, tok, "fourth fine password"), roster.CodeInvalidToken)
+	_, err = e.app.AuthenticateSession(e.ctx, raw1, "")
+	wantCode(t, err, roster.CodeUnauthenticated)
+	if _, _, err := e.app.Login(e.ctx, "", "olive@acme.test", "third fine password"); err != nil {
+		t.Errorf("login with the reset password: %v", err)
+	}
+	_ = owner
+}
+
+func TestAuditRecordsChanges(t *testing.T) {
+	e := newEnv(t)
+	accID, owner := e.account("bigeye", "olive@acme.test")
+	u := e.member(accID, owner, "u@acme.test", "User")
+	e.app.ChangeRole(e.ctx, owner, accID, u.UserID, "Admin")
+	e.app.SetStatus(e.ctx, owner, accID, u.UserID, "disabled")
+	e.app.SetStatus(e.ctx, owner, accID, u.UserID, "active")
+	e.app.Remove(e.ctx, owner, accID, u.UserID)
+	page, err := e.app.Audit(e.ctx, owner, accID, "", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for page != nil {
+		for _, ev := range page.Items {
+			actions = append(actions, ev.Action)
+		}
+		if page.Next == nil {
+			break
+		}
+		page, err = e.app.Audit(e.ctx, owner, accID, page.Next.Encode(), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"member.removed", "member.enabled", "member.disabled", "member.role_changed", "member.activated", "member.invited", "member.activated", "member.invited", "account.created"}
+	if strings.Join(actions, " ") != strings.Join(want, " ") {
+		t.Errorf("audit actions:\n got %v\nwant %v", actions, want)
+	}
+	// The removed user's events keep pointing at them.
+	page, _ = e.app.Audit(e.ctx, owner, accID, "", 1)
+	if ev := page.Items[0]; ev.Target != u.UserID || ev.Actor != owner.UserID || ev.IP != owner.IP {
+		t.Errorf("removal event = %+v", ev)
+	}
+	// A Bigeye User may not read the audit log.
+	v := e.member(accID, owner, "v@acme.test", "User")
+	_, err = e.app.Audit(e.ctx, v, accID, "", 0)
+	wantCode(t, err, roster.CodeForbidden)
+}

@@ -1,0 +1,131 @@
+// Package config reads Roster's configuration from flags and ROSTER_*
+// environment variables. A flag wins over its variable; the variable wins
+// over the default.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the service's configuration.
+type Config struct {
+	Addr     string // ROSTER_ADDR: listen address
+	DB       string // ROSTER_DB: a SQLite path or a postgres:// URL
+	BaseURL  string // ROSTER_BASE_URL: public address, for links in emails
+	SMTPURL  string // ROSTER_SMTP_URL: smtp://user:pass@host:port; "" for the log mailer
+	MailFrom string // ROSTER_MAIL_FROM
+	LogLevel string // ROSTER_LOG_LEVEL: debug, info, warn, error
+
+	// AuthBurstPerIP and AuthBurstPerEmail bound login, password reset and
+	// invitation accept attempts (ROSTER_AUTH_BURST_PER_IP, _PER_EMAIL).
+	AuthBurstPerIP    int
+	AuthBurstPerEmail int
+
+	ShutdownTimeout time.Duration
+}
+
+// Default returns the embedded defaults: SQLite next to the binary, the log
+// mailer, loopback only.
+func Default() Config {
+	return Config{
+		Addr:              "127.0.0.1:8080",
+		DB:                "roster.db",
+		MailFrom:          "Roster <roster@localhost>",
+		LogLevel:          "info",
+		AuthBurstPerIP:    100,
+		AuthBurstPerEmail: 10,
+		ShutdownTimeout:   10 * time.Second,
+	}
+}
+
+// Register adds the flags of the serve-like commands to fs, with defaults
+// taken from c (already overlaid with the environment by FromEnv).
+func (c *Config) Register(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (ROSTER_ADDR)")
+	c.RegisterDB(fs)
+	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public base URL for links in emails (ROSTER_BASE_URL); default http://ADDR")
+	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "SMTP server smtp://user:pass@host:port (ROSTER_SMTP_URL); empty logs mail instead")
+	fs.StringVar(&c.MailFrom, "mail-from", c.MailFrom, "From address of emails (ROSTER_MAIL_FROM)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (ROSTER_LOG_LEVEL)")
+	fs.IntVar(&c.AuthBurstPerIP, "auth-burst-per-ip", c.AuthBurstPerIP, "login/reset/accept attempts a client address may burst; one more per second after (ROSTER_AUTH_BURST_PER_IP)")
+	fs.IntVar(&c.AuthBurstPerEmail, "auth-burst-per-email", c.AuthBurstPerEmail, "login/reset/accept attempts per email before waiting; one more per 30 s after (ROSTER_AUTH_BURST_PER_EMAIL)")
+}
+
+// RegisterDB adds only the database flag, for commands that need nothing else.
+func (c *Config) RegisterDB(fs *flag.FlagSet) {
+	fs.StringVar(&c.DB, "db", c.DB, "SQLite file path or postgres:// URL (ROSTER_DB)")
+}
+
+// FromEnv overlays the ROSTER_* variables found by getenv.
+func (c *Config) FromEnv(getenv func(string) string) {
+	set := func(dst *string, name string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	set(&c.Addr, "ROSTER_ADDR")
+	set(&c.DB, "ROSTER_DB")
+	set(&c.BaseURL, "ROSTER_BASE_URL")
+	set(&c.SMTPURL, "ROSTER_SMTP_URL")
+	set(&c.MailFrom, "ROSTER_MAIL_FROM")
+	set(&c.LogLevel, "ROSTER_LOG_LEVEL")
+	setInt := func(dst *int, name string) {
+		if v := getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				n = -1 // refused by Validate, naming the variable's setting
+			}
+			*dst = n
+		}
+	}
+	setInt(&c.AuthBurstPerIP, "ROSTER_AUTH_BURST_PER_IP")
+	setInt(&c.AuthBurstPerEmail, "ROSTER_AUTH_BURST_PER_EMAIL")
+}
+
+// Validate checks the configuration and fills in what derives from it. Its
+// errors are one line each, naming the setting.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("addr %q: want host:port", c.Addr))
+	}
+	if strings.TrimSpace(c.DB) == "" {
+		errs = append(errs, errors.New("db: a SQLite path or a postgres:// URL is required"))
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("base-url %q: want an absolute http or https URL", c.BaseURL))
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			errs = append(errs, errors.New("smtp-url: want smtp://user:pass@host:port"))
+		}
+	}
+	if c.AuthBurstPerIP < 1 || c.AuthBurstPerEmail < 1 {
+		errs = append(errs, errors.New("auth-burst-per-ip and auth-burst-per-email must be whole numbers of at least 1"))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log-level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	return errors.Join(errs...)
+}
+
+// Postgres reports whether DB names a PostgreSQL database.
+func (c *Config) Postgres() bool {
+	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
+}
+
+// SecureCookies reports whether cookies must be marked Secure.
+func (c *Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }

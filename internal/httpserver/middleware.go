@@ -1,0 +1,192 @@
+package httpserver
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rosterhq/roster"
+)
+
+// requestInfo travels in the request's context from the outermost
+// middleware down to the handlers, which fill in what only they know.
+type requestInfo struct {
+	route string
+}
+
+type infoKey struct{}
+
+// SetRoute records the matched route pattern for logs and metrics. Handlers
+// behind their own ServeMux call it, since the outer middleware never sees
+// the inner mux's match.
+func SetRoute(r *http.Request, pattern string) {
+	if info, ok := r.Context().Value(infoKey{}).(*requestInfo); ok {
+		info.route = pattern
+	}
+}
+
+func routeOf(r *http.Request) string {
+	if info, ok := r.Context().Value(infoKey{}).(*requestInfo); ok && info.route != "" {
+		return info.route
+	}
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	return "unmatched"
+}
+
+// statusRecorder remembers the status a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += n
+	return n, err
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// metrics are the server's Prometheus series.
+type metrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "roster_http_requests_total", Help: "HTTP requests by route, method and status.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "roster_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route", "method"}),
+	}
+	reg.MustRegister(m.requests, m.latency)
+	return m
+}
+
+// observe logs, measures and recovers every request. It never logs a query
+// string or a body: links and forms carry tokens and passwords.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &requestInfo{}
+		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "route", routeOf(r), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				if rec.status == 0 {
+					WriteError(rec, r, s.log, fmt.Errorf("panic: %v", v))
+				}
+			}
+			route := routeOf(r)
+			d := time.Since(start)
+			status := rec.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			s.metrics.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
+			s.metrics.latency.WithLabelValues(route, r.Method).Observe(d.Seconds())
+			level := slog.LevelInfo
+			if status >= 500 {
+				level = slog.LevelError
+			}
+			s.log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "path", r.URL.Path,
+				"status", status, "bytes", rec.bytes, "duration_ms", float64(d.Microseconds())/1000, "ip", ClientIP(r))
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// secureHeaders sets the headers every response carries.
+func secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// ClientIP is the address the request came from.
+func ClientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// Authenticator turns credentials into a principal.
+type Authenticator interface {
+	AuthenticateSession(ctx context.Context, raw, ip string) (roster.Principal, error)
+	AuthenticateToken(ctx context.Context, raw, ip string) (roster.Principal, error)
+}
+
+// SessionCookie is the name of the session cookie.
+const SessionCookie = "roster_session"
+
+// authenticate puts the principal of a bearer token or session cookie in the
+// context. A bearer token that does not authenticate is refused at once; a
+// stale cookie is just ignored (the request goes on unauthenticated, and the
+// handler decides whether that is enough).
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ip := ClientIP(r)
+		if h := r.Header.Get("Authorization"); h != "" {
+			raw, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok {
+				WriteError(w, r, s.log, roster.Errorf(roster.CodeUnauthenticated, "The Authorization header must be \"Bearer <token>\"."))
+				return
+			}
+			p, err := s.auth.AuthenticateToken(r.Context(), strings.TrimSpace(raw), ip)
+			if err != nil {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="roster"`)
+				WriteError(w, r, s.log, err)
+				return
+			}
+			r = r.WithContext(roster.NewContextWithPrincipal(r.Context(), p))
+		} else if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+			p, err := s.auth.AuthenticateSession(r.Context(), c.Value, ip)
+			switch roster.ErrorCode(err) {
+			case "":
+				r = r.WithContext(roster.NewContextWithPrincipal(r.Context(), p))
+			case roster.CodeUnauthenticated:
+			default:
+				WriteError(w, r, s.log, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
