@@ -1,0 +1,194 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/app"
+	"github.com/rosterhq/roster/internal/httpserver"
+)
+
+// limit takes an attempt from the address's and the key's buckets.
+func (a *API) limit(w http.ResponseWriter, r *http.Request, key string) error {
+	if ok, wait := a.limits.ByIP.Allow(httpserver.ClientIP(r)); !ok {
+		return httpserver.RateLimited(w, wait)
+	}
+	if key == "" {
+		return nil
+	}
+	if ok, wait := a.limits.ByEmail.Allow(key); !ok {
+		return httpserver.RateLimited(w, wait)
+	}
+	return nil
+}
+
+func (a *API) setSessionCookie(w http.ResponseWriter, raw string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: httpserver.SessionCookie, Value: raw, Path: "/", HttpOnly: true, Secure: a.secureCookies,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(a.sessionMax.Seconds()),
+	})
+}
+
+func (a *API) clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{
+		Name: httpserver.SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: a.secureCookies,
+		SameSite: http.SameSiteLaxMode, MaxAge: -1,
+	})
+}
+
+func (a *API) login(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	emailKey := "login:" + roster.EmailKey(in.Email)
+	if err := a.limit(w, r, emailKey); err != nil {
+		return err
+	}
+	raw, user, err := a.app.Login(r.Context(), httpserver.ClientIP(r), in.Email, in.Password)
+	if err != nil {
+		return err
+	}
+	a.limits.ByEmail.Reset(emailKey)
+	a.setSessionCookie(w, raw)
+	p := roster.Principal{UserID: user.ID}
+	u, ms, err := a.app.Me(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	return write(w, http.StatusOK, toMe(u, ms))
+}
+
+func (a *API) logout(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	if err := a.app.Logout(r.Context(), p); err != nil {
+		return err
+	}
+	a.clearSessionCookie(w)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) me(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	u, ms, err := a.app.Me(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	return write(w, http.StatusOK, toMe(u, ms))
+}
+
+func (a *API) patchMe(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Name *string `json:"name"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if in.Name == nil {
+		return roster.Invalid("name", "Give the new name as {\"name\": \"…\"}.")
+	}
+	if _, err := a.app.SetMyName(r.Context(), p, *in.Name); err != nil {
+		return err
+	}
+	return a.me(w, r)
+}
+
+func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Current string `json:"current"`
+		New     string `json:"new"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if err := a.limit(w, r, "password:"+p.UserID); err != nil {
+		return err
+	}
+	if err := a.app.ChangePassword(r.Context(), p, in.Current, in.New); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) requestReset(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Email string `json:"email"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if err := a.limit(w, r, "reset:"+roster.EmailKey(in.Email)); err != nil {
+		return err
+	}
+	if err := a.app.RequestPasswordReset(r.Context(), in.Email); err != nil {
+		return err
+	}
+	// The same answer whether or not the address has an account.
+	return write(w, http.StatusAccepted, map[string]string{
+		"detail": "If this address belongs to an account, a reset link is on its way.",
+	})
+}
+
+func (a *API) confirmReset(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Token    string `json:"token"`
+		Password string `json:"password"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if err := a.limit(w, r, "token:"+truncate(in.Token, 64)); err != nil {
+		return err
+	}
+	if err := a.app.ConfirmPasswordReset(r.Context(), strings.TrimSpace(in.Token), in.Password); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Token    string `json:"token"`
+		Name     string `json:"name"`
+		Password string `json:"password"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if err := a.limit(w, r, "token:"+truncate(in.Token, 64)); err != nil {
+		return err
+	}
+	acc, err := a.app.AcceptInvitation(r.Context(), httpserver.ClientIP(r), app.Acceptance{
+		Token: strings.TrimSpace(in.Token), Name: in.Name, Password: in.Password,
+	})
+	if err != nil {
+		return err
+	}
+	a.setSessionCookie(w, acc.Session)
+	u, ms, err := a.app.Me(r.Context(), roster.Principal{UserID: acc.User.ID})
+	if err != nil {
+		return err
+	}
+	return write(w, http.StatusOK, toMe(u, ms))
+}
