@@ -67,8 +67,10 @@ type Tx interface {
 	// UpdateMember writes Role, RoleOrder, Status and JoinedAt of an existing
 	// membership. Returns not_found.
 	UpdateMember(m *Member) error
-	// DeleteMember deletes the membership with its invitation and profile
-	// roles. The user, audit events and messages stay. Returns not_found.
+	// DeleteMember deletes the membership with its invitation, profile roles
+	// and the user's API tokens for the account (so that a token cannot come
+	// back to life if the person is invited again). The user, audit events
+	// and messages stay. Returns not_found.
 	DeleteMember(account, user string) error
 	// ListMembers returns a page of the account's members in the filter's
 	// order, with search as MatchesQuery defines it. Limit is 1..MaxPageSize.
@@ -143,6 +145,9 @@ type Tx interface {
 	// claim is free, and claims them until now+lease, so that no other
 	// claimer gets them before then.
 	ClaimMessages(now time.Time, lease time.Duration, limit int) ([]*Message, error)
+	// ReleaseMessage ends the claim on a message that was not attempted, so
+	// that it is due at once for any claimer. Returns not_found.
+	ReleaseMessage(id int64) error
 	// MarkMessageSent records a delivery, clears the link and the member's
 	// invitation error. Returns not_found.
 	MarkMessageSent(id int64, at time.Time) error
@@ -151,6 +156,8 @@ type Tx interface {
 	// (status failed, link cleared); otherwise it is due again at retryAt.
 	// Returns not_found.
 	MarkMessageFailed(id int64, errText string, retryAt time.Time) error
+	// Message returns one message of the outbox. Returns not_found.
+	Message(id int64) (*Message, error)
 	// Messages lists the outbox, newest first, optionally of one status.
 	Messages(status string, limit int) ([]*Message, error)
 	// RetryMessage makes a failed or pending message due now. Returns not_found.

@@ -4,6 +4,8 @@
 //	roster migrate                    apply database migrations
 //	roster account create ...         create an account and print its owner's activation link
 //	roster account resend-owner ...   print a fresh activation link for a pending first owner
+//	roster invite --csv FILE ...      invite a CSV's rows into an account
+//	roster outbox list|retry          inspect and retry outgoing email
 //	roster version                    print the version
 package main
 
@@ -55,6 +57,10 @@ Usage:
   roster migrate [flags]               apply database migrations
   roster account create [flags]        create an account; prints its owner's activation link
   roster account resend-owner [flags]  a fresh activation link for an account's pending first owner
+  roster invite --csv FILE --account ID --as EMAIL [--dry-run]
+                                       invite every row of a CSV (email,role,name)
+  roster outbox list [--status S]      outgoing email and its delivery state
+  roster outbox retry ID               send a message again now
   roster version                       print the version
 
 Configuration comes from flags and ROSTER_* environment variables
@@ -76,6 +82,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = cmdMigrate(ctx, e, args[1:])
 	case "account":
 		err = cmdAccount(ctx, e, args[1:])
+	case "invite":
+		err = cmdInvite(ctx, e, args[1:])
+	case "outbox":
+		err = cmdOutbox(ctx, e, args[1:])
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "roster", version)
 	case "help", "--help", "-help", "-h":

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -54,7 +53,8 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	if u, err := url.Parse(c.BaseURL); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
 	}
-	worker := &mail.Worker{Store: store, Mailer: mailer, Templates: templates, Log: log, From: c.MailFrom, MessageIDHost: host}
+	worker := &mail.Worker{Store: store, Mailer: mailer, Templates: templates, Log: log, From: c.MailFrom, MessageIDHost: host,
+		Interval: c.MailPoll, RetryBase: c.MailRetryBase, MaxAttempts: c.MailMaxAttempts}
 
 	l, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -113,7 +113,7 @@ func newMailer(c config.Config, log *slog.Logger) (mail.Mailer, error) {
 	if c.SMTPURL == "" {
 		return mail.LogMailer{Log: log}, nil
 	}
-	return nil, errors.New("smtp-url: SMTP delivery is not available in this build yet; unset ROSTER_SMTP_URL to use the log mailer")
+	return mail.NewSMTPMailer(c.SMTPURL)
 }
 
 // openStore opens (and migrates) the configured database.

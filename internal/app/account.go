@@ -79,7 +79,11 @@ func (a *App) CreateAccount(ctx context.Context, in NewAccount) (*CreatedAccount
 			map[string]string{"name": acc.Name, "catalog": acc.Catalog.Name}); err != nil {
 			return err
 		}
-		url, err := a.issueInvitation(tx, op, acc, owner, user, now, roster.AuditMemberInvited)
+		id, err := a.issueInvitation(tx, op, acc, owner, user, now, roster.AuditMemberInvited)
+		if err != nil {
+			return err
+		}
+		url, err := messageLink(tx, id)
 		if err != nil {
 			return err
 		}
@@ -124,7 +128,11 @@ func (a *App) ResendOwnerActivation(ctx context.Context, accountID string) (stri
 		if err != nil {
 			return err
 		}
-		url, err = a.issueInvitation(tx, roster.Principal{}, acc, owner, user, a.clock(), roster.AuditInvitationResent)
+		id, err := a.issueInvitation(tx, roster.Principal{}, acc, owner, user, a.clock(), roster.AuditInvitationResent)
+		if err != nil {
+			return err
+		}
+		url, err = messageLink(tx, id)
 		return err
 	})
 	if roster.ErrorCode(err) == roster.CodeNotFound {
@@ -152,4 +160,14 @@ func (a *App) HasAccounts(ctx context.Context) (bool, error) {
 		return err
 	})
 	return n > 0, err
+}
+
+// messageLink returns the link of a queued message, for the operator
+// commands that print it.
+func messageLink(tx roster.Tx, id int64) (string, error) {
+	m, err := tx.Message(id)
+	if err != nil {
+		return "", err
+	}
+	return m.Link, nil
 }

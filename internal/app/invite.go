@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -119,44 +120,47 @@ func (a *App) userForInvite(tx roster.Tx, email, name string, now time.Time) (*r
 }
 
 // issueInvitation gives the pending member a fresh link (replacing any
-// earlier one), records it in the audit log and queues the email.
-func (a *App) issueInvitation(tx roster.Tx, p roster.Principal, acc *roster.Account, m *roster.Member, user *roster.User, now time.Time, action string) (string, error) {
+// earlier one), records it in the audit log and queues the email. It
+// returns the queued message's id.
+func (a *App) issueInvitation(tx roster.Tx, p roster.Principal, acc *roster.Account, m *roster.Member, user *roster.User, now time.Time, action string) (int64, error) {
 	raw, hash := newToken(prefixInvite)
 	inv := &roster.Invitation{AccountID: acc.ID, UserID: m.UserID, TokenHash: hash, ExpiresAt: now.Add(acc.InviteTTL), SentAt: now}
 	if err := tx.PutInvitation(inv); err != nil {
-		return "", err
+		return 0, err
 	}
 	after := map[string]string{"role": m.Role, "email": user.Email, "expires_at": inv.ExpiresAt.Format(time.RFC3339)}
 	if err := audit(tx, p, acc.ID, action, m.UserID, now, nil, after); err != nil {
-		return "", err
+		return 0, err
 	}
-	url := a.link("/activate", raw)
 	data := map[string]string{
 		"account_name": acc.Name,
 		"role":         m.Role,
 		"name":         user.Name,
 		"expires_at":   inv.ExpiresAt.Format(time.RFC3339),
 	}
+	// The email names whoever sent this link, or else the original inviter;
+	// the first owner, invited by the operator, gets the activation message.
 	kind := roster.MessageInvitation
-	if p.UserID == "" {
+	inviter := cmp.Or(p.UserID, m.InvitedBy)
+	if inviter == "" {
 		kind = roster.MessageOwnerActivation
-	} else if inviter, err := tx.User(p.UserID); err == nil {
-		data["inviter_name"] = inviter.Name
-		data["inviter_email"] = inviter.Email
+	} else if u, err := tx.User(inviter); err == nil {
+		data["inviter_name"] = u.Name
+		data["inviter_email"] = u.Email
 	} else {
-		return "", err
+		return 0, err
 	}
 	if action == roster.AuditInvitationResent {
 		data["resent"] = "true"
 	}
 	msg := &roster.Message{
 		Kind: kind, To: user.Email, AccountID: acc.ID, UserID: m.UserID,
-		Data: data, Link: url, NextAttemptAt: now, CreatedAt: now,
+		Data: data, Link: a.link("/activate", raw), NextAttemptAt: now, CreatedAt: now,
 	}
 	if err := tx.EnqueueMessage(msg); err != nil {
-		return "", err
+		return 0, err
 	}
-	return url, nil
+	return msg.ID, nil
 }
 
 // Resend issues a pending member a new link; the old one stops working.

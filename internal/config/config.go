@@ -28,6 +28,14 @@ type Config struct {
 	AuthBurstPerIP    int
 	AuthBurstPerEmail int
 
+	// MailPoll is how often the outbox is polled (ROSTER_MAIL_POLL);
+	// MailRetryBase the wait after a first failed delivery, doubled after
+	// each further one (ROSTER_MAIL_RETRY_BASE); MailMaxAttempts how many
+	// tries a message gets (ROSTER_MAIL_MAX_ATTEMPTS).
+	MailPoll        time.Duration
+	MailRetryBase   time.Duration
+	MailMaxAttempts int
+
 	ShutdownTimeout time.Duration
 }
 
@@ -41,6 +49,9 @@ func Default() Config {
 		LogLevel:          "info",
 		AuthBurstPerIP:    100,
 		AuthBurstPerEmail: 10,
+		MailPoll:          time.Second,
+		MailRetryBase:     30 * time.Second,
+		MailMaxAttempts:   8,
 		ShutdownTimeout:   10 * time.Second,
 	}
 }
@@ -54,6 +65,9 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "SMTP server smtp://user:pass@host:port (ROSTER_SMTP_URL); empty logs mail instead")
 	fs.StringVar(&c.MailFrom, "mail-from", c.MailFrom, "From address of emails (ROSTER_MAIL_FROM)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (ROSTER_LOG_LEVEL)")
+	fs.DurationVar(&c.MailPoll, "mail-poll", c.MailPoll, "how often the outbox is polled (ROSTER_MAIL_POLL)")
+	fs.DurationVar(&c.MailRetryBase, "mail-retry-base", c.MailRetryBase, "wait after a first failed delivery, doubled per further failure up to 1h (ROSTER_MAIL_RETRY_BASE)")
+	fs.IntVar(&c.MailMaxAttempts, "mail-max-attempts", c.MailMaxAttempts, "delivery attempts before a message is given up (ROSTER_MAIL_MAX_ATTEMPTS)")
 	fs.IntVar(&c.AuthBurstPerIP, "auth-burst-per-ip", c.AuthBurstPerIP, "login/reset/accept attempts a client address may burst; one more per second after (ROSTER_AUTH_BURST_PER_IP)")
 	fs.IntVar(&c.AuthBurstPerEmail, "auth-burst-per-email", c.AuthBurstPerEmail, "login/reset/accept attempts per email before waiting; one more per 30 s after (ROSTER_AUTH_BURST_PER_EMAIL)")
 }
@@ -85,6 +99,18 @@ func (c *Config) FromEnv(getenv func(string) string) {
 			*dst = n
 		}
 	}
+	setDuration := func(dst *time.Duration, name string) {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				d = -1 // refused by Validate
+			}
+			*dst = d
+		}
+	}
+	setDuration(&c.MailPoll, "ROSTER_MAIL_POLL")
+	setDuration(&c.MailRetryBase, "ROSTER_MAIL_RETRY_BASE")
+	setInt(&c.MailMaxAttempts, "ROSTER_MAIL_MAX_ATTEMPTS")
 	setInt(&c.AuthBurstPerIP, "ROSTER_AUTH_BURST_PER_IP")
 	setInt(&c.AuthBurstPerEmail, "ROSTER_AUTH_BURST_PER_EMAIL")
 }
@@ -113,6 +139,12 @@ func (c *Config) Validate() error {
 	}
 	if c.AuthBurstPerIP < 1 || c.AuthBurstPerEmail < 1 {
 		errs = append(errs, errors.New("auth-burst-per-ip and auth-burst-per-email must be whole numbers of at least 1"))
+	}
+	if c.MailPoll < 10*time.Millisecond || c.MailRetryBase < 10*time.Millisecond {
+		errs = append(errs, errors.New("mail-poll and mail-retry-base must be durations of at least 10ms"))
+	}
+	if c.MailMaxAttempts < 1 || c.MailMaxAttempts > 100 {
+		errs = append(errs, errors.New("mail-max-attempts must be between 1 and 100"))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

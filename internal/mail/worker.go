@@ -32,6 +32,10 @@ type Worker struct {
 	MaxAttempts int
 	// Batch is how many messages one poll claims.
 	Batch int
+	// RetryBase is the wait after a first failure, doubled after each
+	// further one up to an hour; SendTimeout bounds one delivery.
+	RetryBase   time.Duration
+	SendTimeout time.Duration
 }
 
 func (w *Worker) defaults() {
@@ -49,6 +53,15 @@ func (w *Worker) defaults() {
 	}
 	if w.Batch == 0 {
 		w.Batch = 50
+	}
+	if w.RetryBase == 0 {
+		w.RetryBase = 30 * time.Second
+	}
+	if w.SendTimeout == 0 {
+		w.SendTimeout = time.Minute
+	}
+	if w.Lease < 2*w.SendTimeout {
+		w.Lease = 2 * w.SendTimeout
 	}
 	if w.Log == nil {
 		w.Log = slog.New(slog.DiscardHandler)
@@ -83,28 +96,53 @@ func (w *Worker) Run(ctx context.Context) {
 func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 	w.defaults()
 	var msgs []*roster.Message
+	claimedAt := w.Now()
 	err := w.Store.Write(ctx, "", func(tx roster.Tx) error {
 		var err error
-		msgs, err = tx.ClaimMessages(w.Now().UTC(), w.Lease, w.Batch)
+		msgs, err = tx.ClaimMessages(claimedAt.UTC(), w.Lease, w.Batch)
 		return err
 	})
 	if err != nil {
 		return 0, err
 	}
-	for _, m := range msgs {
-		if ctx.Err() != nil {
-			// Shutting down: the claim lapses and another run sends it.
+	// A send under way finishes even when shutdown begins: cutting it off
+	// mid-conversation is how a message gets delivered and then sent again.
+	sendCtx := context.WithoutCancel(ctx)
+	for i, m := range msgs {
+		// A send must end before the claim does, or another instance could
+		// claim the message while it is being sent.
+		if ctx.Err() != nil || w.Now().Sub(claimedAt) > w.Lease-w.SendTimeout {
+			w.release(sendCtx, msgs[i:])
 			return len(msgs), nil
 		}
-		w.deliver(ctx, m)
+		w.deliver(sendCtx, m)
 	}
 	return len(msgs), nil
+}
+
+// release gives back the claims of messages not attempted, so that the next
+// instance (or this one after a restart) sends them at once rather than
+// after the lease.
+func (w *Worker) release(ctx context.Context, msgs []*roster.Message) {
+	err := w.Store.Write(ctx, "", func(tx roster.Tx) error {
+		for _, m := range msgs {
+			if err := tx.ReleaseMessage(m.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		w.Log.Error("outbox: release claims", "err", err)
+	}
 }
 
 func (w *Worker) deliver(ctx context.Context, m *roster.Message) {
 	e, err := w.Templates.Render(m, w.From, w.MessageIDHost)
 	if err == nil {
-		err = w.Mailer.Send(ctx, e)
+		sendCtx, cancel := context.WithTimeout(ctx, w.SendTimeout)
+		err = w.Mailer.Send(sendCtx, e)
+		cancel()
 	}
 	now := w.Now().UTC()
 	if err == nil {
@@ -115,7 +153,7 @@ func (w *Worker) deliver(ctx context.Context, m *roster.Message) {
 	}
 	retry := time.Time{}
 	if m.Attempts+1 < w.MaxAttempts {
-		retry = now.Add(backoff(m.Attempts))
+		retry = now.Add(backoff(w.RetryBase, m.Attempts))
 	}
 	w.Log.Warn("outbox: delivery failed", "id", m.ID, "kind", m.Kind, "attempt", m.Attempts+1, "err", err, "retry_at", retry)
 	if err := w.Store.Write(ctx, "", func(tx roster.Tx) error { return tx.MarkMessageFailed(m.ID, err.Error(), retry) }); err != nil {
@@ -123,9 +161,9 @@ func (w *Worker) deliver(ctx context.Context, m *roster.Message) {
 	}
 }
 
-// backoff is 30 s doubled per attempt, at most an hour.
-func backoff(attempts int) time.Duration {
-	d := 30 * time.Second
+// backoff is base doubled per attempt already made, at most an hour.
+func backoff(base time.Duration, attempts int) time.Duration {
+	d := base
 	for i := 0; i < attempts && d < time.Hour; i++ {
 		d *= 2
 	}

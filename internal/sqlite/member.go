@@ -121,10 +121,16 @@ func (t *tx) UpdateMember(m *roster.Member) error {
 }
 
 // DeleteMember deletes the membership; its name words, invitation and
-// profile roles go with it by ON DELETE CASCADE.
+// profile roles go with it by ON DELETE CASCADE, its API tokens explicitly.
 func (t *tx) DeleteMember(account, user string) error {
-	return t.execOne("delete member", errMemberNotFound,
-		`DELETE FROM members WHERE account_id = ? AND user_id = ?`, account, user)
+	if err := t.execOne("delete member", errMemberNotFound,
+		`DELETE FROM members WHERE account_id = ? AND user_id = ?`, account, user); err != nil {
+		return err
+	}
+	if _, err := t.exec(`DELETE FROM api_tokens WHERE account_id = ? AND user_id = ?`, account, user); err != nil {
+		return fmt.Errorf("sqlite: delete member's tokens: %w", err)
+	}
+	return nil
 }
 
 func (t *tx) CountMembers(account, role string, status roster.Status) (int, error) {

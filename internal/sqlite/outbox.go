@@ -105,6 +105,11 @@ func (t *tx) setInvitationError(account, user, errText string) error {
 	return nil
 }
 
+func (t *tx) ReleaseMessage(id int64) error {
+	return t.execOne("release message", errMessageNotFound,
+		`UPDATE outbox SET claimed_until = 0 WHERE id = ?`, id)
+}
+
 func (t *tx) MarkMessageSent(id int64, at time.Time) error {
 	account, user, err := t.messageMember(id)
 	if err != nil {
@@ -139,6 +144,14 @@ func (t *tx) MarkMessageFailed(id int64, errText string, retryAt time.Time) erro
 }
 
 // Messages lists the outbox newest first; a limit below 1 means MaxPageSize.
+func (t *tx) Message(id int64) (*roster.Message, error) {
+	m, err := scanMessage(t.queryRow(`SELECT `+messageColumns+` FROM outbox WHERE id = ?`, id))
+	if err != nil {
+		return nil, rowError("message", err, errMessageNotFound)
+	}
+	return m, nil
+}
+
 func (t *tx) Messages(status string, limit int) ([]*roster.Message, error) {
 	if limit < 1 {
 		limit = roster.MaxPageSize

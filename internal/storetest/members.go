@@ -152,6 +152,19 @@ func testDeleteMember(t *testing.T, s roster.Store) {
 	hash := NewID("hash")
 	ev := &roster.AuditEvent{AccountID: a.ID, At: T0, Actor: owner.UserID, Action: roster.AuditMemberInvited, Target: m.UserID}
 	msg := &roster.Message{Kind: roster.MessageInvitation, To: m.Email, AccountID: a.ID, UserID: m.UserID, NextAttemptAt: T0, CreatedAt: T0}
+	// The owner also has a token in the account; it must survive.
+	other := NewAccount(t, s, "Other", "bigeye")
+	tokHere := &roster.APIToken{ID: NewID("tok"), UserID: m.UserID, AccountID: a.ID, Name: "here", Hash: NewID("th"), CreatedAt: T0}
+	tokOwner := &roster.APIToken{ID: NewID("tok"), UserID: owner.UserID, AccountID: a.ID, Name: "owner", Hash: NewID("th"), CreatedAt: T0}
+	tokElsewhere := &roster.APIToken{ID: NewID("tok"), UserID: m.UserID, AccountID: other.ID, Name: "elsewhere", Hash: NewID("th"), CreatedAt: T0}
+	Write(t, s, "", func(tx roster.Tx) error {
+		for _, tok := range []*roster.APIToken{tokHere, tokOwner, tokElsewhere} {
+			if err := tx.CreateAPIToken(tok); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	Write(t, s, a.ID, func(tx roster.Tx) error {
 		if err := tx.PutInvitation(&roster.Invitation{AccountID: a.ID, UserID: m.UserID, TokenHash: hash, ExpiresAt: T0.Add(time.Hour), SentAt: T0}); err != nil {
 			return err
@@ -199,6 +212,14 @@ func testDeleteMember(t *testing.T, s roster.Store) {
 		n, err := tx.CountMembers(a.ID, "", "")
 		if err != nil || n != 1 {
 			t.Errorf("CountMembers after DeleteMember = %d, %v; want 1", n, err)
+		}
+		_, err = tx.APITokenByHash(tokHere.Hash)
+		wantCode(t, "the removed member's token for the account", err, roster.CodeNotFound)
+		if _, err := tx.APITokenByHash(tokElsewhere.Hash); err != nil {
+			t.Errorf("the removed member's token for another account: %v; want it kept", err)
+		}
+		if _, err := tx.APITokenByHash(tokOwner.Hash); err != nil {
+			t.Errorf("another member's token: %v; want it kept", err)
 		}
 		return nil
 	})

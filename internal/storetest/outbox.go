@@ -80,6 +80,22 @@ func testOutbox(t *testing.T, s roster.Store) {
 	if got := claim(t, s, now.Add(lease), lease, 10); !cmp.Equal(got, []int64{m1.ID, m2.ID}) {
 		t.Errorf("ClaimMessages when the leases end = %v, want [%d %d] again", got, m1.ID, m2.ID)
 	}
+	Read(t, s, func(tx roster.Tx) error {
+		got, err := tx.Message(m2.ID)
+		if err != nil || got.ID != m2.ID || got.To != m2.To {
+			t.Errorf("Message(%d) = %+v, %v", m2.ID, got, err)
+		}
+		_, err = tx.Message(later.ID + 1000)
+		wantCode(t, "Message of a missing id", err, roster.CodeNotFound)
+		return nil
+	})
+	// A released claim is free again at once.
+	Write(t, s, "", func(tx roster.Tx) error { return tx.ReleaseMessage(m2.ID) })
+	if got := claim(t, s, now.Add(lease), lease, 10); !cmp.Equal(got, []int64{m2.ID}) {
+		t.Errorf("ClaimMessages after ReleaseMessage = %v, want [%d]", got, m2.ID)
+	}
+	wantWriteCode(t, s, "", "ReleaseMessage of a missing message", roster.CodeNotFound,
+		func(tx roster.Tx) error { return tx.ReleaseMessage(later.ID + 1000) })
 	now = now.Add(lease)
 
 	// m1 is delivered: its link goes.

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/rosterhq/roster/internal/config"
+)
+
+const outboxUsage = `Usage:
+  roster outbox list [--status pending|sent|failed] [--limit N]
+  roster outbox retry ID
+`
+
+func cmdOutbox(ctx context.Context, e env, args []string) error {
+	if len(args) == 0 {
+		return usagef("outbox: say list or retry (see roster outbox --help)")
+	}
+	switch args[0] {
+	case "list":
+		return cmdOutboxList(ctx, e, args[1:])
+	case "retry":
+		return cmdOutboxRetry(ctx, e, args[1:])
+	case "--help", "-help", "-h", "help":
+		fmt.Fprint(e.stdout, outboxUsage)
+		return errHelp
+	}
+	return usagef("outbox: unknown subcommand %q; say list or retry", args[0])
+}
+
+func cmdOutboxList(ctx context.Context, e env, args []string) error {
+	c := config.Default()
+	c.FromEnv(e.getenv)
+	fs := newFlags(e, "outbox list", "Lists outgoing messages, newest first, with their delivery state and last error.\nLinks are never shown.")
+	c.RegisterDB(fs)
+	status := fs.String("status", "", "only messages with this status: pending, sent or failed")
+	limit := fs.Int("limit", 50, "how many messages at most (1-200)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *limit < 1 || *limit > 200 {
+		return usagef("outbox list: --limit must be between 1 and 200")
+	}
+	a, closeStore, err := operatorApp(ctx, e, c)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	msgs, err := a.Outbox(ctx, *status, *limit)
+	if err != nil {
+		return operatorError(err)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tKIND\tTO\tSTATUS\tATTEMPTS\tNEXT ATTEMPT\tLAST ERROR")
+	for _, m := range msgs {
+		next := "-"
+		if m.Status == "pending" {
+			next = m.NextAttemptAt.UTC().Format(time.RFC3339)
+		}
+		lastErr := m.LastError
+		if lastErr == "" {
+			lastErr = "-"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", m.ID, m.Kind, m.To, m.Status, m.Attempts, next, lastErr)
+	}
+	return tw.Flush()
+}
+
+func cmdOutboxRetry(ctx context.Context, e env, args []string) error {
+	c := config.Default()
+	c.FromEnv(e.getenv)
+	fs := newFlags(e, "outbox retry", "Makes a pending or failed message due now. A given-up invitation has lost its link,\nso a fresh one is sent instead (the old link stays dead).\n\nUsage: roster outbox retry [--db PATH] ID")
+	c.RegisterDB(fs)
+	var id int64
+	if len(args) > 0 && args[len(args)-1] != "" && args[len(args)-1][0] != '-' {
+		n, err := strconv.ParseInt(args[len(args)-1], 10, 64)
+		if err != nil || n < 1 {
+			return usagef("outbox retry: %q is not a message id", args[len(args)-1])
+		}
+		id, args = n, args[:len(args)-1]
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if id == 0 {
+		return usagef("outbox retry: say which message: roster outbox retry ID")
+	}
+	a, closeStore, err := operatorApp(ctx, e, c)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	sent, err := a.RetryMessage(ctx, id)
+	if err != nil {
+		return operatorError(err)
+	}
+	if sent != id {
+		fmt.Fprintf(e.stdout, "message %d lost its link when it was given up; a fresh invitation is queued as message %d\n", id, sent)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "message %d is due now; a running roster serve will send it\n", id)
+	return nil
+}

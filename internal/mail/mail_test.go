@@ -1,0 +1,293 @@
+package mail_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/app"
+	"github.com/rosterhq/roster/internal/mail"
+	"github.com/rosterhq/roster/internal/password"
+	"github.com/rosterhq/roster/internal/smtptest"
+	"github.com/rosterhq/roster/internal/sqlite"
+	"github.com/rosterhq/roster/policy"
+)
+
+func templates(t *testing.T) *mail.Templates {
+	t.Helper()
+	tpl, err := mail.ParseTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpl
+}
+
+func TestSMTPDeliversMultipartWithStableID(t *testing.T) {
+	srv := smtptest.Start(t, "roster", "s3cret pass")
+	m, err := mail.NewSMTPMailer(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := &roster.Message{ID: 42, Kind: roster.MessageInvitation, To: "dana@acme.test",
+		Data: map[string]string{"account_name": `<Acme & "Co">`, "inviter_name": "Olive <script>", "role": "Admin",
+			"expires_at": "2026-11-29T09:00:00Z"},
+		Link: "https://roster.test/activate?token=rsi_abc"}
+	e, err := templates(t).Render(msg, "Roster <roster@acme.test>", "roster.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Send(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.WaitFor(1, 5*time.Second)[0]
+	if id := got.Header("Message-Id"); id != "<roster-42@roster.test>" {
+		t.Errorf("Message-ID = %q, want <roster-42@roster.test>", id)
+	}
+	if subj := got.Header("Subject"); subj != `Olive <script> invited you to <Acme & "Co">` {
+		t.Errorf("Subject = %q", subj)
+	}
+	if link := got.Link(); link != "https://roster.test/activate?token=rsi_abc" {
+		t.Errorf("link in the text part = %q", link)
+	}
+	html := got.Part("text/html")
+	if !strings.Contains(html, "&lt;Acme &amp; &#34;Co&#34;&gt;") || strings.Contains(html, "<script>") {
+		t.Errorf("the HTML part does not escape names:\n%s", html)
+	}
+	if !strings.Contains(got.Part("text/plain"), "29 November 2026") {
+		t.Errorf("the text part does not give the expiry:\n%s", got.Part("text/plain"))
+	}
+}
+
+func TestSMTPWrongPasswordFails(t *testing.T) {
+	srv := smtptest.Start(t, "roster", "right")
+	u, _ := url.Parse(srv.URL())
+	u.User = url.UserPassword("roster", "wrong")
+	m, err := mail.NewSMTPMailer(u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Send(context.Background(), mail.Email{MessageID: "<x@y>", From: "a@b.test", To: "c@d.test", Subject: "s", Text: "t", HTML: "h"}); err == nil {
+		t.Error("sending with a wrong password succeeded")
+	}
+}
+
+func TestNewSMTPMailerRefusesBadURLs(t *testing.T) {
+	for _, u := range []string{"http://mail.test", "smtp://", "smtp://host:99999", "smtp://host:abc"} {
+		if _, err := mail.NewSMTPMailer(u); err == nil {
+			t.Errorf("NewSMTPMailer(%q) = nil error", u)
+		} else if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("error leaks the password: %v", err)
+		}
+	}
+}
+
+// fixture is an account with one pending invitation in a real SQLite store.
+type fixture struct {
+	store  roster.Store
+	app    *app.App
+	now    time.Time
+	acc    string
+	member string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	f := &fixture{store: s, now: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	f.app = app.New(app.Config{Store: s, Hasher: password.NewHasher(password.Params{MemoryKiB: 64, Passes: 1, Lanes: 1}, 2),
+		BaseURL: "https://roster.test", Now: func() time.Time { return f.now }})
+	cat, _ := policy.Builtin("bigeye")
+	out, err := f.app.CreateAccount(context.Background(), app.NewAccount{Name: "Acme", OwnerEmail: "olive@acme.test", Catalog: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.acc, f.member = out.Account.ID, out.Owner.UserID
+	return f
+}
+
+func (f *fixture) worker(t *testing.T, m mail.Mailer) *mail.Worker {
+	return &mail.Worker{Store: f.store, Mailer: m, Templates: templates(t), From: "roster@acme.test", MessageIDHost: "roster.test",
+		Now: func() time.Time { return f.now }, RetryBase: time.Minute, MaxAttempts: 3}
+}
+
+func (f *fixture) message(t *testing.T) *roster.Message {
+	t.Helper()
+	var m *roster.Message
+	err := f.store.Read(context.Background(), func(tx roster.Tx) error {
+		msgs, err := tx.Messages("", 1)
+		if len(msgs) == 1 {
+			m = msgs[0]
+		}
+		return err
+	})
+	if err != nil || m == nil {
+		t.Fatalf("no message: %v", err)
+	}
+	return m
+}
+
+func (f *fixture) invitationError(t *testing.T) string {
+	t.Helper()
+	var m *roster.Member
+	f.store.Read(context.Background(), func(tx roster.Tx) error {
+		var err error
+		m, err = tx.Member(f.acc, f.member)
+		return err
+	})
+	return m.InvitationError
+}
+
+func TestWorkerRetriesWithBackoffAndRecordsTheError(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	srv := smtptest.Start(t, "", "")
+	m, _ := mail.NewSMTPMailer(srv.URL())
+	w := f.worker(t, m)
+
+	srv.FailWith(errors.New("mailbox busy"))
+	if n, err := w.DeliverDue(ctx); err != nil || n != 1 {
+		t.Fatalf("DeliverDue = %d, %v", n, err)
+	}
+	msg := f.message(t)
+	if msg.Status != roster.MessagePending || msg.Attempts != 1 || !strings.Contains(msg.LastError, "mailbox busy") || msg.Link == "" {
+		t.Errorf("after a failure: %+v", msg)
+	}
+	if got := f.invitationError(t); !strings.Contains(got, "mailbox busy") {
+		t.Errorf("invitation_error = %q, want the SMTP error", got)
+	}
+	if !msg.NextAttemptAt.Equal(f.now.Add(time.Minute)) {
+		t.Errorf("next attempt at %v, want one minute later", msg.NextAttemptAt)
+	}
+	// Not due yet: nothing happens.
+	if n, _ := w.DeliverDue(ctx); n != 0 {
+		t.Errorf("DeliverDue before the retry claimed %d", n)
+	}
+	srv.FailWith(nil)
+	f.now = f.now.Add(time.Minute)
+	if n, _ := w.DeliverDue(ctx); n != 1 {
+		t.Fatalf("DeliverDue at the retry claimed %d", n)
+	}
+	msg = f.message(t)
+	if msg.Status != roster.MessageSent || msg.Link != "" {
+		t.Errorf("after delivery: status %q, link %q; want sent with the link removed", msg.Status, msg.Link)
+	}
+	if got := f.invitationError(t); got != "" {
+		t.Errorf("invitation_error after delivery = %q, want none", got)
+	}
+	if got := srv.WaitFor(1, 5*time.Second); len(got) != 1 || got[0].Link() == "" {
+		t.Errorf("delivered %d messages", len(got))
+	}
+}
+
+func TestWorkerGivesUpAndRedactsTheLink(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	srv := smtptest.Start(t, "", "")
+	srv.FailWith(errors.New("no such user"))
+	m, _ := mail.NewSMTPMailer(srv.URL())
+	w := f.worker(t, m)
+	for i := 0; i < 3; i++ {
+		w.DeliverDue(ctx)
+		f.now = f.now.Add(2 * time.Hour)
+	}
+	msg := f.message(t)
+	if msg.Status != roster.MessageFailed || msg.Link != "" || msg.Attempts != 3 {
+		t.Errorf("after 3 failures: %+v; want failed, no link, 3 attempts", msg)
+	}
+	// Retrying a given-up invitation sends a fresh link in a new message.
+	id, err := f.app.RetryMessage(ctx, msg.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id == msg.ID {
+		t.Fatalf("RetryMessage reused the message without a link")
+	}
+	srv.FailWith(nil)
+	if n, _ := w.DeliverDue(ctx); n != 1 {
+		t.Fatalf("DeliverDue after the retry claimed %d", n)
+	}
+	if got := srv.WaitFor(1, 5*time.Second); got[0].Link() == "" {
+		t.Error("the resent invitation has no link")
+	}
+}
+
+func TestLogMailerLogsTheLink(t *testing.T) {
+	var buf bytes.Buffer
+	m := mail.LogMailer{Log: slog.New(slog.NewTextHandler(&buf, nil))}
+	m.Send(context.Background(), mail.Email{MessageID: "<1@x>", To: "a@b.test", Subject: "Hi", Text: "open https://x/activate?token=abc"})
+	if !strings.Contains(buf.String(), "token=abc") || !strings.Contains(buf.String(), "a@b.test") {
+		t.Errorf("log = %q", buf.String())
+	}
+}
+
+// cancellingMailer ends the worker's context during its first send, as a
+// SIGTERM would.
+type cancellingMailer struct {
+	cancel context.CancelFunc
+	sent   int
+}
+
+func (m *cancellingMailer) Send(ctx context.Context, e mail.Email) error {
+	m.sent++
+	m.cancel()
+	if ctx.Err() != nil {
+		return errors.New("the send under way was cut off by shutdown")
+	}
+	return nil
+}
+
+func TestShutdownFinishesTheSendAndReleasesTheRest(t *testing.T) {
+	f := newFixture(t)
+	err := f.store.Write(context.Background(), "", func(tx roster.Tx) error {
+		for i := 0; i < 2; i++ {
+			if err := tx.EnqueueMessage(&roster.Message{Kind: roster.MessageOwnerNotice, To: "x@acme.test",
+				Data: map[string]string{"account_name": "Acme", "role": "Owner"}, NextAttemptAt: f.now, CreatedAt: f.now}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m := &cancellingMailer{cancel: cancel}
+	if n, err := f.worker(t, m).DeliverDue(ctx); err != nil || n != 3 {
+		t.Fatalf("DeliverDue = %d, %v; want 3 claimed", n, err)
+	}
+	if m.sent != 1 {
+		t.Errorf("sent %d after shutdown began, want only the one under way", m.sent)
+	}
+	var pending, sent int
+	f.store.Read(context.Background(), func(tx roster.Tx) error {
+		msgs, _ := tx.Messages("", 10)
+		for _, msg := range msgs {
+			switch msg.Status {
+			case roster.MessageSent:
+				sent++
+			case roster.MessagePending:
+				pending++
+			}
+		}
+		return nil
+	})
+	if sent != 1 || pending != 2 {
+		t.Errorf("sent %d, pending %d; want the send under way completed and marked sent, 2 left", sent, pending)
+	}
+	// The two left are claimable at once, not after the lease.
+	w2 := f.worker(t, mail.LogMailer{Log: slog.New(slog.DiscardHandler)})
+	if n, err := w2.DeliverDue(context.Background()); err != nil || n != 2 {
+		t.Errorf("after shutdown, DeliverDue = %d, %v; want the 2 unsent messages claimable at once", n, err)
+	}
+}

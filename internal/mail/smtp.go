@@ -1,0 +1,100 @@
+package mail
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+)
+
+// SMTPMailer sends through an SMTP server: STARTTLS when the server offers
+// it (smtp://), implicit TLS (smtps://), and authentication when the URL
+// carries a user (PLAIN, or ?auth=login|cram-md5|auto).
+type SMTPMailer struct {
+	host string
+	opts []gomail.Option
+}
+
+// NewSMTPMailer reads smtp://user:pass@host:port or smtps://… . It returns
+// an error that names the problem but never the password.
+func NewSMTPMailer(rawURL string) (*SMTPMailer, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("smtp url: not a URL")
+	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("smtp url: no host")
+	}
+	opts := []gomail.Option{gomail.WithTimeout(30 * time.Second)}
+	switch u.Scheme {
+	case "smtp":
+		opts = append(opts, gomail.WithTLSPortPolicy(gomail.TLSOpportunistic))
+	case "smtps":
+		opts = append(opts, gomail.WithSSLPort(false))
+	default:
+		return nil, fmt.Errorf("smtp url: scheme %q, want smtp or smtps", u.Scheme)
+	}
+	if p := u.Port(); p != "" {
+		port, err := strconv.Atoi(p)
+		if err != nil || port < 1 || port > 65535 {
+			return nil, fmt.Errorf("smtp url: bad port %q", p)
+		}
+		opts = append(opts, gomail.WithPort(port))
+	}
+	if u.User != nil && u.User.Username() != "" {
+		pass, _ := u.User.Password()
+		auth := gomail.SMTPAuthPlain
+		switch mech := u.Query().Get("auth"); mech {
+		case "", "plain":
+		case "login":
+			auth = gomail.SMTPAuthLogin
+		case "cram-md5":
+			auth = gomail.SMTPAuthCramMD5
+		case "auto":
+			auth = gomail.SMTPAuthAutoDiscover
+		default:
+			return nil, fmt.Errorf("smtp url: auth=%q, want plain, login, cram-md5 or auto", mech)
+		}
+		// PLAIN and LOGIN refuse to send the password over a connection
+		// that is not encrypted, unless the server is on this machine.
+		opts = append(opts, gomail.WithSMTPAuth(auth),
+			gomail.WithUsername(u.User.Username()), gomail.WithPassword(pass))
+	}
+	// Check the options once now, so that a bad URL stops the service at start.
+	if _, err := gomail.NewClient(u.Hostname(), opts...); err != nil {
+		return nil, fmt.Errorf("smtp url: %w", err)
+	}
+	return &SMTPMailer{host: u.Hostname(), opts: opts}, nil
+}
+
+// Send delivers one email in its own connection.
+func (m *SMTPMailer) Send(ctx context.Context, e Email) error {
+	msg := gomail.NewMsg()
+	if err := msg.From(e.From); err != nil {
+		return fmt.Errorf("from address %q: %w", e.From, err)
+	}
+	if err := msg.To(e.To); err != nil {
+		return fmt.Errorf("to address: %w", err)
+	}
+	msg.Subject(e.Subject)
+	msg.SetMessageIDWithValue(trimAngles(e.MessageID))
+	msg.SetDate()
+	msg.SetBodyString(gomail.TypeTextPlain, e.Text)
+	msg.AddAlternativeString(gomail.TypeTextHTML, e.HTML)
+	c, err := gomail.NewClient(m.host, m.opts...)
+	if err != nil {
+		return err
+	}
+	return c.DialAndSendWithContext(ctx, msg)
+}
+
+// trimAngles strips the <> that go-mail adds itself.
+func trimAngles(id string) string {
+	if len(id) >= 2 && id[0] == '<' && id[len(id)-1] == '>' {
+		return id[1 : len(id)-1]
+	}
+	return id
+}
