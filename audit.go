@@ -5,6 +5,7 @@ import "time"
 // Audit actions (SPEC §5). They are part of the wire format.
 const (
 	AuditAccountCreated       = "account.created"
+	AuditAccountUpdated       = "account.updated"
 	AuditMemberInvited        = "member.invited"
 	AuditInvitationResent     = "member.invitation_resent"
 	AuditInvitationAccepted   = "member.activated"

@@ -37,6 +37,9 @@ type Tx interface {
 	CreateAccount(a *Account) error
 	// Account returns the account. Returns not_found.
 	Account(id string) (*Account, error)
+	// UpdateAccount writes the account's Name and InviteTTL (the catalog
+	// never changes). Returns not_found.
+	UpdateAccount(a *Account) error
 	// CountAccounts returns how many accounts exist.
 	CountAccounts() (int, error)
 

@@ -16,6 +16,7 @@ import (
 const accountUsage = `Usage:
   roster account create --name NAME --owner-email EMAIL [--owner-name NAME] [--catalog bizmetry|bigeye|FILE]
   roster account resend-owner --account ID
+  roster account update --account ID [--name NAME] [--invite-ttl DURATION]
 `
 
 func cmdAccount(ctx context.Context, e env, args []string) error {
@@ -28,11 +29,13 @@ func cmdAccount(ctx context.Context, e env, args []string) error {
 		return cmdAccountCreate(ctx, e, args[1:])
 	case "resend-owner":
 		return cmdAccountResendOwner(ctx, e, args[1:])
+	case "update":
+		return cmdAccountUpdate(ctx, e, args[1:])
 	case "--help", "-help", "-h", "help":
 		fmt.Fprint(e.stdout, accountUsage)
 		return errHelp
 	}
-	return usagef("account: unknown subcommand %q; say create or resend-owner", args[0])
+	return usagef("account: unknown subcommand %q; say create, resend-owner or update", args[0])
 }
 
 // operatorApp opens the store and the use cases for an operator's command.
@@ -108,6 +111,32 @@ func cmdAccountResendOwner(ctx context.Context, e env, args []string) error {
 		return operatorError(err)
 	}
 	return json.NewEncoder(e.stdout).Encode(map[string]string{"account": *account, "activation_url": url})
+}
+
+func cmdAccountUpdate(ctx context.Context, e env, args []string) error {
+	c := config.Default()
+	c.FromEnv(e.getenv)
+	fs := newFlags(e, "account update", "Changes an account's name or how long its invitation links stay valid (24h to 720h).\nLinks already sent keep their expiry.")
+	c.RegisterDB(fs)
+	account := fs.String("account", "", "the account's id (required)")
+	name := fs.String("name", "", "a new name")
+	inviteTTL := fs.Duration("invite-ttl", 0, "a new invitation lifetime, e.g. 72h")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *account == "" || (*name == "" && *inviteTTL == 0) {
+		return usagef("account update: --account and at least one of --name, --invite-ttl are required")
+	}
+	a, closeStore, err := operatorApp(ctx, e, c)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	acc, err := a.UpdateAccount(ctx, *account, app.AccountUpdate{Name: *name, InviteTTL: *inviteTTL})
+	if err != nil {
+		return operatorError(err)
+	}
+	return json.NewEncoder(e.stdout).Encode(map[string]string{"account": acc.ID, "name": acc.Name, "invite_ttl": acc.InviteTTL.String()})
 }
 
 // operatorError turns a refusal into a usage error (bad input: status 2) and

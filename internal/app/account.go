@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -139,6 +140,49 @@ func (a *App) ResendOwnerActivation(ctx context.Context, accountID string) (stri
 		return "", roster.Errorf(roster.CodeNotFound, "No account %q.", accountID)
 	}
 	return url, err
+}
+
+// AccountUpdate is what an operator may change of an account; zero values
+// leave a field as it is.
+type AccountUpdate struct {
+	Name      string
+	InviteTTL time.Duration
+}
+
+// UpdateAccount changes an account's name or invitation lifetime (1 to 30
+// days). It is the operator's action; new invitations use the new lifetime,
+// links already sent keep theirs.
+func (a *App) UpdateAccount(ctx context.Context, accountID string, in AccountUpdate) (*roster.Account, error) {
+	if in.Name != "" {
+		name, err := roster.ValidateAccountName(in.Name)
+		if err != nil {
+			return nil, err
+		}
+		in.Name = name
+	}
+	if in.InviteTTL != 0 && (in.InviteTTL < roster.MinInviteTTL || in.InviteTTL > roster.MaxInviteTTL) {
+		return nil, roster.Invalid("invite_ttl", "Invitations must last between 1 and 30 days.")
+	}
+	var out *roster.Account
+	err := a.store.Write(ctx, accountID, func(tx roster.Tx) error {
+		acc, err := tx.Account(accountID)
+		if err != nil {
+			return err
+		}
+		before := map[string]string{"name": acc.Name, "invite_ttl": acc.InviteTTL.String()}
+		acc.Name = cmp.Or(in.Name, acc.Name)
+		acc.InviteTTL = cmp.Or(in.InviteTTL, acc.InviteTTL)
+		if err := tx.UpdateAccount(acc); err != nil {
+			return err
+		}
+		out = acc
+		return audit(tx, roster.Principal{}, accountID, roster.AuditAccountUpdated, "", a.clock(), before,
+			map[string]string{"name": acc.Name, "invite_ttl": acc.InviteTTL.String()})
+	})
+	if roster.ErrorCode(err) == roster.CodeNotFound {
+		return nil, roster.Errorf(roster.CodeNotFound, "No account %q.", accountID)
+	}
+	return out, err
 }
 
 // Account returns an account the caller is an Active member of.

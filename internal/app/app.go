@@ -8,7 +8,6 @@ import (
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -51,11 +50,6 @@ type App struct {
 	now     func() time.Time
 
 	sessionIdle, sessionMax, resetTTL time.Duration
-
-	// accounts caches accounts by id. An account's catalog never changes
-	// after creation, so a cached account is never stale where it matters.
-	accountsMu sync.RWMutex
-	accounts   map[string]*roster.Account
 }
 
 // New returns an App.
@@ -69,7 +63,6 @@ func New(c Config) *App {
 		sessionIdle: c.SessionIdle,
 		sessionMax:  c.SessionMax,
 		resetTTL:    c.ResetTTL,
-		accounts:    make(map[string]*roster.Account),
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -95,22 +88,10 @@ func New(c Config) *App {
 // clock returns the current time truncated to what stores keep.
 func (a *App) clock() time.Time { return a.now().UTC().Truncate(time.Microsecond) }
 
-// account returns the account, from the cache when it is there.
+// account returns the account as the transaction sees it (the stores keep
+// parsed catalogs, which never change, cached themselves).
 func (a *App) account(tx roster.Tx, id string) (*roster.Account, error) {
-	a.accountsMu.RLock()
-	acc, ok := a.accounts[id]
-	a.accountsMu.RUnlock()
-	if ok {
-		return acc, nil
-	}
-	acc, err := tx.Account(id)
-	if err != nil {
-		return nil, err
-	}
-	a.accountsMu.Lock()
-	a.accounts[id] = acc
-	a.accountsMu.Unlock()
-	return acc, nil
+	return tx.Account(id)
 }
 
 // errNoAccount is what anyone who is not an Active member of an account gets

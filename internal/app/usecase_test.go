@@ -530,3 +530,24 @@ func TestAuditRecordsChanges(t *testing.T) {
 	_, err = e.app.Audit(e.ctx, v, accID, "", 0)
 	wantCode(t, err, roster.CodeForbidden)
 }
+
+func TestUpdateAccountInvitationLifetime(t *testing.T) {
+	e := newEnv(t)
+	accID, owner := e.account("bigeye", "olive@acme.test")
+	for _, bad := range []time.Duration{time.Hour, 31 * 24 * time.Hour} {
+		_, err := e.app.UpdateAccount(e.ctx, accID, app.AccountUpdate{InviteTTL: bad})
+		wantCode(t, err, roster.CodeInvalidInput)
+	}
+	_, err := e.app.UpdateAccount(e.ctx, "acc_missing", app.AccountUpdate{Name: "X"})
+	wantCode(t, err, roster.CodeNotFound)
+	if _, err := e.app.UpdateAccount(e.ctx, accID, app.AccountUpdate{InviteTTL: 48 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "n@acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := e.now.Add(48 * time.Hour); m.InvitationExpiresAt == nil || !m.InvitationExpiresAt.Equal(want) {
+		t.Errorf("invitation expires at %v, want %v", m.InvitationExpiresAt, want)
+	}
+}

@@ -58,6 +58,11 @@ func (s *Store) catalog(account, text string) (*policy.Catalog, error) {
 	return cat, nil
 }
 
+func (t *tx) UpdateAccount(a *roster.Account) error {
+	return t.execOne("update account", errAccountNotFound,
+		`UPDATE accounts SET name = ?, invite_ttl = ? WHERE id = ?`, a.Name, a.InviteTTL.Microseconds(), a.ID)
+}
+
 func (t *tx) CountAccounts() (int, error) {
 	var n int
 	if err := t.queryRow(`SELECT COUNT(*) FROM accounts`).Scan(&n); err != nil {

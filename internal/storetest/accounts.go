@@ -71,6 +71,28 @@ func testAccounts(t *testing.T, s roster.Store) {
 	})
 }
 
+// testUpdateAccount checks that name and invitation lifetime change and the
+// catalog does not.
+func testUpdateAccount(t *testing.T, s roster.Store) {
+	a := NewAccount(t, s, "Acme", "bigeye")
+	Write(t, s, a.ID, func(tx roster.Tx) error {
+		return tx.UpdateAccount(&roster.Account{ID: a.ID, Name: "Acme Inc", InviteTTL: 72 * time.Hour})
+	})
+	Read(t, s, func(tx roster.Tx) error {
+		got, err := tx.Account(a.ID)
+		if err != nil {
+			t.Fatalf("Account: %v", err)
+		}
+		if got.Name != "Acme Inc" || got.InviteTTL != 72*time.Hour || got.Catalog.Name != "bigeye" || !got.CreatedAt.Equal(a.CreatedAt) {
+			t.Errorf("after UpdateAccount: %+v", got)
+		}
+		return nil
+	})
+	wantWriteCode(t, s, "", "UpdateAccount of a missing account", roster.CodeNotFound, func(tx roster.Tx) error {
+		return tx.UpdateAccount(&roster.Account{ID: NewID("acc"), Name: "X", InviteTTL: time.Hour})
+	})
+}
+
 func testUsers(t *testing.T, s roster.Store) {
 	last := T0.Add(-time.Hour)
 	want := &roster.User{

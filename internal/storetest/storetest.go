@@ -25,6 +25,7 @@ func Run(t *testing.T, open func(t testing.TB) roster.Store) {
 		fn   func(t *testing.T, s roster.Store)
 	}{
 		{"Accounts", testAccounts},
+		{"UpdateAccount", testUpdateAccount},
 		{"Users", testUsers},
 		{"Members", testMembers},
 		{"MemberInvitationFields", testMemberInvitationFields},
