@@ -106,6 +106,15 @@ type Tx interface {
 	// ProfileExists reports whether the profile was ever created in the account.
 	ProfileExists(account, profile string) (bool, error)
 
+	// TakeAttempt takes one attempt from the token bucket named key, which
+	// holds at most burst attempts and regains one every per. It reports
+	// whether one was left and, when not, how long until one is. Buckets are
+	// shared by every instance on the store (SPEC §7: rate limits hold
+	// across instances).
+	TakeAttempt(key string, burst int, per time.Duration, now time.Time) (bool, time.Duration, error)
+	// ClearAttempts forgets the bucket named key.
+	ClearAttempts(key string) error
+
 	// CreateSession stores a session. Returns conflict if the id is taken.
 	CreateSession(s *Session) error
 	// Session returns the session with this id. Returns not_found.

@@ -65,7 +65,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	srv := httpserver.New(httpserver.Config{
 		Store: store, Logger: log, Auth: a, Registry: registry,
 		API: api.New(api.Config{App: a, Logger: log, SecureCookies: c.SecureCookies(), Registerer: registry,
-			Limits: api.NewLimits(c.AuthBurstPerIP, c.AuthBurstPerEmail)}),
+			Limits: api.NewSharedLimits(store, c.AuthBurstPerIP, c.AuthBurstPerEmail)}),
 	})
 	log.Info("roster serving", "addr", l.Addr().String(), "base_url", c.BaseURL, "db", dbLabel(c), "version", version)
 

@@ -37,7 +37,17 @@ type Limits struct {
 	ByEmail *httpserver.Limiter // per email (or per token, for links)
 }
 
-// NewLimits allows, per client address, a burst of perIP attempts and one
+// NewSharedLimits is NewLimits with the buckets in the store, shared by
+// every instance.
+func NewSharedLimits(store roster.Store, perIP, perEmail int) *Limits {
+	return &Limits{
+		ByIP:    httpserver.NewSharedLimiter(store, perIP, time.Second, nil),
+		ByEmail: httpserver.NewSharedLimiter(store, perEmail, 30*time.Second, nil),
+	}
+}
+
+// NewLimits keeps buckets in this process (one instance, or tests). It
+// allows, per client address, a burst of perIP attempts and one
 // more each second; per email (or link), a burst of perEmail and one more
 // every 30 seconds. A person gets a few typos; a script guessing one account's
 // password gets two a minute.

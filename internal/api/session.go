@@ -11,13 +11,17 @@ import (
 
 // limit takes an attempt from the address's and the key's buckets.
 func (a *API) limit(w http.ResponseWriter, r *http.Request, key string) error {
-	if ok, wait := a.limits.ByIP.Allow(httpserver.ClientIP(r)); !ok {
+	if ok, wait, err := a.limits.ByIP.Allow(r.Context(), httpserver.ClientIP(r)); err != nil {
+		return err
+	} else if !ok {
 		return httpserver.RateLimited(w, wait)
 	}
 	if key == "" {
 		return nil
 	}
-	if ok, wait := a.limits.ByEmail.Allow(key); !ok {
+	if ok, wait, err := a.limits.ByEmail.Allow(r.Context(), key); err != nil {
+		return err
+	} else if !ok {
 		return httpserver.RateLimited(w, wait)
 	}
 	return nil
@@ -53,7 +57,9 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a.limits.ByEmail.Reset(emailKey)
+	if err := a.limits.ByEmail.Reset(r.Context(), emailKey); err != nil {
+		return err
+	}
 	a.setSessionCookie(w, raw)
 	p := roster.Principal{UserID: user.ID}
 	u, ms, err := a.app.Me(r.Context(), p)

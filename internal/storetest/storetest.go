@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t testing.TB) roster.Store) {
 		{"ListMembersFollowsUserChanges", testListMembersFollowsUserChanges},
 		{"Invitations", testInvitations},
 		{"ProfileRoles", testProfileRoles},
+		{"Attempts", testAttempts},
 		{"Sessions", testSessions},
 		{"APITokens", testAPITokens},
 		{"PasswordResets", testPasswordResets},

@@ -160,7 +160,17 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
 
+-- Rate limit buckets of login, password reset and invitation accept, shared
+-- by every process on the database. The key is a digest: no email or
+-- address is kept here.
+CREATE TABLE IF NOT EXISTS attempts (
+    key        TEXT PRIMARY KEY,
+    tokens     REAL NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
 -- +goose Down
+DROP TABLE IF EXISTS attempts;
 DROP TABLE IF EXISTS outbox;
 DROP TABLE IF EXISTS audit_events;
 DROP TABLE IF EXISTS password_resets;
