@@ -137,7 +137,6 @@ func parseInviteCSV(r io.Reader) ([]csvRow, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
@@ -150,6 +149,7 @@ func parseInviteCSV(r io.Reader) ([]csvRow, error) {
 			}
 			continue
 		}
+		line, _ := cr.FieldPos(0) // only valid after a successful Read
 		if len(rows) >= MaxBulkRows {
 			return nil, roster.Invalid("csv", "The file has more than %d rows; split it.", MaxBulkRows)
 		}

@@ -1,0 +1,66 @@
+package app
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/rosterhq/roster"
+)
+
+func TestParseInviteCSV(t *testing.T) {
+	rows, err := parseInviteCSV(strings.NewReader("\ufeffName, Email ,ROLE\n\"Dev, Dana\",dana@acme.test,Admin\n\nx@acme.test\na,b,c,d\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 {
+		t.Fatalf("%d rows, want 3 (blank line skipped): %+v", len(rows), rows)
+	}
+	if r := rows[0]; r.line != 2 || r.in.Email != "dana@acme.test" || r.in.Name != "Dev, Dana" || r.in.Role != "Admin" || r.err != nil {
+		t.Errorf("row 1 = %+v", r)
+	}
+	// Fields go by the header's columns: a short row fills the first ones.
+	if r := rows[1]; r.line != 4 || r.in.Name != "x@acme.test" || r.in.Email != "" || r.in.Role != "" || r.err != nil {
+		t.Errorf("a short row = %+v, want its missing fields empty", r)
+	}
+	if r := rows[2]; roster.ErrorCode(r.err) != roster.CodeInvalidInput {
+		t.Errorf("a row with too many fields = %+v, want invalid", r)
+	}
+}
+
+func TestParseInviteCSVTooManyRows(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("email\n")
+	for i := 0; i <= MaxBulkRows; i++ {
+		b.WriteString("a@b.test\n")
+	}
+	if _, err := parseInviteCSV(strings.NewReader(b.String())); roster.ErrorCode(err) != roster.CodeInvalidInput {
+		t.Errorf("%d rows: %v, want invalid_input", MaxBulkRows+1, err)
+	}
+}
+
+// FuzzParseInviteCSV: no input panics, and every outcome is either a
+// refusal of the whole file as invalid_input or rows with line numbers.
+func FuzzParseInviteCSV(f *testing.F) {
+	for _, s := range []string{"email,role,name\na@b.test,Admin,A\n", "email\n\"unterminated\n", "role\nx\n", "email,email\n", "", "\ufeffemail\r\na@b.test\r\n", "email,name\n\"a\"\"b\",c\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		rows, err := parseInviteCSV(strings.NewReader(s))
+		if err != nil {
+			if roster.ErrorCode(err) != roster.CodeInvalidInput {
+				t.Fatalf("parseInviteCSV(%q): %v", s, err)
+			}
+			return
+		}
+		last := 1
+		for _, r := range rows {
+			if r.line <= last-1 || r.line < 2 {
+				t.Fatalf("parseInviteCSV(%q): row line %d after %d", s, r.line, last)
+			}
+			last = r.line
+			if r.err != nil && roster.ErrorCode(r.err) != roster.CodeInvalidInput {
+				t.Fatalf("parseInviteCSV(%q): row error %v", s, r.err)
+			}
+		}
+	})
+}

@@ -1,0 +1,92 @@
+package roster
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestNormalizeEmail(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"dana@acme.test", "dana@acme.test", true},
+		{"  Dana.Dev+tag@Acme.Test ", "Dana.Dev+tag@Acme.Test", true},
+		{"o'brien@acme.test", "o'brien@acme.test", true},
+		{"", "", false},
+		{"dana", "", false},
+		{"dana@", "", false},
+		{"@acme.test", "", false},
+		{"dana@localhost", "", false},
+		{"dana@acme..test", "", false},
+		{"dana@.acme.test", "", false},
+		{"dana@acme.test.", "", false},
+		{"dana@[127.0.0.1]", "", false},
+		{"Dana <dana@acme.test>", "", false},
+		{"dana@acme.test, eve@acme.test", "", false},
+		{"da na@acme.test", "", false},
+		{"dana@acme.test\r\nBcc: eve@acme.test", "", false},
+		{"dana\x00@acme.test", "", false},
+		{strings.Repeat("a", 250) + "@acme.test", "", false},
+		{"\xff@acme.test", "", false},
+	} {
+		got, err := NormalizeEmail("email", tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("NormalizeEmail(%q) = %q, %v; want %q, ok=%v", tc.in, got, err, tc.want, tc.ok)
+		}
+		if err != nil && (ErrorCode(err) != CodeInvalidInput || ErrorField(err) != "email") {
+			t.Errorf("NormalizeEmail(%q) error = %v, want invalid_input on field email", tc.in, err)
+		}
+	}
+}
+
+func FuzzNormalizeEmail(f *testing.F) {
+	for _, s := range []string{"dana@acme.test", "Dana <d@a.test>", "a@b", "\x00", "d@a.test\r\n", "x@[1.2.3.4]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := NormalizeEmail("email", s)
+		if err != nil {
+			if ErrorCode(err) != CodeInvalidInput {
+				t.Fatalf("NormalizeEmail(%q) error code %q", s, ErrorCode(err))
+			}
+			return
+		}
+		// What is accepted is a single plain address, safe in a header.
+		if strings.ContainsAny(got, " \t\r\n<>,;\x00") || !utf8.ValidString(got) || len(got) > MaxEmailLen {
+			t.Fatalf("NormalizeEmail(%q) accepted %q", s, got)
+		}
+		if strings.Count(got, "@") < 1 || got != strings.TrimSpace(got) {
+			t.Fatalf("NormalizeEmail(%q) accepted %q", s, got)
+		}
+		// Normalising is idempotent.
+		again, err := NormalizeEmail("email", got)
+		if err != nil || again != got {
+			t.Fatalf("NormalizeEmail(%q) = %q, then %q, %v", s, got, again, err)
+		}
+	})
+}
+
+func TestValidateName(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want string
+		ok   bool
+	}{
+		{"Dana Dev", "Dana Dev", true},
+		{"  Zoë  O'Brien-Smith ", "Zoë  O'Brien-Smith", true},
+		{"李小龍", "李小龍", true},
+		{"", "", false},
+		{"   ", "", false},
+		{"Bob\x00", "", false},
+		{"Bob\nBcc", "", false},
+		{strings.Repeat("é", MaxNameLen), strings.Repeat("é", MaxNameLen), true},
+		{strings.Repeat("é", MaxNameLen+1), "", false},
+	} {
+		got, err := ValidateName("name", tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("ValidateName(%q) = %q, %v; want %q, ok=%v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
