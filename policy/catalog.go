@@ -24,6 +24,8 @@ type Role struct {
 	Permissions []string
 
 	perms permSet // compiled from Permissions against the catalog's index
+	// Reasons given by the check, made once so that checking never allocates.
+	grantedReason, grantedProfileReason string
 }
 
 // Catalog is the set of roles an account uses. It is immutable once built:
@@ -40,8 +42,9 @@ type Catalog struct {
 	// DefaultRole is the role of an invitation that names none; "" means a role is required.
 	DefaultRole string
 
-	byName map[string]int // role name → index in Roles
-	index  map[string]int // permission → bit
+	byName      map[string]int // role name → index in Roles
+	index       map[string]int // permission → bit
+	accountWide permSet        // members.* and ownership.*: never from a profile role
 }
 
 // Role returns the role with exactly this name.
@@ -108,6 +111,14 @@ func (c *Catalog) compile() {
 			set.add(c.index[p])
 		}
 		c.Roles[i].perms = set
+		c.Roles[i].grantedReason = "Granted by the role " + c.Roles[i].Name + "."
+		c.Roles[i].grantedProfileReason = "Granted by the profile role " + c.Roles[i].Name + "."
+	}
+	c.accountWide = newPermSet(len(c.index))
+	for p, bit := range c.index {
+		if accountWide(p) {
+			c.accountWide.add(bit)
+		}
 	}
 }
 
