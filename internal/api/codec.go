@@ -1,12 +1,15 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -26,20 +29,88 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 			return roster.Invalid("", "The body must be JSON (Content-Type: application/json).")
 		}
 	}
-	body := http.MaxBytesReader(w, r.Body, maxBody)
-	dec := json.NewDecoder(body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return httpserver.ErrTooLarge
+		}
+		return roster.Invalid("", "The body could not be read.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return httpserver.ErrTooLarge
-		}
 		return roster.Invalid("", "The body must hold exactly one JSON object.")
 	}
+	// encoding/json matches keys case-insensitively and lets a repeated key
+	// win silently: {"role":"User","Role":"Admin"} would pass as one field.
+	// Keys must be written exactly, once.
+	return exactKeys(body, reflect.TypeOf(dst), "")
+}
+
+// exactKeys walks a JSON value along the Go type it was decoded into and
+// refuses object keys that are not a field's exact name, or that repeat.
+func exactKeys(raw []byte, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil // already decoded once: nothing malformed is left to find
+	}
+	switch {
+	case tok == json.Delim('{') && t.Kind() == reflect.Struct:
+		seen := map[string]bool{}
+		for dec.More() {
+			k, _ := dec.Token()
+			key, _ := k.(string)
+			var v json.RawMessage
+			if err := dec.Decode(&v); err != nil {
+				return nil
+			}
+			field, ok := fieldNamed(t, key)
+			if !ok {
+				return roster.Invalid(path+key, "Unknown field %q; field names are case-sensitive.", truncate(path+key, 60))
+			}
+			if seen[key] {
+				return roster.Invalid(path+key, "The field %q is given more than once.", truncate(path+key, 60))
+			}
+			seen[key] = true
+			if err := exactKeys(v, field.Type, path+key+"."); err != nil {
+				return err
+			}
+		}
+	case tok == json.Delim('[') && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array):
+		for i := 0; dec.More(); i++ {
+			var v json.RawMessage
+			if err := dec.Decode(&v); err != nil {
+				return nil
+			}
+			if err := exactKeys(v, t.Elem(), fmt.Sprintf("%s%d.", path, i)); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
+}
+
+// fieldNamed returns the struct field whose JSON name is exactly name.
+func fieldNamed(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "" {
+			tag = f.Name
+		}
+		if tag == name && f.IsExported() && tag != "-" {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
 }
 
 // jsonError explains a decoding failure without echoing the body.

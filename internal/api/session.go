@@ -28,17 +28,11 @@ func (a *API) limit(w http.ResponseWriter, r *http.Request, key string) error {
 }
 
 func (a *API) setSessionCookie(w http.ResponseWriter, raw string) {
-	http.SetCookie(w, &http.Cookie{
-		Name: httpserver.SessionCookie, Value: raw, Path: "/", HttpOnly: true, Secure: a.secureCookies,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(a.sessionMax.Seconds()),
-	})
+	httpserver.SetSessionCookie(w, raw, a.secureCookies, a.sessionMax)
 }
 
 func (a *API) clearSessionCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{
-		Name: httpserver.SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: a.secureCookies,
-		SameSite: http.SameSiteLaxMode, MaxAge: -1,
-	})
+	httpserver.ClearSessionCookie(w, a.secureCookies)
 }
 
 func (a *API) login(w http.ResponseWriter, r *http.Request) error {
@@ -163,7 +157,7 @@ func (a *API) confirmReset(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	if err := a.limit(w, r, "token:"+truncate(in.Token, 64)); err != nil {
+	if err := a.limit(w, r, "token:"+truncate(strings.TrimSpace(in.Token), 64)); err != nil {
 		return err
 	}
 	if err := a.app.ConfirmPasswordReset(r.Context(), strings.TrimSpace(in.Token), in.Password); err != nil {
@@ -182,7 +176,7 @@ func (a *API) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	if err := a.limit(w, r, "token:"+truncate(in.Token, 64)); err != nil {
+	if err := a.limit(w, r, "token:"+truncate(strings.TrimSpace(in.Token), 64)); err != nil {
 		return err
 	}
 	acc, err := a.app.AcceptInvitation(r.Context(), httpserver.ClientIP(r), app.Acceptance{

@@ -84,5 +84,9 @@ func RateLimited(w http.ResponseWriter, retryAfter int) error {
 		retryAfter = 1
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
-	return roster.Errorf(roster.CodeRateLimited, "Too many attempts; try again in %d seconds.", retryAfter)
+	unit := "seconds"
+	if retryAfter == 1 {
+		unit = "second"
+	}
+	return roster.Errorf(roster.CodeRateLimited, "Too many attempts; try again in %d %s.", retryAfter, unit)
 }

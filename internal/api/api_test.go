@@ -1,0 +1,417 @@
+package api_test
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/api"
+	"github.com/rosterhq/roster/internal/httpserver"
+)
+
+// state is what a refused request must leave as it was: the member list and
+// the audit log, as the owner sees them.
+func state(t *testing.T, owner *client, accountID string) string {
+	t.Helper()
+	members := owner.get("/api/v1/accounts/" + accountID + "/members?limit=200")
+	wantStatus(t, members, http.StatusOK)
+	audit := owner.get("/api/v1/accounts/" + accountID + "/audit?limit=200")
+	wantStatus(t, audit, http.StatusOK)
+	return string(members.body) + "\n" + string(audit.body)
+}
+
+func TestBadRequests(t *testing.T) {
+	h := newHarness(t)
+	acc, owner := h.owner("bigeye", "olive@acme.test")
+	admin := h.member(acc, owner, "ada@acme.test", "Admin")
+	pending := decodeAs[memberBody](t, owner.json("POST", "/api/v1/accounts/"+acc+"/invitations",
+		map[string]string{"email": "pat@acme.test", "role": "User"}), http.StatusCreated)
+	base := "/api/v1/accounts/" + acc
+	member := base + "/members/" + admin.userID
+	anon := h.client("anon")
+	listPage := decodeAs[listBody[memberBody]](t, owner.get(base+"/members?limit=1&sort=email"), http.StatusOK)
+	if listPage.NextCursor == "" {
+		t.Fatal("no next_cursor on a page of 1")
+	}
+
+	const (
+		jsonCT = "application/json"
+		csvCT  = "text/csv"
+	)
+	hugeJSON := []byte(`{"email":"` + strings.Repeat("a", 1<<20) + `@acme.test","role":"User"}`)
+	// Rows of about 1 KiB: over 8 MiB in fewer than 10,000 rows.
+	var hugeCSV bytes.Buffer
+	hugeCSV.WriteString("email,role,name\n")
+	for i := 0; hugeCSV.Len() <= 8<<20; i++ {
+		fmt.Fprintf(&hugeCSV, "person%d@acme.test,User,%s\n", i, strings.Repeat("n", 1000))
+	}
+	var manyRows bytes.Buffer
+	manyRows.WriteString("email\n")
+	for i := range 10001 {
+		fmt.Fprintf(&manyRows, "p%d@acme.test\n", i)
+	}
+	var batch strings.Builder
+	batch.WriteString(`{"checks":[`)
+	for i := range 101 {
+		if i > 0 {
+			batch.WriteString(",")
+		}
+		batch.WriteString(`{"user":"` + admin.userID + `","permission":"catalog.read"}`)
+	}
+	batch.WriteString("]}")
+
+	tests := []struct {
+		name   string
+		anon   bool
+		method string
+		path   string
+		ct     string
+		body   string
+		status int
+		code   string
+		field  string
+	}{
+		{name: "malformed JSON", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "x@acme.test",`},
+		{name: "not JSON at all", method: "POST", path: base + "/invitations", ct: jsonCT, body: `email=x@acme.test`},
+		{name: "wrong type", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": 5, "role": "User"}`, field: "email"},
+		{name: "wrong type nested", method: "PATCH", path: member, ct: jsonCT, body: `{"role": ["Owner"]}`, field: "role"},
+		{name: "an array, not an object", method: "POST", path: base + "/invitations", ct: jsonCT, body: `[{"email": "x@acme.test"}]`},
+		{name: "a string, not an object", method: "POST", path: base + "/invitations", ct: jsonCT, body: `"x@acme.test"`},
+		{name: "null body", method: "POST", path: base + "/invitations", ct: jsonCT, body: `null`, field: "email"},
+		{name: "unknown field", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "x@acme.test", "role": "User", "admin": true}`, field: "admin"},
+		{name: "unknown field in login", anon: true, method: "POST", path: "/api/v1/session", ct: jsonCT, body: `{"email": "olive@acme.test", "password": "` + pw + `", "remember": true}`, field: "remember"},
+		{name: "key in another case", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"EMAIL": "x@acme.test", "role": "User"}`, field: "EMAIL"},
+		{name: "role smuggled in another case", method: "PATCH", path: member, ct: jsonCT, body: `{"role": "User", "Role": "Admin"}`, field: "Role"},
+		{name: "repeated key", method: "PATCH", path: member, ct: jsonCT, body: `{"role": "User", "role": "Admin"}`, field: "role"},
+		{name: "nested key in another case", method: "POST", path: base + "/check/batch", ct: jsonCT, body: `{"checks": [{"user": "u", "Permission": "catalog.read"}]}`, field: "checks.0.Permission"},
+		{name: "trailing object", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "x@acme.test", "role": "User"} {}`},
+		{name: "trailing garbage", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "x@acme.test", "role": "User"}xyz`},
+		{name: "text/plain", method: "POST", path: base + "/invitations", ct: "text/plain", body: `{"email": "x@acme.test", "role": "User"}`},
+		{name: "form", method: "POST", path: base + "/invitations", ct: "application/x-www-form-urlencoded", body: `email=x%40acme.test&role=User`},
+		{name: "malformed content type", method: "POST", path: base + "/invitations", ct: "application/json; charset", body: `{"email": "x@acme.test", "role": "User"}`},
+		{name: "empty body", method: "POST", path: base + "/invitations", ct: jsonCT, body: ``},
+		{name: "empty body without type", method: "PATCH", path: member},
+		{name: "body over 1 MiB", method: "POST", path: base + "/invitations", ct: jsonCT, body: string(hugeJSON), status: http.StatusRequestEntityTooLarge},
+		{name: "login over 1 MiB", anon: true, method: "POST", path: "/api/v1/session", ct: jsonCT, body: string(hugeJSON), status: http.StatusRequestEntityTooLarge},
+		{name: "CSV over 8 MiB", method: "POST", path: base + "/invitations/bulk", ct: csvCT, body: hugeCSV.String(), status: http.StatusRequestEntityTooLarge},
+		{name: "CSV of 10,001 rows", method: "POST", path: base + "/invitations/bulk", ct: csvCT, body: manyRows.String()},
+		{name: "CSV without header", method: "POST", path: base + "/invitations/bulk", ct: csvCT, body: ""},
+		{name: "CSV without email column", method: "POST", path: base + "/invitations/bulk", ct: csvCT, body: "name,role\nX,User\n"},
+		{name: "CSV with unknown column", method: "POST", path: base + "/invitations/bulk", ct: csvCT, body: "email,team\nx@acme.test,red\n"},
+		{name: "CSV with broken quote", method: "POST", path: base + "/invitations/bulk", ct: csvCT, body: "email,name\n\"x@acme.test,X\n"},
+		{name: "CSV with bare quote in a later row", method: "POST", path: base + "/invitations/bulk", ct: csvCT, body: "email,name\nx@acme.test,X\ny@acme.test,Y \"Z\" W\n"},
+		{name: "CSV sent as JSON", method: "POST", path: base + "/invitations/bulk", ct: jsonCT, body: "email\nx@acme.test\n"},
+		{name: "bulk dry_run not boolean", method: "POST", path: base + "/invitations/bulk?dry_run=maybe", ct: csvCT, body: "email\nx@acme.test\n", field: "dry_run"},
+		{name: "negative limit", method: "GET", path: base + "/members?limit=-1", field: "limit"},
+		{name: "zero limit", method: "GET", path: base + "/members?limit=0", field: "limit"},
+		{name: "limit over 200", method: "GET", path: base + "/members?limit=201", field: "limit"},
+		{name: "huge limit", method: "GET", path: base + "/members?limit=99999999999999999999999", field: "limit"},
+		{name: "non-numeric limit", method: "GET", path: base + "/members?limit=ten", field: "limit"},
+		{name: "audit zero limit", method: "GET", path: base + "/audit?limit=0", field: "limit"},
+		{name: "audit huge limit", method: "GET", path: base + "/audit?limit=1000", field: "limit"},
+		{name: "unknown sort", method: "GET", path: base + "/members?sort=age", field: "sort"},
+		{name: "bare minus sort", method: "GET", path: base + "/members?sort=-", field: "sort"},
+		{name: "unknown status filter", method: "GET", path: base + "/members?status=gone", field: "status"},
+		{name: "unknown role filter", method: "GET", path: base + "/members?role=Wizard", field: "role"},
+		{name: "unknown query parameter", method: "GET", path: base + "/members?page=2", field: "page"},
+		{name: "repeated query parameter", method: "GET", path: base + "/members?limit=1&limit=2", field: "limit"},
+		{name: "malformed query", method: "GET", path: base + "/members?a=%zz"},
+		{name: "audit unknown query parameter", method: "GET", path: base + "/audit?sort=name", field: "sort"},
+		{name: "bad cursor", method: "GET", path: base + "/members?cursor=not-a-cursor"},
+		{name: "cursor of another sort", method: "GET", path: base + "/members?limit=1&sort=-last_login&cursor=" + listPage.NextCursor},
+		{name: "bad audit cursor", method: "GET", path: base + "/audit?cursor=not-a-cursor"},
+		{name: "email without at", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "no-at-sign", "role": "User"}`, field: "email"},
+		{name: "email without dot", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "a@localhost", "role": "User"}`, field: "email"},
+		{name: "email list", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "a@acme.test, b@acme.test", "role": "User"}`, field: "email"},
+		{name: "email with name", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "A <a@acme.test>", "role": "User"}`, field: "email"},
+		{name: "blank email", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "   ", "role": "User"}`, field: "email"},
+		{name: "email too long", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "` + strings.Repeat("a", 300) + `@acme.test", "role": "User"}`, field: "email"},
+		{name: "unknown role to invite", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "x@acme.test", "role": "Wizard"}`, field: "role"},
+		{name: "role in the wrong case", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "x@acme.test", "role": "owner"}`, field: "role"},
+		{name: "unknown role to change to", method: "PATCH", path: member, ct: jsonCT, body: `{"role": "Wizard"}`, field: "role"},
+		{name: "unknown profile role", method: "PUT", path: member + "/profiles/prod", ct: jsonCT, body: `{"role": "Wizard"}`, field: "role"},
+		{name: "bad profile slug", method: "PUT", path: member + "/profiles/Not_A_Slug", ct: jsonCT, body: `{"role": "User"}`, field: "profile"},
+		{name: "PATCH with two fields", method: "PATCH", path: member, ct: jsonCT, body: `{"role": "User", "status": "disabled"}`},
+		{name: "PATCH with nothing", method: "PATCH", path: member, ct: jsonCT, body: `{}`},
+		{name: "PATCH with null", method: "PATCH", path: member, ct: jsonCT, body: `{"role": null}`},
+		{name: "PATCH status pending", method: "PATCH", path: member, ct: jsonCT, body: `{"status": "pending"}`, field: "status"},
+		{name: "PATCH blank pending name", method: "PATCH", path: base + "/members/" + pending.User, ct: jsonCT, body: `{"name": "  "}`, field: "name"},
+		{name: "PATCH me without name", method: "PATCH", path: "/api/v1/me", ct: jsonCT, body: `{}`, field: "name"},
+		{name: "token expiry not a time", method: "POST", path: "/api/v1/tokens", ct: jsonCT, body: `{"name": "ci", "account": "` + acc + `", "expires_at": "tomorrow"}`},
+		{name: "token expiry in the past", method: "POST", path: "/api/v1/tokens", ct: jsonCT, body: `{"name": "ci", "account": "` + acc + `", "expires_at": "2001-01-01T00:00:00Z"}`, field: "expires_at"},
+		{name: "token without name", method: "POST", path: "/api/v1/tokens", ct: jsonCT, body: `{"account": "` + acc + `"}`, field: "name"},
+		{name: "check unknown permission", method: "POST", path: base + "/check", ct: jsonCT, body: `{"user": "` + admin.userID + `", "permission": "no.such"}`, field: "permission"},
+		{name: "check unknown profile", method: "POST", path: base + "/check", ct: jsonCT, body: `{"user": "` + admin.userID + `", "permission": "catalog.read", "profile": "nowhere"}`, field: "profile"},
+		{name: "check without user", method: "POST", path: base + "/check", ct: jsonCT, body: `{"permission": "catalog.read"}`, field: "user"},
+		{name: "empty batch", method: "POST", path: base + "/check/batch", ct: jsonCT, body: `{"checks": []}`, field: "checks"},
+		{name: "batch of 101", method: "POST", path: base + "/check/batch", ct: jsonCT, body: batch.String(), field: "checks"},
+		{name: "batch with one bad check", method: "POST", path: base + "/check/batch", ct: jsonCT, body: `{"checks": [{"user": "` + admin.userID + `", "permission": "catalog.read"}, {"user": "` + admin.userID + `", "permission": "no.such"}]}`, field: "checks[1].permission"},
+		{name: "transfer without user", method: "POST", path: base + "/ownership-transfer", ct: jsonCT, body: `{"password": "` + pw + `"}`, field: "user"},
+		{name: "weak new password", method: "POST", path: "/api/v1/me/password", ct: jsonCT, body: `{"current": "` + pw + `", "new": "password1"}`, field: "new"},
+		{name: "forged accept token", anon: true, method: "POST", path: "/api/v1/invitations/accept", ct: jsonCT, body: `{"token": "rsi_forged", "name": "X", "password": "` + pw + `"}`, code: roster.CodeInvalidToken},
+		{name: "forged reset token", anon: true, method: "POST", path: "/api/v1/password-reset/confirm", ct: jsonCT, body: `{"token": "rsr_forged", "password": "a new passphrase"}`, code: roster.CodeInvalidToken},
+		{name: "reset of a bad email", anon: true, method: "POST", path: "/api/v1/password-reset", ct: jsonCT, body: `{"email": "not an email"}`, field: "email"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := state(t, owner.in(t), acc)
+			c := owner.in(t)
+			if tt.anon {
+				c = anon.in(t)
+			}
+			var body []byte
+			if tt.body != "" || tt.ct != "" {
+				body = []byte(tt.body)
+			}
+			r := c.send(tt.method, tt.path, tt.ct, body)
+			status, code := tt.status, tt.code
+			if status == 0 {
+				status = http.StatusBadRequest
+			}
+			if code == "" {
+				code = roster.CodeInvalidInput
+			}
+			p := wantProblem(t, r, status, code)
+			if tt.field != "" && p.Field != tt.field {
+				t.Errorf("field = %q, want %q (detail %q)", p.Field, tt.field, p.Detail)
+			}
+			if p.Detail == "" {
+				t.Errorf("no detail")
+			}
+			if after := state(t, owner.in(t), acc); after != before {
+				t.Errorf("the request changed the members or the audit log:\nbefore: %s\nafter: %s", before, after)
+			}
+		})
+	}
+}
+
+func TestSessionCookie(t *testing.T) {
+	h := newHarness(t)
+	h.owner("bigeye", "olive@acme.test")
+	login := func() *http.Cookie {
+		t.Helper()
+		r := h.client("olive").json("POST", "/api/v1/session", map[string]string{"email": "olive@acme.test", "password": pw})
+		wantStatus(t, r, http.StatusOK)
+		for _, c := range (&http.Response{Header: r.header}).Cookies() {
+			if c.Name == httpserver.SessionCookie {
+				return c
+			}
+		}
+		t.Fatalf("no %s cookie in %q", httpserver.SessionCookie, r.header.Values("Set-Cookie"))
+		return nil
+	}
+	first, second := login(), login()
+	for _, c := range []*http.Cookie{first, second} {
+		if !c.HttpOnly {
+			t.Errorf("cookie is not HttpOnly")
+		}
+		if got, want := c.SameSite, http.SameSiteLaxMode; got != want {
+			t.Errorf("SameSite = %v, want %v", got, want)
+		}
+		if got, want := c.Path, "/"; got != want {
+			t.Errorf("Path = %q, want %q", got, want)
+		}
+		if c.Secure {
+			t.Errorf("cookie is Secure on an http base URL")
+		}
+		if c.MaxAge <= 0 {
+			t.Errorf("MaxAge = %d, want > 0", c.MaxAge)
+		}
+		if c.Value == "" {
+			t.Errorf("empty session value")
+		}
+	}
+	if first.Value == second.Value {
+		t.Errorf("two logins got the same session value")
+	}
+}
+
+func TestLogoutEndsOnlyThisSession(t *testing.T) {
+	h := newHarness(t)
+	h.owner("bigeye", "olive@acme.test")
+	laptop, phone := h.client("laptop"), h.client("phone")
+	for _, c := range []*client{laptop, phone} {
+		wantStatus(t, c.json("POST", "/api/v1/session", map[string]string{"email": "olive@acme.test", "password": pw}), http.StatusOK)
+	}
+	old := laptop.session()
+	r := laptop.send("DELETE", "/api/v1/session", "", nil)
+	wantStatus(t, r, http.StatusNoContent)
+	if laptop.session() != "" {
+		t.Errorf("the session cookie is still in the jar after logout")
+	}
+	replay := h.client("replay")
+	replay.setSession(old)
+	wantProblem(t, replay.get("/api/v1/me"), http.StatusUnauthorized, roster.CodeUnauthenticated)
+	wantProblem(t, laptop.get("/api/v1/me"), http.StatusUnauthorized, roster.CodeUnauthenticated)
+	wantStatus(t, phone.get("/api/v1/me"), http.StatusOK)
+	// Signing out twice is not an error, but an anonymous sign-out is.
+	wantProblem(t, laptop.send("DELETE", "/api/v1/session", "", nil), http.StatusUnauthorized, roster.CodeUnauthenticated)
+}
+
+func TestCrossOriginWriteRefused(t *testing.T) {
+	h := newHarness(t)
+	acc, owner := h.owner("bigeye", "olive@acme.test")
+	invite := "/api/v1/accounts/" + acc + "/invitations"
+	before := state(t, owner, acc)
+
+	evil := h.client("olive on evil.example")
+	evil.setSession(owner.session())
+	evil.header.Set("Origin", "https://evil.example")
+	evil.header.Set("Sec-Fetch-Site", "cross-site")
+	wantProblem(t, evil.json("POST", invite, map[string]string{"email": "mallory@evil.example", "role": "Owner"}),
+		http.StatusForbidden, roster.CodeForbidden)
+	wantProblem(t, evil.json("PATCH", "/api/v1/me", map[string]string{"name": "Pwned"}), http.StatusForbidden, roster.CodeForbidden)
+	if after := state(t, owner, acc); after != before {
+		t.Errorf("a cross-origin request changed something:\nbefore: %s\nafter: %s", before, after)
+	}
+	me := decodeAs[meBody](t, owner.get("/api/v1/me"), http.StatusOK)
+	if me.User.Name == "Pwned" {
+		t.Errorf("a cross-origin PATCH renamed the user")
+	}
+
+	same := h.client("olive, same origin")
+	same.setSession(owner.session())
+	same.header.Set("Origin", h.srv.URL)
+	same.header.Set("Sec-Fetch-Site", "same-origin")
+	decodeAs[memberBody](t, same.json("POST", invite, map[string]string{"email": "new@acme.test", "role": "User"}), http.StatusCreated)
+}
+
+func TestLoginRateLimited(t *testing.T) {
+	h := newHarnessWith(t, harnessOptions{limits: api.NewLimits(3, 3)})
+	h.owner("bigeye", "olive@acme.test")
+	c := h.client("guesser")
+	for i := range 3 {
+		r := c.json("POST", "/api/v1/session", map[string]string{"email": "olive@acme.test", "password": fmt.Sprintf("guess number %d", i)})
+		wantProblem(t, r, http.StatusUnauthorized, roster.CodeUnauthenticated)
+	}
+	// Now even the right password waits: the email's attempts are spent.
+	r := c.json("POST", "/api/v1/session", map[string]string{"email": "olive@acme.test", "password": pw})
+	wantProblem(t, r, http.StatusTooManyRequests, roster.CodeRateLimited)
+	if n, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || n < 1 {
+		t.Errorf("Retry-After = %q, want a whole number of seconds ≥ 1", r.header.Get("Retry-After"))
+	}
+	if c.session() != "" {
+		t.Errorf("a refused login set a session cookie")
+	}
+}
+
+func TestLoginFailuresLookAlike(t *testing.T) {
+	h := newHarness(t)
+	acc, owner := h.owner("bigeye", "olive@acme.test")
+	// Pat is invited but has no password; Dora is disabled in her only account.
+	wantStatus(t, owner.json("POST", "/api/v1/accounts/"+acc+"/invitations", map[string]string{"email": "pat@acme.test", "role": "User"}), http.StatusCreated)
+	dora := h.member(acc, owner, "dora@acme.test", "User")
+	wantStatus(t, owner.json("PATCH", "/api/v1/accounts/"+acc+"/members/"+dora.userID, map[string]string{"status": "disabled"}), http.StatusOK)
+
+	attempt := func(email, password string) *response {
+		t.Helper()
+		return h.client("anon").json("POST", "/api/v1/session", map[string]string{"email": email, "password": password})
+	}
+	want := attempt("olive@acme.test", "not the password")
+	wantProblem(t, want, http.StatusUnauthorized, roster.CodeUnauthenticated)
+	for _, tt := range []struct{ name, email, password string }{
+		{"unknown email", "nobody@acme.test", "not the password"},
+		{"malformed email", "nobody", "not the password"},
+		{"no password yet", "pat@acme.test", "not the password"},
+		{"disabled everywhere", "dora@acme.test", pw},
+	} {
+		got := attempt(tt.email, tt.password)
+		if got.status != want.status || !bytes.Equal(got.body, want.body) {
+			t.Errorf("%s: got %d %s, want %d %s", tt.name, got.status, got.body, want.status, want.body)
+		}
+	}
+}
+
+func TestDisabledMemberLosesAccessAtOnce(t *testing.T) {
+	h := newHarness(t)
+	acc, owner := h.owner("bigeye", "olive@acme.test")
+	ada := h.member(acc, owner, "ada@acme.test", "Admin")
+	adaTok := ada.newToken(acc)
+	members := "/api/v1/accounts/" + acc + "/members"
+	wantStatus(t, ada.get(members), http.StatusOK)
+	wantStatus(t, adaTok.get(members), http.StatusOK)
+
+	wantStatus(t, owner.json("PATCH", members+"/"+ada.userID, map[string]string{"status": "disabled"}), http.StatusOK)
+	wantProblem(t, ada.get(members), http.StatusNotFound, roster.CodeNotFound)
+	wantProblem(t, adaTok.get(members), http.StatusNotFound, roster.CodeNotFound)
+	wantProblem(t, adaTok.json("POST", "/api/v1/accounts/"+acc+"/check", map[string]string{"user": ada.userID, "permission": "catalog.read"}),
+		http.StatusNotFound, roster.CodeNotFound)
+	wantProblem(t, ada.json("POST", "/api/v1/accounts/"+acc+"/invitations", map[string]string{"email": "x@acme.test", "role": "User"}),
+		http.StatusNotFound, roster.CodeNotFound)
+
+	wantStatus(t, owner.json("PATCH", members+"/"+ada.userID, map[string]string{"status": "active"}), http.StatusOK)
+	wantStatus(t, ada.get(members), http.StatusOK)
+	wantStatus(t, adaTok.get(members), http.StatusOK)
+
+	// Removal deletes the member's tokens of the account with the membership.
+	wantStatus(t, owner.send("DELETE", members+"/"+ada.userID, "", nil), http.StatusNoContent)
+	wantProblem(t, ada.get(members), http.StatusNotFound, roster.CodeNotFound)
+	wantProblem(t, adaTok.get(members), http.StatusUnauthorized, roster.CodeUnauthenticated)
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	h := newHarness(t)
+	_, owner := h.owner("bigeye", "olive@acme.test")
+	for _, r := range []*response{
+		owner.get("/api/v1/me"),
+		h.client("anon").get("/api/v1/me"),
+		h.client("anon").get("/api/v1/nothing-here"),
+		owner.json("POST", "/api/v1/session", "{"),
+		h.client("anon").get("/api/openapi.json"),
+	} {
+		if got := r.header.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("status %d: X-Content-Type-Options = %q, want nosniff", r.status, got)
+		}
+		if got := r.header.Get("Referrer-Policy"); got == "" {
+			t.Errorf("status %d: no Referrer-Policy", r.status)
+		}
+		if got := r.header.Get("Content-Security-Policy"); !strings.Contains(got, "frame-ancestors 'none'") {
+			t.Errorf("status %d: Content-Security-Policy = %q, want frame-ancestors 'none'", r.status, got)
+		}
+	}
+	if got := owner.get("/api/v1/me").header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("GET /api/v1/me: Cache-Control = %q, want no-store", got)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	h := newHarness(t)
+	acc, owner := h.owner("bigeye", "olive@acme.test")
+	me := decodeAs[meBody](t, owner.get("/api/v1/me"), http.StatusOK)
+	decodeAs[checkBody](t, owner.json("POST", "/api/v1/accounts/"+acc+"/check", map[string]string{"user": me.User.ID, "permission": "catalog.read"}),
+		http.StatusOK)
+	r := h.client("prometheus").get("/metrics")
+	wantStatus(t, r, http.StatusOK)
+	for _, want := range []string{
+		`roster_http_requests_total{method="GET",route="GET /api/v1/me",status="200"} 1`,
+		`roster_http_requests_total{method="POST",route="POST /api/v1/accounts/{account}/check",status="200"} 1`,
+		`roster_check_decisions_total{code="granted"} 1`,
+	} {
+		if !strings.Contains(string(r.body), want) {
+			t.Errorf("/metrics has no line %s", want)
+		}
+	}
+}
+
+// An invitation link to a user who has a password is a way to guess that
+// password: it is limited per link, however the token is padded.
+func TestAcceptRateLimitedPerLink(t *testing.T) {
+	h := newHarnessWith(t, harnessOptions{limits: api.NewLimits(1000, 3)})
+	h.owner("bigeye", "olive@acme.test")
+	accB, ownerB := h.owner("bizmetry", "boss@bizmetry.test")
+	m := decodeAs[memberBody](t, ownerB.json("POST", "/api/v1/accounts/"+accB+"/invitations",
+		map[string]string{"email": "olive@acme.test", "role": "Developer"}), http.StatusCreated)
+	token := tokenOf(t, h.invitationLink(accB, m.User))
+	guess := func(pad int) *response {
+		return h.client("guesser").json("POST", "/api/v1/invitations/accept",
+			map[string]string{"token": strings.Repeat(" ", pad) + token + strings.Repeat("\n", pad), "password": "not her password"})
+	}
+	for pad := range 3 {
+		wantProblem(t, guess(pad), http.StatusUnauthorized, roster.CodeUnauthenticated)
+	}
+	wantProblem(t, guess(3), http.StatusTooManyRequests, roster.CodeRateLimited)
+}
