@@ -86,6 +86,25 @@ func (c *client) do(method, path, contentType string, body []byte) (int, map[str
 	return resp.StatusCode, out
 }
 
+// tryJSON is json for a server that may be gone: status 0 on a transport error.
+func (c *client) tryJSON(method, path string, v any) (int, map[string]any) {
+	b, _ := json.Marshal(v)
+	req, _ := http.NewRequest(method, c.base+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, nil // cut off mid-answer: not an answered write
+	}
+	var out map[string]any
+	json.Unmarshal(body, &out)
+	return resp.StatusCode, out
+}
+
 func (c *client) json(method, path string, v any) (int, map[string]any) {
 	b, _ := json.Marshal(v)
 	return c.do(method, path, "application/json", b)
