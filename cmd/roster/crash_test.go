@@ -57,7 +57,7 @@ func TestCrashKeepsEveryAnsweredWrite(t *testing.T) {
 		t.Fatal("no write was answered before the kill: the test proved nothing")
 	}
 
-	srv = startServer(t, env, addr)
+	startServer(t, env, addr)      // owner's client talks to it by address
 	members := map[string]string{} // email → user id
 	cursor := ""
 	for {

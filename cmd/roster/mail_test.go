@@ -221,12 +221,12 @@ func TestNoInvitationLostOrDoubled(t *testing.T) {
 		t.Error("no pending member shows the delivery failure while the mail server is down")
 	}
 	srv.stop()
-	srv = startServer(t, env, addr)
+	startServer(t, env, addr)
 	smtp.Restart()
 
-	msgs := smtp.WaitFor(201, 60*time.Second)
+	smtp.WaitFor(201, 60*time.Second)
 	time.Sleep(500 * time.Millisecond) // any duplicate would arrive now
-	msgs = smtp.Messages()
+	msgs := smtp.Messages()
 	seen := map[string]int{}
 	ids := map[string]int{}
 	for _, m := range msgs[1:] {
@@ -300,7 +300,7 @@ func TestBulkInviteCLIReportsEveryRow(t *testing.T) {
 	}
 	srv.stop()
 
-	out, errOut, code = runRoster(t, env, "invite", "--csv", file, "--account", created["account"], "--as", "olive@acme.test", "--dry-run")
+	_, errOut, code = runRoster(t, env, "invite", "--csv", file, "--account", created["account"], "--as", "olive@acme.test", "--dry-run")
 	if code != 0 || !strings.Contains(errOut, "950 would be invited") || !strings.Contains(errOut, "50 invalid") {
 		t.Fatalf("dry run: exit %d, %s", code, errOut)
 	}

@@ -30,14 +30,6 @@ func optTime(us int64) *time.Time {
 	return &t
 }
 
-// zeroMicros stores a time whose zero value means "none" as 0.
-func zeroMicros(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMicro()
-}
-
 // encodeMap stores a string map as a JSON object, and nil as NULL.
 func encodeMap(m map[string]string) (any, error) {
 	if m == nil {

@@ -11,7 +11,11 @@ CREATE TABLE IF NOT EXISTS accounts (
     name       TEXT NOT NULL,
     catalog    TEXT NOT NULL,    -- the catalog as policy.Catalog.MarshalFile writes it
     invite_ttl INTEGER NOT NULL, -- microseconds
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    -- version increases with every change the check path caches: a
+    -- member's role or status, profiles and profile roles, API tokens.
+    -- The triggers below keep it, so that no write can forget to.
+    version    INTEGER NOT NULL DEFAULT 1
 );
 
 CREATE TABLE IF NOT EXISTS users (
@@ -168,6 +172,52 @@ CREATE TABLE IF NOT EXISTS attempts (
     tokens     REAL NOT NULL,
     updated_at INTEGER NOT NULL
 );
+
+-- +goose StatementBegin
+CREATE TRIGGER IF NOT EXISTS members_insert_version AFTER INSERT ON members BEGIN
+    UPDATE accounts SET version = version + 1 WHERE id = NEW.account_id;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER IF NOT EXISTS members_update_version AFTER UPDATE OF role, status ON members BEGIN
+    UPDATE accounts SET version = version + 1 WHERE id = NEW.account_id;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER IF NOT EXISTS members_delete_version AFTER DELETE ON members BEGIN
+    UPDATE accounts SET version = version + 1 WHERE id = OLD.account_id;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER IF NOT EXISTS profiles_insert_version AFTER INSERT ON profiles BEGIN
+    UPDATE accounts SET version = version + 1 WHERE id = NEW.account_id;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER IF NOT EXISTS profile_roles_insert_version AFTER INSERT ON profile_roles BEGIN
+    UPDATE accounts SET version = version + 1 WHERE id = NEW.account_id;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER IF NOT EXISTS profile_roles_update_version AFTER UPDATE ON profile_roles BEGIN
+    UPDATE accounts SET version = version + 1 WHERE id = NEW.account_id;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER IF NOT EXISTS profile_roles_delete_version AFTER DELETE ON profile_roles BEGIN
+    UPDATE accounts SET version = version + 1 WHERE id = OLD.account_id;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER IF NOT EXISTS api_tokens_insert_version AFTER INSERT ON api_tokens BEGIN
+    UPDATE accounts SET version = version + 1 WHERE id = NEW.account_id;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER IF NOT EXISTS api_tokens_delete_version AFTER DELETE ON api_tokens BEGIN
+    UPDATE accounts SET version = version + 1 WHERE id = OLD.account_id;
+END;
+-- +goose StatementEnd
 
 -- +goose Down
 DROP TABLE IF EXISTS attempts;
