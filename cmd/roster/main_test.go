@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rosterhq/roster/internal/pgtest"
 )
 
 // binary is the real roster binary, built once for the package's tests.
@@ -31,7 +33,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "build roster: %v\n%s", err, out)
 		os.Exit(1)
 	}
+	pg = pgtest.New() // starts when a test first asks it for a database
 	code := m.Run()
+	pg.Stop()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

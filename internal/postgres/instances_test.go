@@ -1,0 +1,238 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/storetest"
+)
+
+// The tests here run two stores on one database, as two instances of
+// roster serve do, and check that what must hold across instances does.
+
+// twoStores opens two stores on one new database.
+func twoStores(t *testing.T) (*Store, *Store) {
+	t.Helper()
+	url := pg.NewDatabase(t)
+	var stores [2]*Store
+	for i := range stores {
+		s, err := Open(context.Background(), url)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores[i] = s
+	}
+	return stores[0], stores[1]
+}
+
+// TestAccountLockAcrossInstances checks that a Write on an account through
+// one store excludes a Write on the same account through another, and
+// leaves Writes on other accounts and without an account alone.
+func TestAccountLockAcrossInstances(t *testing.T) {
+	s1, s2 := twoStores(t)
+	a := storetest.NewAccount(t, s1, "Acme", "bigeye")
+	b := storetest.NewAccount(t, s1, "Beta", "bigeye")
+	u := storetest.NewUser(t, s1, "Tina Token", "")
+	storetest.NewMember(t, s1, a, u, "User", roster.StatusActive)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	holding, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	// Released on every way out, so that a failing test does not leave the
+	// first Write holding a connection that Close would wait for.
+	releaseFirst := sync.OnceFunc(func() { close(release) })
+	defer releaseFirst()
+	go func() {
+		done <- s1.Write(ctx, a.ID, func(roster.Tx) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+
+	// Not blocked: another account, no account (even one that creates a
+	// row referring to the locked account), and reads.
+	quick, stop := context.WithTimeout(ctx, 5*time.Second)
+	defer stop()
+	if err := s2.Write(quick, b.ID, func(roster.Tx) error { return nil }); err != nil {
+		t.Errorf("Write on another account while one is locked: %v", err)
+	}
+	if err := s2.Write(quick, "", func(tx roster.Tx) error {
+		return tx.CreateAPIToken(&roster.APIToken{ID: storetest.NewID("tok"), UserID: u.ID, AccountID: a.ID,
+			Name: "ci", Hash: storetest.NewID("hash"), CreatedAt: storetest.T0})
+	}); err != nil {
+		t.Errorf("Write without an account, referring to the locked one: %v", err)
+	}
+	if err := s2.Read(quick, func(tx roster.Tx) error { _, err := tx.Account(a.ID); return err }); err != nil {
+		t.Errorf("Read while the account is locked: %v", err)
+	}
+
+	var entered atomic.Bool
+	second := make(chan error, 1)
+	go func() {
+		second <- s2.Write(ctx, a.ID, func(roster.Tx) error {
+			entered.Store(true)
+			return nil
+		})
+	}()
+	time.Sleep(300 * time.Millisecond)
+	if entered.Load() {
+		t.Fatal("a Write through the second store entered the account while the first held it")
+	}
+	releaseFirst()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; err != nil || !entered.Load() {
+		t.Errorf("second Write after the first ended: %v, entered %v", err, entered.Load())
+	}
+}
+
+// TestLastOwnerAcrossInstances runs the read-count-then-demote pattern of
+// the use cases from two stores at once: two owners each demoting the other
+// when at least two owners are left. The account lock makes one of them see
+// the other's demotion, so one owner always remains.
+func TestLastOwnerAcrossInstances(t *testing.T) {
+	s1, s2 := twoStores(t)
+	a := storetest.NewAccount(t, s1, "Acme", "bigeye")
+	adminOrder := storetest.RoleOrder(t, a.Catalog, "Admin")
+	ctx := context.Background()
+	for round := range 20 {
+		o1 := storetest.NewUserMember(t, s1, a, fmt.Sprintf("One %d", round), "Owner", roster.StatusActive)
+		o2 := storetest.NewUserMember(t, s1, a, fmt.Sprintf("Two %d", round), "Owner", roster.StatusActive)
+		demote := func(s *Store, target *roster.Member) error {
+			return s.Write(ctx, a.ID, func(tx roster.Tx) error {
+				n, err := tx.CountMembers(a.ID, "Owner", roster.StatusActive)
+				if err != nil {
+					return err
+				}
+				if n < 2 {
+					return roster.Errorf(roster.CodeLastOwner, "Assign another user as Owner first.")
+				}
+				m, err := tx.Member(a.ID, target.UserID)
+				if err != nil {
+					return err
+				}
+				m.Role, m.RoleOrder = "Admin", adminOrder
+				return tx.UpdateMember(m)
+			})
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		wg.Go(func() { errs[0] = demote(s1, o2) })
+		wg.Go(func() { errs[1] = demote(s2, o1) })
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil && roster.ErrorCode(err) != roster.CodeLastOwner {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		storetest.Read(t, s2, func(tx roster.Tx) error {
+			n, err := tx.CountMembers(a.ID, "Owner", roster.StatusActive)
+			if err != nil {
+				return err
+			}
+			if n != 1 {
+				t.Fatalf("round %d: %d active owners, want 1", round, n)
+			}
+			return nil
+		})
+		// Both leave the owner role for the next round's pair.
+		storetest.Write(t, s1, a.ID, func(tx roster.Tx) error {
+			for _, m := range []*roster.Member{o1, o2} {
+				m.Role, m.RoleOrder = "Admin", adminOrder
+				if err := tx.UpdateMember(m); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+}
+
+// TestTakeAttemptAcrossInstances takes from one bucket from many
+// goroutines on two stores at the same instant: exactly burst takes succeed.
+func TestTakeAttemptAcrossInstances(t *testing.T) {
+	s1, s2 := twoStores(t)
+	const burst, tries = 5, 24
+	var granted atomic.Int32
+	var wg sync.WaitGroup
+	for i := range tries {
+		s := s1
+		if i%2 == 1 {
+			s = s2
+		}
+		wg.Go(func() {
+			storetest.Write(t, s, "", func(tx roster.Tx) error {
+				ok, _, err := tx.TakeAttempt("login:someone", burst, time.Hour, storetest.T0)
+				if ok {
+					granted.Add(1)
+				}
+				return err
+			})
+		})
+	}
+	wg.Wait()
+	if got := granted.Load(); got != burst {
+		t.Errorf("%d of %d concurrent takes granted from a bucket of %d", got, tries, burst)
+	}
+}
+
+// TestClaimMessagesAcrossInstances claims a queue from many goroutines on
+// two stores at once: every message is claimed exactly once.
+func TestClaimMessagesAcrossInstances(t *testing.T) {
+	s1, s2 := twoStores(t)
+	const n = 60
+	storetest.Write(t, s1, "", func(tx roster.Tx) error {
+		for i := range n {
+			if err := tx.EnqueueMessage(&roster.Message{Kind: roster.MessageOwnerNotice, To: fmt.Sprintf("p%d@example.test", i),
+				NextAttemptAt: storetest.T0, CreatedAt: storetest.T0}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var mu sync.Mutex
+	claims := map[int64]int{}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		s := s1
+		if i%2 == 1 {
+			s = s2
+		}
+		wg.Go(func() {
+			for {
+				var got []*roster.Message
+				storetest.Write(t, s, "", func(tx roster.Tx) error {
+					var err error
+					got, err = tx.ClaimMessages(storetest.T0, time.Hour, 3)
+					return err
+				})
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, m := range got {
+					claims[m.ID]++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(claims) != n {
+		t.Errorf("%d messages claimed, want %d", len(claims), n)
+	}
+	for id, c := range claims {
+		if c != 1 {
+			t.Errorf("message %d claimed %d times", id, c)
+		}
+	}
+}

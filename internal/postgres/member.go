@@ -1,0 +1,199 @@
+package postgres
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/rosterhq/roster"
+)
+
+// CreateMember copies the user's sort keys and name words into the account's
+// member tables; the member's own Email and Name fields are not read.
+func (t *tx) CreateMember(m *roster.Member) error {
+	u, err := t.User(m.UserID)
+	if err != nil {
+		return err
+	}
+	// Inserted only if the account exists, so that a missing account is
+	// not_found without a failed statement.
+	err = t.insert("create member", "This user is already a member of the account.", errAccountNotFound,
+		`SELECT 1 FROM members WHERE account_id = $1 AND user_id = $2`, []any{m.AccountID, m.UserID},
+		`INSERT INTO members (account_id, user_id, role, role_order, status,
+			invited_at, invited_by, joined_at, name_key, email_key, last_login_at)
+		SELECT $1::text, $2::text, $3::text, $4::integer, $5::text, $6::timestamptz, $7::text,
+			$8::timestamptz, $9::text, $10::text, $11::timestamptz
+		WHERE EXISTS (SELECT 1 FROM accounts WHERE id = $1)
+		ON CONFLICT DO NOTHING`,
+		m.AccountID, m.UserID, m.Role, m.RoleOrder, string(m.Status),
+		optTS(m.InvitedAt), m.InvitedBy, optTS(m.JoinedAt),
+		roster.NameKey(u.Name), roster.EmailKey(u.Email), loginKey(u.LastLoginAt))
+	if err != nil {
+		return err
+	}
+	return t.insertWords(m.AccountID, m.UserID, u.Name)
+}
+
+// memberColumns are what scanMember reads, from members m joined with users u
+// and left-joined with invitations i.
+const memberColumns = `m.account_id, m.user_id, u.email, u.name, m.role, m.role_order, m.status,
+	u.last_login_at, m.invited_at, m.invited_by, m.joined_at, i.expires_at, i.last_error`
+
+const memberFrom = ` FROM members m
+	JOIN users u ON u.id = m.user_id
+	LEFT JOIN invitations i ON i.account_id = m.account_id AND i.user_id = m.user_id`
+
+func scanMember(row interface{ Scan(...any) error }) (*roster.Member, error) {
+	var m roster.Member
+	var status string
+	var invErr *string
+	if err := row.Scan(&m.AccountID, &m.UserID, &m.Email, &m.Name, &m.Role, &m.RoleOrder, &status,
+		&m.LastLoginAt, &m.InvitedAt, &m.InvitedBy, &m.JoinedAt, &m.InvitationExpiresAt, &invErr); err != nil {
+		return nil, err
+	}
+	m.Status = roster.Status(status)
+	m.LastLoginAt = optUTC(m.LastLoginAt)
+	m.InvitedAt = optUTC(m.InvitedAt)
+	m.JoinedAt = optUTC(m.JoinedAt)
+	// The invitation shows only while the member is pending: an activated
+	// member's old invitation row, if one is left, means nothing.
+	if m.Status == roster.StatusPending && m.InvitationExpiresAt != nil {
+		m.InvitationExpiresAt = optUTC(m.InvitationExpiresAt)
+		if invErr != nil {
+			m.InvitationError = *invErr
+		}
+	} else {
+		m.InvitationExpiresAt = nil
+	}
+	m.ProfileRoles = map[string]string{}
+	return &m, nil
+}
+
+func (t *tx) Member(account, user string) (*roster.Member, error) {
+	m, err := scanMember(t.queryRow(`SELECT `+memberColumns+memberFrom+
+		` WHERE m.account_id = $1 AND m.user_id = $2`, account, user))
+	if err := rowError("member", err, errMemberNotFound); err != nil {
+		return nil, err
+	}
+	if err := t.loadProfileRoles(account, []*roster.Member{m}); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// loadProfileRoles fills in the ProfileRoles of members of one account.
+func (t *tx) loadProfileRoles(account string, members []*roster.Member) error {
+	if len(members) == 0 {
+		return nil
+	}
+	byUser := make(map[string]*roster.Member, len(members))
+	users := make([]string, 0, len(members))
+	for _, m := range members {
+		byUser[m.UserID] = m
+		users = append(users, m.UserID)
+	}
+	rows, err := t.query(`SELECT user_id, profile, role FROM profile_roles
+		WHERE account_id = $1 AND user_id = ANY ($2)`, account, users)
+	if err != nil {
+		return fmt.Errorf("postgres: profile roles: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var user, profile, role string
+		if err := rows.Scan(&user, &profile, &role); err != nil {
+			return fmt.Errorf("postgres: profile roles: %w", err)
+		}
+		if m := byUser[user]; m != nil {
+			m.ProfileRoles[profile] = role
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgres: profile roles: %w", err)
+	}
+	return nil
+}
+
+// memberExists returns not_found unless the membership exists.
+func (t *tx) memberExists(account, user string) error {
+	ok, err := t.exists("member", `SELECT 1 FROM members WHERE account_id = $1 AND user_id = $2`, account, user)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errMemberNotFound
+	}
+	return nil
+}
+
+func (t *tx) UpdateMember(m *roster.Member) error {
+	if err := checkValues(m.Role, string(m.Status)); err != nil {
+		return err
+	}
+	return t.execOne("update member", errMemberNotFound,
+		`UPDATE members SET role = $1, role_order = $2, status = $3, joined_at = $4 WHERE account_id = $5 AND user_id = $6`,
+		m.Role, m.RoleOrder, string(m.Status), optTS(m.JoinedAt), m.AccountID, m.UserID)
+}
+
+// DeleteMember deletes the membership; its name words, invitation and
+// profile roles go with it by ON DELETE CASCADE, its API tokens explicitly.
+func (t *tx) DeleteMember(account, user string) error {
+	if err := t.execOne("delete member", errMemberNotFound,
+		`DELETE FROM members WHERE account_id = $1 AND user_id = $2`, account, user); err != nil {
+		return err
+	}
+	if _, err := t.exec(`DELETE FROM api_tokens WHERE account_id = $1 AND user_id = $2`, account, user); err != nil {
+		return fmt.Errorf("postgres: delete member's tokens: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) CountMembers(account, role string, status roster.Status) (int, error) {
+	var n int
+	var err error
+	// One statement per shape, so that each is planned for its index.
+	switch {
+	case role != "" && status != "":
+		err = t.queryRow(`SELECT COUNT(*) FROM members WHERE account_id = $1 AND role = $2 AND status = $3`,
+			account, role, string(status)).Scan(&n)
+	case role != "":
+		err = t.queryRow(`SELECT COUNT(*) FROM members WHERE account_id = $1 AND role = $2`, account, role).Scan(&n)
+	case status != "":
+		err = t.queryRow(`SELECT COUNT(*) FROM members WHERE account_id = $1 AND status = $2`, account, string(status)).Scan(&n)
+	default:
+		err = t.queryRow(`SELECT COUNT(*) FROM members WHERE account_id = $1`, account).Scan(&n)
+	}
+	if errors.Is(err, errUnstorable) {
+		return 0, nil // no member has such a key
+	}
+	if err != nil {
+		return 0, fmt.Errorf("postgres: count members: %w", err)
+	}
+	return n, nil
+}
+
+func (t *tx) Memberships(user string) ([]roster.Membership, error) {
+	rows, err := t.query(`SELECT a.id, a.name, m.role, m.status
+		FROM members m JOIN accounts a ON a.id = m.account_id
+		WHERE m.user_id = $1
+		ORDER BY a.name, a.id`, user)
+	if errors.Is(err, errUnstorable) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: memberships: %w", err)
+	}
+	defer rows.Close()
+	var out []roster.Membership
+	for rows.Next() {
+		var ms roster.Membership
+		var status string
+		if err := rows.Scan(&ms.AccountID, &ms.AccountName, &ms.Role, &status); err != nil {
+			return nil, fmt.Errorf("postgres: memberships: %w", err)
+		}
+		ms.Status = roster.Status(status)
+		out = append(out, ms)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: memberships: %w", err)
+	}
+	return out, nil
+}

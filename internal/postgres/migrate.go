@@ -1,0 +1,101 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// migrationLockID is the key of the session-level advisory lock held while
+// migrating. Advisory locks are per database, so the key only has to differ
+// from other programs' keys in the same database (goose's default is
+// 4097083626).
+const migrationLockID = 0x726f73746572 // "roster"
+
+// Migrate applies the pending migrations to the database at url; `roster
+// migrate` calls it. Open does the same.
+func Migrate(ctx context.Context, url string) error {
+	cfg, err := poolConfig(url)
+	if err != nil {
+		return err
+	}
+	return migrate(ctx, cfg.ConnConfig)
+}
+
+// Version returns the version of the newest migration applied to the database.
+func (s *Store) Version(ctx context.Context) (int64, error) {
+	db := stdlib.OpenDBFromPool(s.pool)
+	defer db.Close()
+	p, err := provider(db)
+	if err != nil {
+		return 0, err
+	}
+	v, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: migration version: %w", err)
+	}
+	return v, nil
+}
+
+// migrate applies the pending migrations, each in its own transaction, on
+// one connection that holds the migration lock throughout: an instance that
+// starts while another migrates waits, then finds nothing left to do.
+func migrate(ctx context.Context, cc *pgx.ConnConfig) error {
+	db := stdlib.OpenDB(*cc)
+	defer db.Close()
+	p, err := provider(db)
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return oneLine(fmt.Errorf("postgres: migrate: %w", err))
+	}
+	return nil
+}
+
+func provider(db *sql.DB) (*goose.Provider, error) {
+	files, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migrations: %w", err)
+	}
+	// The global registry holds Go migrations registered by anyone in the
+	// process; this store has SQL migrations only.
+	p, err := goose.NewProvider(goose.DialectPostgres, db, files,
+		goose.WithDisableGlobalRegistry(true), goose.WithSessionLocker(advisoryLocker{}))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migrations: %w", err)
+	}
+	return p, nil
+}
+
+// advisoryLocker is a goose session locker that waits for the migration
+// lock as long as the context allows. goose's own PostgreSQL locker polls
+// every 5 seconds, which would hold a second instance back for up to that
+// long after the first has finished.
+type advisoryLocker struct{}
+
+var _ lock.SessionLocker = advisoryLocker{}
+
+func (advisoryLocker) SessionLock(ctx context.Context, conn *sql.Conn) error {
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLockID)); err != nil {
+		return fmt.Errorf("take the migration lock: %w", err)
+	}
+	return nil
+}
+
+func (advisoryLocker) SessionUnlock(ctx context.Context, conn *sql.Conn) error {
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, int64(migrationLockID)); err != nil {
+		return fmt.Errorf("release the migration lock: %w", err)
+	}
+	return nil
+}

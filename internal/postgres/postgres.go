@@ -1,0 +1,244 @@
+// Package postgres implements roster.Store on PostgreSQL with
+// github.com/jackc/pgx/v5, for several `roster serve` instances sharing one
+// database.
+//
+// Concurrency: a Write on an account starts by locking the account's row
+// (SELECT ... FOR NO KEY UPDATE), which is the account write lock
+// roster.Store promises, held across instances until the transaction ends;
+// inside it, READ COMMITTED is enough, because every writer of the account
+// waits for the lock and then sees everything committed before it. A Write
+// without an account takes no lock. A Read is REPEATABLE READ READ ONLY: one
+// snapshot, taken at its first statement, that never waits for writers.
+//
+// Semantics equal the SQLite store's: the same error codes, times to the
+// microsecond in UTC, text sort keys compared byte-wise (COLLATE "C").
+// Unlike SQLite, PostgreSQL aborts a transaction at its first failed
+// statement, so the store avoids expected failures instead of catching them
+// (see writeError): a caller may go on after a conflict or not_found, as it
+// may on SQLite.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/policy"
+)
+
+var _ roster.Store = (*Store)(nil)
+
+// writeAttempts is how many times Write runs a transaction that failed on
+// a deadlock or serialization failure before it gives up.
+const writeAttempts = 3
+
+// Store is a roster.Store on one PostgreSQL database.
+type Store struct {
+	pool *pgxpool.Pool
+
+	// catalogs caches parsed catalogs by account id; an account's catalog
+	// never changes, but the text is compared anyway so that a cached value
+	// can never outlive a rolled-back account.
+	mu       sync.Mutex
+	catalogs map[string]cachedCatalog
+}
+
+type cachedCatalog struct {
+	text    string
+	catalog *policy.Catalog
+}
+
+// Open connects to the database at url (postgres:// or postgresql://, with
+// libpq's parameters; pool_max_conns sets the pool size) and applies pending
+// migrations under a lock, so instances starting together do not race.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := poolConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, cfg.ConnConfig); err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, oneLine(fmt.Errorf("postgres: connect: %w", err))
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, oneLine(fmt.Errorf("postgres: connect: %w", err))
+	}
+	return &Store{pool: pool, catalogs: make(map[string]cachedCatalog)}, nil
+}
+
+// poolConfig parses url and applies the store's defaults where the URL
+// says nothing.
+func poolConfig(url string) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		// pgx's message may quote the URL, password included.
+		return nil, errors.New("postgres: the database URL is not valid")
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgx's default, max(4, CPUs), leaves requests queueing for a
+		// connection while others wait on an account lock.
+		cfg.MaxConns = int32(max(10, 2*runtime.GOMAXPROCS(0)))
+	}
+	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "roster"
+	}
+	return cfg, nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Read runs fn in a REPEATABLE READ READ ONLY transaction: one snapshot,
+// taken at fn's first statement, and no writes.
+func (s *Store) Read(ctx context.Context, fn func(roster.Tx) error) error {
+	pgTx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return fmt.Errorf("postgres: begin read: %w", err)
+	}
+	defer pgTx.Rollback(context.WithoutCancel(ctx)) // a read-only transaction has nothing to commit
+	return fn(&tx{ctx: ctx, q: pgTx, store: s})
+}
+
+// Write runs fn in a READ COMMITTED transaction that first takes the
+// account's row lock when account is not "". A transaction that failed on a
+// deadlock (possible between writers of different accounts touching the
+// same users) is run again, fn included, up to writeAttempts times.
+func (s *Store) Write(ctx context.Context, account string, fn func(roster.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.write(ctx, account, fn)
+		if attempt < writeAttempts && retryable(err) && ctx.Err() == nil {
+			continue
+		}
+		return err
+	}
+}
+
+func (s *Store) write(ctx context.Context, account string, fn func(roster.Tx) error) error {
+	pgTx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite})
+	if err != nil {
+		return fmt.Errorf("postgres: begin write: %w", err)
+	}
+	defer pgTx.Rollback(context.WithoutCancel(ctx)) // does nothing after Commit
+	t := &tx{ctx: ctx, q: pgTx, store: s}
+	if account != "" {
+		// FOR NO KEY UPDATE excludes every other Write on the account (they
+		// take the same lock) but not the foreign key checks of rows that
+		// merely refer to the account, which take FOR KEY SHARE: a Write
+		// without an account that creates an API token in it does not
+		// wait for the account's writers.
+		var one int
+		err := t.queryRow(`SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE`, account).Scan(&one)
+		if err := rowError("lock account", err, errAccountNotFound); err != nil {
+			return err
+		}
+	}
+	if err := fn(t); err != nil {
+		return err
+	}
+	if err := pgTx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	return nil
+}
+
+// tx implements roster.Tx on one pgx transaction.
+type tx struct {
+	ctx   context.Context
+	q     pgx.Tx
+	store *Store
+}
+
+func (t *tx) exec(query string, args ...any) (pgconn.CommandTag, error) {
+	if err := checkArgs(args); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	return t.q.Exec(t.ctx, query, args...)
+}
+
+func (t *tx) query(query string, args ...any) (pgx.Rows, error) {
+	if err := checkArgs(args); err != nil {
+		return nil, err
+	}
+	return t.q.Query(t.ctx, query, args...)
+}
+
+func (t *tx) queryRow(query string, args ...any) pgx.Row {
+	if err := checkArgs(args); err != nil {
+		return errRow{err}
+	}
+	return t.q.QueryRow(t.ctx, query, args...)
+}
+
+// errRow is a pgx.Row whose Scan returns err.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// execOne runs a statement that must change exactly one row, and returns
+// notFound when it changed none.
+func (t *tx) execOne(op string, notFound error, query string, args ...any) error {
+	tag, err := t.exec(query, args...)
+	if errors.Is(err, errUnstorable) {
+		return notFound
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: %s: %w", op, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound
+	}
+	return nil
+}
+
+// exists runs a SELECT EXISTS (...) query.
+func (t *tx) exists(op, query string, args ...any) (bool, error) {
+	var ok bool
+	err := t.queryRow(`SELECT EXISTS (`+query+`)`, args...).Scan(&ok)
+	if errors.Is(err, errUnstorable) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("postgres: %s: %w", op, err)
+	}
+	return ok, nil
+}
+
+// insert runs an INSERT ... ON CONFLICT DO NOTHING that may also insert
+// nothing because a row it refers to is missing (INSERT ... SELECT ...
+// WHERE EXISTS). When it inserted nothing, taken (a query for EXISTS)
+// tells a conflict from a missing reference, which is notFound; with
+// taken "" nothing inserted is always a conflict.
+func (t *tx) insert(op, conflict string, notFound error, taken string, takenArgs []any, query string, args ...any) error {
+	tag, err := t.exec(query, args...)
+	if err != nil {
+		return writeError(op, err, conflict, notFound)
+	}
+	if tag.RowsAffected() > 0 {
+		return nil
+	}
+	if taken != "" {
+		ok, err := t.exists(op, taken, takenArgs...)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound
+		}
+	}
+	return errConflict(conflict)
+}

@@ -1,0 +1,92 @@
+package postgres
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/rosterhq/roster"
+)
+
+const userColumns = `id, email, name, password_hash, last_login_at, created_at`
+
+func (t *tx) CreateUser(u *roster.User) error {
+	return t.insert("create user", "A user with this id or email address already exists.", nil, "", nil,
+		`INSERT INTO users (id, email, email_key, name, password_hash, last_login_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT DO NOTHING`,
+		u.ID, u.Email, roster.EmailKey(u.Email), u.Name, u.PasswordHash, optTS(u.LastLoginAt), ts(u.CreatedAt))
+}
+
+func (t *tx) User(id string) (*roster.User, error) {
+	return scanUser(t.queryRow(`SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+}
+
+func (t *tx) UserByEmail(email string) (*roster.User, error) {
+	return scanUser(t.queryRow(`SELECT `+userColumns+` FROM users WHERE email_key = $1`, roster.EmailKey(email)))
+}
+
+func scanUser(row interface{ Scan(...any) error }) (*roster.User, error) {
+	var u roster.User
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.LastLoginAt, &u.CreatedAt)
+	if err := rowError("user", err, errUserNotFound); err != nil {
+		return nil, err
+	}
+	u.LastLoginAt = optUTC(u.LastLoginAt)
+	u.CreatedAt = utc(u.CreatedAt)
+	return &u, nil
+}
+
+// SetUserName renames the user and rewrites the copies of the name that the
+// member lists sort and search by, in every account the user belongs to.
+func (t *tx) SetUserName(userID, name string) error {
+	if err := checkValues(name); err != nil {
+		return err
+	}
+	if err := t.execOne("set user name", errUserNotFound, `UPDATE users SET name = $1 WHERE id = $2`, name, userID); err != nil {
+		return err
+	}
+	if _, err := t.exec(`UPDATE members SET name_key = $1 WHERE user_id = $2`, roster.NameKey(name), userID); err != nil {
+		return fmt.Errorf("postgres: set user name: %w", err)
+	}
+	if _, err := t.exec(`DELETE FROM member_words WHERE user_id = $1`, userID); err != nil {
+		return fmt.Errorf("postgres: set user name: %w", err)
+	}
+	if _, err := t.exec(`INSERT INTO member_words (account_id, word, user_id)
+		SELECT m.account_id, w.word, m.user_id FROM members m, unnest($2::text[]) AS w (word)
+		WHERE m.user_id = $1`, userID, roster.SearchWords(name)); err != nil {
+		return fmt.Errorf("postgres: index member name: %w", err)
+	}
+	return nil
+}
+
+// insertWords indexes the words of a member's name for search.
+func (t *tx) insertWords(account, userID, name string) error {
+	words := roster.SearchWords(name)
+	if len(words) == 0 {
+		return nil
+	}
+	if _, err := t.exec(`INSERT INTO member_words (account_id, word, user_id)
+		SELECT $1::text, w.word, $3::text FROM unnest($2::text[]) AS w (word)`, account, words, userID); err != nil {
+		return fmt.Errorf("postgres: index member name: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) SetUserPassword(userID, hash string) error {
+	if err := checkValues(hash); err != nil {
+		return err
+	}
+	return t.execOne("set user password", errUserNotFound, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, userID)
+}
+
+// SetLastLogin records the login on the user and on the copies the member
+// lists sort by.
+func (t *tx) SetLastLogin(userID string, at time.Time) error {
+	if err := t.execOne("set last login", errUserNotFound, `UPDATE users SET last_login_at = $1 WHERE id = $2`, ts(at), userID); err != nil {
+		return err
+	}
+	if _, err := t.exec(`UPDATE members SET last_login_at = $1 WHERE user_id = $2`, loginKey(&at), userID); err != nil {
+		return fmt.Errorf("postgres: set last login: %w", err)
+	}
+	return nil
+}
