@@ -18,7 +18,10 @@ import (
 	"github.com/rosterhq/roster/internal/httpserver"
 	"github.com/rosterhq/roster/internal/mail"
 	"github.com/rosterhq/roster/internal/password"
+	"github.com/rosterhq/roster/internal/postgres"
+	"github.com/rosterhq/roster/internal/secret"
 	"github.com/rosterhq/roster/internal/sqlite"
+	"github.com/rosterhq/roster/internal/web"
 )
 
 func cmdServe(ctx context.Context, e env, args []string) error {
@@ -26,6 +29,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	c.FromEnv(e.getenv)
 	fs := newFlags(e, "serve", "Runs the Roster service: the JSON API, the web UI and the outbox worker.\nMigrations are applied at start.")
 	c.Register(fs)
+	demo := fs.Bool("demo", false, "on an empty database, create a demo account per role catalog with one member of every role, and print their logins (demo data: never for real use)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -40,6 +44,15 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	}
 	defer store.Close()
 
+	l, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Addr, err)
+	}
+	if c.BaseURL == "http://"+c.Addr && c.Addr != l.Addr().String() {
+		// The base URL was derived from an address such as :0 or a host
+		// name; links in emails must name where the service really listens.
+		c.BaseURL = "http://" + l.Addr().String()
+	}
 	a := app.New(app.Config{Store: store, Hasher: password.NewHasher(password.DefaultParams, 2), BaseURL: c.BaseURL, Logger: log})
 	templates, err := mail.ParseTemplates()
 	if err != nil {
@@ -56,23 +69,46 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	worker := &mail.Worker{Store: store, Mailer: mailer, Templates: templates, Log: log, From: c.MailFrom, MessageIDHost: host,
 		Interval: c.MailPoll, RetryBase: c.MailRetryBase, MaxAttempts: c.MailMaxAttempts}
 
-	l, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", c.Addr, err)
-	}
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	has, err := a.HasAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	// First run: a one-time setup link whose secret lives only in this
+	// process, so that whoever reads the server's log makes the first
+	// account in the browser. --demo fills the empty database instead.
+	setupToken := ""
+	var demoLogins []demoLogin
+	switch {
+	case !has && *demo:
+		if demoLogins, err = seedDemo(ctx, a); err != nil {
+			return err
+		}
+	case !has:
+		setupToken, _ = secret.NewToken("rsu_")
+	}
+	limits := api.NewSharedLimits(store, c.AuthBurstPerIP, c.AuthBurstPerEmail)
+	ui, err := web.New(web.Config{App: a, Logger: log, SecureCookies: c.SecureCookies(),
+		ByIP: limits.ByIP, ByEmail: limits.ByEmail, SetupToken: setupToken})
+	if err != nil {
+		return err
+	}
 	srv := httpserver.New(httpserver.Config{
 		Store: store, Logger: log, Auth: a, Registry: registry,
 		API: api.New(api.Config{App: a, Logger: log, SecureCookies: c.SecureCookies(), Registerer: registry,
-			Limits: api.NewSharedLimits(store, c.AuthBurstPerIP, c.AuthBurstPerEmail)}),
+			Limits: limits}),
+		Web: ui,
 	})
 	log.Info("roster serving", "addr", l.Addr().String(), "base_url", c.BaseURL, "db", dbLabel(c), "version", version)
-
-	if has, err := a.HasAccounts(ctx); err != nil {
-		return err
-	} else if !has {
-		log.Info("no accounts yet; create the first with: roster account create --name \"Acme\" --owner-email you@example.com")
+	switch {
+	case demoLogins != nil:
+		logDemoLogins(log, demoLogins)
+	case setupToken != "":
+		log.Info("first run: open this one-time link to create the first account and its owner (or use roster account create)",
+			"setup_url", c.BaseURL+"/setup?token="+setupToken)
+	case *demo:
+		log.Warn("--demo ignored: the database already has accounts")
 	}
 
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
@@ -119,7 +155,12 @@ func newMailer(c config.Config, log *slog.Logger) (mail.Mailer, error) {
 // openStore opens (and migrates) the configured database.
 func openStore(ctx context.Context, c config.Config) (roster.Store, error) {
 	if c.Postgres() {
-		return nil, usagef("db: PostgreSQL is not supported by this build yet; use a SQLite path")
+		s, err := postgres.Open(ctx, c.DB)
+		if err != nil {
+			// dbLabel: the URL may hold a password, and errors are logged.
+			return nil, fmt.Errorf("open database %s: %w", dbLabel(c), err)
+		}
+		return s, nil
 	}
 	s, err := sqlite.Open(ctx, c.DB)
 	if err != nil {

@@ -1,0 +1,287 @@
+package browser
+
+import (
+	"strings"
+	"testing"
+)
+
+// The seed's Last Owner Warning, with the BizMetry catalog's owner role.
+const lastOwnerWarning = "You cannot remove or disable the last Organization Owner of an account. Assign another user as Owner first."
+
+// TestOwnerManagesAnInvitedUser is the seed's whole story in a browser: an
+// owner invites a user, the user activates from the emailed link in a
+// browser of their own and signs in, and the owner edits their role,
+// disables, enables and removes them; the owner cannot demote themself.
+func TestOwnerManagesAnInvitedUser(t *testing.T) {
+	s := startServer(t, "--demo")
+	owner := newBrowser(t, s)
+	owner.login("organization.owner@bizmetry.example", demoPassword)
+
+	// The Users panel, reached from the main menu (seed: ☰ → "Users & Roles").
+	owner.waitText("#users-heading", "Users")
+	owner.click("#main-menu summary")
+	if got := owner.text("#main-menu nav"); !strings.Contains(got, "Users & Roles") || !strings.Contains(got, "Audit log") {
+		t.Errorf("owner's main menu = %q, want Users & Roles and Audit log", got)
+	}
+	owner.click(`#main-menu a[href$="/users"]`)
+	owner.waitText("table.members thead", "Last Login")
+	for _, col := range []string{"Name", "Email", "Role", "Status", "Last Login", "Actions"} {
+		if head := owner.text("table.members thead"); !strings.Contains(head, col) {
+			t.Errorf("table header %q lacks %q", head, col)
+		}
+	}
+	if got := owner.text(rowOf("monitoring.user@bizmetry.example")); !strings.Contains(got, "Monitoring User") || !strings.Contains(got, "Active") {
+		t.Errorf("Monitoring User's row = %q", got)
+	}
+
+	// "+ Invite User": email, full name, role, "Send Invitation". The owner
+	// may give every role.
+	owner.click("#invite-user")
+	owner.waitText("dialog[open]", "Invite User")
+	if focused := eval[string](owner, `document.activeElement ? document.activeElement.id : ""`); focused != "invite-email" {
+		t.Errorf("focus in the Invite dialog is on %q, want the email field", focused)
+	}
+	if got := owner.options("#invite-role"); len(got) != 11 || got[1] != "Organization Owner" {
+		t.Errorf("owner's role choices = %q, want a prompt and all ten roles", got)
+	}
+	owner.typeInto("#invite-email", "nina.new@bizmetry.example")
+	owner.typeInto("#invite-name", "Nina New")
+	owner.choose("#invite-role", "Developer")
+	owner.click(`dialog[open] button[type=submit]`)
+	owner.waitText(".flash", "Invitation sent to nina.new@bizmetry.example as Developer.")
+	row := rowOf("nina.new@bizmetry.example")
+	if got := owner.text(row); !strings.Contains(got, "Pending Activation") || !strings.Contains(got, "Developer") {
+		t.Errorf("new row = %q, want Developer, Pending Activation", got)
+	}
+	if !owner.enabled(row+` button[aria-label^="Resend"]`) || !owner.enabled(row+` a[aria-label^="Revoke"]`) {
+		t.Errorf("a pending invitation offers no enabled Resend and Revoke:\n%s", owner.text(row))
+	}
+
+	// Inviting the same person again is refused next to the dialog's button,
+	// with what was typed kept.
+	owner.click("#invite-user")
+	owner.typeInto("#invite-email", "nina.new@bizmetry.example")
+	owner.typeInto("#invite-name", "Nina Again")
+	owner.choose("#invite-role", "SRE")
+	owner.click(`dialog[open] button[type=submit]`)
+	owner.waitText("dialog[open] .refusal", "already a member")
+	if got := eval[string](owner, `document.querySelector("#invite-name").value + "|" + document.querySelector("#invite-role").value`); got != "Nina Again|SRE" {
+		t.Errorf("refused Invite dialog kept %q, want what was typed", got)
+	}
+	owner.click(`dialog[open] a.button`) // Cancel
+	owner.waitGone("dialog[open]")
+
+	// The invited person opens the emailed link in a browser of their own.
+	link := s.waitActivationLink(t, "nina.new@bizmetry.example")
+	nina := owner.incognito()
+	nina.open(link)
+	nina.waitText("h1", "Join BizMetry Demo")
+	if got := nina.bodyText(); !strings.Contains(got, "Olivia Owens invited you") || !strings.Contains(got, "Developer") {
+		t.Errorf("activation page = %q", got)
+	}
+	nina.typeInto("#activate-name", "Nina New")
+	nina.typeInto("#activate-password", "nina's long password")
+	nina.click(`form[action="/activate"] button[type=submit]`)
+	nina.waitText(".flash", "Welcome to BizMetry Demo. Your role is Developer.")
+	// A Developer has no user management: no menu entry.
+	if n := nina.count(`#main-menu a[href$="/users"]`); n != 0 {
+		t.Errorf("a Developer's menu has %d Users & Roles entries", n)
+	}
+	// The link is single-use: opening it again says so.
+	nina.open(link)
+	nina.waitText("h1", "This invitation link cannot be used")
+	// And the new user signs in with the password they chose.
+	nina.open("/")
+	nina.logout()
+	nina.login("nina.new@bizmetry.example", "nina's long password")
+	nina.waitText("main", "You are signed in as Developer")
+
+	// The owner sees them Active, with a Last Login.
+	owner.open("/")
+	owner.waitText(row, "Active")
+	if got := owner.text(row + ` td[data-label="Last Login"]`); got == "Never" || got == "" {
+		t.Errorf("Last Login after activation = %q", got)
+	}
+
+	// Edit: role dropdown, "Save Changes".
+	owner.click(row + ` a[aria-label="Edit Nina New"]`)
+	owner.waitText("dialog[open]", "Edit User")
+	owner.choose("#edit-role", "SRE")
+	owner.click(`dialog[open] button[type=submit]`)
+	owner.waitText(".flash", "Nina New is now SRE.")
+	owner.waitText(row+` td[data-label="Role"]`, "SRE")
+
+	// Disable, then Enable.
+	owner.click(row + ` button[aria-label="Disable Nina New"]`)
+	owner.waitText(".flash", "Nina New is disabled")
+	owner.waitText(row, "Disabled")
+	if !owner.enabled(row + ` button[aria-label="Enable Nina New"]`) {
+		t.Errorf("a disabled member offers no enabled Enable button: %q", owner.text(row))
+	}
+	// Disabled means no access at once, on the member's next request.
+	nina.open("/")
+	nina.waitText("main", "not an active member")
+	owner.click(row + ` button[aria-label="Enable Nina New"]`)
+	owner.waitText(".flash", "Nina New is active again.")
+	owner.waitText(row, "Active")
+
+	// Remove, with a confirmation that names the person.
+	owner.click(row + ` a[aria-label="Remove Nina New"]`)
+	owner.waitText("dialog[open] h2", "Remove Nina New?")
+	if got := owner.text("dialog[open]"); !strings.Contains(got, "nina.new@bizmetry.example") {
+		t.Errorf("the Remove confirmation does not name the person's email: %q", got)
+	}
+	owner.click(`dialog[open] button.danger`)
+	owner.waitText(".flash", "Nina New is removed from BizMetry Demo.")
+	if n := owner.count(row); n != 0 {
+		t.Errorf("the removed member is still listed")
+	}
+
+	// The last owner cannot demote themself: the seed's warning shows.
+	self := rowOf("organization.owner@bizmetry.example")
+	owner.click(self + ` a[aria-label="Edit Olivia Owens"]`)
+	owner.choose("#edit-role", "Organization Manager")
+	owner.click(`dialog[open] button[type=submit]`)
+	owner.waitText("dialog[open] .warning", "Last Owner Warning")
+	if got := owner.text("dialog[open] .warning"); !strings.Contains(got, lastOwnerWarning) {
+		t.Errorf("warning = %q, want the seed's sentence", got)
+	}
+	// Nor leave: the Leave dialog warns instead of asking.
+	owner.open("/")
+	owner.click(self + ` a[aria-label="Leave the account"]`)
+	owner.waitText("dialog[open] .warning", lastOwnerWarning)
+	if n := owner.count(`dialog[open] button.danger`); n != 0 {
+		t.Errorf("the Leave dialog of the last owner offers a confirm button")
+	}
+
+	// The audit log tells who did what to whom.
+	owner.open("/")
+	owner.click("#main-menu summary")
+	owner.click(`#main-menu a[href$="/audit"]`)
+	owner.waitText("table.audit", "removed")
+	got := owner.text("table.audit tbody")
+	for _, want := range []string{"Olivia Owens (organization.owner@bizmetry.example)", "changed the role of", "disabled", "enabled", "Nina New (nina.new@bizmetry.example)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("audit log lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// TestMonitoringUserHasNoUserManagement: seed "Administrator Access
+// Required" — a Monitoring User sees no "Users & Roles" entry, and the
+// panel's address answers with the policy's sentence, not an error dump.
+func TestMonitoringUserHasNoUserManagement(t *testing.T) {
+	s := startServer(t, "--demo")
+	b := newBrowser(t, s)
+	b.login("monitoring.user@bizmetry.example", demoPassword)
+	b.waitText("main", "You are signed in as Monitoring User")
+	b.click("#main-menu summary")
+	menu := b.text("#main-menu nav")
+	if strings.Contains(menu, "Users & Roles") || strings.Contains(menu, "Audit") {
+		t.Errorf("Monitoring User's main menu = %q, want no Users & Roles", menu)
+	}
+	if !strings.Contains(menu, "Home") {
+		t.Errorf("Monitoring User's main menu = %q, want Home", menu)
+	}
+	users := eval[string](b, `location.pathname`) + "/users"
+	b.open(users)
+	b.waitText("h1", "You don't have access to this")
+	if got := b.text("main"); !strings.Contains(got, "Your role (Monitoring User) does not allow you to see the members of this account.") {
+		t.Errorf("users page for a Monitoring User = %q", got)
+	}
+	if n := b.count("table.members"); n != 0 {
+		t.Errorf("a Monitoring User sees the member table")
+	}
+}
+
+// TestBigeyeUserInvitesButCannotRemove: seed "A user can invite other users,
+// but cannot delete other users" and "you must have an equal or greater
+// role than the one you're assigning".
+func TestBigeyeUserInvitesButCannotRemove(t *testing.T) {
+	s := startServer(t, "--demo")
+	b := newBrowser(t, s)
+	b.login("user@bigeye.example", demoPassword)
+	b.waitText("#users-heading", "Users")
+	if !b.enabled("#invite-user") {
+		t.Fatalf("a Bigeye User has no enabled + Invite User button")
+	}
+	if n := b.count(`table.members [aria-label^="Remove"], table.members [aria-label^="Disable"]`); n != 0 {
+		t.Errorf("a Bigeye User sees %d Remove/Disable controls", n)
+	}
+	// Edit is offered on Users only, never on the Admin or the Owner.
+	if n := b.count(rowOf("admin@bigeye.example") + ` [aria-label^="Edit"]`); n != 0 {
+		t.Errorf("a Bigeye User may edit the Admin")
+	}
+	b.click("#invite-user")
+	b.waitText("dialog[open]", "Invite User")
+	if got := b.options("#invite-role"); len(got) != 1 || got[0] != "User" {
+		t.Errorf("a Bigeye User's role choices = %q, want only User", got)
+	}
+	b.typeInto("#invite-email", "friend@bigeye.example")
+	b.typeInto("#invite-name", "Fran Friend")
+	b.click(`dialog[open] button[type=submit]`)
+	b.waitText(".flash", "Invitation sent to friend@bigeye.example as User.")
+	row := rowOf("friend@bigeye.example")
+	if got := b.text(row); !strings.Contains(got, "Pending Activation") {
+		t.Errorf("invited row = %q", got)
+	}
+	// A pending invitation: Resend yes, Revoke (a removal) no.
+	if !b.enabled(row+` button[aria-label^="Resend"]`) || b.count(row+` [aria-label^="Revoke"]`) != 0 {
+		t.Errorf("a Bigeye User's controls on a pending invitation: %q", b.text(row))
+	}
+	// The roles page lists all three roles with their descriptions.
+	b.click(`nav.tabs a[href$="/roles"]`)
+	b.waitText("table.roles", "Owner")
+	if got := b.text("table.roles"); !strings.Contains(got, "It is the least-privileged role") || !strings.Contains(got, "collections.create") {
+		t.Errorf("roles page = %q", got)
+	}
+}
+
+// TestFirstRunSetup: on an empty database roster serve prints a one-time
+// setup link, where the first account and its owner are created.
+func TestFirstRunSetup(t *testing.T) {
+	s := startServer(t)
+	link := s.setupURL(t)
+	b := newBrowser(t, s)
+	b.open(link)
+	b.waitText("h1", "Set up Roster")
+	b.typeInto("#setup-account", "Acme")
+	b.click("#catalog-bigeye")
+	b.typeInto("#setup-owner-name", "Ada Admin")
+	b.typeInto("#setup-owner-email", "ada@acme.example")
+	b.typeInto("#setup-password", "short")
+	// The browser's own check is bypassed to see the server's refusal.
+	b.do("skip client-side validation", chromedpNoValidate())
+	b.click(`form[action="/setup"] button[type=submit]`)
+	b.waitText("main", "at least 10 characters")
+	if got := eval[string](b, `document.querySelector("#setup-account").value + "|" + document.querySelector("#setup-owner-email").value + "|" + document.querySelector("input[name=catalog]:checked").value`); got != "Acme|ada@acme.example|bigeye" {
+		t.Errorf("refused setup form kept %q", got)
+	}
+	b.typeInto("#setup-password", "a good long password")
+	b.click(`form[action="/setup"] button[type=submit]`)
+	b.waitText(".flash", "Acme is ready. You are its Owner")
+	if got := b.text(rowOf("ada@acme.example")); !strings.Contains(got, "Owner") || !strings.Contains(got, "Active") {
+		t.Errorf("owner row after setup = %q", got)
+	}
+	// The link works once.
+	b.open(link)
+	b.waitText("h1", "Roster is already set up")
+}
+
+// TestPhoneLayout: the Users panel reads at 390×844 without sideways
+// scrolling, and dialogs fit the screen.
+func TestPhoneLayout(t *testing.T) {
+	s := startServer(t, "--demo")
+	b := newBrowser(t, s)
+	b.viewport(390, 844)
+	b.login("organization.owner@bizmetry.example", demoPassword)
+	b.waitText("#users-heading", "Users")
+	if w := eval[int](b, `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("the Users panel is %dpx wide on a 390px screen", w)
+	}
+	b.click("#invite-user")
+	b.waitText("dialog[open]", "Invite User")
+	if right := eval[float64](b, `document.querySelector("dialog[open]").getBoundingClientRect().right`); right > 390 {
+		t.Errorf("the Invite dialog reaches %vpx on a 390px screen", right)
+	}
+}

@@ -1,0 +1,58 @@
+package app
+
+import (
+	"context"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/policy"
+)
+
+// Person names a user in the audit log.
+type Person struct {
+	Name  string
+	Email string
+}
+
+// AuditView is a page of the audit log with the people it mentions, so that
+// a page can say who did what to whom rather than show user ids.
+type AuditView struct {
+	*roster.AuditPage
+	// People maps the user ids of the page's actors and targets to who they
+	// are; removed members are still there (users are never deleted).
+	People map[string]Person
+}
+
+// AuditWithPeople is Audit with the actors and targets resolved (needs
+// audit.read, like Audit).
+func (a *App) AuditWithPeople(ctx context.Context, p roster.Principal, accountID, cursor string, limit int) (*AuditView, error) {
+	page, err := a.Audit(ctx, p, accountID, cursor, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := &AuditView{AuditPage: page, People: make(map[string]Person)}
+	err = a.readAccount(ctx, p, accountID, func(tx roster.Tx, acc *roster.Account, me *roster.Member) error {
+		// Asked again: the names are only for someone who may read the log.
+		if err := decide(acc.Catalog, policy.Request{Action: policy.ActionReadAudit, Actor: me.Policy()}); err != nil {
+			return err
+		}
+		for _, e := range page.Items {
+			for _, id := range []string{e.Actor, e.Target} {
+				if _, done := out.People[id]; id == "" || done {
+					continue
+				}
+				u, err := tx.User(id)
+				if roster.ErrorCode(err) == roster.CodeNotFound {
+					continue
+				} else if err != nil {
+					return err
+				}
+				out.People[id] = Person{Name: u.Name, Email: u.Email}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,134 @@
+package web
+
+import (
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/app"
+)
+
+// auditPage is the model of the audit log page: who did what to whom and
+// when, newest first, paged.
+type auditPage struct {
+	Rows     []auditRow
+	NextURL  string
+	FirstURL string
+}
+
+type auditRow struct {
+	At      time.Time
+	Actor   string
+	What    string
+	Target  string
+	Changes []change
+	IP      string
+}
+
+type change struct {
+	Field, Before, After string
+}
+
+// auditVerbs say each action as a person would.
+var auditVerbs = map[string]string{
+	roster.AuditAccountCreated:       "created the account",
+	roster.AuditAccountUpdated:       "changed the account",
+	roster.AuditMemberInvited:        "invited",
+	roster.AuditInvitationResent:     "resent the invitation to",
+	roster.AuditInvitationAccepted:   "activated the membership of",
+	roster.AuditMemberRoleChanged:    "changed the role of",
+	roster.AuditMemberNameChanged:    "changed the name of",
+	roster.AuditMemberDisabled:       "disabled",
+	roster.AuditMemberEnabled:        "enabled",
+	roster.AuditMemberRemoved:        "removed",
+	roster.AuditInvitationRevoked:    "revoked the invitation to",
+	roster.AuditMemberLeft:           "left the account",
+	roster.AuditOwnershipTransferred: "transferred ownership to",
+	roster.AuditProfileRoleGranted:   "granted a profile role to",
+	roster.AuditProfileRoleRevoked:   "revoked a profile role from",
+	roster.AuditTokenCreated:         "created an API token",
+	roster.AuditTokenRevoked:         "revoked an API token",
+}
+
+func (w *Web) audit(rw http.ResponseWriter, r *http.Request) {
+	p, pg, err := w.accountFrame(r, "audit")
+	if err != nil {
+		w.fail(rw, r, pg, err)
+		return
+	}
+	base := accountURL(pg.Viewer.Account.ID) + "/audit"
+	cursor := r.URL.Query().Get("cursor")
+	view, err := w.app.AuditWithPeople(r.Context(), p, pg.Viewer.Account.ID, cursor, 0)
+	if err != nil {
+		w.fail(rw, r, pg, err)
+		return
+	}
+	d := auditPage{}
+	if cursor != "" {
+		d.FirstURL = base
+	}
+	if view.Next != nil {
+		d.NextURL = base + "?cursor=" + view.Next.Encode()
+	}
+	for _, e := range view.Items {
+		d.Rows = append(d.Rows, auditRow{
+			At: e.At, Actor: personLabel(view.People, e.Actor, "The operator"),
+			What: auditVerb(e.Action), Target: targetLabel(view.People, e),
+			Changes: changes(e.Before, e.After), IP: e.IP,
+		})
+	}
+	pg.Title = "Audit log"
+	pg.Data = d
+	w.render(rw, r, http.StatusOK, "audit", pg)
+}
+
+func auditVerb(action string) string {
+	if v, ok := auditVerbs[action]; ok {
+		return v
+	}
+	return action
+}
+
+// personLabel names a user of the log; none is the operator (the CLI).
+func personLabel(people map[string]app.Person, id, none string) string {
+	if id == "" {
+		return none
+	}
+	p, ok := people[id]
+	switch {
+	case !ok:
+		return id
+	case p.Name != "":
+		return p.Name + " (" + p.Email + ")"
+	default:
+		return p.Email
+	}
+}
+
+// targetLabel names the event's target, or nothing when the action speaks
+// of the actor alone.
+func targetLabel(people map[string]app.Person, e *roster.AuditEvent) string {
+	if e.Target == "" || e.Target == e.Actor && (e.Action == roster.AuditMemberLeft ||
+		e.Action == roster.AuditTokenCreated || e.Action == roster.AuditTokenRevoked) {
+		return ""
+	}
+	return personLabel(people, e.Target, "")
+}
+
+// changes lists before → after by field, in a stable order.
+func changes(before, after map[string]string) []change {
+	keys := map[string]bool{}
+	for k := range before {
+		keys[k] = true
+	}
+	for k := range after {
+		keys[k] = true
+	}
+	var out []change
+	for k := range keys {
+		out = append(out, change{Field: k, Before: before[k], After: after[k]})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
+	return out
+}

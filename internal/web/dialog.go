@@ -1,0 +1,150 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/app"
+	"github.com/rosterhq/roster/policy"
+)
+
+// dialogState is an open dialog over the Users panel. Dialogs are rendered
+// by the server as <dialog open>, so they work without JavaScript: a link
+// (?dialog=edit&user=…) opens one, and a refused form renders it again with
+// what was typed and the refusal next to the control.
+type dialogState struct {
+	Kind string // invite, bulk, edit, remove, transfer
+	// Target is the member acted on (edit, remove).
+	Target *roster.Member
+	// Can is what the viewer may do to Target.
+	Can app.MemberActions
+	// Values are the form's fields as typed; Errors the message for a field.
+	Values map[string]string
+	Errors map[string]string
+	// Refusal is the policy's sentence for a refused action; LastOwner
+	// marks the refusal that the seed's Last Owner Warning explains.
+	Refusal   string
+	LastOwner bool
+	// Roles are the roles the dialog offers (invite, edit).
+	Roles []policy.Role
+	// Candidates are the Active members ownership may go to (transfer).
+	Candidates []*roster.Member
+	// Bulk holds a bulk invitation's per-row outcomes once uploaded.
+	Bulk     []app.BulkRow
+	BulkDone bool
+	CloseURL string
+}
+
+// TargetName is the target's name, or their email while they have none.
+func (d *dialogState) TargetName() string {
+	if d.Target == nil {
+		return ""
+	}
+	if d.Target.Name != "" {
+		return d.Target.Name
+	}
+	return d.Target.Email
+}
+
+// Value returns a typed value (templates cannot index a nil map safely).
+func (d *dialogState) Value(field string) string { return d.Values[field] }
+
+// Err returns the message for a field.
+func (d *dialogState) Err(field string) string { return d.Errors[field] }
+
+// setError places a refusal: a bad field next to the field, anything else
+// as the policy's sentence next to the dialog's buttons.
+func (d *dialogState) setError(err error) {
+	if d.Errors == nil {
+		d.Errors = map[string]string{}
+	}
+	msg := roster.ErrorMessage(err)
+	switch code := roster.ErrorCode(err); {
+	case code == roster.CodeInvalidInput && roster.ErrorField(err) != "" && d.hasField(roster.ErrorField(err)):
+		d.Errors[roster.ErrorField(err)] = msg
+	case code == roster.CodeLastOwner:
+		d.LastOwner, d.Refusal = true, msg
+	default:
+		d.Refusal = msg
+	}
+}
+
+// fields each dialog's form has, so that an error about another field (one
+// the form does not show) is not lost but shown as the refusal.
+var dialogFields = map[string][]string{
+	"invite":   {"email", "name", "role"},
+	"edit":     {"role"},
+	"transfer": {"user", "password"},
+	"bulk":     {"csv"},
+}
+
+func (d *dialogState) hasField(f string) bool {
+	for _, x := range dialogFields[d.Kind] {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+// dialogFromQuery opens the dialog a link asked for. An unknown kind opens
+// nothing; a member who is not in the account is not_found.
+func (w *Web) dialogFromQuery(r *http.Request, p roster.Principal, v *app.Viewer, kind, userID string) (*dialogState, error) {
+	d := &dialogState{Kind: kind, Values: map[string]string{}, Errors: map[string]string{}}
+	switch kind {
+	case "invite":
+		d.Values["role"] = v.Catalog().DefaultRole
+		d.Roles = v.AssignableRoles()
+	case "bulk":
+	case "transfer":
+		d.Values["user"] = userID // a link may preselect the new owner
+	case "edit", "remove":
+		if err := w.loadTarget(r, p, v, d, userID); err != nil {
+			return nil, err
+		}
+		d.Values["role"] = d.Target.Role
+		if d.Kind == "remove" && d.Can.Remove.Code == policy.CodeLastOwner {
+			// Foreseen: removing (or leaving) would leave the account
+			// without an owner, so the dialog warns instead of asking.
+			d.LastOwner, d.Refusal = true, d.Can.Remove.Reason
+		}
+	default:
+		return nil, nil
+	}
+	return d, nil
+}
+
+// loadTarget fills in the member a dialog is about, and the roles the Edit
+// dialog offers: those the viewer may give, plus the member's own so that
+// the dropdown shows it.
+func (w *Web) loadTarget(r *http.Request, p roster.Principal, v *app.Viewer, d *dialogState, userID string) error {
+	m, err := w.app.Member(r.Context(), p, v.Account.ID, userID)
+	if err != nil {
+		return err
+	}
+	d.Target, d.Can = m, v.On(m)
+	for _, role := range v.Catalog().Roles {
+		if role.Name == m.Role || v.Catalog().CanAssign(v.Member.Role, role.Name) {
+			d.Roles = append(d.Roles, role)
+		}
+	}
+	return nil
+}
+
+// loadTransferCandidates lists the Active members who could become owner:
+// everyone Active but the viewer, the first MaxPageSize by name.
+func (w *Web) loadTransferCandidates(r *http.Request, p roster.Principal, v *app.Viewer, d *dialogState) error {
+	res, err := w.app.ListMembers(r.Context(), p, v.Account.ID, app.MemberQuery{
+		Status: string(roster.StatusActive), Sort: string(roster.SortName), Limit: roster.MaxPageSize,
+	})
+	if err != nil {
+		return err
+	}
+	d.Candidates = d.Candidates[:0]
+	for _, m := range res.Items {
+		if m.UserID != v.Member.UserID {
+			d.Candidates = append(d.Candidates, m)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,55 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/policy"
+)
+
+// home sends a signed-in person to their first account, a visitor to the
+// sign-in page.
+func (w *Web) home(rw http.ResponseWriter, r *http.Request) {
+	p, ok := roster.PrincipalFromContext(r.Context())
+	if !ok {
+		w.toLogin(rw, r)
+		return
+	}
+	u, ms, err := w.app.Me(r.Context(), p)
+	if err != nil {
+		w.fail(rw, r, nil, err)
+		return
+	}
+	active := activeOnly(ms)
+	if len(active) == 0 {
+		w.fail(rw, r, &page{User: u}, roster.Errorf(roster.CodeForbidden,
+			"You are not an active member of any account. Ask an administrator to invite you again."))
+		return
+	}
+	http.Redirect(rw, r, accountURL(active[0].AccountID), http.StatusSeeOther)
+}
+
+// accountHomePage is the model of an account's start page.
+type accountHomePage struct {
+	Role policy.Role
+}
+
+// accountHome is an account's start page: administrators go straight to
+// the Users panel; everyone else sees their role and what it allows.
+func (w *Web) accountHome(rw http.ResponseWriter, r *http.Request) {
+	_, pg, err := w.accountFrame(r, "home")
+	if err != nil {
+		w.fail(rw, r, pg, err)
+		return
+	}
+	v := pg.Viewer
+	if v.CanList() {
+		// Keep a flash set by the redirect that led here for the next page.
+		http.Redirect(rw, r, accountURL(v.Account.ID)+"/users", http.StatusSeeOther)
+		return
+	}
+	role, _ := v.Catalog().Role(v.Member.Role)
+	pg.Title = v.Account.Name
+	pg.Data = accountHomePage{Role: role}
+	w.render(rw, r, http.StatusOK, "account_home", pg)
+}

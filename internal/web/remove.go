@@ -1,0 +1,40 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/rosterhq/roster"
+)
+
+// remove confirms the Remove dialog: it removes a member, revokes a pending
+// invitation, or — on oneself — leaves the account (seed: "Remove —
+// permanently deletes the user from the account").
+func (w *Web) remove(rw http.ResponseWriter, r *http.Request) {
+	p, pg, list, ok := w.formFrame(rw, r, maxFormBytes)
+	if !ok {
+		return
+	}
+	v := pg.Viewer
+	userID := r.PathValue("user")
+	d := &dialogState{Kind: "remove"}
+	// Read first, for the confirmation's wording and the flash.
+	if err := w.loadTarget(r, p, v, d, userID); err != nil {
+		w.fail(rw, r, pg, err)
+		return
+	}
+	if err := w.app.Remove(r.Context(), p, v.Account.ID, userID); err != nil {
+		w.dialogRefused(rw, r, p, pg, list, d, err)
+		return
+	}
+	switch {
+	case d.Can.Self:
+		w.redirectWithFlash(rw, r, "/", fmt.Sprintf("You have left %s.", v.Account.Name))
+	case d.Target.Status == roster.StatusPending:
+		w.redirectWithFlash(rw, r, list.link(accountURL(v.Account.ID)+"/users"),
+			fmt.Sprintf("The invitation to %s is revoked.", d.Target.Email))
+	default:
+		w.redirectWithFlash(rw, r, list.link(accountURL(v.Account.ID)+"/users"),
+			fmt.Sprintf("%s is removed from %s.", d.TargetName(), v.Account.Name))
+	}
+}

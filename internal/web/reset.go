@@ -1,0 +1,47 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/rosterhq/roster"
+)
+
+// resetPage is the model of the new-password form of a reset link.
+type resetPage struct {
+	Token string
+	Error string
+}
+
+func (w *Web) resetPage(rw http.ResponseWriter, r *http.Request) {
+	w.render(rw, r, http.StatusOK, "reset", &page{Title: "Choose a new password",
+		Data: resetPage{Token: strings.TrimSpace(r.URL.Query().Get("token"))}})
+}
+
+// reset sets the new password; it ends every session of the user.
+func (w *Web) reset(rw http.ResponseWriter, r *http.Request) {
+	if err := parseForm(rw, r, maxFormBytes); err != nil {
+		w.fail(rw, r, nil, err)
+		return
+	}
+	token := strings.TrimSpace(r.PostFormValue("token"))
+	err := w.limit(rw, r, tokenKey(token))
+	if err == nil {
+		err = w.app.ConfirmPasswordReset(r.Context(), token, r.PostFormValue("password"))
+	}
+	switch code := roster.ErrorCode(err); {
+	case err == nil:
+		w.redirectWithFlash(rw, r, "/login", "Your password is changed. Sign in with it.")
+	case code == roster.CodeInvalidToken:
+		w.render(rw, r, http.StatusGone, "link_error", &page{Title: "Reset link not valid", Data: linkErrorPage{
+			Heading: "This password reset link cannot be used",
+			Message: roster.ErrorMessage(err),
+			Hint:    "Ask for a new link from the sign-in page.",
+		}})
+	case code == roster.CodeInternal:
+		w.fail(rw, r, nil, err)
+	default:
+		w.render(rw, r, refusalStatus(err), "reset", &page{Title: "Choose a new password",
+			Data: resetPage{Token: token, Error: roster.ErrorMessage(err)}})
+	}
+}

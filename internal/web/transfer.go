@@ -1,0 +1,27 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// transfer hands ownership to another Active member (SPEC §3 rule 5): the
+// owner picks the member and re-enters their password; the policy and the
+// use case do the rest in one transaction.
+func (w *Web) transfer(rw http.ResponseWriter, r *http.Request) {
+	p, pg, list, ok := w.formFrame(rw, r, maxFormBytes)
+	if !ok {
+		return
+	}
+	v := pg.Viewer
+	userID := r.PostFormValue("user")
+	m, err := w.app.TransferOwnership(r.Context(), p, v.Account.ID, userID, r.PostFormValue("password"))
+	if err != nil {
+		// The password is not kept: it is typed again.
+		d := &dialogState{Kind: "transfer", Values: map[string]string{"user": userID}}
+		w.dialogRefused(rw, r, p, pg, list, d, err)
+		return
+	}
+	w.redirectWithFlash(rw, r, list.link(accountURL(v.Account.ID)+"/users"),
+		fmt.Sprintf("%s is now the %s; you are now %s.", displayName(m), v.Catalog().Owner, v.Catalog().Fallback))
+}

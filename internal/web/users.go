@@ -1,0 +1,148 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/app"
+	"github.com/rosterhq/roster/internal/httpserver"
+	"github.com/rosterhq/roster/policy"
+)
+
+// usersPage is the model of the Users panel (seed: "User List View").
+type usersPage struct {
+	AccountURL string // /accounts/{id}
+	Base       string // /accounts/{id}/users
+	List       listState
+	Columns    []column
+	Rows       []memberRow
+	NextURL    string
+	FirstURL   string
+	// Roles is the whole catalog, for the role filter.
+	Roles         []policy.Role
+	StatusOptions any
+	ListError     string
+	Dialog        *dialogState
+}
+
+// memberRow is one member with what the viewer may do to them, and the
+// refusal of an action tried on this row, shown next to its buttons.
+type memberRow struct {
+	M         *roster.Member
+	Can       app.MemberActions
+	Expired   bool
+	Error     string
+	LastOwner bool
+}
+
+// Display is the member's name, or their email while they have none.
+func (m memberRow) Display() string {
+	if m.M.Name != "" {
+		return m.M.Name
+	}
+	return m.M.Email
+}
+
+// rowError is a refusal of an action taken from a row's buttons.
+type rowError struct {
+	UserID    string
+	Message   string
+	LastOwner bool
+}
+
+// DialogURL is the link that opens a dialog over the list as it is now.
+func (u *usersPage) DialogURL(kind, userID string) string {
+	return u.List.link(u.Base, "dialog", kind, "user", userID)
+}
+
+// MemberURL is where a row's form posts.
+func (u *usersPage) MemberURL(userID, action string) string {
+	return u.AccountURL + "/members/" + userID + "/" + action
+}
+
+// CloseURL is the list without any dialog.
+func (u *usersPage) CloseURL() string { return u.List.link(u.Base) }
+
+// users serves the Users panel, with a dialog open when ?dialog= asks.
+func (w *Web) users(rw http.ResponseWriter, r *http.Request) {
+	p, pg, err := w.accountFrame(r, "users")
+	if err != nil {
+		w.fail(rw, r, pg, err)
+		return
+	}
+	q := r.URL.Query()
+	list := listFrom(q)
+	dlg, err := w.dialogFromQuery(r, p, pg.Viewer, q.Get("dialog"), q.Get("user"))
+	if err != nil {
+		w.fail(rw, r, pg, err)
+		return
+	}
+	w.renderUsers(rw, r, p, pg, list, dlg, nil, http.StatusOK)
+}
+
+// renderUsers renders the panel. It is also how a refused action answers:
+// with the list as it was, the dialog still open with what was typed, and
+// the refusal next to the control that was used.
+func (w *Web) renderUsers(rw http.ResponseWriter, r *http.Request, p roster.Principal, pg *page,
+	list listState, dlg *dialogState, rowErr *rowError, status int) {
+	v := pg.Viewer
+	ctx := r.Context()
+	base := accountURL(v.Account.ID)
+	query := app.MemberQuery{Query: list.trimmed(), Role: list.Role, Status: list.Status, Sort: list.Sort, Cursor: list.Cursor}
+	res, err := w.app.ListMembers(ctx, p, v.Account.ID, query)
+	listErr := ""
+	if roster.ErrorCode(err) == roster.CodeInvalidInput {
+		// A hand-edited or stale URL: say what was wrong and show the
+		// plain list rather than an error page.
+		listErr = roster.ErrorMessage(err)
+		list = listState{}
+		res, err = w.app.ListMembers(ctx, p, v.Account.ID, app.MemberQuery{})
+	}
+	if err != nil {
+		w.fail(rw, r, pg, err)
+		return
+	}
+	d := &usersPage{
+		AccountURL: base, Base: base + "/users", List: list, Roles: v.Catalog().Roles,
+		StatusOptions: statusOptions, ListError: listErr, Dialog: dlg,
+	}
+	d.Columns = list.columns(d.Base)
+	now := w.now()
+	for _, m := range res.Items {
+		row := memberRow{M: m, Can: v.On(m)}
+		row.Expired = m.InvitationExpiresAt != nil && !now.Before(*m.InvitationExpiresAt)
+		if rowErr != nil && rowErr.UserID == m.UserID {
+			row.Error, row.LastOwner = rowErr.Message, rowErr.LastOwner
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	if res.Next != nil {
+		d.NextURL = list.link(d.Base, "cursor", res.Next.Encode())
+	}
+	if list.Cursor != "" {
+		d.FirstURL = list.link(d.Base, "cursor", "")
+	}
+	if dlg != nil {
+		dlg.CloseURL = d.CloseURL()
+		if dlg.Kind == "transfer" {
+			if err := w.loadTransferCandidates(r, p, v, dlg); err != nil {
+				w.fail(rw, r, pg, err)
+				return
+			}
+		}
+	}
+	pg.Title = "Users & Roles"
+	pg.Data = d
+	w.render(rw, r, status, "users", pg)
+}
+
+// refusalStatus is the HTTP status of a page that shows a refusal.
+func refusalStatus(err error) int { return httpserver.StatusOf(roster.ErrorCode(err)) }
+
+// ExpiryVerb is "expired" or "expires", for a pending invitation's date.
+func (m memberRow) ExpiryVerb() string {
+	if m.Expired {
+		return "expired"
+	}
+	return "expires"
+}

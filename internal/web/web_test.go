@@ -1,0 +1,568 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"html"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/app"
+	"github.com/rosterhq/roster/internal/httpserver"
+	"github.com/rosterhq/roster/internal/password"
+	"github.com/rosterhq/roster/internal/sqlite"
+	"github.com/rosterhq/roster/internal/web"
+	"github.com/rosterhq/roster/policy"
+)
+
+const pw = "a perfectly fine password"
+
+// site is the web UI behind the real server middleware (authentication,
+// security headers, cross-origin protection) on a real SQLite store.
+type site struct {
+	t       *testing.T
+	app     *app.App
+	url     string
+	account string
+	ids     map[string]string // email → user id
+}
+
+func newSite(t *testing.T, setupToken string) *site {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	a := app.New(app.Config{Store: store, Hasher: password.NewHasher(password.Params{MemoryKiB: 64, Passes: 1, Lanes: 1}, 4), BaseURL: "http://roster.test"})
+	w, err := web.New(web.Config{App: a, SetupToken: setupToken})
+	if err != nil {
+		t.Fatalf("web.New: %v", err)
+	}
+	srv := httpserver.New(httpserver.Config{Store: store, Logger: discard(), Auth: a, Web: w})
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return &site{t: t, app: a, url: ts.URL, ids: map[string]string{}}
+}
+
+// withAccount creates a bizmetry account whose owner is active, plus one
+// Active member of each given role (email = role slug @acme.test).
+func (s *site) withAccount(catalog string, roles ...string) *site {
+	s.t.Helper()
+	ctx := context.Background()
+	cat, err := policy.Builtin(catalog)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	owner, err := s.app.CreateAccountWithOwner(ctx, app.AccountWithOwner{
+		AccountName: "Acme", Catalog: cat, OwnerName: "Olive Owner", OwnerEmail: "owner@acme.test", Password: pw,
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.account = owner.Member.AccountID
+	s.ids["owner@acme.test"] = owner.User.ID
+	by := roster.Principal{UserID: owner.User.ID}
+	for _, role := range roles {
+		email := strings.ReplaceAll(strings.ToLower(role), " ", ".") + "@acme.test"
+		m, err := s.app.Invite(ctx, by, s.account, app.Invitation{Email: email, Role: role, Name: "The " + role})
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		link, err := s.app.InvitationLink(ctx, s.account, m.UserID)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		u, _ := url.Parse(link)
+		if _, err := s.app.AcceptInvitation(ctx, "", app.Acceptance{Token: u.Query().Get("token"), Name: "The " + role, Password: pw}); err != nil {
+			s.t.Fatal(err)
+		}
+		s.ids[email] = m.UserID
+	}
+	return s
+}
+
+// browser is an HTTP client with its own cookies that does not follow
+// redirects, so that tests see each answer.
+type browser struct {
+	s  *site
+	hc *http.Client
+}
+
+func (s *site) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{s: s, hc: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+type page struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (b *browser) get(path string) page {
+	b.s.t.Helper()
+	resp, err := b.hc.Get(b.s.url + path)
+	if err != nil {
+		b.s.t.Fatal(err)
+	}
+	return read(b.s.t, resp)
+}
+
+// follow GETs path and follows redirects to the final page.
+func (b *browser) follow(path string) page {
+	b.s.t.Helper()
+	for i := 0; i < 5; i++ {
+		p := b.get(path)
+		if p.status != http.StatusSeeOther && p.status != http.StatusFound {
+			return p
+		}
+		path = p.header.Get("Location")
+	}
+	b.s.t.Fatalf("too many redirects from %s", path)
+	return page{}
+}
+
+func (b *browser) post(path string, form url.Values) page {
+	b.s.t.Helper()
+	resp, err := b.hc.PostForm(b.s.url+path, form)
+	if err != nil {
+		b.s.t.Fatal(err)
+	}
+	return read(b.s.t, resp)
+}
+
+func (b *browser) login(email string) {
+	b.s.t.Helper()
+	p := b.post("/login", url.Values{"email": {email}, "password": {pw}})
+	if p.status != http.StatusSeeOther {
+		b.s.t.Fatalf("login %s: %d\n%s", email, p.status, p.body)
+	}
+}
+
+func read(t *testing.T, resp *http.Response) page {
+	t.Helper()
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page{status: resp.StatusCode, header: resp.Header, body: string(b)}
+}
+
+// text is the page's body with tags removed and entities decoded, for
+// assertions on what a person reads.
+var tags = regexp.MustCompile(`<[^>]*>`)
+
+func (p page) text() string {
+	return strings.Join(strings.Fields(html.UnescapeString(tags.ReplaceAllString(p.body, " "))), " ")
+}
+
+func (p page) has(t *testing.T, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(p.text(), w) {
+			t.Errorf("page (status %d) lacks %q:\n%s", p.status, w, p.text())
+		}
+	}
+}
+
+func (s *site) users() string { return "/accounts/" + s.account + "/users" }
+
+func (s *site) member(email, action string) string {
+	return "/accounts/" + s.account + "/members/" + s.ids[email] + "/" + action
+}
+
+const seedWarning = "You cannot remove or disable the last Organization Owner of an account. Assign another user as Owner first."
+
+func TestPagesCarryCSPWithoutInlineCode(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry", "Developer")
+	b := s.browser()
+	pages := []string{"/login", "/forgot-password", "/reset-password?token=x", "/activate?token=x", "/nowhere"}
+	for _, path := range pages {
+		checkNoInline(t, path, b.get(path))
+	}
+	b.login("owner@acme.test")
+	for _, path := range []string{s.users(), s.users() + "?dialog=invite", s.users() + "?dialog=bulk",
+		s.users() + "?dialog=edit&user=" + s.ids["developer@acme.test"], s.users() + "?dialog=transfer",
+		"/accounts/" + s.account + "/roles", "/accounts/" + s.account + "/audit"} {
+		checkNoInline(t, path, b.get(path))
+	}
+}
+
+var (
+	inlineScript = regexp.MustCompile(`<script(?:\s[^>]*)?>\s*[^<\s]`)
+	styleAttr    = regexp.MustCompile(`\sstyle\s*=`)
+	handlerAttr  = regexp.MustCompile(`\son[a-z]+\s*=`)
+)
+
+func checkNoInline(t *testing.T, path string, p page) {
+	t.Helper()
+	csp := p.header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "style-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("%s: Content-Security-Policy = %q", path, csp)
+	}
+	if !strings.HasPrefix(p.header.Get("Content-Type"), "text/html") {
+		t.Errorf("%s: Content-Type = %q, want HTML", path, p.header.Get("Content-Type"))
+	}
+	if inlineScript.MatchString(p.body) || styleAttr.MatchString(p.body) || handlerAttr.MatchString(p.body) || strings.Contains(p.body, "<style") {
+		t.Errorf("%s: the page has inline script or style, which the CSP would block", path)
+	}
+}
+
+func TestMonitoringUserHasNoUsersAndRoles(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry", "Monitoring User")
+	b := s.browser()
+	b.login("monitoring.user@acme.test")
+	home := b.follow("/")
+	if home.status != http.StatusOK || strings.Contains(home.body, "Users &amp; Roles") {
+		t.Errorf("home (%d) shows Users & Roles to a Monitoring User:\n%s", home.status, home.text())
+	}
+	home.has(t, "You are signed in as Monitoring User")
+	p := b.get(s.users())
+	if p.status != http.StatusForbidden {
+		t.Errorf("users page for a Monitoring User: status %d, want 403", p.status)
+	}
+	p.has(t, "You don't have access to this", "Your role (Monitoring User) does not allow you to see the members of this account.")
+	if strings.Contains(p.body, `class="members"`) {
+		t.Errorf("the member table is shown to a Monitoring User")
+	}
+	// Its actions are refused with the policy's sentence too, as a page.
+	r := b.post("/accounts/"+s.account+"/invitations", url.Values{"email": {"x@acme.test"}, "role": {"Developer"}})
+	if r.status != http.StatusForbidden {
+		t.Errorf("invite by a Monitoring User: %d, want 403", r.status)
+	}
+	r.has(t, "Your role (Monitoring User) does not allow you to invite people.")
+
+	owner := s.browser()
+	owner.login("owner@acme.test")
+	owner.follow("/").has(t, "Users & Roles", "Audit log")
+}
+
+func TestLastOwnerWarning(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry", "Developer")
+	b := s.browser()
+	b.login("owner@acme.test")
+	// Demoting oneself: the dialog comes back with the seed's warning.
+	p := b.post(s.member("owner@acme.test", "role"), url.Values{"role": {"Organization Manager"}})
+	if p.status != http.StatusConflict {
+		t.Errorf("demoting the last owner: %d, want 409", p.status)
+	}
+	p.has(t, "Edit User", "Last Owner Warning", seedWarning)
+	// Leaving: the confirmation dialog warns before anything is tried, and
+	// the post is refused the same way.
+	d := b.get(s.users() + "?dialog=remove&user=" + s.ids["owner@acme.test"])
+	d.has(t, "Leave Acme?", seedWarning)
+	if strings.Contains(d.body, `class="button danger"`) {
+		t.Errorf("the last owner's Leave dialog offers to confirm")
+	}
+	r := b.post(s.member("owner@acme.test", "remove"), nil)
+	if r.status != http.StatusConflict {
+		t.Errorf("the last owner leaving: %d, want 409", r.status)
+	}
+	r.has(t, seedWarning)
+	// Disabling oneself is another rule, with its own sentence in the row.
+	r = b.post(s.member("owner@acme.test", "disable"), url.Values{"list": {"q=olive"}})
+	if r.status != http.StatusForbidden {
+		t.Errorf("disabling oneself: %d, want 403", r.status)
+	}
+	r.has(t, "You cannot disable yourself.")
+	if !strings.Contains(r.body, `value="olive"`) {
+		t.Errorf("the refused row action lost the list's search")
+	}
+}
+
+func TestRefusalIsThePolicySentenceNextToTheControl(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry", "Organization Manager", "Developer")
+	b := s.browser()
+	b.login("organization.manager@acme.test")
+	// The manager is offered no Edit on the owner's row …
+	list := b.get(s.users())
+	if strings.Contains(list.body, `aria-label="Edit Olive Owner"`) {
+		t.Errorf("a manager is offered Edit on the owner")
+	}
+	if !strings.Contains(list.body, `aria-label="Edit The Developer"`) {
+		t.Errorf("a manager is not offered Edit on a Developer")
+	}
+	// … and forcing it gets the policy's sentence inside the dialog.
+	p := b.post(s.member("owner@acme.test", "role"), url.Values{"role": {"Developer"}})
+	if p.status != http.StatusForbidden {
+		t.Errorf("manager editing the owner: %d, want 403", p.status)
+	}
+	want := `<p class="refusal" role="alert">You can only act on someone at or below your own role (Organization Manager).</p>`
+	if !strings.Contains(p.body, want) {
+		t.Errorf("refusal not shown in the dialog:\n%s", p.text())
+	}
+	// The Invite dialog offers only roles the manager may give.
+	inv := b.get(s.users() + "?dialog=invite")
+	_, sel, _ := strings.Cut(inv.body, `id="invite-role"`)
+	sel, _, _ = strings.Cut(sel, "</select>")
+	if strings.Contains(sel, `<option value="Organization Owner"`) || !strings.Contains(sel, `<option value="Organization Manager"`) {
+		t.Errorf("a manager's Invite dialog offers the wrong roles:\n%s", inv.body)
+	}
+	// Giving a role above one's own is refused with the rank sentence.
+	p = b.post("/accounts/"+s.account+"/invitations", url.Values{"email": {"x@acme.test"}, "role": {"Organization Owner"}})
+	p.has(t, "You can only give a role equal to or below your own (Organization Manager).")
+}
+
+func TestFormsKeepWhatWasTyped(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry")
+	b := s.browser()
+	p := b.post("/login", url.Values{"email": {"owner@acme.test"}, "password": {"wrong password!"}})
+	if p.status != http.StatusUnauthorized || !strings.Contains(p.body, `value="owner@acme.test"`) {
+		t.Errorf("refused login (%d) did not keep the email:\n%s", p.status, p.text())
+	}
+	p.has(t, "The email or password is incorrect.")
+
+	b.login("owner@acme.test")
+	p = b.post("/accounts/"+s.account+"/invitations", url.Values{
+		"email": {"not-an-email"}, "name": {"Zed Zulu"}, "role": {"SRE"}, "list": {"q=zed&sort=-email"},
+	})
+	if p.status != http.StatusBadRequest {
+		t.Errorf("invalid invitation: %d, want 400", p.status)
+	}
+	for _, want := range []string{`value="not-an-email"`, `value="Zed Zulu"`, `<option value="SRE" selected>`, `aria-invalid="true"`, `<dialog open`} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("refused Invite dialog lacks %s", want)
+		}
+	}
+	p.has(t, `"not-an-email" is not a valid email address.`)
+	// The list behind the dialog is the one the person came from.
+	if !strings.Contains(p.body, `value="zed"`) || !strings.Contains(p.body, `aria-sort="descending"`) {
+		t.Errorf("the list state was not kept behind the refused dialog")
+	}
+}
+
+func TestInviteRedirectsWithFlash(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry")
+	b := s.browser()
+	b.login("owner@acme.test")
+	p := b.post("/accounts/"+s.account+"/invitations", url.Values{"email": {"dana@acme.test"}, "name": {"Dana Dev"}, "role": {"Developer"}})
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != s.users() {
+		t.Fatalf("invite: %d to %q, want 303 to the list", p.status, p.header.Get("Location"))
+	}
+	list := b.get(s.users())
+	list.has(t, "Invitation sent to dana@acme.test as Developer.", "Dana Dev", "Pending Activation")
+	// The flash shows once.
+	if strings.Contains(b.get(s.users()).text(), "Invitation sent") {
+		t.Errorf("the flash message shows twice")
+	}
+	// Search, filter and sort reach the list.
+	f := b.get(s.users() + "?q=dana&status=pending&sort=-name")
+	f.has(t, "Dana Dev")
+	if strings.Contains(f.body, `data-email="owner@acme.test"`) {
+		t.Errorf("the search did not narrow the list")
+	}
+	bad := b.get(s.users() + "?sort=shoe-size")
+	if bad.status != http.StatusOK {
+		t.Errorf("a bad sort answered %d, want the plain list", bad.status)
+	}
+	bad.has(t, "sort must be name, email, role, status or last_login")
+}
+
+func TestBulkInviteShowsEachRow(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry")
+	b := s.browser()
+	b.login("owner@acme.test")
+	csv := "email,role,name\nann@acme.test,Developer,Ann\nowner@acme.test,SRE,Olive\nbad,SRE,Bad\n"
+	p := b.postCSV("/accounts/"+s.account+"/invitations/bulk", csv, true)
+	if p.status != http.StatusOK {
+		t.Fatalf("bulk dry run: %d\n%s", p.status, p.text())
+	}
+	p.has(t, "Result per row", "would_invite", "already_member", "invalid", "Nobody was invited")
+	if strings.Contains(b.get(s.users()).text(), "ann@acme.test") {
+		t.Errorf("a dry run invited someone")
+	}
+	p = b.postCSV("/accounts/"+s.account+"/invitations/bulk", csv, false)
+	p.has(t, "1 invited, 1 already members, 1 invalid.")
+}
+
+func (b *browser) postCSV(path, csv string, dryRun bool) page {
+	b.s.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("csv", "people.csv")
+	io.WriteString(fw, csv)
+	if dryRun {
+		mw.WriteField("dry_run", "1")
+	}
+	mw.Close()
+	resp, err := b.hc.Post(b.s.url+path, mw.FormDataContentType(), &body)
+	if err != nil {
+		b.s.t.Fatal(err)
+	}
+	return read(b.s.t, resp)
+}
+
+func TestActivationLinks(t *testing.T) {
+	s := newSite(t, "").withAccount("bigeye")
+	ctx := context.Background()
+	m, err := s.app.Invite(ctx, roster.Principal{UserID: s.ids["owner@acme.test"]}, s.account, app.Invitation{Email: "new@acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	link, _ := s.app.InvitationLink(ctx, s.account, m.UserID)
+	u, _ := url.Parse(link)
+	token := u.Query().Get("token")
+
+	b := s.browser()
+	b.get("/activate?token="+url.QueryEscape(token)).has(t, "Join Acme", "as User", "Full Name", "Choose a password")
+	// A refused activation keeps the name and says why next to the field.
+	p := b.post("/activate", url.Values{"token": {token}, "name": {"Nora New"}, "password": {"short"}})
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, `value="Nora New"`) {
+		t.Errorf("refused activation (%d) lost the name:\n%s", p.status, p.text())
+	}
+	p.has(t, "at least 10 characters")
+	p = b.post("/activate", url.Values{"token": {token}, "name": {"Nora New"}, "password": {pw}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("activation: %d\n%s", p.status, p.text())
+	}
+	b.follow(p.header.Get("Location")).has(t, "Welcome to Acme. Your role is User.", "Nora New")
+	// The used link has a clear page, and so has a garbage one.
+	used := s.browser().get("/activate?token=" + url.QueryEscape(token))
+	if used.status != http.StatusGone {
+		t.Errorf("used link: %d, want 410", used.status)
+	}
+	used.has(t, "This invitation link cannot be used", "it has been used, revoked or replaced")
+	s.browser().get("/activate?token=nonsense").has(t, "This invitation link cannot be used")
+}
+
+func TestSetupLinkIsOneTime(t *testing.T) {
+	s := newSite(t, "rsu_secret")
+	b := s.browser()
+	if p := b.get("/setup?token=wrong"); p.status != http.StatusNotFound {
+		t.Errorf("wrong setup token: %d, want 404", p.status)
+	}
+	b.get("/setup?token=rsu_secret").has(t, "Set up Roster", "bizmetry", "bigeye")
+	form := url.Values{"token": {"rsu_secret"}, "account_name": {"Acme"}, "catalog": {"bigeye"},
+		"owner_name": {"Ada Admin"}, "owner_email": {"ada@acme.test"}, "password": {"short"}}
+	p := b.post("/setup", form)
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, `value="ada@acme.test"`) || !strings.Contains(p.body, `value="bigeye" checked`) {
+		t.Errorf("refused setup (%d) lost what was typed:\n%s", p.status, p.text())
+	}
+	form.Set("password", pw)
+	p = b.post("/setup", form)
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("setup: %d\n%s", p.status, p.text())
+	}
+	b.follow(p.header.Get("Location")).has(t, "Acme is ready. You are its Owner", "ada@acme.test", "Active")
+	if p := s.browser().get("/setup?token=rsu_secret"); p.status != http.StatusGone || !strings.Contains(p.text(), "Roster is already set up") {
+		t.Errorf("used setup link: %d %s", p.status, p.text())
+	}
+}
+
+func TestLoginNextStaysOnSite(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry")
+	b := s.browser()
+	p := b.get(s.users())
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/login?next=") {
+		t.Fatalf("anonymous users page: %d to %q", p.status, p.header.Get("Location"))
+	}
+	for next, want := range map[string]string{s.users(): s.users(), "//evil.test/x": "/", "https://evil.test": "/", "/\\evil.test": "/"} {
+		b := s.browser()
+		p := b.post("/login", url.Values{"email": {"owner@acme.test"}, "password": {pw}, "next": {next}})
+		if got := p.header.Get("Location"); got != want {
+			t.Errorf("login with next=%q went to %q, want %q", next, got, want)
+		}
+	}
+}
+
+func TestAccountSwitcherListsEveryActiveMembership(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry")
+	ctx := context.Background()
+	other, err := s.app.CreateAccountWithOwner(ctx, app.AccountWithOwner{
+		AccountName: "Globex", Catalog: mustCatalog(t, "bigeye"), OwnerName: "Gina Globex", OwnerEmail: "gina@globex.test", Password: pw,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.app.Invite(ctx, roster.Principal{UserID: other.User.ID}, other.Member.AccountID, app.Invitation{Email: "owner@acme.test", Role: "Admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	link, _ := s.app.InvitationLink(ctx, other.Member.AccountID, m.UserID)
+	u, _ := url.Parse(link)
+	b := s.browser()
+	// An existing user joins with their password; the name field is not asked.
+	page := b.get("/activate?token=" + url.QueryEscape(u.Query().Get("token")))
+	page.has(t, "You already have a Roster login")
+	if strings.Contains(page.body, `name="name"`) {
+		t.Errorf("the activation page asks an existing user for a name")
+	}
+	if p := b.post("/activate", url.Values{"token": {u.Query().Get("token")}, "password": {pw}}); p.status != http.StatusSeeOther {
+		t.Fatalf("existing user accepting: %d\n%s", p.status, p.text())
+	}
+	p := b.follow(s.users())
+	p.has(t, "Switch account", "Acme · Organization Owner", "Globex · Admin")
+	if !strings.Contains(p.body, `href="/accounts/`+other.Member.AccountID+`"`) {
+		t.Errorf("the switcher does not link to the other account")
+	}
+}
+
+func mustCatalog(t *testing.T, name string) *policy.Catalog {
+	t.Helper()
+	c, err := policy.Builtin(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestTransferOwnership(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry", "Organization Manager", "Developer")
+	b := s.browser()
+	b.login("owner@acme.test")
+	d := b.get(s.users() + "?dialog=transfer")
+	d.has(t, "Transfer ownership", "The Organization Manager", "Your password")
+	transfer := "/accounts/" + s.account + "/ownership-transfer"
+	p := b.post(transfer, url.Values{"user": {s.ids["organization.manager@acme.test"]}, "password": {"not my password"}})
+	if p.status != http.StatusForbidden {
+		t.Errorf("transfer with a wrong password: %d, want 403", p.status)
+	}
+	p.has(t, "The password is not correct.")
+	if !strings.Contains(p.body, `<option value="`+s.ids["organization.manager@acme.test"]+`" selected>`) {
+		t.Errorf("the refused transfer dialog lost the chosen member")
+	}
+	p = b.post(transfer, url.Values{"user": {s.ids["organization.manager@acme.test"]}, "password": {pw}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("transfer: %d\n%s", p.status, p.text())
+	}
+	after := b.follow(p.header.Get("Location"))
+	after.has(t, "The Organization Manager is now the Organization Owner; you are now Organization Manager.")
+	if strings.Contains(after.body, "?dialog=transfer") {
+		t.Errorf("a former owner is still offered Transfer ownership")
+	}
+}
+
+func TestPasswordResetPages(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry")
+	b := s.browser()
+	p := b.post("/forgot-password", url.Values{"email": {"not an email"}})
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, `value="not an email"`) {
+		t.Errorf("bad email on the forgot page: %d\n%s", p.status, p.text())
+	}
+	for _, email := range []string{"owner@acme.test", "nobody@acme.test"} {
+		p = b.post("/forgot-password", url.Values{"email": {email}})
+		if p.status != http.StatusSeeOther || p.header.Get("Location") != "/login" {
+			t.Errorf("forgot %s: %d to %q", email, p.status, p.header.Get("Location"))
+		}
+		b.get("/login").has(t, "If this address belongs to an account, a reset link is on its way.")
+	}
+	r := b.post("/reset-password", url.Values{"token": {"rsr_nonsense"}, "password": {pw}})
+	if r.status != http.StatusGone {
+		t.Errorf("reset with a bad token: %d, want 410", r.status)
+	}
+	r.has(t, "This password reset link cannot be used")
+}
