@@ -42,6 +42,9 @@ type Principal struct {
 	// token acts only in TokenAccount.
 	TokenID      string
 	TokenAccount string
+	// AccountVersion is TokenAccount's version, read with the token: the
+	// check path's cache for the account is good at this version.
+	AccountVersion int64
 	// IP is the client address the request came from, for the audit log;
 	// "" for the operator's command line.
 	IP string

@@ -24,6 +24,18 @@ type Store interface {
 	// (before calling fn) if the account does not exist.
 	Write(ctx context.Context, account string, fn func(Tx) error) error
 
+	// AccountVersion returns the account's version, a number that increases
+	// in the same transaction as every change to a member's role or status,
+	// to who is a member, and to profiles and profile roles of the account
+	// (and possibly with other changes). Whatever was read after reading
+	// version v is current at least as of v: the check path caches by it.
+	// Returns not_found.
+	AccountVersion(ctx context.Context, account string) (int64, error)
+	// APITokenVersion returns the token whose Hash equals hash together
+	// with its account's version, read in one statement: the whole store
+	// access of an authenticated check. Returns not_found.
+	APITokenVersion(ctx context.Context, hash string) (*APIToken, int64, error)
+
 	// Close releases the store's resources.
 	Close() error
 }

@@ -39,14 +39,30 @@ func (c *Catalog) Check(member *Member, profileRole, permission string) CheckRes
 // roles resolved against the catalog once, so that each check is a few
 // lookups and no allocation.
 type Subject struct {
-	status   Status
+	state    subjectState
 	role     int            // index in Roles; -1 for an unknown role
 	profiles map[string]int // profile → role index
 }
 
+// subjectState is a Status as a number: comparing it touches no string data,
+// which on a large account would be one more trip to memory per check.
+type subjectState uint8
+
+const (
+	subjectDisabled subjectState = iota // and anything unknown
+	subjectActive
+	subjectPending
+)
+
 // Subject resolves a member and its profile roles (profile → role name).
 func (c *Catalog) Subject(m Member, profileRoles map[string]string) Subject {
-	s := Subject{status: m.Status, role: -1}
+	s := Subject{role: -1}
+	switch m.Status {
+	case StatusActive:
+		s.state = subjectActive
+	case StatusPending:
+		s.state = subjectPending
+	}
 	if i, ok := c.byName[m.Role]; ok {
 		s.role = i
 	}
@@ -74,9 +90,9 @@ func (c *Catalog) CheckSubject(s *Subject, permission, profile string) CheckResu
 	switch {
 	case s == nil:
 		return notMember
-	case s.status == StatusPending:
+	case s.state == subjectPending:
 		return pending
-	case s.status != StatusActive:
+	case s.state != subjectActive:
 		return disabled
 	}
 	bit, ok := c.index[permission]

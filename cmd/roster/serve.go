@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"sync"
 
@@ -111,6 +113,18 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 		log.Warn("--demo ignored: the database already has accounts")
 	}
 
+	if addr := e.getenv("ROSTER_PPROF_ADDR"); addr != "" {
+		// Profiling for operators who ask for it, on its own (loopback)
+		// listener: never on the service's address.
+		pl, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("pprof listen on %s: %w", addr, err)
+		}
+		defer pl.Close()
+		go http.Serve(pl, pprofMux())
+		log.Info("pprof serving", "addr", pl.Addr().String())
+	}
+
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -136,6 +150,16 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// pprofMux serves net/http/pprof's handlers.
+func pprofMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	return mux
 }
 
 func newLogger(e env, level string) *slog.Logger {

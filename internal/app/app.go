@@ -50,6 +50,9 @@ type App struct {
 	now     func() time.Time
 
 	sessionIdle, sessionMax, resetTTL time.Duration
+
+	// access caches what the check path reads, by account version.
+	access *accessCache
 }
 
 // New returns an App.
@@ -63,6 +66,7 @@ func New(c Config) *App {
 		sessionIdle: c.SessionIdle,
 		sessionMax:  c.SessionMax,
 		resetTTL:    c.ResetTTL,
+		access:      newAccessCache(),
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)

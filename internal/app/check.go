@@ -23,11 +23,11 @@ const MaxBatchChecks = 100
 // member of the account; it may ask about anyone with members.read, and
 // about itself otherwise.
 func (a *App) CheckPermission(ctx context.Context, p roster.Principal, accountID string, c Check) (policy.CheckResult, error) {
-	res, err := a.CheckBatch(ctx, p, accountID, []Check{c})
-	if err != nil {
+	var out [1]policy.CheckResult
+	if err := a.checkInto(ctx, p, accountID, []Check{c}, out[:]); err != nil {
 		return policy.CheckResult{}, err
 	}
-	return res[0], nil
+	return out[0], nil
 }
 
 // CheckBatch answers checks in order; one bad check refuses the whole batch.
@@ -36,43 +36,55 @@ func (a *App) CheckBatch(ctx context.Context, p roster.Principal, accountID stri
 		return nil, roster.Invalid("checks", "A batch holds 1 to %d checks.", MaxBatchChecks)
 	}
 	out := make([]policy.CheckResult, len(checks))
-	err := a.readAccount(ctx, p, accountID, func(tx roster.Tx, acc *roster.Account, me *roster.Member) error {
-		for i, c := range checks {
-			if err := validCheck(tx, acc, c, i, len(checks) > 1); err != nil {
-				return err
-			}
-			if c.User != me.UserID {
-				if err := decide(acc.Catalog, policy.Request{Action: policy.ActionCheckOther, Actor: me.Policy()}); err != nil {
-					return err
-				}
-			}
-		}
-		for i, c := range checks {
-			var subject *policy.Member
-			profileRole := ""
-			m, err := tx.Member(accountID, c.User)
-			switch roster.ErrorCode(err) {
-			case "":
-				pm := m.Policy()
-				subject = &pm
-				if c.Profile != "" {
-					profileRole = m.ProfileRoles[c.Profile]
-				}
-			case roster.CodeNotFound:
-			default:
-				return err
-			}
-			out[i] = acc.Catalog.Check(subject, profileRole, c.Permission)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := a.checkInto(ctx, p, accountID, checks, out); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func validCheck(tx roster.Tx, acc *roster.Account, c Check, i int, batch bool) error {
+// checkInto answers the checks from the access cache (see access.go): one
+// version read per request at most, and no other store access once the
+// members asked about are cached.
+func (a *App) checkInto(ctx context.Context, p roster.Principal, accountID string, checks []Check, out []policy.CheckResult) error {
+	if p.UserID == "" || (p.ViaToken() && p.TokenAccount != accountID) || accountID == "" {
+		return errNoAccount()
+	}
+	acct, err := a.cachedAccount(ctx, p, accountID)
+	if err != nil {
+		return err
+	}
+	me, err := a.cachedMember(ctx, acct, p.UserID)
+	if err != nil {
+		return err
+	}
+	if !me.found || me.member.Status != roster.StatusActive {
+		return errNoAccount()
+	}
+	for i, c := range checks {
+		if err := a.validCheck(ctx, acct, c, i, len(checks) > 1); err != nil {
+			return err
+		}
+		if c.User != p.UserID {
+			if err := decide(acct.catalog, policy.Request{Action: policy.ActionCheckOther, Actor: me.member}); err != nil {
+				return err
+			}
+		}
+	}
+	for i, c := range checks {
+		m, err := a.cachedMember(ctx, acct, c.User)
+		if err != nil {
+			return err
+		}
+		var s *policy.Subject
+		if m.found {
+			s = &m.subject
+		}
+		out[i] = acct.catalog.CheckSubject(s, c.Permission, c.Profile)
+	}
+	return nil
+}
+
+func (a *App) validCheck(ctx context.Context, acct *accountAccess, c Check, i int, batch bool) error {
 	field := func(name string) string {
 		if batch {
 			return "checks[" + strconv.Itoa(i) + "]." + name
@@ -82,14 +94,22 @@ func validCheck(tx roster.Tx, acc *roster.Account, c Check, i int, batch bool) e
 	if c.User == "" || len(c.User) > 64 {
 		return roster.Invalid(field("user"), "A user id is required.")
 	}
-	if c.Permission == "" || !acc.Catalog.KnownPermission(c.Permission) {
+	if c.Permission == "" || !acct.catalog.KnownPermission(c.Permission) {
 		return roster.Invalid(field("permission"), "There is no permission %q in this account's catalog.", truncate(c.Permission, 80))
 	}
 	if c.Profile != "" {
 		if _, err := roster.ValidateProfileName(field("profile"), c.Profile); err != nil {
 			return err
 		}
-		ok, err := tx.ProfileExists(acc.ID, c.Profile)
+		ok, err := acct.hasProfile(c.Profile, func() ([]roster.Profile, error) {
+			var ps []roster.Profile
+			err := a.store.Read(ctx, func(tx roster.Tx) error {
+				var err error
+				ps, err = tx.Profiles(acct.id)
+				return err
+			})
+			return ps, err
+		})
 		if err != nil {
 			return err
 		}

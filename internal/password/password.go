@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -47,6 +48,8 @@ type Hasher struct {
 	// dummy is a hash of a random password, compared against when the user
 	// does not exist so that the answer takes as long as a real comparison.
 	dummy func() string
+	// derivations counts the argon2id keys derived so far; see Derivations.
+	derivations atomic.Uint64
 }
 
 // NewHasher returns a Hasher that runs at most concurrent hashes at once.
@@ -61,6 +64,9 @@ func NewHasher(p Params, concurrent int) *Hasher {
 		enc, _ := h.hash(context.Background(), base64.RawStdEncoding.EncodeToString(b))
 		return enc
 	})
+	// Made now, not at the first unknown email: that login would otherwise
+	// pay for two hashes and stand out by its timing.
+	h.dummy()
 	return h
 }
 
@@ -88,8 +94,15 @@ func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Par
 		return nil, ctx.Err()
 	}
 	defer func() { <-h.slots }()
+	h.derivations.Add(1)
 	return argon2.IDKey([]byte(password), salt, p.Passes, p.MemoryKiB, p.Lanes, keyLen), nil
 }
+
+// Derivations returns how many argon2id keys the Hasher has derived: one
+// for each Hash, Verify and VerifyDummy, plus one the first time a dummy
+// hash is needed (it is made lazily). It exists so that tests can prove
+// that every failed login, an unknown email's included, pays for a hash.
+func (h *Hasher) Derivations() uint64 { return h.derivations.Load() }
 
 // Verify reports whether password matches the encoded hash, comparing in
 // constant time. An empty or malformed hash never matches, but still costs a

@@ -36,6 +36,8 @@ type Store struct {
 	writer *sql.DB // exactly one connection: the write lock
 	reader *sql.DB // query-only connections for Read
 
+	versionStmt, tokenStmt *sql.Stmt // the check path's reads, prepared
+
 	// catalogs caches parsed catalogs by account id; an account's catalog
 	// never changes, but the text is compared anyway so that a cached value
 	// can never outlive a rolled-back account.
@@ -85,6 +87,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	s.reader = reader
+	// The check path's two statements are prepared once (per connection):
+	// parsing SQL on every request costs more than running it.
+	if s.versionStmt, err = reader.PrepareContext(ctx, versionQuery); err == nil {
+		s.tokenStmt, err = reader.PrepareContext(ctx, tokenVersionQuery)
+	}
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: prepare: %w", err)
+	}
 	return s, nil
 }
 
@@ -124,6 +135,11 @@ func dsn(path string, params url.Values) string {
 // Close closes both connection pools.
 func (s *Store) Close() error {
 	var errs []error
+	for _, st := range []*sql.Stmt{s.versionStmt, s.tokenStmt} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
 	if s.reader != nil {
 		errs = append(errs, s.reader.Close())
 	}

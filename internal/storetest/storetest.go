@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t testing.TB) roster.Store) {
 	}{
 		{"Accounts", testAccounts},
 		{"UpdateAccount", testUpdateAccount},
+		{"AccountVersion", testAccountVersion},
 		{"Users", testUsers},
 		{"Members", testMembers},
 		{"MemberInvitationFields", testMemberInvitationFields},

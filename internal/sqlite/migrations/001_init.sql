@@ -13,7 +13,8 @@ CREATE TABLE IF NOT EXISTS accounts (
     invite_ttl INTEGER NOT NULL, -- microseconds
     created_at INTEGER NOT NULL,
     -- version increases with every change the check path caches: a
-    -- member's role or status, profiles and profile roles, API tokens.
+    -- member's role or status, who is a member, profiles and profile
+    -- roles.
     -- The triggers below keep it, so that no write can forget to.
     version    INTEGER NOT NULL DEFAULT 1
 );
@@ -205,16 +206,6 @@ END;
 -- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER IF NOT EXISTS profile_roles_delete_version AFTER DELETE ON profile_roles BEGIN
-    UPDATE accounts SET version = version + 1 WHERE id = OLD.account_id;
-END;
--- +goose StatementEnd
--- +goose StatementBegin
-CREATE TRIGGER IF NOT EXISTS api_tokens_insert_version AFTER INSERT ON api_tokens BEGIN
-    UPDATE accounts SET version = version + 1 WHERE id = NEW.account_id;
-END;
--- +goose StatementEnd
--- +goose StatementBegin
-CREATE TRIGGER IF NOT EXISTS api_tokens_delete_version AFTER DELETE ON api_tokens BEGIN
     UPDATE accounts SET version = version + 1 WHERE id = OLD.account_id;
 END;
 -- +goose StatementEnd

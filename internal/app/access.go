@@ -1,0 +1,183 @@
+package app
+
+import (
+	"context"
+	"sync"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/policy"
+)
+
+// The check path answers from memory. Every account has a version number
+// that the store increases in the same transaction as any change to a
+// member's role or status, to who is a member, or to a profile or profile
+// role of the account. A request reads the version once (with its API
+// token, in the same statement) and uses what is cached for that version;
+// anything cached for an older version is dropped. So a change made through
+// this instance or any other applies on the very next request, and the
+// cache needs no other invalidation.
+//
+// The order matters: the version is read before the data it vouches for.
+// Data loaded after reading version v may be newer than v, which is safe
+// (the next request sees a higher version and reloads); data loaded before
+// could be older, and is never cached under v.
+
+// maxCachedMembers bounds one account's cache; past it the account's cache
+// starts again empty rather than grow without end.
+const maxCachedMembers = 500_000
+
+type accessCache struct {
+	// accounts maps an account id to its *accountAccess. A sync.Map: it is
+	// read on every check and written only when an account's version moves.
+	accounts sync.Map
+}
+
+func newAccessCache() *accessCache { return &accessCache{} }
+
+// accountAccess is what is known of one account at one version.
+type accountAccess struct {
+	id      string
+	version int64
+	catalog *policy.Catalog
+
+	mu       sync.RWMutex
+	members  map[string]memberAccess // user id → member, held by value: one memory access fewer
+	profiles map[string]bool         // nil until loaded
+}
+
+// memberAccess is a cached member; found is false for a user known not to
+// be a member.
+type memberAccess struct {
+	found   bool
+	member  policy.Member
+	subject policy.Subject
+}
+
+// account returns the cache of the account at version, replacing one of an
+// older version. load is called for the catalog of an account not cached.
+func (c *accessCache) account(id string, version int64, load func() (*policy.Catalog, error)) (*accountAccess, error) {
+	var acct *accountAccess
+	if v, ok := c.accounts.Load(id); ok {
+		acct = v.(*accountAccess)
+	}
+	if acct != nil && acct.version >= version {
+		return acct, nil // a newer version than the one read is newer still
+	}
+	var catalog *policy.Catalog
+	if acct != nil {
+		catalog = acct.catalog // a catalog never changes
+	} else {
+		var err error
+		if catalog, err = load(); err != nil {
+			return nil, err
+		}
+	}
+	fresh := &accountAccess{id: id, version: version, catalog: catalog, members: make(map[string]memberAccess)}
+	for {
+		cur, loaded := c.accounts.LoadOrStore(id, fresh)
+		if !loaded {
+			return fresh, nil
+		}
+		if old := cur.(*accountAccess); old.version >= version {
+			return old, nil // another request got there first, or saw a newer version
+		}
+		if c.accounts.CompareAndSwap(id, cur, fresh) {
+			return fresh, nil
+		}
+	}
+}
+
+// member returns the cached member, loading it on a miss; found is false
+// when the user is not a member.
+func (a *accountAccess) member(userID string, load func() (*roster.Member, error)) (memberAccess, error) {
+	a.mu.RLock()
+	m, ok := a.members[userID]
+	a.mu.RUnlock()
+	if ok {
+		return m, nil
+	}
+	loaded, err := load()
+	switch roster.ErrorCode(err) {
+	case "":
+		pm := loaded.Policy()
+		m = memberAccess{found: true, member: pm, subject: a.catalog.Subject(pm, loaded.ProfileRoles)}
+	case roster.CodeNotFound:
+		m = memberAccess{}
+	default:
+		return memberAccess{}, err
+	}
+	a.mu.Lock()
+	if len(a.members) >= maxCachedMembers {
+		clear(a.members)
+	}
+	a.members[userID] = m
+	a.mu.Unlock()
+	return m, nil
+}
+
+// hasProfile reports whether the profile exists, loading the account's
+// profiles on first use.
+func (a *accountAccess) hasProfile(name string, load func() ([]roster.Profile, error)) (bool, error) {
+	a.mu.RLock()
+	ps := a.profiles
+	a.mu.RUnlock()
+	if ps == nil {
+		list, err := load()
+		if err != nil {
+			return false, err
+		}
+		ps = make(map[string]bool, len(list))
+		for _, p := range list {
+			ps[p.Name] = true
+		}
+		a.mu.Lock()
+		a.profiles = ps
+		a.mu.Unlock()
+	}
+	return ps[name], nil
+}
+
+// accountVersion reads the account's version; not_found for no account.
+func (a *App) accountVersion(ctx context.Context, accountID string) (int64, error) {
+	v, err := a.store.AccountVersion(ctx, accountID)
+	if roster.ErrorCode(err) == roster.CodeNotFound {
+		return 0, errNoAccount()
+	}
+	return v, err
+}
+
+// cachedAccount returns the account's cache at its current version, reading
+// the version unless the principal's authentication already did.
+func (a *App) cachedAccount(ctx context.Context, p roster.Principal, accountID string) (*accountAccess, error) {
+	v := p.AccountVersion
+	if v == 0 || p.TokenAccount != accountID {
+		var err error
+		if v, err = a.accountVersion(ctx, accountID); err != nil {
+			return nil, err
+		}
+	}
+	return a.access.account(accountID, v, func() (*policy.Catalog, error) {
+		var c *policy.Catalog
+		err := a.store.Read(ctx, func(tx roster.Tx) error {
+			acc, err := tx.Account(accountID)
+			if err == nil {
+				c = acc.Catalog
+			}
+			return err
+		})
+		return c, err
+	})
+}
+
+// cachedMember is accountAccess.member loading from the store.
+func (a *App) cachedMember(ctx context.Context, acct *accountAccess, userID string) (memberAccess, error) {
+	return acct.member(userID, func() (*roster.Member, error) {
+		var m *roster.Member
+		err := a.store.Read(ctx, func(tx roster.Tx) error {
+			var err error
+			m, err = tx.Member(acct.id, userID)
+			return err
+		})
+		return m, err
+	})
+}
