@@ -2,16 +2,17 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
+	stdjson "encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/httpserver"
@@ -20,8 +21,15 @@ import (
 // maxBody is the limit of a JSON request body.
 const maxBody = 1 << 20
 
-// decode reads a JSON object into dst: one object, no unknown fields, no
-// trailing data, at most maxBody bytes.
+// decodeOptions are the rules every JSON body meets: unknown members are
+// refused. The decoder (github.com/go-json-experiment/json, the upstream of
+// encoding/json/v2) also matches names case-sensitively and refuses a
+// repeated name: with encoding/json, {"role":"User","Role":"Admin"} passed
+// as one field and applied Admin.
+var decodeOptions = json.JoinOptions(json.RejectUnknownMembers(true))
+
+// decode reads a JSON object into dst: one value, no unknown, misspelt or
+// repeated names, no trailing data, at most maxBody bytes.
 func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -37,109 +45,55 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 		}
 		return roster.Invalid("", "The body could not be read.")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return roster.Invalid("", "The body is empty; a JSON object is required.")
+	}
+	if err := json.Unmarshal(body, dst, decodeOptions); err != nil {
 		return jsonError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return roster.Invalid("", "The body must hold exactly one JSON object.")
-	}
-	// encoding/json matches keys case-insensitively and lets a repeated key
-	// win silently: {"role":"User","Role":"Admin"} would pass as one field.
-	// Keys must be written exactly, once.
-	return exactKeys(body, reflect.TypeOf(dst), "")
-}
-
-// exactKeys walks a JSON value along the Go type it was decoded into and
-// refuses object keys that are not a field's exact name, or that repeat.
-func exactKeys(raw []byte, t reflect.Type, path string) error {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	tok, err := dec.Token()
-	if err != nil {
-		return nil // already decoded once: nothing malformed is left to find
-	}
-	switch {
-	case tok == json.Delim('{') && t.Kind() == reflect.Struct:
-		seen := map[string]bool{}
-		for dec.More() {
-			k, _ := dec.Token()
-			key, _ := k.(string)
-			var v json.RawMessage
-			if err := dec.Decode(&v); err != nil {
-				return nil
-			}
-			field, ok := fieldNamed(t, key)
-			if !ok {
-				return roster.Invalid(path+key, "Unknown field %q; field names are case-sensitive.", truncate(path+key, 60))
-			}
-			if seen[key] {
-				return roster.Invalid(path+key, "The field %q is given more than once.", truncate(path+key, 60))
-			}
-			seen[key] = true
-			if err := exactKeys(v, field.Type, path+key+"."); err != nil {
-				return err
-			}
-		}
-	case tok == json.Delim('[') && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array):
-		for i := 0; dec.More(); i++ {
-			var v json.RawMessage
-			if err := dec.Decode(&v); err != nil {
-				return nil
-			}
-			if err := exactKeys(v, t.Elem(), fmt.Sprintf("%s%d.", path, i)); err != nil {
-				return err
-			}
-		}
 	}
 	return nil
 }
 
-// fieldNamed returns the struct field whose JSON name is exactly name.
-func fieldNamed(t reflect.Type, name string) (reflect.StructField, bool) {
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if tag == "" {
-			tag = f.Name
-		}
-		if tag == name && f.IsExported() && tag != "-" {
-			return f, true
-		}
-	}
-	return reflect.StructField{}, false
-}
-
-// jsonError explains a decoding failure without echoing the body.
+// jsonError explains a decoding failure without echoing the body, naming
+// the field at fault as a dotted path ("checks.0.permission").
 func jsonError(err error) error {
 	var (
-		syntax *json.SyntaxError
-		typ    *json.UnmarshalTypeError
-		mbe    *http.MaxBytesError
+		syntax   *jsontext.SyntacticError
+		semantic *json.SemanticError
 	)
 	switch {
-	case errors.As(err, &mbe):
-		return httpserver.ErrTooLarge
-	case errors.Is(err, io.EOF):
-		return roster.Invalid("", "The body is empty; a JSON object is required.")
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return roster.Invalid("", "The JSON body ends too soon.")
 	case errors.As(err, &syntax):
-		return roster.Invalid("", "The body is not valid JSON (at byte %d).", syntax.Offset)
-	case errors.As(err, &typ):
-		if typ.Field == "" {
-			return roster.Invalid("", "The body must be a JSON object.")
+		field := fieldPath(syntax.JSONPointer)
+		switch {
+		case errors.Is(syntax.Err, jsontext.ErrDuplicateName):
+			return roster.Invalid(field, "The field %q is given more than once.", truncate(field, 60))
+		case errors.Is(syntax.Err, io.ErrUnexpectedEOF):
+			return roster.Invalid("", "The JSON body ends too soon.")
 		}
-		return roster.Invalid(typ.Field, "The field %q must be a %s.", typ.Field, jsonKind(typ.Type.Kind().String()))
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return roster.Invalid(field, "Unknown field %q.", truncate(field, 60))
+		return roster.Invalid("", "The body is not valid JSON, or holds more than one value (at byte %d).", syntax.ByteOffset)
+	case errors.As(err, &semantic):
+		field := fieldPath(semantic.JSONPointer)
+		switch {
+		case errors.Is(semantic.Err, json.ErrUnknownName):
+			return roster.Invalid(field, "Unknown field %q; field names are case-sensitive.", truncate(field, 60))
+		case field == "":
+			return roster.Invalid("", "The body must be a JSON object.")
+		case semantic.GoType != nil:
+			return roster.Invalid(field, "The field %q must be a %s.", truncate(field, 60), jsonKind(semantic.GoType.Kind().String()))
+		}
+		return roster.Invalid(field, "The field %q has a value that cannot be read.", truncate(field, 60))
 	}
-	// Anything else is a value a field's own decoder refused (a time, say).
-	return roster.Invalid("", "The body could not be read: %s.", truncate(strings.TrimPrefix(err.Error(), "json: "), 120))
+	return roster.Invalid("", "The body could not be read as JSON.")
+}
+
+// fieldPath turns a JSON pointer ("/checks/0/permission") into the dotted
+// path the problem's field names ("checks.0.permission").
+func fieldPath(p jsontext.Pointer) string {
+	var parts []string
+	for tok := range p.Tokens() {
+		parts = append(parts, tok)
+	}
+	return strings.Join(parts, ".")
 }
 
 func jsonKind(k string) string {
@@ -167,7 +121,7 @@ func truncate(s string, n int) string {
 func write(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	return json.NewEncoder(w).Encode(v)
+	return stdjson.NewEncoder(w).Encode(v) // v1: nil maps stay null on the wire
 }
 
 // query reads a request's query parameters, refusing unknown and repeated ones.

@@ -118,8 +118,10 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			if status >= 500 {
 				level = slog.LevelError
 			}
-			s.log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "path", r.URL.Path,
-				"status", status, "bytes", rec.bytes, "duration_ms", float64(d.Microseconds())/1000, "ip", ClientIP(r))
+			if s.log.Enabled(r.Context(), level) { // building the line costs more than the check it logs
+				s.log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "path", r.URL.Path,
+					"status", status, "bytes", rec.bytes, "duration_ms", float64(d.Microseconds())/1000, "ip", ClientIP(r))
+			}
 		}()
 		next.ServeHTTP(rec, r)
 	})

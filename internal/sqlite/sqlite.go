@@ -36,7 +36,7 @@ type Store struct {
 	writer *sql.DB // exactly one connection: the write lock
 	reader *sql.DB // query-only connections for Read
 
-	versionStmt, tokenStmt *sql.Stmt // the check path's reads, prepared
+	checks *checkReads // the check path's reads, remembered between commits
 
 	// catalogs caches parsed catalogs by account id; an account's catalog
 	// never changes, but the text is compared anyway so that a cached value
@@ -78,7 +78,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	n := max(4, runtime.GOMAXPROCS(0))
+	n := max(4, runtime.GOMAXPROCS(0)) + 1 // one is held by the check path (see checkReads)
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 	if err := reader.PingContext(ctx); err != nil {
@@ -87,14 +87,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	s.reader = reader
-	// The check path's two statements are prepared once (per connection):
-	// parsing SQL on every request costs more than running it.
-	if s.versionStmt, err = reader.PrepareContext(ctx, versionQuery); err == nil {
-		s.tokenStmt, err = reader.PrepareContext(ctx, tokenVersionQuery)
-	}
-	if err != nil {
+	if s.checks, err = newCheckReads(ctx, reader, path); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("sqlite: prepare: %w", err)
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	return s, nil
 }
@@ -135,10 +130,8 @@ func dsn(path string, params url.Values) string {
 // Close closes both connection pools.
 func (s *Store) Close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{s.versionStmt, s.tokenStmt} {
-		if st != nil {
-			errs = append(errs, st.Close())
-		}
+	if s.checks != nil {
+		errs = append(errs, s.checks.close())
 	}
 	if s.reader != nil {
 		errs = append(errs, s.reader.Close())

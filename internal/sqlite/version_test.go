@@ -1,0 +1,103 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/storetest"
+)
+
+func TestWALIndexCounterMovesWithEveryCommit(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.checks.wal == nil {
+		t.Fatal("the WAL index could not be mapped; the check path would query on every request")
+	}
+	before, ok := s.checks.wal.change()
+	if !ok {
+		t.Fatal("the WAL index header is not readable")
+	}
+	for i := 0; i < 20; i++ {
+		storetest.NewAccount(t, s, "Acme", "bigeye")
+		after, ok := s.checks.wal.change()
+		if !ok || after == before {
+			t.Fatalf("commit %d: change counter %d → %d (ok=%v); want it to move", i, before, after, ok)
+		}
+		before = after
+	}
+	// A transaction that rolls back changes nothing and need not move it.
+	s.Write(ctx, "", func(tx roster.Tx) error { return roster.Errorf(roster.CodeConflict, "no") })
+}
+
+// TestCheckReadsSeeOtherProcesses: a second store on the same file stands
+// for another process (a roster command while roster serve runs). What the
+// first remembered must not outlive the second's commits.
+func TestCheckReadsSeeOtherProcesses(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.db")
+	a, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+
+	acc := storetest.NewAccount(t, a, "Acme", "bizmetry")
+	u := storetest.NewUser(t, a, "Dana", "")
+	tok := &roster.APIToken{ID: "tok_1", UserID: u.ID, AccountID: acc.ID, Name: "t", Hash: "h1", CreatedAt: storetest.T0}
+	storetest.Write(t, a, "", func(tx roster.Tx) error { return tx.CreateAPIToken(tok) })
+
+	v1, err := a.AccountVersion(ctx, acc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.APITokenVersion(ctx, "h1"); err != nil {
+		t.Fatal(err)
+	}
+	// The other "process" adds a member (moving the version) and revokes the token.
+	storetest.NewMember(t, b, acc, u, "Developer", roster.StatusActive)
+	storetest.Write(t, b, "", func(tx roster.Tx) error { return tx.DeleteAPIToken(u.ID, "tok_1") })
+
+	if v2, err := a.AccountVersion(ctx, acc.ID); err != nil || v2 == v1 {
+		t.Errorf("AccountVersion after another process's change = %d, %v; was %d: a stale answer", v2, err, v1)
+	}
+	if _, _, err := a.APITokenVersion(ctx, "h1"); roster.ErrorCode(err) != roster.CodeNotFound {
+		t.Errorf("APITokenVersion of a token another process revoked: %v; want not_found", err)
+	}
+}
+
+// TestCheckReadsFallBackToThePragma: without the WAL index the answers are
+// the same, asked of PRAGMA data_version.
+func TestCheckReadsFallBackToThePragma(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.db")
+	a, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	a.checks.wal.close()
+	a.checks.wal = nil
+	b, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	acc := storetest.NewAccount(t, a, "Acme", "bizmetry")
+	v1, _ := a.AccountVersion(ctx, acc.ID)
+	u := storetest.NewUser(t, b, "Dana", "")
+	storetest.NewMember(t, b, acc, u, "Developer", roster.StatusActive)
+	if v2, err := a.AccountVersion(ctx, acc.ID); err != nil || v2 == v1 {
+		t.Errorf("AccountVersion after another connection's change = %d, %v; was %d", v2, err, v1)
+	}
+}
