@@ -66,8 +66,11 @@ type Tx interface {
 	// SetUserName changes the user's name everywhere it shows, member lists
 	// and their search included. Returns not_found.
 	SetUserName(userID, name string) error
-	// SetUserPassword stores a new password hash. Returns not_found.
-	SetUserPassword(userID, hash string) error
+	// SetUserPassword replaces the user's password hash with hash if it is
+	// still old ("" for a user who has none), so that two transactions
+	// that each checked the old password cannot both set one. Returns
+	// not_found, or conflict when the stored hash is no longer old.
+	SetUserPassword(userID, old, hash string) error
 	// SetLastLogin records a login. Returns not_found.
 	SetLastLogin(userID string, at time.Time) error
 

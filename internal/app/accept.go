@@ -152,14 +152,18 @@ func (a *App) AcceptInvitation(ctx context.Context, ip string, in Acceptance) (*
 			return err
 		}
 		if fresh.PasswordHash != user.PasswordHash {
-			// The password changed (or was set by another acceptance)
-			// since it was checked: start again rather than guess.
-			return roster.Errorf(roster.CodeConflict, "Your account changed while this was being processed; please try again.")
+			// The password changed (or was set by another acceptance,
+			// perhaps in another account) since it was checked.
+			return errChangedMeanwhile()
 		}
 		now := a.clock()
 		p := roster.Principal{UserID: fresh.ID, IP: ip}
 		if hash != "" {
-			if err := tx.SetUserPassword(fresh.ID, hash); err != nil {
+			// Conditional on the hash read under this account's lock: an
+			// acceptance in another account holds another lock.
+			if err := tx.SetUserPassword(fresh.ID, fresh.PasswordHash, hash); roster.ErrorCode(err) == roster.CodeConflict {
+				return errChangedMeanwhile()
+			} else if err != nil {
 				return err
 			}
 			if err := tx.SetUserName(fresh.ID, name); err != nil {
@@ -199,4 +203,8 @@ func (a *App) AcceptInvitation(ctx context.Context, ip string, in Acceptance) (*
 		return nil
 	})
 	return out, err
+}
+
+func errChangedMeanwhile() error {
+	return roster.Errorf(roster.CodeConflict, "Your account changed while this was being processed; please try again.")
 }

@@ -89,7 +89,8 @@ func (a *App) ChangePassword(ctx context.Context, p roster.Principal, current, n
 		return err
 	}
 	return a.store.Write(ctx, "", func(tx roster.Tx) error {
-		if err := tx.SetUserPassword(u.ID, hash); err != nil {
+		// Only over the hash the current password was checked against.
+		if err := tx.SetUserPassword(u.ID, u.PasswordHash, hash); err != nil {
 			return err
 		}
 		if _, err := tx.DeleteUserSessions(u.ID, p.SessionID); err != nil {
@@ -175,7 +176,7 @@ func (a *App) ConfirmPasswordReset(ctx context.Context, token, next string) erro
 		if _, err := tx.PasswordResetByHash(secret.Hash(token)); err != nil {
 			return err
 		}
-		if err := tx.SetUserPassword(u.ID, hash); err != nil {
+		if err := tx.SetUserPassword(u.ID, u.PasswordHash, hash); err != nil {
 			return err
 		}
 		if err := tx.DeletePasswordResets(u.ID); err != nil {

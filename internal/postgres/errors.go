@@ -15,6 +15,7 @@ import (
 var (
 	errAccountNotFound     = roster.Errorf(roster.CodeNotFound, "The account was not found.")
 	errUserNotFound        = roster.Errorf(roster.CodeNotFound, "The user was not found.")
+	errPasswordChanged     = roster.Errorf(roster.CodeConflict, "The password was changed meanwhile; please try again.")
 	errMemberNotFound      = roster.Errorf(roster.CodeNotFound, "The member was not found.")
 	errInvitationNotFound  = roster.Errorf(roster.CodeNotFound, "The invitation was not found.")
 	errProfileRoleNotFound = roster.Errorf(roster.CodeNotFound, "The member holds no role on this profile.")

@@ -72,11 +72,24 @@ func (t *tx) insertWords(account, userID, name string) error {
 	return nil
 }
 
-func (t *tx) SetUserPassword(userID, hash string) error {
+func (t *tx) SetUserPassword(userID, old, hash string) error {
 	if err := checkValues(hash); err != nil {
 		return err
 	}
-	return t.execOne("set user password", errUserNotFound, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, userID)
+	if !storable(userID) || !storable(old) {
+		return errUserNotFound
+	}
+	tag, err := t.q.Exec(t.ctx, `UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3`, hash, userID, old)
+	if err != nil {
+		return fmt.Errorf("postgres: set user password: %w", err)
+	}
+	if tag.RowsAffected() == 1 {
+		return nil
+	}
+	if _, err := t.User(userID); err != nil {
+		return err
+	}
+	return errPasswordChanged
 }
 
 // SetLastLogin records the login on the user and on the copies the member

@@ -91,8 +91,18 @@ func (t *tx) insertWords(account, userID, name string) error {
 	return nil
 }
 
-func (t *tx) SetUserPassword(userID, hash string) error {
-	return t.execOne("set user password", errUserNotFound, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+func (t *tx) SetUserPassword(userID, old, hash string) error {
+	res, err := t.exec(`UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`, hash, userID, old)
+	if err != nil {
+		return fmt.Errorf("sqlite: set user password: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil
+	}
+	if _, err := t.User(userID); err != nil {
+		return err
+	}
+	return errPasswordChanged
 }
 
 // SetLastLogin records the login on the user and on the copies the member

@@ -146,7 +146,7 @@ func testUsers(t *testing.T, s roster.Store) {
 			if err := tx.SetUserName(want.ID, "Dana Q. Dev"); err != nil {
 				return err
 			}
-			if err := tx.SetUserPassword(want.ID, "new-hash"); err != nil {
+			if err := tx.SetUserPassword(want.ID, want.PasswordHash, "new-hash"); err != nil {
 				return err
 			}
 			return tx.SetLastLogin(want.ID, login)
@@ -166,7 +166,17 @@ func testUsers(t *testing.T, s roster.Store) {
 		wantWriteCode(t, s, "", "SetUserName(unknown)", roster.CodeNotFound,
 			func(tx roster.Tx) error { return tx.SetUserName("no-such-user", "X") })
 		wantWriteCode(t, s, "", "SetUserPassword(unknown)", roster.CodeNotFound,
-			func(tx roster.Tx) error { return tx.SetUserPassword("no-such-user", "x") })
+			func(tx roster.Tx) error { return tx.SetUserPassword("no-such-user", "", "x") })
+		// Only over the hash the caller checked: a second setter loses.
+		wantWriteCode(t, s, "", "SetUserPassword over a stale hash", roster.CodeConflict,
+			func(tx roster.Tx) error { return tx.SetUserPassword(want.ID, want.PasswordHash, "other-hash") })
+		Write(t, s, "", func(tx roster.Tx) error { return tx.SetUserPassword(want.ID, "new-hash", "newer-hash") })
+		Read(t, s, func(tx roster.Tx) error {
+			if got, _ := tx.User(want.ID); got.PasswordHash != "newer-hash" {
+				t.Errorf("password hash = %q, want newer-hash", got.PasswordHash)
+			}
+			return nil
+		})
 		wantWriteCode(t, s, "", "SetLastLogin(unknown)", roster.CodeNotFound,
 			func(tx roster.Tx) error { return tx.SetLastLogin("no-such-user", login) })
 	})

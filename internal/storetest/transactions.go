@@ -93,6 +93,11 @@ func testWriteExcludesWrite(t *testing.T, s roster.Store) {
 		firstEnded   atomic.Bool
 		userOfFirst  = &roster.User{ID: NewID("user"), Email: NewID("first") + "@example.test", Name: "Written by the first", CreatedAt: T0}
 	)
+	// However the test ends, the first Write must be let go: a store's
+	// Close waits for it, and a failure would otherwise hang, not fail.
+	var release sync.Once
+	releaseAll := func() { release.Do(func() { close(releaseFirst) }) }
+	defer releaseAll()
 	go func() {
 		firstDone <- s.Write(ctx, a.ID, func(tx roster.Tx) error {
 			if err := tx.CreateUser(userOfFirst); err != nil {
@@ -133,7 +138,7 @@ func testWriteExcludesWrite(t *testing.T, s roster.Store) {
 	case <-time.After(200 * time.Millisecond):
 	}
 
-	close(releaseFirst)
+	releaseAll()
 	for i, done := range []chan error{firstDone, secondDone} {
 		select {
 		case err := <-done:
