@@ -96,8 +96,9 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	proxies, _ := c.Proxies() // validated with the rest of the configuration
 	srv := httpserver.New(httpserver.Config{
-		Store: store, Logger: log, Auth: a, Registry: registry,
+		Store: store, Logger: log, Auth: a, Registry: registry, TrustedProxies: proxies,
 		API: api.New(api.Config{App: a, Logger: log, SecureCookies: c.SecureCookies(), Registerer: registry,
 			Limits: limits}),
 		Web: ui,

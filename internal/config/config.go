@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -35,6 +36,11 @@ type Config struct {
 	MailPoll        time.Duration
 	MailRetryBase   time.Duration
 	MailMaxAttempts int
+
+	// TrustedProxies lists the load balancers (addresses or CIDR prefixes,
+	// comma-separated) whose X-Forwarded-For header names the client
+	// (ROSTER_TRUSTED_PROXIES). Empty: the connection's address is the client.
+	TrustedProxies string
 
 	ShutdownTimeout time.Duration
 }
@@ -65,6 +71,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "SMTP server smtp://user:pass@host:port (ROSTER_SMTP_URL); empty logs mail instead")
 	fs.StringVar(&c.MailFrom, "mail-from", c.MailFrom, "From address of emails (ROSTER_MAIL_FROM)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (ROSTER_LOG_LEVEL)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "load balancers whose X-Forwarded-For names the client, e.g. 10.0.0.0/8,192.168.1.5 (ROSTER_TRUSTED_PROXIES)")
 	fs.DurationVar(&c.MailPoll, "mail-poll", c.MailPoll, "how often the outbox is polled (ROSTER_MAIL_POLL)")
 	fs.DurationVar(&c.MailRetryBase, "mail-retry-base", c.MailRetryBase, "wait after a first failed delivery, doubled per further failure up to 1h (ROSTER_MAIL_RETRY_BASE)")
 	fs.IntVar(&c.MailMaxAttempts, "mail-max-attempts", c.MailMaxAttempts, "delivery attempts before a message is given up (ROSTER_MAIL_MAX_ATTEMPTS)")
@@ -90,6 +97,7 @@ func (c *Config) FromEnv(getenv func(string) string) {
 	set(&c.SMTPURL, "ROSTER_SMTP_URL")
 	set(&c.MailFrom, "ROSTER_MAIL_FROM")
 	set(&c.LogLevel, "ROSTER_LOG_LEVEL")
+	set(&c.TrustedProxies, "ROSTER_TRUSTED_PROXIES")
 	setInt := func(dst *int, name string) {
 		if v := getenv(name); v != "" {
 			n, err := strconv.Atoi(v)
@@ -146,6 +154,9 @@ func (c *Config) Validate() error {
 	if c.MailMaxAttempts < 1 || c.MailMaxAttempts > 100 {
 		errs = append(errs, errors.New("mail-max-attempts must be between 1 and 100"))
 	}
+	if _, err := c.Proxies(); err != nil {
+		errs = append(errs, err)
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -161,3 +172,24 @@ func (c *Config) Postgres() bool {
 
 // SecureCookies reports whether cookies must be marked Secure.
 func (c *Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// Proxies parses TrustedProxies.
+func (c *Config) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(c.TrustedProxies, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("trusted-proxies: %q is neither an address nor a CIDR prefix", f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
+}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -20,6 +21,7 @@ import (
 // middleware down to the handlers, which fill in what only they know.
 type requestInfo struct {
 	route string
+	ip    string // the client's address, through trusted proxies
 }
 
 type infoKey struct{}
@@ -93,7 +95,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &requestInfo{}
+		info := &requestInfo{ip: clientAddr(r, s.trusted)}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
@@ -140,13 +142,55 @@ func secureHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// ClientIP is the address the request came from.
+// ClientIP is the address the request came from: the connection's, or,
+// when that is a trusted proxy, the nearest untrusted address of
+// X-Forwarded-For. Rate limits and the audit log use it.
 func ClientIP(r *http.Request) string {
+	if info, ok := r.Context().Value(infoKey{}).(*requestInfo); ok && info.ip != "" {
+		return info.ip
+	}
+	return clientAddr(r, nil)
+}
+
+// clientAddr resolves the client's address. A proxy is trusted only if
+// configured: otherwise anyone could write X-Forwarded-For and pick the
+// rate-limit bucket they are counted in.
+func clientAddr(r *http.Request, trusted []netip.Prefix) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	if len(trusted) == 0 || !isTrusted(host, trusted) {
+		return host
+	}
+	// Walk the chain from the nearest hop back; the first address not
+	// ours is the client's.
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if _, err := netip.ParseAddr(hop); err != nil {
+			break // a malformed hop: stop at the last address we can vouch for
+		}
+		host = hop
+		if !isTrusted(hop, trusted) {
+			break
+		}
 	}
 	return host
+}
+
+func isTrusted(addr string, trusted []netip.Prefix) bool {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // Authenticator turns credentials into a principal.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +22,7 @@ type Server struct {
 	store   roster.Store
 	log     *slog.Logger
 	auth    Authenticator
+	trusted []netip.Prefix
 	metrics *metrics
 	mux     *http.ServeMux
 	srv     *http.Server
@@ -36,6 +38,9 @@ type Config struct {
 	Web http.Handler
 	// Registry collects the metrics served at /metrics; a new one when nil.
 	Registry *prometheus.Registry
+	// TrustedProxies are the load balancers whose X-Forwarded-For is
+	// believed; none by default.
+	TrustedProxies []netip.Prefix
 }
 
 // New returns a server with every route mounted. Every request passes, in
@@ -45,7 +50,8 @@ func New(c Config) *Server {
 	if c.Registry == nil {
 		c.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{store: c.Store, log: c.Logger, auth: c.Auth, mux: http.NewServeMux(), metrics: newMetrics(c.Registry)}
+	s := &Server{store: c.Store, log: c.Logger, auth: c.Auth, mux: http.NewServeMux(), metrics: newMetrics(c.Registry),
+		trusted: c.TrustedProxies}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(c.Registry, promhttp.HandlerOpts{}))
