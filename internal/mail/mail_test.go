@@ -137,6 +137,22 @@ func (f *fixture) message(t *testing.T) *roster.Message {
 	return m
 }
 
+func (f *fixture) auditActions(t *testing.T) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	f.store.Read(context.Background(), func(tx roster.Tx) error {
+		page, err := tx.ListAudit(f.acc, nil, roster.MaxPageSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page.Items {
+			out[e.Action]++
+		}
+		return nil
+	})
+	return out
+}
+
 func (f *fixture) invitationError(t *testing.T) string {
 	t.Helper()
 	var m *roster.Member
@@ -182,6 +198,10 @@ func TestWorkerRetriesWithBackoffAndRecordsTheError(t *testing.T) {
 	if msg.Status != roster.MessageSent || msg.Link != "" {
 		t.Errorf("after delivery: status %q, link %q; want sent with the link removed", msg.Status, msg.Link)
 	}
+	// The failure is in the invitation's history (the audit log), once.
+	if got := f.auditActions(t); got[roster.AuditInvitationDeliveryFailed] != 1 {
+		t.Errorf("audit after one failure = %v, want one %s", got, roster.AuditInvitationDeliveryFailed)
+	}
 	if got := f.invitationError(t); got != "" {
 		t.Errorf("invitation_error after delivery = %q, want none", got)
 	}
@@ -204,6 +224,9 @@ func TestWorkerGivesUpAndRedactsTheLink(t *testing.T) {
 	msg := f.message(t)
 	if msg.Status != roster.MessageFailed || msg.Link != "" || msg.Attempts != 3 {
 		t.Errorf("after 3 failures: %+v; want failed, no link, 3 attempts", msg)
+	}
+	if got := f.auditActions(t); got[roster.AuditInvitationDeliveryFailed] != 1 || got[roster.AuditInvitationGivenUp] != 1 {
+		t.Errorf("audit after giving up = %v, want the first failure and the giving up, once each", got)
 	}
 	// Retrying a given-up invitation sends a fresh link in a new message.
 	id, err := f.app.RetryMessage(ctx, msg.ID)

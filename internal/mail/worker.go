@@ -3,6 +3,7 @@ package mail
 import (
 	"context"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -156,9 +157,40 @@ func (w *Worker) deliver(ctx context.Context, m *roster.Message) {
 		retry = now.Add(backoff(w.RetryBase, m.Attempts))
 	}
 	w.Log.Warn("outbox: delivery failed", "id", m.ID, "kind", m.Kind, "attempt", m.Attempts+1, "err", err, "retry_at", retry)
-	if err := w.Store.Write(ctx, "", func(tx roster.Tx) error { return tx.MarkMessageFailed(m.ID, err.Error(), retry) }); err != nil {
+	sendErr := err
+	if err := w.Store.Write(ctx, "", func(tx roster.Tx) error {
+		if err := tx.MarkMessageFailed(m.ID, sendErr.Error(), retry); err != nil {
+			return err
+		}
+		return w.recordFailure(tx, m, sendErr, retry, now)
+	}); err != nil {
 		w.Log.Error("outbox: mark failed", "id", m.ID, "err", err)
 	}
+}
+
+// recordFailure puts an invitation's delivery failure in its account's
+// audit log, the invitation's history: on the first failure and when the
+// message is given up, not on every retry in between.
+func (w *Worker) recordFailure(tx roster.Tx, m *roster.Message, sendErr error, retry, now time.Time) error {
+	invitation := m.Kind == roster.MessageInvitation || m.Kind == roster.MessageOwnerActivation
+	if !invitation || m.AccountID == "" || (m.Attempts > 0 && !retry.IsZero()) {
+		return nil
+	}
+	after := map[string]string{"error": truncate(sendErr.Error(), 300), "attempts": strconv.Itoa(m.Attempts + 1)}
+	action := roster.AuditInvitationDeliveryFailed
+	if retry.IsZero() {
+		action = roster.AuditInvitationGivenUp
+	} else {
+		after["retry_at"] = retry.Format(time.RFC3339)
+	}
+	return tx.AppendAudit(&roster.AuditEvent{AccountID: m.AccountID, At: now, Action: action, Target: m.UserID, After: after})
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // backoff is base doubled per attempt already made, at most an hour.
