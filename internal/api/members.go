@@ -53,11 +53,7 @@ func (a *API) patchMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Role   *string `json:"role"`
-		Status *string `json:"status"`
-		Name   *string `json:"name"`
-	}
+	var in patchMemberIn
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
@@ -115,11 +111,7 @@ func (a *API) invite(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Email string `json:"email"`
-		Role  string `json:"role"`
-		Name  string `json:"name"`
-	}
+	var in inviteIn
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
@@ -170,10 +162,7 @@ func (a *API) transferOwnership(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		User     string `json:"user"`
-		Password string `json:"password"`
-	}
+	var in transferIn
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
@@ -227,9 +216,7 @@ func (a *API) grantProfileRole(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Role string `json:"role"`
-	}
+	var in profileRoleIn
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
@@ -308,9 +295,7 @@ func (a *API) checkBatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Checks []checkIn `json:"checks"`
-	}
+	var in checkBatchIn
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}

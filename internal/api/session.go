@@ -36,10 +36,7 @@ func (a *API) clearSessionCookie(w http.ResponseWriter) {
 }
 
 func (a *API) login(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Email    string `json:"email"`
-		Password string `json:"password"`
-	}
+	var in loginIn
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
@@ -93,9 +90,7 @@ func (a *API) patchMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Name *string `json:"name"`
-	}
+	var in patchMeIn
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
@@ -113,10 +108,7 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Current string `json:"current"`
-		New     string `json:"new"`
-	}
+	var in passwordChangeIn
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
@@ -131,9 +123,7 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) requestReset(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Email string `json:"email"`
-	}
+	var in resetRequestIn
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
@@ -150,10 +140,7 @@ func (a *API) requestReset(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) confirmReset(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Token    string `json:"token"`
-		Password string `json:"password"`
-	}
+	var in resetConfirmIn
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
@@ -168,11 +155,7 @@ func (a *API) confirmReset(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Token    string `json:"token"`
-		Name     string `json:"name"`
-		Password string `json:"password"`
-	}
+	var in acceptIn
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}

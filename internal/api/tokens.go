@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/rosterhq/roster/internal/app"
 )
@@ -28,11 +27,7 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Name      string     `json:"name"`
-		Account   string     `json:"account"`
-		ExpiresAt *time.Time `json:"expires_at"`
-	}
+	var in createTokenIn
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
