@@ -1,0 +1,260 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/storetest"
+	"github.com/rosterhq/roster/policy"
+)
+
+// The member list's benchmarks on the package's throwaway PostgreSQL
+// (internal/pgtest; docs/PERFORMANCE.md). Each size is an account of its own
+// in a database of its own, filled in bulk by SQL (fillMembers) and
+// analyzed, as autovacuum would have it after such a load; the targets are
+// judged at 100,000 members:
+//
+//	go test -run '^$' -bench 'ListMembers/^members=100000$/' -count=5 ./internal/postgres/
+//
+// and the growth from 1,000 to 1,000,000 members is the plot's:
+//
+//	go test -run '^$' -bench ListMembers -count=5 -timeout 90m -v ./internal/postgres/
+//
+// Every case reports, besides the mean (ns/op), the median and the 99th
+// percentile of its calls (p50-ms, p99-ms). A call is what the API does
+// for one page: a read transaction around ListMembers.
+
+// listSizes are the account sizes the member list is measured at.
+var listSizes = []int{1_000, 10_000, 100_000, 1_000_000}
+
+// Name parts of the generated members, as in the plan tests: a first name
+// of 14 and a numbered last name of 10 ("Dana Dev123").
+var (
+	firstNames = []string{"Dana", "Alex", "Sam", "Robin", "Kim", "Lee", "Chris", "Pat", "Jo", "Max", "Zed", "Ann", "Bob", "Eve"}
+	lastNames  = []string{"Dev", "Smith", "Jones", "Brown", "Miller", "Davis", "Garcia", "Wilson", "Moore", "Taylor"}
+)
+
+func BenchmarkListMembers(b *testing.B) {
+	for _, n := range listSizes {
+		b.Run(fmt.Sprintf("members=%d", n), func(b *testing.B) {
+			s := open(b)
+			a := storetest.NewAccount(b, s, "Acme", "bizmetry")
+			start := time.Now()
+			fillMembers(b, s, a, n)
+			b.Logf("filled %d members in %v", n, time.Since(start).Round(time.Millisecond))
+			runListCases(b, s, a.ID, n)
+		})
+	}
+}
+
+// runListCases measures the member list's cases on an account of n members.
+func runListCases(b *testing.B, s *Store, account string, n int) {
+	// The cursor of the last page, as a client holding it after paging
+	// through everything before would send it.
+	last := memberAt(b, s, account, n-51)
+	mid := memberAt(b, s, account, n/2)
+	for _, bc := range []struct {
+		name string
+		f    roster.MemberFilter
+	}{
+		{"first page", roster.MemberFilter{Limit: 50}},
+		{"first page desc", roster.MemberFilter{Limit: 50, Desc: true}},
+		{"last page", roster.MemberFilter{Limit: 50, After: roster.NewMemberCursor(last, roster.SortName, false)}},
+		{"page N by role", roster.MemberFilter{Limit: 50, Sort: roster.SortRole, After: roster.NewMemberCursor(mid, roster.SortRole, false)}},
+		{"page N by last login desc", roster.MemberFilter{Limit: 50, Sort: roster.SortLastLogin, Desc: true, After: roster.NewMemberCursor(mid, roster.SortLastLogin, true)}},
+		{"search common", roster.MemberFilter{Limit: 50, Query: "dana"}},
+		{"search common page N", roster.MemberFilter{Limit: 50, Query: "dana", After: roster.NewMemberCursor(mid, roster.SortName, false)}},
+		{"search two words", roster.MemberFilter{Limit: 50, Query: "dana dev1"}},
+		{"search rare", roster.MemberFilter{Limit: 50, Query: "smith999"}},
+		{"search none", roster.MemberFilter{Limit: 50, Query: "zzz"}},
+		{"search email", roster.MemberFilter{Limit: 50, Query: "user00005"}},
+		{"role filter", roster.MemberFilter{Limit: 50, Role: "Architect"}},
+		{"status filter", roster.MemberFilter{Limit: 50, Status: roster.StatusDisabled, Sort: roster.SortStatus}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			ctx := context.Background()
+			lat := make([]time.Duration, 0, 4096)
+			for b.Loop() {
+				t0 := time.Now()
+				err := s.Read(ctx, func(tx roster.Tx) error {
+					_, err := tx.ListMembers(account, bc.f)
+					return err
+				})
+				lat = append(lat, time.Since(t0))
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportPercentiles(b, lat)
+		})
+	}
+}
+
+// reportPercentiles reports the median and the 99th percentile of the
+// calls' latencies, in milliseconds.
+func reportPercentiles(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	at := func(p float64) float64 {
+		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))]) / float64(time.Millisecond)
+	}
+	b.ReportMetric(at(0.50), "p50-ms")
+	b.ReportMetric(at(0.99), "p99-ms")
+}
+
+// memberAt returns the member at position i (from 0) of the account in
+// name order. It uses OFFSET, which the store never does, to find it.
+func memberAt(b *testing.B, s *Store, account string, i int) *roster.Member {
+	b.Helper()
+	var id string
+	if err := s.pool.QueryRow(context.Background(), `SELECT user_id FROM members WHERE account_id = $1
+		ORDER BY name_key, user_id LIMIT 1 OFFSET $2`, account, max(i, 0)).Scan(&id); err != nil {
+		b.Fatalf("member at %d: %v", i, err)
+	}
+	var m *roster.Member
+	storetest.Read(b, s, func(tx roster.Tx) error {
+		var err error
+		m, err = tx.Member(account, id)
+		return err
+	})
+	return m
+}
+
+// fillMembers adds n members to the account in a few INSERT … SELECT
+// statements, leaving the rows exactly as CreateUser, CreateMember and
+// PutInvitation would (TestFillMembers checks it), and analyzes the
+// tables. Names, roles, statuses and last logins are spread by the same
+// multiplicative hash of the row number as in the SQLite store's
+// benchmark, so that no order of the list follows another.
+func fillMembers(tb testing.TB, s *Store, a *roster.Account, n int) {
+	tb.Helper()
+	var roles []string
+	for _, r := range a.Catalog.Roles {
+		roles = append(roles, r.Name)
+	}
+	// h is a hash of i in 0..2^32; the columns take different parts of it.
+	const gen = `WITH gen AS (SELECT i, (i * 2654435761) % 4294967296 AS h FROM generate_series(0::bigint, @n::bigint - 1) AS i)`
+	stmts := []string{
+		// One version increase for all the rows instead of the trigger's one
+		// per row (a million updates of one row in one transaction would
+		// leave that many versions of it for every later read to step over).
+		`ALTER TABLE members DISABLE TRIGGER members_version`,
+		gen + `
+		INSERT INTO users (id, email, email_key, name, created_at)
+		SELECT format('%s-u%s', @acct::text, lpad(i::text, 7, '0')), format('User%s.%s@Example.test', lpad(i::text, 7, '0'), @acct::text),
+			format('user%s.%s@example.test', lpad(i::text, 7, '0'), lower(@acct::text)),
+			(@first::text[])[1 + h % 14] || ' ' || (@last::text[])[1 + h / 14 % 10] || (h / 140 % 1000), @t0::timestamptz
+		FROM gen`,
+		gen + `,
+		shaped AS (SELECT i, h, 2 + (h / 140000 % (cardinality(@roles::text[]) - 2))::int AS r,
+			(ARRAY['active', 'active', 'pending', 'disabled'])[1 + h / 7 % 4] AS status FROM gen)
+		INSERT INTO members (account_id, user_id, role, role_order, status, invited_at, invited_by, joined_at, name_key, email_key, last_login_at)
+		SELECT @acct::text, u.id, (@roles::text[])[1 + r], r, status, @t0::timestamptz, '', CASE WHEN status = 'pending' THEN NULL ELSE @t0::timestamptz END,
+			lower(u.name), u.email_key,
+			CASE WHEN status = 'active' AND h % 3 > 0 THEN @t0::timestamptz + h * interval '1 microsecond' ELSE '-infinity' END
+		FROM shaped JOIN users u ON u.id = format('%s-u%s', @acct::text, lpad(i::text, 7, '0'))`,
+		// Every name is two words with one space between.
+		`INSERT INTO member_words (account_id, word, user_id)
+		SELECT account_id, w.word, user_id FROM members, unnest(string_to_array(name_key, ' ')) AS w (word)
+		WHERE account_id = @acct`,
+		`INSERT INTO invitations (account_id, user_id, token_hash, expires_at, sent_at)
+		SELECT account_id, user_id, 'hash-' || account_id || '-' || user_id, @t0::timestamptz + interval '7 days', @t0::timestamptz
+		FROM members WHERE account_id = @acct AND status = 'pending'`,
+		`ALTER TABLE members ENABLE TRIGGER members_version`,
+		`UPDATE accounts SET version = version + @n::bigint WHERE id = @acct`,
+	}
+	args := map[string]any{"acct": a.ID, "n": n, "t0": storetest.T0, "first": firstNames, "last": lastNames, "roles": roles}
+	storetest.Write(tb, s, a.ID, func(rtx roster.Tx) error {
+		t := rtx.(*tx)
+		for _, stmt := range stmts {
+			used := pgx.NamedArgs{}
+			for k, v := range args {
+				if strings.Contains(stmt, "@"+k) {
+					used[k] = v
+				}
+			}
+			if _, err := t.q.Exec(t.ctx, stmt, used); err != nil {
+				return fmt.Errorf("fill %d members: %w\n%s", n, err, stmt)
+			}
+		}
+		return nil
+	})
+	if _, err := s.pool.Exec(context.Background(), `ANALYZE`); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// TestFillMembers checks that the benchmarks' bulk fill leaves what the
+// store's own writes would: every list and search of the filled account
+// agrees with roster.MatchesQuery over the members read one by one.
+func TestFillMembers(t *testing.T) {
+	s := open(t)
+	a := storetest.NewAccount(t, s, "Acme", "bizmetry")
+	before, err := s.AccountVersion(context.Background(), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillMembers(t, s, a, 700)
+	if v, err := s.AccountVersion(context.Background(), a.ID); err != nil || v != before+700 {
+		t.Errorf("AccountVersion() = %d, %v; want %d", v, err, before+700)
+	}
+	var all []*roster.Member
+	storetest.Read(t, s, func(tx roster.Tx) error {
+		var after *roster.MemberCursor
+		for {
+			page, err := tx.ListMembers(a.ID, roster.MemberFilter{Limit: roster.MaxPageSize, After: after})
+			if err != nil {
+				return err
+			}
+			all = append(all, page.Items...)
+			if page.Next == nil {
+				return nil
+			}
+			after = page.Next
+		}
+	})
+	if len(all) != 700 {
+		t.Fatalf("listed %d members, want 700", len(all))
+	}
+	statuses := map[roster.Status]int{}
+	for _, m := range all {
+		statuses[m.Status]++
+		if !slices.ContainsFunc(a.Catalog.Roles, func(r policy.Role) bool { return r.Name == m.Role }) {
+			t.Fatalf("member %s has role %q, not in the catalog", m.UserID, m.Role)
+		}
+		if (m.Status == roster.StatusPending) != (m.InvitationExpiresAt != nil) {
+			t.Fatalf("member %s is %s with invitation expiry %v", m.UserID, m.Status, m.InvitationExpiresAt)
+		}
+	}
+	if len(statuses) != 3 {
+		t.Errorf("statuses %v, want all three", statuses)
+	}
+	for _, q := range []string{"dana", "DANA SMI", "dev1", "smith99", "zzz", "user00001", "user0000"} {
+		var want []string
+		for _, m := range all {
+			if roster.MatchesQuery(m.Email, m.Name, q) && len(want) < roster.MaxPageSize {
+				want = append(want, m.UserID)
+			}
+		}
+		var got []string
+		storetest.Read(t, s, func(tx roster.Tx) error {
+			page, err := tx.ListMembers(a.ID, roster.MemberFilter{Limit: roster.MaxPageSize, Query: q})
+			for _, m := range page.Items {
+				got = append(got, m.UserID)
+			}
+			return err
+		})
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("search %q: got %d members, want %d", q, len(got), len(want))
+		}
+	}
+}
