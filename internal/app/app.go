@@ -175,6 +175,14 @@ func decide(c *policy.Catalog, r policy.Request) error {
 	return roster.Errorf(d.Code, "%s", d.Reason)
 }
 
+// decideSelf asks the policy about an action on the principal's own identity.
+func decideSelf(a policy.SelfAction, p roster.Principal) error {
+	if d := policy.DecideSelf(a, p.ViaToken()); !d.Allowed {
+		return roster.Errorf(d.Code, "%s", d.Reason)
+	}
+	return nil
+}
+
 // activeOwners counts the Active members holding the owner role.
 func activeOwners(tx roster.Tx, acc *roster.Account) (int, error) {
 	return tx.CountMembers(acc.ID, acc.Catalog.Owner, roster.StatusActive)

@@ -7,6 +7,7 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/password"
 	"github.com/rosterhq/roster/internal/secret"
+	"github.com/rosterhq/roster/policy"
 )
 
 // Me returns the principal's user and memberships.
@@ -62,8 +63,8 @@ func (a *App) SetMyName(ctx context.Context, p roster.Principal, name string) (*
 // ChangePassword sets a new password after checking the current one, and
 // ends the user's other sessions (SPEC §4).
 func (a *App) ChangePassword(ctx context.Context, p roster.Principal, current, next string) error {
-	if p.ViaToken() {
-		return roster.Errorf(roster.CodeForbidden, "A password can only be changed from a signed-in session.")
+	if err := decideSelf(policy.ActionChangePassword, p); err != nil {
+		return err
 	}
 	var u *roster.User
 	err := a.store.Read(ctx, func(tx roster.Tx) error {

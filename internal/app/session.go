@@ -6,6 +6,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/secret"
+	"github.com/rosterhq/roster/policy"
 )
 
 // errLogin is the one answer to every failed login: unknown email, wrong
@@ -81,8 +82,11 @@ func (a *App) startSession(tx roster.Tx, userID string, now time.Time) (string, 
 
 // Logout ends the principal's session; other sessions stay.
 func (a *App) Logout(ctx context.Context, p roster.Principal) error {
+	if err := decideSelf(policy.ActionSignOut, p); err != nil {
+		return err
+	}
 	if p.SessionID == "" {
-		return roster.Errorf(roster.CodeForbidden, "Only a session can be signed out; revoke an API token instead.")
+		return errUnauthenticated()
 	}
 	err := a.store.Write(ctx, "", func(tx roster.Tx) error { return tx.DeleteSession(p.SessionID) })
 	if roster.ErrorCode(err) == roster.CodeNotFound {
