@@ -38,6 +38,11 @@ type Store struct {
 
 	checks *checkReads // the check path's reads, remembered between commits
 
+	// Prepared statements by their text, one cache per pool: SQLite
+	// parses and plans a statement in about as long as it takes to run
+	// a small one, and database/sql keeps no statements of its own.
+	writerStmts, readerStmts *stmtCache
+
 	// catalogs caches parsed catalogs by account id; an account's catalog
 	// never changes, but the text is compared anyway so that a cached value
 	// can never outlive a rolled-back account.
@@ -60,7 +65,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{writer: writer, catalogs: make(map[string]cachedCatalog)}
+	s := &Store{writer: writer, writerStmts: newStmtCache(writer), catalogs: make(map[string]cachedCatalog)}
 	// The writer sets WAL mode, which readers need, so it connects first.
 	if err := writer.PingContext(ctx); err != nil {
 		writer.Close()
@@ -86,7 +91,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		reader.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	s.reader = reader
+	s.reader, s.readerStmts = reader, newStmtCache(reader)
 	if s.checks, err = newCheckReads(ctx, reader, path); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -112,6 +117,11 @@ func openWriter(path string) (*sql.DB, error) {
 		"_foreign_keys": {"1"},
 		"_synchronous":  {"FULL"},
 		"_txlock":       {"immediate"},
+		// Statement journals (each statement of a transaction can be
+		// undone alone) in memory rather than temporary files, and a page
+		// cache that holds a bulk invitation's changed pages until commit
+		// instead of spilling them: up to 32 MiB, taken only as used.
+		"_pragma": {"temp_store(memory)", "cache_size(-32768)"},
 	}))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -133,6 +143,10 @@ func (s *Store) Close() error {
 	if s.checks != nil {
 		errs = append(errs, s.checks.close())
 	}
+	if s.readerStmts != nil {
+		s.readerStmts.close()
+	}
+	s.writerStmts.close()
 	if s.reader != nil {
 		errs = append(errs, s.reader.Close())
 	}
@@ -148,7 +162,7 @@ func (s *Store) Read(ctx context.Context, fn func(roster.Tx) error) error {
 		return fmt.Errorf("sqlite: begin read: %w", err)
 	}
 	defer sqlTx.Rollback() // a read-only transaction has nothing to commit
-	return fn(&tx{ctx: ctx, q: sqlTx, store: s})
+	return fn(&tx{ctx: ctx, q: sqlTx, stmts: s.readerStmts, store: s})
 }
 
 // Write runs fn in a read-write transaction holding the database's write
@@ -164,10 +178,10 @@ func (s *Store) Write(ctx context.Context, account string, fn func(roster.Tx) er
 			sqlTx.Rollback()
 		}
 	}()
-	t := &tx{ctx: ctx, q: sqlTx, store: s}
+	t := &tx{ctx: ctx, q: sqlTx, stmts: s.writerStmts, store: s}
 	if account != "" {
 		var one int
-		err := sqlTx.QueryRowContext(ctx, `SELECT 1 FROM accounts WHERE id = ?`, account).Scan(&one)
+		err := t.queryRow(`SELECT 1 FROM accounts WHERE id = ?`, account).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errAccountNotFound
 		}
@@ -189,19 +203,60 @@ func (s *Store) Write(ctx context.Context, account string, fn func(roster.Tx) er
 type tx struct {
 	ctx   context.Context
 	q     *sql.Tx
+	stmts *stmtCache // of the pool q came from
 	store *Store
+	// prepared holds this transaction's statements by their text, so that
+	// a statement run many times in one transaction (a bulk invitation)
+	// is bound to it once.
+	prepared map[string]*sql.Stmt
+}
+
+// stmt returns the prepared statement for query, bound to this
+// transaction.
+func (t *tx) stmt(query string) (*sql.Stmt, error) {
+	if st, ok := t.prepared[query]; ok {
+		return st, nil
+	}
+	var st *sql.Stmt
+	if pooled := t.stmts.lookup(query); pooled != nil {
+		st = t.q.StmtContext(t.ctx, pooled)
+	} else {
+		var err error
+		if st, err = t.q.PrepareContext(t.ctx, query); err != nil {
+			return nil, err
+		}
+	}
+	if t.prepared == nil {
+		t.prepared = make(map[string]*sql.Stmt)
+	}
+	t.prepared[query] = st
+	return st, nil
 }
 
 func (t *tx) exec(query string, args ...any) (sql.Result, error) {
-	return t.q.ExecContext(t.ctx, query, args...)
+	st, err := t.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(t.ctx, args...)
 }
 
 func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
-	return t.q.QueryContext(t.ctx, query, args...)
+	st, err := t.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(t.ctx, args...)
 }
 
 func (t *tx) queryRow(query string, args ...any) *sql.Row {
-	return t.q.QueryRowContext(t.ctx, query, args...)
+	st, err := t.stmt(query)
+	if err != nil {
+		// A *sql.Row cannot be made to hold an error; an unprepared
+		// statement fails again, and reports, when run on the tx.
+		return t.q.QueryRowContext(t.ctx, query, args...)
+	}
+	return st.QueryRowContext(t.ctx, args...)
 }
 
 // execOne runs a statement that must change exactly one row, and returns
