@@ -177,8 +177,7 @@ func fillMembers(tb testing.TB, s *Store, a *roster.Account, n int) {
 		// holds the tables being filled; the secondary indexes of members
 		// and member_words built once at the end (a sort) rather than row
 		// by row in random order; and one version increase for all the
-		// rows instead of the trigger's one per row (it rewrites the
-		// account's row, catalog and all, each time).
+		// rows instead of the trigger's one per row.
 		var cache int
 		if err := t.queryRow(`PRAGMA cache_size`).Scan(&cache); err != nil {
 			return err
@@ -186,7 +185,7 @@ func fillMembers(tb testing.TB, s *Store, a *roster.Account, n int) {
 		var drop, create []string
 		rows, err := t.query(`SELECT type, name, sql FROM sqlite_master
 			WHERE (type = 'index' AND tbl_name IN ('members', 'member_words') AND sql IS NOT NULL)
-				OR (type = 'trigger' AND name = 'members_insert_version')`)
+				OR (type = 'trigger' AND name = 'members_insert_bump')`)
 		if err != nil {
 			return err
 		}
@@ -205,7 +204,7 @@ func fillMembers(tb testing.TB, s *Store, a *roster.Account, n int) {
 			return fmt.Errorf("found only %q to rebuild", create)
 		}
 		pre := append([]string{`PRAGMA cache_size = -1000000`}, drop...)
-		post := append(create, `UPDATE accounts SET version = version + :n WHERE id = :acct`, fmt.Sprintf(`PRAGMA cache_size = %d`, cache))
+		post := append(create, `UPDATE account_versions SET version = version + :n WHERE account_id = :acct`, fmt.Sprintf(`PRAGMA cache_size = %d`, cache))
 		for _, stmt := range slices.Concat(pre, stmts, post) {
 			if _, err := t.exec(stmt, sql.Named("n", n), sql.Named("acct", a.ID), sql.Named("t0", t0),
 				sql.Named("first", string(firstJSON)), sql.Named("last", string(lastJSON)), sql.Named("roles", string(rolesJSON))); err != nil {

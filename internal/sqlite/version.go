@@ -10,10 +10,10 @@ import (
 )
 
 const (
-	versionQuery      = `SELECT version FROM accounts WHERE id = ?`
+	versionQuery      = `SELECT version FROM account_versions WHERE account_id = ?`
 	tokenVersionQuery = `SELECT t.id, t.user_id, t.account_id, t.name, t.hash,
-		t.created_at, t.expires_at, t.last_used_at, a.version
-		FROM api_tokens t JOIN accounts a ON a.id = t.account_id WHERE t.hash = ?`
+		t.created_at, t.expires_at, t.last_used_at, v.version
+		FROM api_tokens t JOIN account_versions v ON v.account_id = t.account_id WHERE t.hash = ?`
 )
 
 // checkReads serves the check path's two reads (an account's version, a
