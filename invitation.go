@@ -18,3 +18,15 @@ type Invitation struct {
 
 // Expired reports whether the link has expired at now.
 func (i *Invitation) Expired(now time.Time) bool { return !now.Before(i.ExpiresAt) }
+
+// An Invitee is everything inviting one person writes (Tx.AddInvitees):
+// the user when they are new to Roster, the pending member, the
+// invitation, its audit event and its email.
+type Invitee struct {
+	User       *User
+	NewUser    bool
+	Member     *Member
+	Invitation *Invitation
+	Event      *AuditEvent
+	Message    *Message
+}

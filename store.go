@@ -63,6 +63,9 @@ type Tx interface {
 	// UserByEmail returns the user whose email equals email, case-insensitively.
 	// Returns not_found.
 	UserByEmail(email string) (*User, error)
+	// UsersByEmail returns the users whose emails are among emails,
+	// case-insensitively, by EmailKey; emails no user has are left out.
+	UsersByEmail(emails []string) (map[string]*User, error)
 	// SetUserName changes the user's name everywhere it shows, member lists
 	// and their search included. Returns not_found.
 	SetUserName(userID, name string) error
@@ -103,6 +106,15 @@ type Tx interface {
 	// member's previous one (and so killing its link). Returns not_found if
 	// the membership does not exist; conflict if the token hash is in use.
 	PutInvitation(inv *Invitation) error
+	// AddInvitees stores what inviting each person writes, in order, as
+	// CreateUser (when NewUser), CreateMember, PutInvitation, AppendAudit
+	// and EnqueueMessage would, in a few statements rather than a few per
+	// person; event and message IDs may be left unset. The member's copies
+	// of the user's sort keys come from User. A user or membership that
+	// exists already
+	// fails the whole batch with conflict: the caller looks them up first,
+	// holding the account's write lock.
+	AddInvitees(batch []Invitee) error
 	// InvitationByToken returns the invitation whose TokenHash equals hash.
 	// Returns not_found.
 	InvitationByToken(hash string) (*Invitation, error)

@@ -51,18 +51,28 @@ func (a *App) BulkInvite(ctx context.Context, p roster.Principal, accountID stri
 		if d := acc.Catalog.Decide(inviteProbe(acc, me)); d.Code == policy.CodeForbidden {
 			return roster.Errorf(d.Code, "%s", d.Reason)
 		}
-		now := a.clock()
-		out = make([]BulkRow, 0, len(rows))
-		for _, row := range rows {
-			res := BulkRow{Line: row.line, Email: truncate(strings.TrimSpace(row.in.Email), 254)}
-			if row.err != nil {
-				res.Outcome, res.Code, res.Detail = OutcomeInvalid, roster.ErrorCode(row.err), roster.ErrorMessage(row.err)
-				out = append(out, res)
-				continue
+		// Every row is validated first, so that the users of all of them
+		// are looked up at once.
+		valid := make([]Invitation, len(rows))
+		errs := make([]error, len(rows))
+		var emails []string
+		for i, row := range rows {
+			if errs[i] = row.err; errs[i] == nil {
+				if valid[i], errs[i] = validInvitation(acc.Catalog, row.in); errs[i] == nil {
+					emails = append(emails, valid[i].Email)
+				}
 			}
-			in, err := validInvitation(acc.Catalog, row.in)
+		}
+		b, err := a.newInviteBatch(tx, p, acc, me, emails, a.clock())
+		if err != nil {
+			return err
+		}
+		out = make([]BulkRow, 0, len(rows))
+		for i, row := range rows {
+			res := BulkRow{Line: row.line, Email: truncate(strings.TrimSpace(row.in.Email), 254)}
+			err := errs[i]
 			if err == nil {
-				_, err = a.invite(tx, p, acc, me, in, now)
+				_, err = b.add(valid[i])
 			}
 			switch code := roster.ErrorCode(err); {
 			case err == nil && dryRun:
@@ -81,7 +91,7 @@ func (a *App) BulkInvite(ctx context.Context, p roster.Principal, accountID stri
 		if dryRun {
 			return errDryRun
 		}
-		return nil
+		return b.write()
 	})
 	if errors.Is(err, errDryRun) {
 		err = nil

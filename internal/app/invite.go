@@ -54,51 +54,109 @@ func (a *App) Invite(ctx context.Context, p roster.Principal, accountID string, 
 		if err != nil {
 			return err
 		}
-		out, err = a.invite(tx, p, acc, me, valid, a.clock())
+		b, err := a.newInviteBatch(tx, p, acc, me, []string{valid.Email}, a.clock())
+		if err != nil {
+			return err
+		}
+		m, err := b.add(valid)
+		if err != nil {
+			return err
+		}
+		if err := b.write(); err != nil {
+			return err
+		}
+		out, err = tx.Member(acc.ID, m.UserID)
 		return err
 	})
 	return out, err
 }
 
-// invite applies one valid invitation inside the account's transaction.
-func (a *App) invite(tx roster.Tx, p roster.Principal, acc *roster.Account, me *roster.Member, in Invitation, now time.Time) (*roster.Member, error) {
-	var existing *roster.Member
-	user, err := tx.UserByEmail(in.Email)
-	switch roster.ErrorCode(err) {
-	case "":
-		if existing, err = tx.Member(acc.ID, user.ID); roster.ErrorCode(err) == roster.CodeNotFound {
-			existing, err = nil, nil
-		}
-	case roster.CodeNotFound:
-		user, err = nil, nil
-	}
+// inviteBatch invites people into one account inside its transaction: it
+// decides each invitation as it is added, against the store and the ones
+// added before it, and writes them all at once (roster.Tx.AddInvitees).
+type inviteBatch struct {
+	a       *App
+	tx      roster.Tx
+	p       roster.Principal
+	acc     *roster.Account
+	me      *roster.Member
+	now     time.Time
+	inviter *roster.User // nil when the operator invites
+
+	users   map[string]*roster.User   // by email key: the store's, then the batch's new ones
+	members map[string]*roster.Member // by user id: members looked up or added
+	out     []roster.Invitee
+}
+
+// newInviteBatch starts a batch, looking up at once the users with these
+// emails (those of the invitations to come).
+func (a *App) newInviteBatch(tx roster.Tx, p roster.Principal, acc *roster.Account, me *roster.Member, emails []string, now time.Time) (*inviteBatch, error) {
+	users, err := tx.UsersByEmail(emails)
 	if err != nil {
 		return nil, err
 	}
-	req := policy.Request{Action: policy.ActionInvite, Actor: me.Policy(), NewRole: in.Role}
+	b := &inviteBatch{a: a, tx: tx, p: p, acc: acc, me: me, now: now, users: users, members: make(map[string]*roster.Member)}
+	if p.UserID != "" {
+		if b.inviter, err = tx.User(p.UserID); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// add decides one valid invitation and, when allowed, adds it to the batch.
+// Someone already a member, in the store or earlier in the batch, is a
+// conflict.
+func (b *inviteBatch) add(in Invitation) (*roster.Member, error) {
+	key := roster.EmailKey(in.Email)
+	user := b.users[key]
+	var existing *roster.Member
+	if user != nil {
+		var seen bool
+		if existing, seen = b.members[user.ID]; !seen {
+			m, err := b.tx.Member(b.acc.ID, user.ID)
+			switch roster.ErrorCode(err) {
+			case "":
+				existing = m
+			case roster.CodeNotFound:
+			default:
+				return nil, err
+			}
+			b.members[user.ID] = existing
+		}
+	}
+	req := policy.Request{Action: policy.ActionInvite, Actor: b.me.Policy(), NewRole: in.Role}
 	if existing != nil {
 		t := existing.Policy()
 		req.Target = &t
 	}
-	if err := decide(acc.Catalog, req); err != nil {
+	if err := decide(b.acc.Catalog, req); err != nil {
 		return nil, err
 	}
-	if user == nil {
-		if user, err = a.userForInvite(tx, in.Email, in.Name, now); err != nil {
-			return nil, err
-		}
+	newUser := user == nil
+	if newUser {
+		// The user id is fixed from here on: activation keeps it (SPEC §5).
+		user = &roster.User{ID: secret.NewID("usr_"), Email: in.Email, Name: in.Name, CreatedAt: b.now}
+		b.users[key] = user
 	}
+	now := b.now
 	m := &roster.Member{
-		AccountID: acc.ID, UserID: user.ID, Role: in.Role, RoleOrder: roleOrder(acc.Catalog, in.Role),
-		Status: roster.StatusPending, InvitedAt: &now, InvitedBy: p.UserID,
+		AccountID: b.acc.ID, UserID: user.ID, Email: user.Email, Name: user.Name,
+		Role: in.Role, RoleOrder: roleOrder(b.acc.Catalog, in.Role),
+		Status: roster.StatusPending, InvitedAt: &now, InvitedBy: b.p.UserID,
 	}
-	if err := tx.CreateMember(m); err != nil {
-		return nil, err
+	b.members[user.ID] = m
+	inv, event, msg := b.a.invitation(b.p, b.acc, m, user, b.inviter, now, roster.AuditMemberInvited)
+	b.out = append(b.out, roster.Invitee{User: user, NewUser: newUser, Member: m, Invitation: inv, Event: event, Message: msg})
+	return m, nil
+}
+
+// write stores every invitation added.
+func (b *inviteBatch) write() error {
+	if len(b.out) == 0 {
+		return nil
 	}
-	if _, err := a.issueInvitation(tx, p, acc, m, user, now, roster.AuditMemberInvited); err != nil {
-		return nil, err
-	}
-	return tx.Member(acc.ID, user.ID)
+	return b.tx.AddInvitees(b.out)
 }
 
 // userForInvite returns the user with this email, creating one without a
@@ -123,14 +181,37 @@ func (a *App) userForInvite(tx roster.Tx, email, name string, now time.Time) (*r
 // earlier one), records it in the audit log and queues the email. It
 // returns the queued message's id.
 func (a *App) issueInvitation(tx roster.Tx, p roster.Principal, acc *roster.Account, m *roster.Member, user *roster.User, now time.Time, action string) (int64, error) {
-	raw, hash := newToken(prefixInvite)
-	inv := &roster.Invitation{AccountID: acc.ID, UserID: m.UserID, TokenHash: hash, ExpiresAt: now.Add(acc.InviteTTL), SentAt: now}
+	var inviter *roster.User
+	if id := cmp.Or(p.UserID, m.InvitedBy); id != "" {
+		var err error
+		if inviter, err = tx.User(id); err != nil {
+			return 0, err
+		}
+	}
+	inv, event, msg := a.invitation(p, acc, m, user, inviter, now, action)
 	if err := tx.PutInvitation(inv); err != nil {
 		return 0, err
 	}
-	after := map[string]string{"role": m.Role, "email": user.Email, "expires_at": inv.ExpiresAt.Format(time.RFC3339)}
-	if err := audit(tx, p, acc.ID, action, m.UserID, now, nil, after); err != nil {
+	if err := tx.AppendAudit(event); err != nil {
 		return 0, err
+	}
+	if err := tx.EnqueueMessage(msg); err != nil {
+		return 0, err
+	}
+	return msg.ID, nil
+}
+
+// invitation makes what issuing a link writes: the invitation with a
+// fresh token, its audit event and its email. The email names inviter,
+// who sent this link or else invited the member first; with no inviter
+// (the operator invited the first owner) it is the owner's activation
+// message.
+func (a *App) invitation(p roster.Principal, acc *roster.Account, m *roster.Member, user, inviter *roster.User, now time.Time, action string) (*roster.Invitation, *roster.AuditEvent, *roster.Message) {
+	raw, hash := newToken(prefixInvite)
+	inv := &roster.Invitation{AccountID: acc.ID, UserID: m.UserID, TokenHash: hash, ExpiresAt: now.Add(acc.InviteTTL), SentAt: now}
+	event := &roster.AuditEvent{
+		AccountID: acc.ID, At: now, Actor: p.UserID, Action: action, Target: m.UserID, IP: p.IP,
+		After: map[string]string{"role": m.Role, "email": user.Email, "expires_at": inv.ExpiresAt.Format(time.RFC3339)},
 	}
 	data := map[string]string{
 		"account_name": acc.Name,
@@ -138,17 +219,12 @@ func (a *App) issueInvitation(tx roster.Tx, p roster.Principal, acc *roster.Acco
 		"name":         user.Name,
 		"expires_at":   inv.ExpiresAt.Format(time.RFC3339),
 	}
-	// The email names whoever sent this link, or else the original inviter;
-	// the first owner, invited by the operator, gets the activation message.
 	kind := roster.MessageInvitation
-	inviter := cmp.Or(p.UserID, m.InvitedBy)
-	if inviter == "" {
+	if inviter == nil {
 		kind = roster.MessageOwnerActivation
-	} else if u, err := tx.User(inviter); err == nil {
-		data["inviter_name"] = u.Name
-		data["inviter_email"] = u.Email
 	} else {
-		return 0, err
+		data["inviter_name"] = inviter.Name
+		data["inviter_email"] = inviter.Email
 	}
 	if action == roster.AuditInvitationResent {
 		data["resent"] = "true"
@@ -157,10 +233,7 @@ func (a *App) issueInvitation(tx roster.Tx, p roster.Principal, acc *roster.Acco
 		Kind: kind, To: user.Email, AccountID: acc.ID, UserID: m.UserID,
 		Data: data, Link: a.link("/activate", raw), NextAttemptAt: now, CreatedAt: now,
 	}
-	if err := tx.EnqueueMessage(msg); err != nil {
-		return 0, err
-	}
-	return msg.ID, nil
+	return inv, event, msg
 }
 
 // Resend issues a pending member a new link; the old one stops working.

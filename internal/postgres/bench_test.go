@@ -170,7 +170,7 @@ func fillMembers(tb testing.TB, s *Store, a *roster.Account, n int) {
 		SELECT account_id, user_id, 'hash-' || account_id || '-' || user_id, @t0::timestamptz + interval '7 days', @t0::timestamptz
 		FROM members WHERE account_id = @acct AND status = 'pending'`,
 		`ALTER TABLE members ENABLE TRIGGER members_version`,
-		`UPDATE accounts SET version = version + @n::bigint WHERE id = @acct`,
+		`UPDATE account_versions SET version = version + @n::bigint WHERE account_id = @acct`,
 	}
 	args := map[string]any{"acct": a.ID, "n": n, "t0": storetest.T0, "first": firstNames, "last": lastNames, "roles": roles}
 	storetest.Write(tb, s, a.ID, func(rtx roster.Tx) error {

@@ -13,7 +13,7 @@ func (s *Store) AccountVersion(ctx context.Context, account string) (int64, erro
 		return 0, errAccountNotFound
 	}
 	var v int64
-	err := s.pool.QueryRow(ctx, `SELECT version FROM accounts WHERE id = $1`, account).Scan(&v)
+	err := s.pool.QueryRow(ctx, `SELECT version FROM account_versions WHERE account_id = $1`, account).Scan(&v)
 	return v, rowError("account version", err, errAccountNotFound)
 }
 
@@ -24,8 +24,8 @@ func (s *Store) APITokenVersion(ctx context.Context, hash string) (*roster.APITo
 	var k roster.APIToken
 	var version int64
 	err := s.pool.QueryRow(ctx, `SELECT t.id, t.user_id, t.account_id, t.name, t.hash,
-		t.created_at, t.expires_at, t.last_used_at, a.version
-		FROM api_tokens t JOIN accounts a ON a.id = t.account_id WHERE t.hash = $1`, hash).
+		t.created_at, t.expires_at, t.last_used_at, v.version
+		FROM api_tokens t JOIN account_versions v ON v.account_id = t.account_id WHERE t.hash = $1`, hash).
 		Scan(&k.ID, &k.UserID, &k.AccountID, &k.Name, &k.Hash, &k.CreatedAt, &k.ExpiresAt, &k.LastUsedAt, &version)
 	if err := rowError("api token", err, errTokenNotFound); err != nil {
 		return nil, 0, err

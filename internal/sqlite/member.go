@@ -13,7 +13,12 @@ func (t *tx) CreateMember(m *roster.Member) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(`INSERT INTO members (account_id, user_id, role, role_order, status,
+	return t.createMember(m, u)
+}
+
+// createMember stores m, a membership of u.
+func (t *tx) createMember(m *roster.Member, u *roster.User) error {
+	_, err := t.exec(`INSERT INTO members (account_id, user_id, role, role_order, status,
 			invited_at, invited_by, joined_at, name_key, email_key, last_login_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.AccountID, m.UserID, m.Role, m.RoleOrder, string(m.Status),

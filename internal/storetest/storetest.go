@@ -28,6 +28,8 @@ func Run(t *testing.T, open func(t testing.TB) roster.Store) {
 		{"UpdateAccount", testUpdateAccount},
 		{"AccountVersion", testAccountVersion},
 		{"Users", testUsers},
+		{"UsersByEmail", testUsersByEmail},
+		{"AddInvitees", testAddInvitees},
 		{"Members", testMembers},
 		{"MemberInvitationFields", testMemberInvitationFields},
 		{"DeleteMember", testDeleteMember},

@@ -1,0 +1,144 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/rosterhq/roster"
+)
+
+func testUsersByEmail(t *testing.T, s roster.Store) {
+	ann := NewUser(t, s, "Ann Admin", "Ann@Acme.test")
+	bob := NewUser(t, s, "Bob Builder", "bob@acme.test")
+	Read(t, s, func(tx roster.Tx) error {
+		got, err := tx.UsersByEmail([]string{"ann@ACME.test", "BOB@acme.test", "nobody@acme.test", "bad\x00@acme.test"})
+		if err != nil {
+			t.Fatalf("UsersByEmail: %v", err)
+		}
+		want := map[string]*roster.User{"ann@acme.test": ann, "bob@acme.test": bob}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("UsersByEmail mismatch (-want +got):\n%s", diff)
+		}
+		if got, err := tx.UsersByEmail(nil); err != nil || len(got) != 0 {
+			t.Errorf("UsersByEmail(nil) = %v, %v; want none", got, err)
+		}
+		return nil
+	})
+}
+
+// invitee makes what inviting u to a writes, as the app does.
+func invitee(t *testing.T, a *roster.Account, u *roster.User, newUser bool, inviter string, n int) roster.Invitee {
+	at := T0.Add(time.Duration(n) * time.Second)
+	return roster.Invitee{
+		User:    u,
+		NewUser: newUser,
+		Member: &roster.Member{
+			AccountID: a.ID, UserID: u.ID, Email: u.Email, Name: u.Name, Role: "User",
+			RoleOrder: RoleOrder(t, a.Catalog, "User"), Status: roster.StatusPending, InvitedAt: &at, InvitedBy: inviter,
+		},
+		Invitation: &roster.Invitation{AccountID: a.ID, UserID: u.ID, TokenHash: NewID("hash"), ExpiresAt: at.Add(roster.DefaultInviteTTL), SentAt: at},
+		Event: &roster.AuditEvent{AccountID: a.ID, At: at, Actor: inviter, Action: roster.AuditMemberInvited, Target: u.ID,
+			After: map[string]string{"role": "User", "email": u.Email}, IP: "192.0.2.1"},
+		Message: &roster.Message{Kind: roster.MessageInvitation, To: u.Email, AccountID: a.ID, UserID: u.ID,
+			Data: map[string]string{"name": u.Name}, Link: "https://roster.test/activate?token=" + u.ID, NextAttemptAt: at, CreatedAt: at},
+	}
+}
+
+func testAddInvitees(t *testing.T, s roster.Store) {
+	ctx := context.Background()
+	a := NewAccount(t, s, "Acme", "bigeye")
+	owner := NewUserMember(t, s, a, "Olive Owner", "Owner", roster.StatusActive)
+	known := NewUser(t, s, "Kim Known", "kim@acme.test") // in Roster, not in the account
+	fresh := &roster.User{ID: NewID("user"), Email: "Nia@Acme.test", Name: "Nia New", CreatedAt: T0}
+	batch := []roster.Invitee{invitee(t, a, known, false, owner.UserID, 1), invitee(t, a, fresh, true, owner.UserID, 2)}
+	v0, err := s.AccountVersion(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	Write(t, s, a.ID, func(tx roster.Tx) error { return tx.AddInvitees(batch) })
+
+	if v, err := s.AccountVersion(ctx, a.ID); err != nil || v <= v0 {
+		t.Errorf("AccountVersion after AddInvitees = %d, %v; want more than %d", v, err, v0)
+	}
+	Read(t, s, func(tx roster.Tx) error {
+		u, err := tx.UserByEmail("nia@acme.test")
+		if err != nil || u.ID != fresh.ID || u.Name != "Nia New" {
+			t.Errorf("UserByEmail(new user) = %+v, %v", u, err)
+		}
+		for _, in := range batch {
+			want := *in.Member
+			want.InvitationExpiresAt = &in.Invitation.ExpiresAt
+			got, err := tx.Member(a.ID, in.User.ID)
+			if err != nil {
+				t.Fatalf("Member(%s): %v", in.User.Name, err)
+			}
+			if diff := cmp.Diff(&want, got, memberOpts); diff != "" {
+				t.Errorf("Member(%s) mismatch (-want +got):\n%s", in.User.Name, diff)
+			}
+			inv, err := tx.InvitationByToken(in.Invitation.TokenHash)
+			if err != nil || inv.UserID != in.User.ID {
+				t.Errorf("InvitationByToken(%s) = %+v, %v", in.User.Name, inv, err)
+			}
+		}
+		// Audit events and messages in the batch's order.
+		page, err := tx.ListAudit(a.ID, nil, 2)
+		if err != nil {
+			return err
+		}
+		var events []*roster.AuditEvent
+		for _, e := range page.Items {
+			events = append([]*roster.AuditEvent{e}, events...)
+		}
+		wantEvents := []*roster.AuditEvent{batch[0].Event, batch[1].Event}
+		if diff := cmp.Diff(wantEvents, events, cmpopts.IgnoreFields(roster.AuditEvent{}, "ID")); diff != "" {
+			t.Errorf("audit events mismatch (-want +got):\n%s", diff)
+		}
+		msgs, err := tx.Messages(roster.MessagePending, roster.MaxPageSize)
+		if err != nil {
+			return err
+		}
+		var got []*roster.Message // oldest first
+		for _, m := range msgs {
+			if m.AccountID == a.ID {
+				got = append([]*roster.Message{m}, got...)
+			}
+		}
+		if len(got) != 2 || got[0].UserID != known.ID || got[1].UserID != fresh.ID {
+			t.Fatalf("pending messages %+v, want Kim's then Nia's", got)
+		}
+		want := *batch[1].Message
+		want.Status = roster.MessagePending
+		if diff := cmp.Diff(&want, got[1], cmpopts.IgnoreFields(roster.Message{}, "ID")); diff != "" {
+			t.Errorf("message mismatch (-want +got):\n%s", diff)
+		}
+		// The new member's name is searchable.
+		found, err := tx.ListMembers(a.ID, roster.MemberFilter{Query: "nia", Limit: 10})
+		if err != nil {
+			return err
+		}
+		if len(found.Items) != 1 || found.Items[0].UserID != fresh.ID {
+			t.Errorf(`search "nia" found %v, want Nia`, ids(found.Items))
+		}
+		return nil
+	})
+
+	t.Run("conflict writes nothing", func(t *testing.T) {
+		other := &roster.User{ID: NewID("user"), Email: "omar@acme.test", Name: "Omar Other", CreatedAt: T0}
+		again := []roster.Invitee{invitee(t, a, other, true, owner.UserID, 3), invitee(t, a, known, false, owner.UserID, 4)}
+		wantWriteCode(t, s, a.ID, "AddInvitees(an existing member)", roster.CodeConflict, func(tx roster.Tx) error {
+			return tx.AddInvitees(again)
+		})
+		dup := &roster.User{ID: NewID("user"), Email: "NIA@acme.test", Name: "Nia Again", CreatedAt: T0}
+		wantWriteCode(t, s, a.ID, "AddInvitees(an existing email as a new user)", roster.CodeConflict, func(tx roster.Tx) error {
+			return tx.AddInvitees([]roster.Invitee{invitee(t, a, dup, true, owner.UserID, 5)})
+		})
+		Read(t, s, func(tx roster.Tx) error {
+			_, err := tx.UserByEmail("omar@acme.test")
+			wantCode(t, "UserByEmail(user of a failed batch)", err, roster.CodeNotFound)
+			return nil
+		})
+	})
+}
