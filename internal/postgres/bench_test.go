@@ -147,7 +147,7 @@ func fillMembers(tb testing.TB, s *Store, a *roster.Account, n int) {
 		// One version increase for all the rows instead of the trigger's one
 		// per row (a million updates of one row in one transaction would
 		// leave that many versions of it for every later read to step over).
-		`ALTER TABLE members DISABLE TRIGGER members_version`,
+		`ALTER TABLE members DISABLE TRIGGER members_insert_version`,
 		gen + `
 		INSERT INTO users (id, email, email_key, name, created_at)
 		SELECT format('%s-u%s', @acct::text, lpad(i::text, 7, '0')), format('User%s.%s@Example.test', lpad(i::text, 7, '0'), @acct::text),
@@ -169,7 +169,7 @@ func fillMembers(tb testing.TB, s *Store, a *roster.Account, n int) {
 		`INSERT INTO invitations (account_id, user_id, token_hash, expires_at, sent_at)
 		SELECT account_id, user_id, 'hash-' || account_id || '-' || user_id, @t0::timestamptz + interval '7 days', @t0::timestamptz
 		FROM members WHERE account_id = @acct AND status = 'pending'`,
-		`ALTER TABLE members ENABLE TRIGGER members_version`,
+		`ALTER TABLE members ENABLE TRIGGER members_insert_version`,
 		`UPDATE account_versions SET version = version + @n::bigint WHERE account_id = @acct`,
 	}
 	args := map[string]any{"acct": a.ID, "n": n, "t0": storetest.T0, "first": firstNames, "last": lastNames, "roles": roles}

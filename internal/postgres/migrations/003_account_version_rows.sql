@@ -43,6 +43,25 @@ END
 $$;
 -- +goose StatementEnd
 
+-- Members inserted together (a bulk invitation) bump once per statement,
+-- not once per row.
+-- +goose StatementBegin
+CREATE FUNCTION roster_bump_added_members() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE account_versions SET version = version + 1, bumped_by = pg_current_xact_id()
+    WHERE account_id IN (SELECT DISTINCT account_id FROM added)
+        AND bumped_by IS DISTINCT FROM pg_current_xact_id();
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
+DROP TRIGGER members_version ON members;
+CREATE TRIGGER members_version AFTER DELETE OR UPDATE OF role, status ON members
+    FOR EACH ROW EXECUTE FUNCTION roster_bump_account_version();
+CREATE TRIGGER members_insert_version AFTER INSERT ON members REFERENCING NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION roster_bump_added_members();
+
 CREATE TRIGGER accounts_version AFTER INSERT ON accounts
     FOR EACH ROW EXECUTE FUNCTION roster_add_account_version();
 ALTER TABLE accounts DROP COLUMN version;
@@ -52,6 +71,11 @@ ALTER TABLE accounts ADD COLUMN version bigint NOT NULL DEFAULT 1;
 UPDATE accounts a SET version = v.version FROM account_versions v WHERE v.account_id = a.id;
 DROP TRIGGER accounts_version ON accounts;
 DROP FUNCTION roster_add_account_version();
+DROP TRIGGER members_insert_version ON members;
+DROP FUNCTION roster_bump_added_members();
+DROP TRIGGER members_version ON members;
+CREATE TRIGGER members_version AFTER INSERT OR DELETE OR UPDATE OF role, status ON members
+    FOR EACH ROW EXECUTE FUNCTION roster_bump_account_version();
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION roster_bump_account_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
