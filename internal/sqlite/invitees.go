@@ -1,47 +1,128 @@
 package sqlite
 
 import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
 	"github.com/rosterhq/roster"
 )
 
-// UsersByEmail looks the users up one by one: each lookup is a prepared
-// statement's index probe, with no round trip to pay for.
+// UsersByEmail reads every user in one statement, the keys passed as one
+// JSON array.
 func (t *tx) UsersByEmail(emails []string) (map[string]*roster.User, error) {
+	keys := make([]string, len(emails))
+	for i, e := range emails {
+		keys[i] = roster.EmailKey(e)
+	}
+	list, err := json.Marshal(keys)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: users by email: %w", err)
+	}
+	rows, err := t.query(`SELECT `+userColumns+` FROM users
+		WHERE email_key IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: users by email: %w", err)
+	}
+	defer rows.Close()
 	out := make(map[string]*roster.User, len(emails))
-	for _, e := range emails {
-		u, err := t.UserByEmail(e)
-		switch roster.ErrorCode(err) {
-		case "":
-			out[roster.EmailKey(e)] = u
-		case roster.CodeNotFound:
-		default:
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
 			return nil, err
 		}
+		out[roster.EmailKey(u.Email)] = u
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: users by email: %w", err)
 	}
 	return out, nil
 }
 
-// AddInvitees writes each invitee with the statements of the single
-// writes, prepared once for the whole batch.
+// AddInvitees writes the batch table by table, many rows per INSERT: a
+// statement costs SQLite more to run than one more row in it.
 func (t *tx) AddInvitees(batch []roster.Invitee) error {
+	var users, members, invitations, events, messages [][]any
 	for _, in := range batch {
+		u, m, inv, e, msg := in.User, in.Member, in.Invitation, in.Event, in.Message
 		if in.NewUser {
-			if err := t.CreateUser(in.User); err != nil {
-				return err
-			}
+			users = append(users, []any{u.ID, u.Email, roster.EmailKey(u.Email), u.Name, u.PasswordHash,
+				optMicros(u.LastLoginAt), micros(u.CreatedAt)})
 		}
-		if err := t.createMember(in.Member, in.User); err != nil {
+		members = append(members, []any{m.AccountID, m.UserID, m.Role, m.RoleOrder, string(m.Status),
+			optMicros(m.InvitedAt), m.InvitedBy, optMicros(m.JoinedAt),
+			roster.NameKey(u.Name), roster.EmailKey(u.Email), optMicros(u.LastLoginAt)})
+		invitations = append(invitations, []any{inv.AccountID, inv.UserID, inv.TokenHash,
+			micros(inv.ExpiresAt), micros(inv.SentAt), inv.LastError})
+		before, err := encodeMap(e.Before)
+		if err != nil {
+			return fmt.Errorf("sqlite: append audit: %w", err)
+		}
+		after, err := encodeMap(e.After)
+		if err != nil {
+			return fmt.Errorf("sqlite: append audit: %w", err)
+		}
+		events = append(events, []any{e.AccountID, micros(e.At), e.Actor, e.Action, e.Target, before, after, e.IP})
+		data, err := encodeMap(msg.Data)
+		if err != nil {
+			return fmt.Errorf("sqlite: enqueue message: %w", err)
+		}
+		messages = append(messages, []any{msg.Kind, msg.To, msg.AccountID, msg.UserID, data, msg.Link, "pending",
+			msg.Attempts, micros(msg.NextAttemptAt), msg.LastError, micros(msg.CreatedAt)})
+	}
+	const conflict = "One of these people is already a user or a member."
+	if err := t.insertRows(`INSERT INTO users (id, email, email_key, name, password_hash, last_login_at, created_at)`, users); err != nil {
+		return insertError("add users", err, conflict, nil)
+	}
+	if err := t.insertRows(`INSERT INTO members (account_id, user_id, role, role_order, status,
+		invited_at, invited_by, joined_at, name_key, email_key, last_login_at)`, members); err != nil {
+		return insertError("add members", err, conflict, errAccountNotFound)
+	}
+	for _, in := range batch {
+		if err := t.insertWords(in.Member.AccountID, in.Member.UserID, in.User.Name); err != nil {
 			return err
 		}
-		if err := t.PutInvitation(in.Invitation); err != nil {
+	}
+	if err := t.insertRows(`INSERT INTO invitations (account_id, user_id, token_hash, expires_at, sent_at, last_error)`, invitations); err != nil {
+		return insertError("add invitations", err, conflict, errMemberNotFound)
+	}
+	if err := t.insertRows(`INSERT INTO audit_events (account_id, at, actor, action, target, before, after, ip)`, events); err != nil {
+		return insertError("append audit", err, conflict, nil)
+	}
+	if err := t.insertRows(`INSERT INTO outbox (kind, recipient, account_id, user_id, data, link, status, attempts,
+		next_attempt_at, last_error, created_at)`, messages); err != nil {
+		return insertError("enqueue messages", err, conflict, nil)
+	}
+	for _, in := range batch {
+		in.Message.Status = roster.MessagePending
+		in.Message.SentAt = nil
+	}
+	return nil
+}
+
+// rowsPerInsert is how many rows insertRows puts in one statement; with
+// a dozen columns, well under SQLite's limit of 32,766 parameters.
+const rowsPerInsert = 200
+
+// insertRows runs insert (INSERT INTO table (columns)) with VALUES for
+// the rows, rowsPerInsert at a time, in their order. Full statements
+// share one text, so one prepared statement.
+func (t *tx) insertRows(insert string, rows [][]any) error {
+	for len(rows) > 0 {
+		n := min(len(rows), rowsPerInsert)
+		row := "(" + placeholders(len(rows[0])) + ")"
+		var q strings.Builder
+		q.WriteString(insert + " VALUES " + row)
+		args := make([]any, 0, n*len(rows[0]))
+		args = append(args, rows[0]...)
+		for _, r := range rows[1:n] {
+			q.WriteString(", " + row)
+			args = append(args, r...)
+		}
+		if _, err := t.exec(q.String(), args...); err != nil {
 			return err
 		}
-		if err := t.AppendAudit(in.Event); err != nil {
-			return err
-		}
-		if err := t.EnqueueMessage(in.Message); err != nil {
-			return err
-		}
+		rows = rows[n:]
 	}
 	return nil
 }
