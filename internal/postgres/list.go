@@ -60,7 +60,10 @@ func (t *tx) ListMembers(account string, f roster.MemberFilter) (*roster.MemberP
 	// Planned for its values on every call, never from a cached generic
 	// plan: how many members a search matches varies by orders of
 	// magnitude, and so does the best plan.
-	rows, err := t.query(query, append([]any{pgx.QueryExecModeExec}, args...)...)
+	if f.Query != "" {
+		args = append([]any{pgx.QueryExecModeExec}, args...)
+	}
+	rows, err := t.query(query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list members: %w", err)
 	}
