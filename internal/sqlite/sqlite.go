@@ -33,6 +33,7 @@ const busyTimeoutMillis = 10000
 
 // Store is a roster.Store on one SQLite file.
 type Store struct {
+	path   string
 	writer *sql.DB // exactly one connection: the write lock
 	reader *sql.DB // query-only connections for Read
 
@@ -65,7 +66,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{writer: writer, writerStmts: newStmtCache(writer), catalogs: make(map[string]cachedCatalog)}
+	s := &Store{path: path, writer: writer, writerStmts: newStmtCache(writer), catalogs: make(map[string]cachedCatalog)}
 	// The writer sets WAL mode, which readers need, so it connects first.
 	if err := writer.PingContext(ctx); err != nil {
 		writer.Close()

@@ -1,0 +1,48 @@
+package sqlite
+
+import (
+	"context"
+	"io/fs"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// TestOpenConcurrently opens one new file from several stores at once, as
+// instances started together would: they take turns migrating it, and
+// none applies a migration that another already did (some, such as ADD
+// COLUMN, fail the second time).
+func TestOpenConcurrently(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "roster.db")
+	files, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 4
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			s, err := Open(ctx, path)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer s.Close()
+			v, err := s.Version(ctx)
+			if err != nil {
+				errs <- err
+				return
+			}
+			if v != int64(len(files)) {
+				t.Errorf("Version() = %d, want %d", v, len(files))
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("Open: %v", err)
+	}
+}
