@@ -8,8 +8,10 @@
 //	check    POST /check for random members and permissions (the hot path)
 //	batch    POST /check/batch with -batch checks each
 //	mixed    80% checks, 15% member lists, 5% role changes (-mix to change)
-//	trivial  a trivial net/http JSON handler started in this process: the
-//	         ceiling that check throughput is compared against
+//	trivial  a trivial net/http JSON handler: the ceiling that check
+//	         throughput is compared against. It is served by this process,
+//	         or, with -trivial-url, by another started with -serve-trivial
+//	         (a separate server process, as roster serve is)
 //
 // Before a run it invites -members people (if the account has fewer) so
 // that checks, lists and writes have someone to act on.
@@ -43,6 +45,7 @@ func main() {
 
 type config struct {
 	url, token, account, mode, mix, permission, output string
+	trivialURL, serveTrivial                           string
 	concurrency, batch, members                        int
 	duration                                           time.Duration
 }
@@ -61,8 +64,17 @@ func run(args []string, stdout io.Writer) error {
 	fs.IntVar(&c.batch, "batch", 100, "checks per batch request")
 	fs.IntVar(&c.members, "members", 200, "members to make sure the account has before the run")
 	fs.DurationVar(&c.duration, "d", 10*time.Second, "how long to run")
+	fs.StringVar(&c.trivialURL, "trivial-url", "", "trivial mode: base URL of a -serve-trivial process (default: serve it here)")
+	fs.StringVar(&c.serveTrivial, "serve-trivial", "", "only serve the trivial handler on this address, until stopped")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if c.serveTrivial != "" {
+		l, err := net.Listen("tcp", c.serveTrivial)
+		if err != nil {
+			return err
+		}
+		return http.Serve(l, trivialHandler())
 	}
 	if c.concurrency < 1 || c.duration <= 0 || c.batch < 1 || c.batch > 100 {
 		return errors.New("-c and -d must be positive and -batch 1 to 100")
@@ -71,7 +83,7 @@ func run(args []string, stdout io.Writer) error {
 	var err error
 	switch c.mode {
 	case "trivial":
-		w, err = trivialWorkload()
+		w, err = trivialWorkload(c.trivialURL)
 	case "check", "batch", "mixed":
 		if c.token == "" || c.account == "" {
 			return errors.New("-token and -account are required")
@@ -107,27 +119,39 @@ func newClient(concurrency int) *http.Client {
 	return &http.Client{Transport: t, Timeout: 30 * time.Second}
 }
 
-func trivialWorkload() (workload, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return workload{}, err
-	}
+// trivialHandler answers POST /check as the check endpoint would, with
+// nothing behind it.
+func trivialHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /check", func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"allowed":true,"code":"granted","reason":"trivial"}` + "\n"))
 	})
-	srv := &http.Server{Handler: mux}
-	go srv.Serve(l)
-	url := "http://" + l.Addr().String() + "/check"
+	return mux
+}
+
+// trivialWorkload calls the trivial handler at base, or serves it in this
+// process when base is "".
+func trivialWorkload(base string) (workload, error) {
+	closeServer := func() {}
+	if base == "" {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return workload{}, err
+		}
+		srv := &http.Server{Handler: trivialHandler()}
+		go srv.Serve(l)
+		base, closeServer = "http://"+l.Addr().String(), func() { srv.Close() }
+	}
+	url := strings.TrimSuffix(base, "/") + "/check"
 	body := []byte(`{"user":"usr_x","permission":"issues.read"}`)
 	return workload{
 		next: func(c *http.Client, _ *rand.Rand) (string, int, error) {
 			st, err := do(c, "POST", url, "", body)
 			return "check", st, err
 		},
-		close: func() { srv.Close() },
+		close: closeServer,
 	}, nil
 }
 
