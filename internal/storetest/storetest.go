@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t testing.TB) roster.Store) {
 		{"ListMembersFilters", testListMembersFilters},
 		{"ListMembersItems", testListMembersItems},
 		{"ListMembersFollowsUserChanges", testListMembersFollowsUserChanges},
+		{"ListMembersSearchShapes", testListMembersSearchShapes},
 		{"Invitations", testInvitations},
 		{"ProfileRoles", testProfileRoles},
 		{"Attempts", testAttempts},
