@@ -111,15 +111,15 @@ func reportPercentiles(b *testing.B, lat []time.Duration) {
 
 // memberAt returns the member at position i (from 0) of the account in
 // name order. It uses OFFSET, which the store never does, to find it.
-func memberAt(b *testing.B, s *Store, account string, i int) *roster.Member {
-	b.Helper()
+func memberAt(tb testing.TB, s *Store, account string, i int) *roster.Member {
+	tb.Helper()
 	var id string
 	if err := s.reader.QueryRow(`SELECT user_id FROM members WHERE account_id = ?
 		ORDER BY name_key, user_id LIMIT 1 OFFSET ?`, account, max(i, 0)).Scan(&id); err != nil {
-		b.Fatalf("member at %d: %v", i, err)
+		tb.Fatalf("member at %d: %v", i, err)
 	}
 	var m *roster.Member
-	storetest.Read(b, s, func(tx roster.Tx) error {
+	storetest.Read(tb, s, func(tx roster.Tx) error {
 		var err error
 		m, err = tx.Member(account, id)
 		return err
@@ -162,11 +162,11 @@ func fillMembers(tb testing.TB, s *Store, a *roster.Account, n int) {
 			lower(u.name), u.email_key, CASE WHEN status = 'active' AND h % 3 > 0 THEN :t0 + h ELSE 0 END
 		FROM shaped JOIN users u ON u.id = printf('%s-u%07d', :acct, i)`,
 		// Every name is two words with one space between.
-		`INSERT INTO member_words (account_id, word, user_id)
-		SELECT account_id, substr(name_key, 1, instr(name_key, ' ') - 1), user_id FROM members WHERE account_id = :acct
+		`INSERT INTO member_words (account_id, word, name_key, user_id)
+		SELECT account_id, substr(name_key, 1, instr(name_key, ' ') - 1), name_key, user_id FROM members WHERE account_id = :acct
 		UNION ALL
-		SELECT account_id, substr(name_key, instr(name_key, ' ') + 1), user_id FROM members WHERE account_id = :acct
-		ORDER BY 2, 3`,
+		SELECT account_id, substr(name_key, instr(name_key, ' ') + 1), name_key, user_id FROM members WHERE account_id = :acct
+		ORDER BY 2, 3, 4`,
 		`INSERT INTO invitations (account_id, user_id, token_hash, expires_at, sent_at)
 		SELECT account_id, user_id, 'hash-' || account_id || '-' || user_id, :t0 + 604800000000, :t0
 		FROM members WHERE account_id = :acct AND status = 'pending'`,
@@ -217,18 +217,32 @@ func fillMembers(tb testing.TB, s *Store, a *roster.Account, n int) {
 
 // TestFillMembers checks that the benchmarks' bulk fill leaves what the
 // store's own writes would: every list and search of the filled account
-// agrees with roster.MatchesQuery over the members read one by one.
+// agrees with roster.MatchesQuery over the members read one by one. With
+// 5,000 members, the searches take every shape (see planSearch): merged
+// runs of words in name order, few matches sorted, many found by walking an
+// order's index.
 func TestFillMembers(t *testing.T) {
+	const n = 5000
 	s := open(t)
 	a := storetest.NewAccount(t, s, "Acme", "bizmetry")
 	before, err := s.AccountVersion(context.Background(), a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fillMembers(t, s, a, 700)
-	if v, err := s.AccountVersion(context.Background(), a.ID); err != nil || v != before+700 {
-		t.Errorf("AccountVersion() = %d, %v; want %d", v, err, before+700)
+	fillMembers(t, s, a, n)
+	if v, err := s.AccountVersion(context.Background(), a.ID); err != nil || v != before+n {
+		t.Errorf("AccountVersion() = %d, %v; want %d", v, err, before+n)
 	}
+	// Names that start like a thousand members' emails, so that a search
+	// finds some members by their email and others by their name.
+	storetest.Write(t, s, "", func(tx roster.Tx) error {
+		for i := 3000; i < 3050; i++ {
+			if err := tx.SetUserName(fmt.Sprintf("%s-u%07d", a.ID, i), fmt.Sprintf("Uma User0001x%d", i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	var all []*roster.Member
 	storetest.Read(t, s, func(tx roster.Tx) error {
 		var after *roster.MemberCursor
@@ -244,8 +258,8 @@ func TestFillMembers(t *testing.T) {
 			after = page.Next
 		}
 	})
-	if len(all) != 700 {
-		t.Fatalf("listed %d members, want 700", len(all))
+	if len(all) != n {
+		t.Fatalf("listed %d members, want %d", len(all), n)
 	}
 	statuses := map[roster.Status]int{}
 	for _, m := range all {
@@ -260,23 +274,11 @@ func TestFillMembers(t *testing.T) {
 	if len(statuses) != 3 {
 		t.Errorf("statuses %v, want all three", statuses)
 	}
-	for _, q := range []string{"dana", "DANA SMI", "dev1", "smith99", "zzz", "user00001", "user0000"} {
-		var want []string
-		for _, m := range all {
-			if roster.MatchesQuery(m.Email, m.Name, q) && len(want) < roster.MaxPageSize {
-				want = append(want, m.UserID)
-			}
-		}
-		var got []string
-		storetest.Read(t, s, func(tx roster.Tx) error {
-			page, err := tx.ListMembers(a.ID, roster.MemberFilter{Limit: roster.MaxPageSize, Query: q})
-			for _, m := range page.Items {
-				got = append(got, m.UserID)
-			}
-			return err
-		})
-		if strings.Join(got, ",") != strings.Join(want, ",") {
-			t.Errorf("search %q: got %d members, want %d", q, len(got), len(want))
-		}
-	}
+	storetest.CheckSearches(t, s, a.ID, all, []string{
+		"dana", "DANA SMI", "smith99", "user00001", "uma", // merged in name order, sorted in the others
+		"dev1", "dana dev", // sorted
+		"d", "user", "user0000", "user0001", // walked
+		"zzz", "dana zzz", "eve user0", // nobody
+	}, roster.MaxPageSize)
+	storetest.CheckSearches(t, s, a.ID, all, []string{"dana", "smith9"}, 50)
 }

@@ -2,15 +2,16 @@ package sqlite
 
 import (
 	"cmp"
+	"database/sql"
 	"fmt"
 	"strings"
 
 	"github.com/rosterhq/roster"
 )
 
-// order is one order of the member list: the columns it sorts by, each
-// ending in user_id, the final tie-breaker. Every order has an index on
-// (account_id, columns...).
+// order is one order of the member list: the columns of members it sorts
+// by, each ending in user_id, the final tie-breaker. Every order has an
+// index on (account_id, columns...).
 type order struct {
 	columns []string
 	// key returns the cursor's values for the columns, in the same order.
@@ -20,19 +21,19 @@ type order struct {
 func memberOrder(sort roster.MemberSort) (order, bool) {
 	switch sort {
 	case roster.SortName:
-		return order{[]string{"m.name_key", "m.user_id"},
+		return order{[]string{"name_key", "user_id"},
 			func(c *roster.MemberCursor) []any { return []any{c.Key, c.UserID} }}, true
 	case roster.SortEmail:
-		return order{[]string{"m.email_key", "m.user_id"},
+		return order{[]string{"email_key", "user_id"},
 			func(c *roster.MemberCursor) []any { return []any{c.Key, c.UserID} }}, true
 	case roster.SortRole:
-		return order{[]string{"m.role_order", "m.name_key", "m.user_id"},
+		return order{[]string{"role_order", "name_key", "user_id"},
 			func(c *roster.MemberCursor) []any { return []any{c.Num, c.NameKey, c.UserID} }}, true
 	case roster.SortStatus:
-		return order{[]string{"m.status", "m.name_key", "m.user_id"},
+		return order{[]string{"status", "name_key", "user_id"},
 			func(c *roster.MemberCursor) []any { return []any{c.Key, c.NameKey, c.UserID} }}, true
 	case roster.SortLastLogin:
-		return order{[]string{"m.last_login_at", "m.name_key", "m.user_id"},
+		return order{[]string{"last_login_at", "name_key", "user_id"},
 			func(c *roster.MemberCursor) []any { return []any{c.Num, c.NameKey, c.UserID} }}, true
 	}
 	return order{}, false
@@ -45,9 +46,13 @@ func memberOrder(sort roster.MemberSort) (order, bool) {
 const prefixEnd = ` || char(1114111)`
 
 func (t *tx) ListMembers(account string, f roster.MemberFilter) (*roster.MemberPage, error) {
-	query, args, err := memberListQuery(account, f)
+	query, args, err := t.memberListQuery(account, f)
 	if err != nil {
 		return nil, err
+	}
+	page := &roster.MemberPage{}
+	if query == "" {
+		return page, nil
 	}
 	sort := cmp.Or(f.Sort, roster.SortName)
 	rows, err := t.query(query, args...)
@@ -55,7 +60,6 @@ func (t *tx) ListMembers(account string, f roster.MemberFilter) (*roster.MemberP
 		return nil, fmt.Errorf("sqlite: list members: %w", err)
 	}
 	defer rows.Close()
-	page := &roster.MemberPage{}
 	for rows.Next() {
 		m, err := scanMember(rows)
 		if err != nil {
@@ -78,9 +82,11 @@ func (t *tx) ListMembers(account string, f roster.MemberFilter) (*roster.MemberP
 }
 
 // memberListQuery returns the statement and arguments of a page of the
-// member list. It builds the statement from fixed fragments chosen by the
-// filter's shape; every value a client gave is a bound parameter.
-func memberListQuery(account string, f roster.MemberFilter) (string, []any, error) {
+// member list, or "" for a search that planSearch found nothing matches.
+// It builds the statement from fixed fragments chosen by the filter's shape
+// and, for a search, by planSearch; every value a client gave is a bound
+// parameter.
+func (t *tx) memberListQuery(account string, f roster.MemberFilter) (string, []any, error) {
 	if f.Limit < 1 || f.Limit > roster.MaxPageSize {
 		return "", nil, roster.Invalid("limit", "The page size must be between 1 and %d.", roster.MaxPageSize)
 	}
@@ -92,33 +98,27 @@ func memberListQuery(account string, f roster.MemberFilter) (string, []any, erro
 	if f.After != nil && (f.After.Sort != sort || f.After.Desc != f.Desc) {
 		return "", nil, roster.Invalid("cursor", "The cursor is not valid for this list; start again from the first page.")
 	}
-
-	var q strings.Builder
-	args := []any{account}
-	q.WriteString(`SELECT ` + memberColumns + memberFrom + ` WHERE m.account_id = ?`)
-	if f.Role != "" {
-		q.WriteString(` AND m.role = ?`)
-		args = append(args, f.Role)
+	b := &listStatement{f: f, ord: ord, account: account}
+	query := strings.ToLower(strings.TrimSpace(f.Query))
+	if query == "" {
+		b.page(nil)
+		return b.q.String(), b.args, nil
 	}
-	if f.Status != "" {
-		q.WriteString(` AND m.status = ?`)
-		args = append(args, string(f.Status))
+	s, err := t.planSearch(account, query, sort)
+	if err != nil {
+		return "", nil, err
 	}
-	if query := strings.ToLower(strings.TrimSpace(f.Query)); query != "" {
-		args = appendSearch(&q, args, account, query)
+	switch s.shape {
+	case mergeRuns:
+		b.merged(s)
+	case sortMatches:
+		b.sorted(s)
+	case walkOrder:
+		b.walked(s)
+	default:
+		return "", nil, nil
 	}
-	op, dir := ">", ""
-	if f.Desc {
-		op, dir = "<", " DESC"
-	}
-	if f.After != nil {
-		key := ord.key(f.After)
-		q.WriteString(` AND (` + strings.Join(ord.columns, ", ") + `) ` + op + ` (` + placeholders(len(key)) + `)`)
-		args = append(args, key...)
-	}
-	q.WriteString(` ORDER BY ` + strings.Join(ord.columns, dir+", ") + dir + ` LIMIT ?`)
-	args = append(args, f.Limit+1)
-	return q.String(), args, nil
+	return b.q.String(), b.args, nil
 }
 
 // placeholders returns n comma-separated question marks.
@@ -126,25 +126,403 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
-// appendSearch adds the condition of roster.MatchesQuery for a trimmed,
-// lowercase query: the members some word of whose name starts with each
-// word of the query (an INTERSECT of prefix ranges on member_words), or
-// whose email starts with the whole query (a prefix range on email_key).
-func appendSearch(q *strings.Builder, args []any, account, query string) []any {
-	q.WriteString(` AND m.user_id IN (`)
-	words := roster.SearchWords(query)
-	for i, w := range words {
-		if i > 0 {
-			q.WriteString(` INTERSECT `)
+// Searches (roster.MatchesQuery) take one of three shapes, chosen by a few
+// capped index reads (planSearch):
+//
+//   - mergeRuns, in name order when the query's most selective word starts
+//     at most maxRuns distinct name words and fewer than maxSorted emails
+//     start with the query. member_words holds each member's name_key with
+//     each word, so the members with one word are a range of its primary
+//     key in name order: the page is the merge of those ranges, each read
+//     from the cursor and at most a page long, and of the sorted email
+//     matches.
+//   - sortMatches, when fewer than maxSorted members can match: read them
+//     all from index ranges, then sort.
+//   - walkOrder, when many can: walk the order's index from the cursor,
+//     testing each member, which finds a page of matches soon when they
+//     are not all at its end.
+//
+// Words of the query other than the one whose matches are read are tested
+// on each candidate: first whether its name_key contains the word at all
+// (instr, on the row at hand; a word of the name is part of its name_key),
+// then, for the few that do, an index probe of member_words_by_member.
+//
+// So a page reads what the page, maxRuns and maxSorted bound, except where
+// the candidates read in order mostly fail the other words or the
+// filters: a merged run is read until a page of its members passes ("dana
+// dev1" reads the 1,500 Danas before the first Dana Dev1 at 100,000
+// members; a rare role, all of the run).
+type searchShape int
+
+const (
+	noMatches searchShape = iota
+	mergeRuns
+	sortMatches
+	walkOrder
+)
+
+const (
+	// maxRuns is how many distinct name words a query word may start
+	// for a search to merge their ranges.
+	maxRuns = 32
+	// maxSorted is how many matches a search may read and sort; with
+	// more, walking the order's index finds a page sooner.
+	maxSorted = 1000
+)
+
+// search is a member search and what planSearch learnt of its matches.
+type search struct {
+	query string   // trimmed and lowercase: an email prefix
+	words []string // roster.SearchWords(query): each must start a word of the name
+	shape searchShape
+	// driver is the index in words of the word whose matches mergeRuns
+	// and sortMatches read; -1 when no name matches every word.
+	driver int
+	runs   []string // mergeRuns: the name words that words[driver] starts
+	emails bool     // some email starts with query
+}
+
+// planSearch chooses the shape of a search for a trimmed, lowercase query.
+func (t *tx) planSearch(account, query string, sort roster.MemberSort) (*search, error) {
+	s := &search{query: query, words: roster.SearchWords(query), driver: -1}
+	if sort == roster.SortName {
+		runs, emails, err := t.searchRuns(account, s)
+		if err != nil {
+			return nil, err
 		}
-		q.WriteString(`SELECT user_id FROM member_words WHERE account_id = ? AND word >= ? AND word < ?` + prefixEnd)
-		args = append(args, account, w, w)
+		// Of the words with the fewest runs, the longest is likely the
+		// rarest.
+		for i, r := range runs {
+			if d := s.driver; d < 0 || len(r) < len(runs[d]) || len(r) == len(runs[d]) && len(s.words[i]) > len(s.words[d]) {
+				s.driver = i
+			}
+		}
+		if s.driver >= 0 && len(runs[s.driver]) == 0 {
+			s.driver = -1
+		}
+		s.emails = emails > 0
+		switch {
+		case s.driver < 0 && !s.emails:
+			s.shape = noMatches
+			return s, nil
+		case (s.driver < 0 || len(runs[s.driver]) <= maxRuns) && emails < maxSorted:
+			s.shape = mergeRuns
+			if s.driver >= 0 {
+				s.runs = runs[s.driver]
+			}
+			return s, nil
+		}
 	}
-	if len(words) > 0 {
-		// Compound operators bind left to right, so the UNION applies to
-		// the whole intersection.
-		q.WriteString(` UNION `)
+	counts, emails, err := t.searchCounts(account, s)
+	if err != nil {
+		return nil, err
 	}
-	q.WriteString(`SELECT user_id FROM members WHERE account_id = ? AND email_key >= ? AND email_key < ?` + prefixEnd + `)`)
-	return append(args, account, query, query)
+	s.driver = -1
+	for i, n := range counts {
+		if s.driver < 0 || n < counts[s.driver] {
+			s.driver = i
+		}
+	}
+	matches := emails
+	if s.driver >= 0 {
+		if counts[s.driver] == 0 {
+			s.driver = -1
+		} else {
+			matches += counts[s.driver]
+		}
+	}
+	s.emails = emails > 0
+	switch {
+	case s.driver < 0 && !s.emails:
+		s.shape = noMatches
+	case matches < maxSorted:
+		s.shape = sortMatches
+	default:
+		s.shape = walkOrder
+	}
+	return s, nil
+}
+
+// searchRuns returns, for each word of the query, the distinct name words
+// it starts, up to maxRuns+1 of them (each found by one index seek past the
+// one before), and the number of emails that start with the query, up to
+// maxSorted.
+func (t *tx) searchRuns(account string, s *search) ([][]string, int, error) {
+	query, args := runsQuery(account, s)
+	runs := make([][]string, len(s.words))
+	emails := 0
+	err := t.scanPlan(query, args, func(slot int, word string, n int) {
+		if slot < 0 {
+			emails = n
+		} else {
+			runs[slot] = append(runs[slot], word)
+		}
+	})
+	return runs, emails, err
+}
+
+// runsQuery returns searchRuns' statement.
+func runsQuery(account string, s *search) (string, []any) {
+	var q strings.Builder
+	var args []any
+	if len(s.words) > 0 {
+		q.WriteString(`WITH RECURSIVE `)
+	}
+	for i, w := range s.words {
+		r := fmt.Sprintf("r%d", i)
+		if i > 0 {
+			q.WriteString(`, `)
+		}
+		q.WriteString(r + ` (word) AS (
+			SELECT (SELECT word FROM member_words WHERE account_id = ? AND word >= ? AND word < ?` + prefixEnd + ` ORDER BY word LIMIT 1)
+			UNION ALL
+			SELECT (SELECT word FROM member_words WHERE account_id = ? AND word > ` + r + `.word AND word < ?` + prefixEnd + ` ORDER BY word LIMIT 1)
+			FROM ` + r + ` WHERE ` + r + `.word IS NOT NULL LIMIT ?)`)
+		args = append(args, account, w, w, account, w, maxRuns+1)
+	}
+	for i := range s.words {
+		fmt.Fprintf(&q, ` SELECT %d, word, 0 FROM r%[1]d WHERE word IS NOT NULL UNION ALL`, i)
+	}
+	q.WriteString(` SELECT -1, NULL, ` + emailCount)
+	return q.String(), append(args, account, s.query, s.query, maxSorted)
+}
+
+// emailCount is the number of emails that start with a query, up to a
+// limit; its arguments are the account, the query twice and the limit.
+const emailCount = `(SELECT count(*) FROM (SELECT 1 FROM members WHERE account_id = ? AND email_key >= ? AND email_key < ?` + prefixEnd + ` LIMIT ?))`
+
+// searchCounts returns, for each word of the query, the number of words of
+// names it starts, and the number of emails that start with the query, each
+// up to maxSorted.
+func (t *tx) searchCounts(account string, s *search) ([]int, int, error) {
+	query, args := countsQuery(account, s)
+	counts := make([]int, len(s.words))
+	emails := 0
+	err := t.scanPlan(query, args, func(slot int, _ string, n int) {
+		if slot < 0 {
+			emails = n
+		} else {
+			counts[slot] = n
+		}
+	})
+	return counts, emails, err
+}
+
+// countsQuery returns searchCounts' statement.
+func countsQuery(account string, s *search) (string, []any) {
+	var q strings.Builder
+	var args []any
+	for i, w := range s.words {
+		fmt.Fprintf(&q, `SELECT %d, NULL, (SELECT count(*) FROM (SELECT 1 FROM member_words WHERE account_id = ? AND word >= ? AND word < ?`+prefixEnd+` LIMIT ?)) UNION ALL `, i)
+		args = append(args, account, w, w, maxSorted)
+	}
+	q.WriteString(`SELECT -1, NULL, ` + emailCount)
+	return q.String(), append(args, account, s.query, s.query, maxSorted)
+}
+
+// scanPlan runs one of planSearch's statements, whose rows are a slot (a
+// word's index, or -1 for the email), a word and a number.
+func (t *tx) scanPlan(query string, args []any, row func(slot int, word string, n int)) error {
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return fmt.Errorf("sqlite: plan search: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var slot, n int
+		var word sql.NullString
+		if err := rows.Scan(&slot, &word, &n); err != nil {
+			return fmt.Errorf("sqlite: plan search: %w", err)
+		}
+		row(slot, word.String, n)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: plan search: %w", err)
+	}
+	return nil
+}
+
+// listStatement builds the statement of one page.
+type listStatement struct {
+	f       roster.MemberFilter
+	ord     order
+	account string
+	q       strings.Builder
+	args    []any
+}
+
+func (b *listStatement) add(sql string, args ...any) {
+	b.q.WriteString(sql)
+	b.args = append(b.args, args...)
+}
+
+// columns returns the columns of the page's order on alias, each written
+// as prefix + alias.column + suffix.
+func (b *listStatement) columns(prefix, alias, suffix string) string {
+	out := make([]string, len(b.ord.columns))
+	for i, c := range b.ord.columns {
+		out[i] = prefix + alias + "." + c + suffix
+	}
+	return strings.Join(out, ", ")
+}
+
+// noIndex is a prefix of columns that keeps SQLite from reading rows by an
+// index on them: the unary + changes no value, but it is SQLite's
+// documented way of keeping a term from using an index. The members of a
+// sortMatches search have their ORDER BY and cursor written so, or SQLite
+// would walk the order's index from the cursor to find them, rather than
+// look each one up by its primary key and sort them.
+const noIndex = "+"
+
+// after adds the condition that a row of alias comes after the cursor;
+// prefix is "" or noIndex.
+func (b *listStatement) after(prefix, alias string) {
+	if b.f.After == nil {
+		return
+	}
+	op := ">"
+	if b.f.Desc {
+		op = "<"
+	}
+	key := b.ord.key(b.f.After)
+	b.add(` AND (`+b.columns(prefix, alias, "")+`) `+op+` (`+placeholders(len(key))+`)`, key...)
+}
+
+// orderBy adds the page's ORDER BY on alias and its LIMIT, one more than
+// the page to know whether there is a next; prefix is "" or noIndex.
+func (b *listStatement) orderBy(prefix, alias string) {
+	dir := ""
+	if b.f.Desc {
+		dir = " DESC"
+	}
+	b.add(` ORDER BY `+b.columns(prefix, alias, dir)+` LIMIT ?`, b.f.Limit+1)
+}
+
+// filters adds the role and status filters on alias, a row of members.
+func (b *listStatement) filters(alias string) {
+	if b.f.Role != "" {
+		b.add(` AND `+alias+`.role = ?`, b.f.Role)
+	}
+	if b.f.Status != "" {
+		b.add(` AND `+alias+`.status = ?`, string(b.f.Status))
+	}
+}
+
+// page adds the whole statement of a page of members read in the order's
+// index from the cursor; cond, if not nil, adds a condition on m.
+func (b *listStatement) page(cond func()) {
+	b.add(`SELECT `+memberColumns+memberFrom+` WHERE m.account_id = ?`, b.account)
+	b.filters("m")
+	if cond != nil {
+		cond()
+	}
+	b.after("", "m")
+	b.orderBy("", "m")
+}
+
+// hasWords adds the test that every word of the query but skip (an index
+// in words, or -1) starts a word of the name of alias's row, which has
+// account_id, user_id and name_key.
+func (b *listStatement) hasWords(s *search, alias string, skip int) {
+	for i, w := range s.words {
+		if i != skip {
+			b.add(` AND instr(`+alias+`.name_key, ?) > 0 AND EXISTS (SELECT 1 FROM member_words x
+				WHERE x.account_id = `+alias+`.account_id AND x.user_id = `+alias+`.user_id AND x.word >= ? AND x.word < ?`+prefixEnd+`)`,
+				w, w, w)
+		}
+	}
+}
+
+// emailRange returns the condition that alias's email starts with the
+// query; prefix is "" or noIndex.
+func emailRange(prefix, alias string) string {
+	return prefix + alias + `.email_key >= ? AND ` + prefix + alias + `.email_key < ?` + prefixEnd
+}
+
+// merged adds the statement of a mergeRuns search: the page is the first
+// members of a UNION of a name-ordered range of member_words for each run
+// and of the sorted email matches, each at most a page long.
+func (b *listStatement) merged(s *search) {
+	b.add(`SELECT `+memberColumns+memberFrom+` WHERE m.account_id = ? AND (m.name_key, m.user_id) IN (SELECT name_key, user_id FROM (`, b.account)
+	for i, run := range s.runs {
+		if i > 0 {
+			b.add(` UNION `)
+		}
+		b.add(`SELECT * FROM (SELECT w.name_key, w.user_id FROM member_words w WHERE w.account_id = ? AND w.word = ?`, b.account, run)
+		b.hasWords(s, "w", s.driver)
+		if b.f.Role != "" || b.f.Status != "" {
+			b.add(` AND EXISTS (SELECT 1 FROM members f WHERE f.account_id = w.account_id AND f.user_id = w.user_id`)
+			b.filters("f")
+			b.add(`)`)
+		}
+		b.after("", "w")
+		b.orderBy("", "w")
+		b.add(`)`)
+	}
+	if s.emails {
+		if len(s.runs) > 0 {
+			b.add(` UNION `)
+		}
+		// INDEXED BY: the few email matches sorted, never the account
+		// walked in name order to find them.
+		b.add(`SELECT * FROM (SELECT e.name_key, e.user_id FROM members e INDEXED BY members_by_email
+			WHERE e.account_id = ? AND `+emailRange("", "e"), b.account, s.query, s.query)
+		b.filters("e")
+		b.after("", "e")
+		b.orderBy("", "e")
+		b.add(`)`)
+	}
+	b.add(`) hits`)
+	b.orderBy("", "hits")
+	b.add(`)`)
+	b.orderBy("", "m")
+}
+
+// sorted adds the statement of a sortMatches search: every match, from the
+// ranges of words[driver] and of the email, then sorted.
+func (b *listStatement) sorted(s *search) {
+	b.add(`SELECT `+memberColumns+memberFrom+` WHERE m.account_id = ? AND m.user_id IN (`, b.account)
+	if s.driver >= 0 {
+		w := s.words[s.driver]
+		b.add(`SELECT w.user_id FROM member_words w WHERE w.account_id = ? AND w.word >= ? AND w.word < ?`+prefixEnd, b.account, w, w)
+		b.hasWords(s, "w", s.driver)
+	}
+	if s.emails {
+		if s.driver >= 0 {
+			b.add(` UNION `)
+		}
+		b.add(`SELECT e.user_id FROM members e INDEXED BY members_by_email WHERE e.account_id = ? AND `+emailRange("", "e"),
+			b.account, s.query, s.query)
+	}
+	b.add(`)`)
+	b.filters("m")
+	b.after(noIndex, "m")
+	b.orderBy(noIndex, "m")
+}
+
+// walked adds the statement of a walkOrder search: the order's index walked
+// from the cursor, testing each member.
+func (b *listStatement) walked(s *search) {
+	b.page(func() {
+		b.add(` AND (`)
+		if s.emails {
+			// Unless the order is the email's, the many email matches are
+			// found in the order's index, not read from their own range
+			// and sorted.
+			prefix := noIndex
+			if b.f.Sort == roster.SortEmail {
+				prefix = ""
+			}
+			b.add(emailRange(prefix, "m"), s.query, s.query)
+		}
+		if s.driver >= 0 {
+			if s.emails {
+				b.add(` OR `)
+			}
+			b.add(`(1`)
+			b.hasWords(s, "m", -1)
+			b.add(`)`)
+		}
+		b.add(`)`)
+	})
 }

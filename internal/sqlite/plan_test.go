@@ -1,0 +1,245 @@
+package sqlite
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/storetest"
+)
+
+// TestQueryPlans checks, with EXPLAIN QUERY PLAN, that every page of the
+// member list, with or without a search, reads index ranges of the
+// account's rows and never a whole table, so that it stays fast at 100,000
+// members in one account: a page without a search, and a search walked in
+// the page's order, read the order's index from the cursor without
+// sorting; a search merged in name order reads a range of member_words per
+// run; a search with few matches reads them by index ranges, then looks
+// the members up by primary key. No statement has an OFFSET.
+func TestQueryPlans(t *testing.T) {
+	s := open(t)
+	a := storetest.NewAccount(t, s, "Acme", "bizmetry")
+	b := storetest.NewAccount(t, s, "Other", "bizmetry")
+	// Enough members that more than maxSorted match "d" (and fewer match
+	// the other searches), as the benchmarks fill them, with as many in
+	// another account.
+	const n = 5000
+	fillMembers(t, s, a, n)
+	fillMembers(t, s, b, n)
+	mid := memberAt(t, s, a.ID, n/2)
+
+	type plan struct {
+		name  string
+		f     roster.MemberFilter
+		shape searchShape // of a search
+	}
+	var plans []plan
+	for _, sort := range []roster.MemberSort{roster.SortName, roster.SortEmail, roster.SortRole, roster.SortStatus, roster.SortLastLogin} {
+		for _, desc := range []bool{false, true} {
+			plans = append(plans,
+				plan{fmt.Sprintf("first page by %s desc=%v", sort, desc), roster.MemberFilter{Sort: sort, Desc: desc, Limit: 50}, noMatches},
+				plan{fmt.Sprintf("page N by %s desc=%v", sort, desc), roster.MemberFilter{Sort: sort, Desc: desc, Limit: 50,
+					After: roster.NewMemberCursor(mid, sort, desc)}, noMatches},
+				plan{fmt.Sprintf("many matches by %s desc=%v", sort, desc), roster.MemberFilter{Query: "d", Sort: sort, Desc: desc, Limit: 50,
+					After: roster.NewMemberCursor(mid, sort, desc)}, walkOrder},
+			)
+			if sort != roster.SortName {
+				plans = append(plans,
+					plan{fmt.Sprintf("few matches by %s desc=%v", sort, desc), roster.MemberFilter{Query: "dana d", Sort: sort, Desc: desc, Limit: 50,
+						After: roster.NewMemberCursor(mid, sort, desc)}, sortMatches})
+			}
+		}
+	}
+	byName := func(desc bool) *roster.MemberCursor { return roster.NewMemberCursor(mid, roster.SortName, desc) }
+	plans = append(plans,
+		plan{"role filter", roster.MemberFilter{Role: "Developer", Sort: roster.SortRole, Limit: 50}, noMatches},
+		plan{"status filter", roster.MemberFilter{Status: roster.StatusPending, Sort: roster.SortStatus, Limit: 50}, noMatches},
+		plan{"a word", roster.MemberFilter{Query: "dana", Limit: 50}, mergeRuns},
+		plan{"a word, page N, descending", roster.MemberFilter{Query: "dana", Desc: true, Limit: 50, After: byName(true)}, mergeRuns},
+		plan{"a prefix of several words", roster.MemberFilter{Query: "smith99", Limit: 50, After: byName(false)}, mergeRuns},
+		plan{"two words", roster.MemberFilter{Query: "dana dev1", Limit: 50}, mergeRuns},
+		plan{"an email", roster.MemberFilter{Query: "user00001", Limit: 50}, mergeRuns},
+		plan{"an email, page N", roster.MemberFilter{Query: "user00001", Limit: 50, After: byName(false)}, mergeRuns},
+		plan{"a word, filtered", roster.MemberFilter{Query: "dana", Role: "Developer", Status: roster.StatusActive, Limit: 50, After: byName(false)}, mergeRuns},
+		plan{"a prefix of many words", roster.MemberFilter{Query: "dev", Limit: 50, After: byName(false)}, sortMatches},
+		plan{"many emails by email", roster.MemberFilter{Query: "user", Sort: roster.SortEmail, Limit: 50}, walkOrder},
+		plan{"many emails by name", roster.MemberFilter{Query: "user", Limit: 50}, walkOrder},
+		plan{"many matches, filtered", roster.MemberFilter{Query: "d", Role: "Developer", Status: roster.StatusActive, Limit: 50}, walkOrder},
+		plan{"no match", roster.MemberFilter{Query: "zzz", Limit: 50}, noMatches},
+	)
+
+	for _, p := range plans {
+		var query string
+		var args []any
+		srch := &search{}
+		storetest.Read(t, s, func(rtx roster.Tx) error {
+			tx := rtx.(*tx)
+			var err error
+			if q := strings.ToLower(strings.TrimSpace(p.f.Query)); q != "" {
+				s, err := tx.planSearch(a.ID, q, sortOf(p.f))
+				if err != nil {
+					return err
+				}
+				srch = s
+				// The statements that plan the search are index reads too.
+				q, args := runsQuery(a.ID, s)
+				checkPlanStatement(t, p.name, explain(t, tx, q, args))
+				q, args = countsQuery(a.ID, s)
+				checkPlanStatement(t, p.name, explain(t, tx, q, args))
+			}
+			query, args, err = tx.memberListQuery(a.ID, p.f)
+			return err
+		})
+		if shape := srch.shape; shape != p.shape {
+			t.Errorf("%s: a search of shape %d, want %d", p.name, shape, p.shape)
+			continue
+		}
+		if strings.Contains(strings.ToUpper(query), "OFFSET") {
+			t.Errorf("%s: an OFFSET:\n%s", p.name, query)
+		}
+		if p.f.Query != "" && srch.shape == noMatches {
+			if query != "" {
+				t.Errorf("%s: a statement for a search that matches nobody:\n%s", p.name, query)
+			}
+			continue
+		}
+		// The statement must find members; a broken one could have a
+		// fine plan.
+		if p.f.After == nil {
+			storetest.Read(t, s, func(tx roster.Tx) error {
+				page, err := tx.ListMembers(a.ID, p.f)
+				if err == nil && len(page.Items) == 0 {
+					t.Errorf("%s: an empty page", p.name)
+				}
+				return err
+			})
+		}
+		var detail string
+		storetest.Read(t, s, func(rtx roster.Tx) error {
+			detail = explain(t, rtx.(*tx), query, args)
+			return nil
+		})
+		checkPlan(t, p.name, p.f, srch, detail)
+	}
+}
+
+// sortOf returns the order f asks for.
+func sortOf(f roster.MemberFilter) roster.MemberSort {
+	if f.Sort == "" {
+		return roster.SortName
+	}
+	return f.Sort
+}
+
+// Plan lines that the checks look for.
+var (
+	// A SCAN of a table reads all of it. (Those of a subquery's rows, or
+	// of a SELECT without FROM, do not match.)
+	tableScan = regexp.MustCompile(`(?m)^SCAN (\w+)$`)
+	// The page's members read in the order of an index from the
+	// cursor's position, or from the account's start.
+	orderWalk = regexp.MustCompile(`(?m)^SEARCH m USING (COVERING )?INDEX members_by_\w+ \(account_id=\?( AND \w+=\?)*( AND \(\w+(,\w+)*\)[<>]\(\?(,\?)*\))?\)$`)
+	emailWalk = regexp.MustCompile(`(?m)^SEARCH m USING (COVERING )?INDEX members_by_email \(account_id=\? AND email_key>\? AND email_key<\?\)$`)
+	// mergeRuns: a range of member_words per run, the members looked up
+	// in members_by_name, the email matches from their range.
+	runRange  = regexp.MustCompile(`(?m)^SEARCH w USING PRIMARY KEY \(account_id=\? AND word=\?( AND \(name_key,user_id\)[<>]\(\?,\?\))?\)$`)
+	byNameKey = "SEARCH m USING INDEX members_by_name (account_id=? AND name_key=? AND user_id=?)"
+	// sortMatches: the ranges of a word and of the email, the members
+	// looked up by primary key.
+	wordRange = "SEARCH w USING PRIMARY KEY (account_id=? AND word>? AND word<?)"
+	byKey     = "SEARCH m USING INDEX sqlite_autoindex_members_1 (account_id=? AND user_id=?)"
+	emailArm  = regexp.MustCompile(`(?m)^SEARCH e USING (COVERING )?INDEX members_by_email \(account_id=\? AND email_key>\? AND email_key<\?\)$`)
+	// A candidate's other words, tested with an index probe each.
+	otherWord = "SEARCH x EXISTS USING COVERING INDEX member_words_by_member (account_id=? AND user_id=? AND word>? AND word<?)"
+	filterRow = "SEARCH f EXISTS USING INDEX sqlite_autoindex_members_1 (account_id=? AND user_id=?)"
+	sorts     = "USE TEMP B-TREE FOR ORDER BY"
+)
+
+// checkPlan fails t unless detail, the plan of f's page, has the index
+// reads of the search's shape and no scan of a table.
+func checkPlan(t *testing.T, name string, f roster.MemberFilter, s *search, detail string) {
+	t.Helper()
+	for _, m := range tableScan.FindAllStringSubmatch(detail, -1) {
+		if m[1] != "hits" { // the merged runs' rows
+			t.Errorf("%s: a full scan of %s:\n%s", name, m[1], detail)
+		}
+	}
+	words := s.words
+	need := func(ok bool, what string) {
+		t.Helper()
+		if !ok {
+			t.Errorf("%s: %s:\n%s", name, what, detail)
+		}
+	}
+	switch s.shape {
+	case noMatches, walkOrder:
+		if f.Query != "" && f.Sort == roster.SortEmail && s.driver < 0 {
+			need(emailWalk.MatchString(detail), "the members are not read from the email range in order")
+		} else {
+			need(orderWalk.MatchString(detail), "the members are not read in order from the order's index")
+		}
+		need(!strings.Contains(detail, sorts), "the rows are sorted instead of read in index order")
+		if f.Query != "" && s.driver >= 0 {
+			need(strings.Contains(detail, otherWord), "a word is not tested with an index probe")
+		}
+	case mergeRuns:
+		if len(s.runs) > 0 {
+			need(runRange.MatchString(detail), "a run is not a range of member_words in name order")
+		}
+		need(strings.Contains(detail, byNameKey), "the members are not looked up by name key")
+		if len(words) > 1 {
+			need(strings.Contains(detail, otherWord), "another word is not tested with an index probe")
+		}
+		if f.Role != "" || f.Status != "" {
+			need(strings.Contains(detail, filterRow), "the filters are not tested with a primary key probe")
+		}
+	case sortMatches:
+		need(strings.Contains(detail, wordRange), "a word is not an index range")
+		need(strings.Contains(detail, byKey), "the members are not looked up by primary key")
+		if len(words) > 1 {
+			need(strings.Contains(detail, otherWord), "another word is not tested with an index probe")
+		}
+	}
+	if s.emails && (s.shape == mergeRuns || s.shape == sortMatches) {
+		need(emailArm.MatchString(detail), "the email prefix is not an index range")
+	}
+}
+
+// checkPlanStatement fails t unless detail, the plan of one of
+// planSearch's statements, reads index ranges only.
+func checkPlanStatement(t *testing.T, name, detail string) {
+	t.Helper()
+	for _, m := range tableScan.FindAllStringSubmatch(detail, -1) {
+		if !regexp.MustCompile(`^r\d+$`).MatchString(m[1]) { // the rows of a CTE
+			t.Errorf("%s: planning the search scans %s:\n%s", name, m[1], detail)
+		}
+	}
+	if !strings.Contains(detail, "members_by_email (account_id=? AND email_key>? AND email_key<?)") {
+		t.Errorf("%s: planning the search does not count the emails in their range:\n%s", name, detail)
+	}
+}
+
+// explain returns the query plan's details, one line each.
+func explain(t *testing.T, tx *tx, query string, args []any) string {
+	t.Helper()
+	rows, err := tx.q.Query("EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatalf("EXPLAIN QUERY PLAN: %v\n%s", err, query)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var id, parent, notUsed int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notUsed, &detail); err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(detail + "\n")
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
