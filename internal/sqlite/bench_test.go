@@ -148,10 +148,12 @@ func fillMembers(tb testing.TB, s *Store, a *roster.Account, n int) {
 	const seq = `WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i + 1 < :n),
 		gen AS (SELECT i, (i * 2654435761) % 4294967296 AS h FROM seq)`
 	stmts := []string{
-		`INSERT INTO users (id, email, email_key, name, created_at)
+		`INSERT INTO users (id, email, email_key, name, last_login_at, created_at)
 		` + seq + `
 		SELECT printf('%s-u%07d', :acct, i), printf('User%07d.%s@Example.test', i, :acct), printf('user%07d.%s@example.test', i, lower(:acct)),
 			json_extract(:first, '$[' || (h % 14) || ']') || ' ' || json_extract(:last, '$[' || (h / 14 % 10) || ']') || (h / 140 % 1000),
+			-- two in three of the active members (the status below) have logged in
+			CASE WHEN h / 7 % 4 < 2 AND h % 3 > 0 THEN :t0 + h ELSE 0 END,
 			:t0
 		FROM gen`,
 		`INSERT INTO members (account_id, user_id, role, role_order, status, invited_at, invited_by, joined_at, name_key, email_key, last_login_at)
@@ -232,6 +234,11 @@ func TestFillMembers(t *testing.T) {
 	fillMembers(t, s, a, n)
 	if v, err := s.AccountVersion(context.Background(), a.ID); err != nil || v != before+n {
 		t.Errorf("AccountVersion() = %d, %v; want %d", v, err, before+n)
+	}
+	var stale int
+	if err := s.reader.QueryRow(`SELECT count(*) FROM members m JOIN users u ON u.id = m.user_id
+		WHERE m.account_id = ? AND u.last_login_at <> m.last_login_at`, a.ID).Scan(&stale); err != nil || stale != 0 {
+		t.Errorf("%d members' last logins differ from their users', %v", stale, err)
 	}
 	// Names that start like a thousand members' emails, so that a search
 	// finds some members by their email and others by their name.
