@@ -156,12 +156,12 @@ func fillMembers(tb testing.TB, s *Store, a *roster.Account, n int) {
 			CASE WHEN h / 7 % 4 < 2 AND h % 3 > 0 THEN :t0 + h ELSE 0 END,
 			:t0
 		FROM gen`,
-		`INSERT INTO members (account_id, user_id, role, role_order, status, invited_at, invited_by, joined_at, name_key, email_key, last_login_at)
+		`INSERT INTO members (account_id, user_id, role, role_order, status, invited_at, invited_by, joined_at, name_key, email_key, email, name, last_login_at)
 		` + seq + `,
 		shaped AS (SELECT i, h, 2 + (h / 140000 % (json_array_length(:roles) - 2)) AS r,
 			json_extract('["active","active","pending","disabled"]', '$[' || (h / 7 % 4) || ']') AS status FROM gen)
 		SELECT :acct, u.id, json_extract(:roles, '$[' || r || ']'), r, status, :t0, '', CASE status WHEN 'pending' THEN 0 ELSE :t0 END,
-			lower(u.name), u.email_key, CASE WHEN status = 'active' AND h % 3 > 0 THEN :t0 + h ELSE 0 END
+			lower(u.name), u.email_key, u.email, u.name, CASE WHEN status = 'active' AND h % 3 > 0 THEN :t0 + h ELSE 0 END
 		FROM shaped JOIN users u ON u.id = printf('%s-u%07d', :acct, i)`,
 		// Every name is two words with one space between.
 		`INSERT INTO member_words (account_id, word, name_key, user_id)

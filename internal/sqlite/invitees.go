@@ -51,7 +51,7 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 		}
 		members = append(members, []any{m.AccountID, m.UserID, m.Role, m.RoleOrder, string(m.Status),
 			optMicros(m.InvitedAt), m.InvitedBy, optMicros(m.JoinedAt),
-			roster.NameKey(u.Name), roster.EmailKey(u.Email), optMicros(u.LastLoginAt)})
+			roster.NameKey(u.Name), roster.EmailKey(u.Email), optMicros(u.LastLoginAt), u.Email, u.Name})
 		invitations = append(invitations, []any{inv.AccountID, inv.UserID, inv.TokenHash,
 			micros(inv.ExpiresAt), micros(inv.SentAt), inv.LastError})
 		before, err := encodeMap(e.Before)
@@ -75,7 +75,7 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 		return insertError("add users", err, conflict, nil)
 	}
 	if err := t.insertRows(`INSERT INTO members (account_id, user_id, role, role_order, status,
-		invited_at, invited_by, joined_at, name_key, email_key, last_login_at)`, members); err != nil {
+		invited_at, invited_by, joined_at, name_key, email_key, last_login_at, email, name)`, members); err != nil {
 		return insertError("add members", err, conflict, errAccountNotFound)
 	}
 	for _, in := range batch {

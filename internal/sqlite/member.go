@@ -6,8 +6,9 @@ import (
 	"github.com/rosterhq/roster"
 )
 
-// CreateMember copies the user's sort keys and name words into the account's
-// member tables; the member's own Email and Name fields are not read.
+// CreateMember copies the user's email, name, sort keys and name words into
+// the account's member tables; the member's own Email and Name fields are
+// not read.
 func (t *tx) CreateMember(m *roster.Member) error {
 	u, err := t.User(m.UserID)
 	if err != nil {
@@ -19,25 +20,25 @@ func (t *tx) CreateMember(m *roster.Member) error {
 // createMember stores m, a membership of u.
 func (t *tx) createMember(m *roster.Member, u *roster.User) error {
 	_, err := t.exec(`INSERT INTO members (account_id, user_id, role, role_order, status,
-			invited_at, invited_by, joined_at, name_key, email_key, last_login_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			invited_at, invited_by, joined_at, name_key, email_key, last_login_at, email, name)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.AccountID, m.UserID, m.Role, m.RoleOrder, string(m.Status),
 		optMicros(m.InvitedAt), m.InvitedBy, optMicros(m.JoinedAt),
-		roster.NameKey(u.Name), roster.EmailKey(u.Email), optMicros(u.LastLoginAt))
+		roster.NameKey(u.Name), roster.EmailKey(u.Email), optMicros(u.LastLoginAt), u.Email, u.Name)
 	if err := insertError("create member", err, "This user is already a member of the account.", errAccountNotFound); err != nil {
 		return err
 	}
 	return t.insertWords(m.AccountID, m.UserID, u.Name)
 }
 
-// memberColumns are what scanMember reads, from members m joined with users u
-// and left-joined with invitations i.
-const memberColumns = `m.account_id, m.user_id, u.email, u.name, m.role, m.role_order, m.status,
+// memberColumns are what scanMember reads, from members m left-joined with
+// invitations i. Only a pending member's invitation is looked up: the
+// join's first term needs no row of invitations.
+const memberColumns = `m.account_id, m.user_id, m.email, m.name, m.role, m.role_order, m.status,
 	m.last_login_at, m.invited_at, m.invited_by, m.joined_at, i.expires_at, i.last_error`
 
 const memberFrom = ` FROM members m
-	JOIN users u ON u.id = m.user_id
-	LEFT JOIN invitations i ON i.account_id = m.account_id AND i.user_id = m.user_id`
+	LEFT JOIN invitations i ON m.status = 'pending' AND i.account_id = m.account_id AND i.user_id = m.user_id`
 
 func scanMember(row interface{ Scan(...any) error }) (*roster.Member, error) {
 	var m roster.Member

@@ -42,7 +42,7 @@ func (t *tx) SetUserName(userID, name string) error {
 	if err := t.execOne("set user name", errUserNotFound, `UPDATE users SET name = ? WHERE id = ?`, name, userID); err != nil {
 		return err
 	}
-	if _, err := t.exec(`UPDATE members SET name_key = ? WHERE user_id = ?`, roster.NameKey(name), userID); err != nil {
+	if _, err := t.exec(`UPDATE members SET name_key = ?, name = ? WHERE user_id = ?`, roster.NameKey(name), name, userID); err != nil {
 		return fmt.Errorf("sqlite: set user name: %w", err)
 	}
 	accounts, err := t.userAccounts(userID)
