@@ -12,9 +12,9 @@ import (
 	"github.com/rosterhq/roster"
 )
 
-// order is one order of the member list: the columns it sorts by, each
-// ending in user_id, the final tie-breaker. Every order has an index on
-// (account_id, columns...).
+// order is one order of the member list: the columns of members it sorts
+// by, each ending in user_id, the final tie-breaker. Every order has an
+// index on (account_id, columns...).
 type order struct {
 	columns []string
 	// key returns the cursor's values for the columns, in the same order.
@@ -24,19 +24,19 @@ type order struct {
 func memberOrder(sort roster.MemberSort) (order, bool) {
 	switch sort {
 	case roster.SortName:
-		return order{[]string{"m.name_key", "m.user_id"},
+		return order{[]string{"name_key", "user_id"},
 			func(c *roster.MemberCursor) []any { return []any{c.Key, c.UserID} }}, true
 	case roster.SortEmail:
-		return order{[]string{"m.email_key", "m.user_id"},
+		return order{[]string{"email_key", "user_id"},
 			func(c *roster.MemberCursor) []any { return []any{c.Key, c.UserID} }}, true
 	case roster.SortRole:
-		return order{[]string{"m.role_order", "m.name_key", "m.user_id"},
+		return order{[]string{"role_order", "name_key", "user_id"},
 			func(c *roster.MemberCursor) []any { return []any{c.Num, c.NameKey, c.UserID} }}, true
 	case roster.SortStatus:
-		return order{[]string{"m.status", "m.name_key", "m.user_id"},
+		return order{[]string{"status", "name_key", "user_id"},
 			func(c *roster.MemberCursor) []any { return []any{c.Key, c.NameKey, c.UserID} }}, true
 	case roster.SortLastLogin:
-		return order{[]string{"m.last_login_at", "m.name_key", "m.user_id"},
+		return order{[]string{"last_login_at", "name_key", "user_id"},
 			func(c *roster.MemberCursor) []any { return []any{loginKeyMicros(c.Num), c.NameKey, c.UserID} }}, true
 	}
 	return order{}, false
@@ -49,26 +49,23 @@ func memberOrder(sort roster.MemberSort) (order, bool) {
 const prefixEnd = "\U0010FFFF"
 
 func (t *tx) ListMembers(account string, f roster.MemberFilter) (*roster.MemberPage, error) {
-	query, args, err := memberListQuery(account, f)
+	query, args, err := t.memberListQuery(account, f)
+	page := &roster.MemberPage{}
 	if errors.Is(err, errUnstorable) {
-		return &roster.MemberPage{}, nil // no member has such a key
+		return page, nil // no member has such a key
 	}
 	if err != nil {
 		return nil, err
 	}
-	sort := cmp.Or(f.Sort, roster.SortName)
-	// Planned for its values on every call, never from a cached generic
-	// plan: how many members a search matches varies by orders of
-	// magnitude, and so does the best plan.
-	if f.Query != "" {
-		args = append([]any{pgx.QueryExecModeExec}, args...)
+	if query == "" {
+		return page, nil
 	}
+	sort := cmp.Or(f.Sort, roster.SortName)
 	rows, err := t.query(query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list members: %w", err)
 	}
 	defer rows.Close()
-	page := &roster.MemberPage{}
 	for rows.Next() {
 		m, err := scanMember(rows)
 		if err != nil {
@@ -91,10 +88,12 @@ func (t *tx) ListMembers(account string, f roster.MemberFilter) (*roster.MemberP
 }
 
 // memberListQuery returns the statement and arguments of a page of the
-// member list. It builds the statement from fixed fragments chosen by the
-// filter's shape; every value a client gave is a bound parameter. It
-// returns errUnstorable when a filter value is text no member can have.
-func memberListQuery(account string, f roster.MemberFilter) (string, []any, error) {
+// member list, or "" for a search that planSearch found nothing matches.
+// It builds the statement from fixed fragments chosen by the filter's shape
+// and, for a search, by planSearch; every value a client gave is a bound
+// parameter. It returns errUnstorable when a filter value is text no member
+// can have.
+func (t *tx) memberListQuery(account string, f roster.MemberFilter) (string, []any, error) {
 	if f.Limit < 1 || f.Limit > roster.MaxPageSize {
 		return "", nil, roster.Invalid("limit", "The page size must be between 1 and %d.", roster.MaxPageSize)
 	}
@@ -110,70 +109,452 @@ func memberListQuery(account string, f roster.MemberFilter) (string, []any, erro
 	if err := checkArgs([]any{account, f.Role, string(f.Status)}); err != nil {
 		return "", nil, err
 	}
-
-	var q strings.Builder
-	var args []any
-	// arg binds v and returns its placeholder.
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
+	// The cursor came from a client: text in it that no row can hold means
+	// it was not issued by this store.
+	if f.After != nil && checkArgs(ord.key(f.After)) != nil {
+		return "", nil, badCursor
 	}
-	acct := arg(account)
-	q.WriteString(`SELECT ` + memberColumns + memberFrom + ` WHERE m.account_id = ` + acct)
-	if f.Role != "" {
-		q.WriteString(` AND m.role = ` + arg(f.Role))
+	b := &listStatement{f: f, ord: ord}
+	b.acct = b.arg(account)
+	query := strings.ToLower(strings.TrimSpace(f.Query))
+	if query == "" {
+		return b.page(""), b.args, nil
 	}
-	if f.Status != "" {
-		q.WriteString(` AND m.status = ` + arg(string(f.Status)))
+	s, err := t.planSearch(account, query, sort)
+	if err != nil {
+		return "", nil, err
 	}
-	if query := strings.ToLower(strings.TrimSpace(f.Query)); query != "" {
-		writeSearch(&q, arg, acct, query)
+	// Statements run as cached prepared statements, which PostgreSQL plans
+	// for their values five times, then may keep a generic plan. That is
+	// right for a page without a search and for merged runs: each has one
+	// good plan, index ranges in the order of the page, whatever the values.
+	// The best plans of the other shapes depend on how many members match,
+	// by orders of magnitude: they are planned on every call.
+	var q string
+	switch {
+	case s.shape == mergeRuns && len(s.runs) > 0:
+		return b.merged(s), b.args, nil
+	case s.shape == mergeRuns || s.shape == sortMatches:
+		// With no run to merge, a few email matches are sorted as
+		// sortMatches sorts them.
+		q = b.sorted(s)
+	case s.shape == walkOrder:
+		q = b.walked(s)
+	default:
+		return "", nil, nil
 	}
-	op, dir := ">", ""
-	if f.Desc {
-		op, dir = "<", " DESC"
-	}
-	if f.After != nil {
-		key := ord.key(f.After)
-		// The cursor came from a client: text in it that no row can hold
-		// means it was not issued by this store.
-		if checkArgs(key) != nil {
-			return "", nil, badCursor
-		}
-		marks := make([]string, len(key))
-		for i, v := range key {
-			marks[i] = arg(v)
-		}
-		q.WriteString(` AND (` + strings.Join(ord.columns, ", ") + `) ` + op + ` (` + strings.Join(marks, ", ") + `)`)
-	}
-	q.WriteString(` ORDER BY ` + strings.Join(ord.columns, dir+", ") + dir + ` LIMIT ` + arg(f.Limit+1))
-	return q.String(), args, nil
+	return q, append([]any{pgx.QueryExecModeExec}, b.args...), nil
 }
 
-// writeSearch adds the condition of roster.MatchesQuery for a trimmed,
-// lowercase query: the members some word of whose name starts with each
-// word of the query (an INTERSECT of prefix ranges on member_words), or
-// whose email starts with the whole query (a prefix range on email_key).
-// acct is the account's placeholder.
-func writeSearch(q *strings.Builder, arg func(any) string, acct, query string) {
-	var parts []string
-	if words := roster.SearchWords(query); len(words) > 0 {
-		ranges := make([]string, len(words))
-		for i, w := range words {
-			ranges[i] = `SELECT user_id FROM member_words WHERE account_id = ` + acct +
-				` AND word >= ` + arg(w) + ` AND word < ` + arg(w+prefixEnd)
+// Searches (roster.MatchesQuery) take one of three shapes, chosen by a few
+// capped index reads (planSearch):
+//
+//   - mergeRuns, in name order when the query's most selective word starts
+//     at most maxRuns distinct name words and fewer than maxSorted emails
+//     start with the query. member_words holds each member's name_key with
+//     each word, so the members with one word are a range of its primary
+//     key in name order: the page is the merge of those ranges, each read
+//     from the cursor and at most a page long, and of the sorted email
+//     matches.
+//   - sortMatches, when fewer than maxSorted members can match: read them
+//     all from index ranges, then sort.
+//   - walkOrder, when many can: walk the order's index from the cursor,
+//     testing each member, which finds a page of matches soon when they
+//     are not all at its end.
+//
+// Words of the query other than the one whose matches are read are tested
+// on each candidate: first whether its name_key contains the word at all
+// (strpos, on the row at hand; a word of the name is part of its
+// name_key), then, for the few that do, an index probe of
+// member_words_by_member.
+//
+// So a page reads what the page, maxRuns and maxSorted bound, except where
+// the candidates read in order mostly fail the other words or the
+// filters: a merged run is read until a page of its members passes ("dana
+// dev1" reads the 1,500 Danas before the first Dana Dev1 at 100,000
+// members; a rare role, all of the run).
+type searchShape int
+
+const (
+	noMatches searchShape = iota
+	mergeRuns
+	sortMatches
+	walkOrder
+)
+
+const (
+	// maxRuns is how many distinct name words a query word may start
+	// for a search to merge their ranges.
+	maxRuns = 32
+	// maxSorted is how many matches a search may read and sort; with
+	// more, walking the order's index finds a page sooner.
+	maxSorted = 1000
+)
+
+// search is a member search and what planSearch learnt of its matches.
+type search struct {
+	query string   // trimmed and lowercase: an email prefix
+	words []string // roster.SearchWords(query): each must start a word of the name
+	shape searchShape
+	// driver is the index in words of the word whose matches mergeRuns
+	// and sortMatches read; -1 when no name matches every word.
+	driver int
+	runs   []string // mergeRuns: the name words that words[driver] starts
+	emails bool     // some email starts with query
+}
+
+// planSearch chooses the shape of a search for a trimmed, lowercase query.
+func (t *tx) planSearch(account, query string, sort roster.MemberSort) (*search, error) {
+	s := &search{query: query, words: roster.SearchWords(query), driver: -1}
+	if len(s.words) == 0 && !storable(query) {
+		// Neither a name (it has no words) nor an email (it is text no
+		// email holds) can match.
+		return s, nil
+	}
+	if sort == roster.SortName {
+		runs, emails, err := t.searchRuns(account, s)
+		if err != nil {
+			return nil, err
 		}
-		parts = append(parts, `(`+strings.Join(ranges, ` INTERSECT `)+`)`)
+		// Of the words with the fewest runs, the longest is likely the
+		// rarest.
+		for i, r := range runs {
+			if d := s.driver; d < 0 || len(r) < len(runs[d]) || len(r) == len(runs[d]) && len(s.words[i]) > len(s.words[d]) {
+				s.driver = i
+			}
+		}
+		if s.driver >= 0 && len(runs[s.driver]) == 0 {
+			s.driver = -1
+		}
+		s.emails = emails > 0
+		switch {
+		case s.driver < 0 && !s.emails:
+			s.shape = noMatches
+			return s, nil
+		case (s.driver < 0 || len(runs[s.driver]) <= maxRuns) && emails < maxSorted:
+			s.shape = mergeRuns
+			if s.driver >= 0 {
+				s.runs = runs[s.driver]
+			}
+			return s, nil
+		}
 	}
-	// Emails are storable text, so a query that is not matches none by
-	// its email (its words, split at every non-letter, always are).
-	if storable(query) {
-		parts = append(parts, `SELECT user_id FROM members WHERE account_id = `+acct+
-			` AND email_key >= `+arg(query)+` AND email_key < `+arg(query+prefixEnd))
+	counts, emails, err := t.searchCounts(account, s)
+	if err != nil {
+		return nil, err
 	}
-	if len(parts) == 0 {
-		q.WriteString(` AND false`)
-		return
+	s.driver = -1
+	for i, n := range counts {
+		if s.driver < 0 || n < counts[s.driver] {
+			s.driver = i
+		}
 	}
-	q.WriteString(` AND m.user_id IN (` + strings.Join(parts, ` UNION `) + `)`)
+	matches := emails
+	if s.driver >= 0 {
+		if counts[s.driver] == 0 {
+			s.driver = -1
+		} else {
+			matches += counts[s.driver]
+		}
+	}
+	s.emails = emails > 0
+	switch {
+	case s.driver < 0 && !s.emails:
+		s.shape = noMatches
+	case matches < maxSorted:
+		s.shape = sortMatches
+	default:
+		s.shape = walkOrder
+	}
+	return s, nil
+}
+
+// searchRuns returns, for each word of the query, the distinct name words
+// it starts, up to maxRuns+1 of them (each found by one index seek past the
+// one before), and the number of emails that start with the query, up to
+// maxSorted.
+func (t *tx) searchRuns(account string, s *search) ([][]string, int, error) {
+	query, args := runsQuery(account, s)
+	runs := make([][]string, len(s.words))
+	emails := 0
+	err := t.scanPlan(query, args, func(slot int, word string, n int) {
+		if slot < 0 {
+			emails = n
+		} else {
+			runs[slot] = append(runs[slot], word)
+		}
+	})
+	return runs, emails, err
+}
+
+// runsQuery returns searchRuns' statement.
+func runsQuery(account string, s *search) (string, []any) {
+	b := &listStatement{}
+	b.acct = b.arg(account)
+	var q strings.Builder
+	if len(s.words) > 0 {
+		q.WriteString(`WITH RECURSIVE `)
+	}
+	for i, w := range s.words {
+		r := fmt.Sprintf("r%d", i)
+		if i > 0 {
+			q.WriteString(`, `)
+		}
+		lo, hi := b.arg(w), b.arg(w+prefixEnd)
+		q.WriteString(r + ` (word) AS (
+			SELECT (SELECT word FROM member_words WHERE account_id = ` + b.acct + ` AND word >= ` + lo + ` AND word < ` + hi + ` ORDER BY word LIMIT 1)
+			UNION ALL
+			SELECT (SELECT word FROM member_words WHERE account_id = ` + b.acct + ` AND word > ` + r + `.word AND word < ` + hi + ` ORDER BY word LIMIT 1)
+			FROM ` + r + ` WHERE ` + r + `.word IS NOT NULL)`)
+	}
+	for i := range s.words {
+		// The recursion goes only as far as the LIMIT reads.
+		fmt.Fprintf(&q, ` (SELECT %d, word, 0 FROM r%[1]d WHERE word IS NOT NULL LIMIT %d) UNION ALL`, i, maxRuns+1)
+	}
+	q.WriteString(` SELECT -1, NULL, ` + emailCount(b, s))
+	return q.String(), b.args
+}
+
+// emailCount returns the expression of the number of emails that start
+// with s's query, up to maxSorted. Emails are storable text, so a query
+// that is not matches none by its email (its words, split at every
+// non-letter, always are).
+//
+// The counts are ordered by the index they count in, which changes
+// nothing but their plan: when most rows match, PostgreSQL would otherwise
+// scan the table until it has found enough, which it may not soon, if the
+// account's rows are not the first in it.
+func emailCount(b *listStatement, s *search) string {
+	if !storable(s.query) {
+		return `0`
+	}
+	return `(SELECT count(*) FROM (SELECT FROM members WHERE account_id = ` + b.acct + ` AND ` + b.emailRange("members", s) +
+		` ORDER BY email_key LIMIT ` + strconv.Itoa(maxSorted) + `) e)`
+}
+
+// searchCounts returns, for each word of the query, the number of words of
+// names it starts, and the number of emails that start with the query, each
+// up to maxSorted.
+func (t *tx) searchCounts(account string, s *search) ([]int, int, error) {
+	query, args := countsQuery(account, s)
+	counts := make([]int, len(s.words))
+	emails := 0
+	err := t.scanPlan(query, args, func(slot int, _ string, n int) {
+		if slot < 0 {
+			emails = n
+		} else {
+			counts[slot] = n
+		}
+	})
+	return counts, emails, err
+}
+
+// countsQuery returns searchCounts' statement.
+func countsQuery(account string, s *search) (string, []any) {
+	b := &listStatement{}
+	b.acct = b.arg(account)
+	var q strings.Builder
+	for i, w := range s.words {
+		fmt.Fprintf(&q, `SELECT %d, NULL, (SELECT count(*) FROM (SELECT FROM member_words WHERE account_id = %s AND word >= %s AND word < %s ORDER BY word LIMIT %d) w) UNION ALL `,
+			i, b.acct, b.arg(w), b.arg(w+prefixEnd), maxSorted)
+	}
+	q.WriteString(`SELECT -1, NULL, ` + emailCount(b, s))
+	return q.String(), b.args
+}
+
+// scanPlan runs one of planSearch's statements, whose rows are a slot (a
+// word's index, or -1 for the email), a word and a number.
+func (t *tx) scanPlan(query string, args []any, row func(slot int, word string, n int)) error {
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return fmt.Errorf("postgres: plan search: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var slot int
+		var word *string
+		var n int64
+		if err := rows.Scan(&slot, &word, &n); err != nil {
+			return fmt.Errorf("postgres: plan search: %w", err)
+		}
+		if word == nil {
+			word = new(string)
+		}
+		row(slot, *word, int(n))
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgres: plan search: %w", err)
+	}
+	return nil
+}
+
+// listStatement builds the statement of one page. Its methods return
+// fragments of SQL, binding their values as they go: a placeholder's number
+// need not follow the order of the text.
+type listStatement struct {
+	f    roster.MemberFilter
+	ord  order
+	acct string // the account's placeholder
+	args []any
+}
+
+// arg binds v and returns its placeholder.
+func (b *listStatement) arg(v any) string {
+	b.args = append(b.args, v)
+	return "$" + strconv.Itoa(len(b.args))
+}
+
+// columns returns the columns of the page's order, qualified by alias, each
+// followed by suffix.
+func (b *listStatement) columns(alias, suffix string) string {
+	out := make([]string, len(b.ord.columns))
+	for i, c := range b.ord.columns {
+		out[i] = alias + "." + c + suffix
+	}
+	return strings.Join(out, ", ")
+}
+
+// after returns the condition that a row of alias comes after the cursor.
+func (b *listStatement) after(alias string) string {
+	if b.f.After == nil {
+		return ""
+	}
+	op := ">"
+	if b.f.Desc {
+		op = "<"
+	}
+	key := b.ord.key(b.f.After)
+	marks := make([]string, len(key))
+	for i, v := range key {
+		marks[i] = b.arg(v)
+	}
+	return ` AND (` + b.columns(alias, "") + `) ` + op + ` (` + strings.Join(marks, ", ") + `)`
+}
+
+// orderBy returns the page's ORDER BY on alias and its LIMIT, one more
+// than the page to know whether there is a next.
+func (b *listStatement) orderBy(alias string) string {
+	dir := ""
+	if b.f.Desc {
+		dir = " DESC"
+	}
+	// Written into the text rather than bound, so that a generic plan
+	// knows how few rows it reads; it is no client's text, but a number
+	// from 2 to roster.MaxPageSize+1.
+	return ` ORDER BY ` + b.columns(alias, dir) + ` LIMIT ` + strconv.Itoa(b.f.Limit+1)
+}
+
+// filters returns the role and status filters on alias, a row of members.
+func (b *listStatement) filters(alias string) string {
+	var q string
+	if b.f.Role != "" {
+		q += ` AND ` + alias + `.role = ` + b.arg(b.f.Role)
+	}
+	if b.f.Status != "" {
+		q += ` AND ` + alias + `.status = ` + b.arg(string(b.f.Status))
+	}
+	return q
+}
+
+// page returns the statement of a page of members in the order's index,
+// from the cursor, with cond, a condition on m.
+func (b *listStatement) page(cond string) string {
+	return `SELECT ` + memberColumns + memberFrom + ` WHERE m.account_id = ` + b.acct +
+		b.filters("m") + cond + b.after("m") + b.orderBy("m")
+}
+
+// hasWords returns the test that every word of the query but skip (an
+// index in words, or -1) starts a word of the name of alias's row, which
+// has account_id, user_id and name_key.
+//
+// The index probe is a scalar subquery, (SELECT true ... LIMIT 1), rather
+// than an EXISTS: PostgreSQL runs it for each candidate that strpos lets
+// through, in the order the candidates are read, and stops with the page.
+// An EXISTS it may turn into a join with, or a hash of, every member who
+// has the word, read in full before the first row is known.
+func (b *listStatement) hasWords(s *search, alias string, skip int) string {
+	var q strings.Builder
+	for i, w := range s.words {
+		if i != skip {
+			lo, hi := b.arg(w), b.arg(w+prefixEnd)
+			q.WriteString(` AND strpos(` + alias + `.name_key, ` + lo + `) > 0 AND (SELECT true FROM member_words x
+				WHERE x.account_id = ` + alias + `.account_id AND x.user_id = ` + alias + `.user_id AND x.word >= ` + lo + ` AND x.word < ` + hi + ` LIMIT 1)`)
+		}
+	}
+	return q.String()
+}
+
+// emailRange returns the condition that alias's email starts with the
+// query.
+func (b *listStatement) emailRange(alias string, s *search) string {
+	return alias + `.email_key >= ` + b.arg(s.query) + ` AND ` + alias + `.email_key < ` + b.arg(s.query+prefixEnd)
+}
+
+// merged returns the statement of a mergeRuns search: the page is the first
+// members of a UNION of a name-ordered range of member_words for each run
+// and of the sorted email matches, each at most a page long.
+func (b *listStatement) merged(s *search) string {
+	var arms []string
+	for _, run := range s.runs {
+		arm := `(SELECT w.name_key, w.user_id FROM member_words w WHERE w.account_id = ` + b.acct + ` AND w.word = ` + b.arg(run) +
+			b.hasWords(s, "w", s.driver)
+		if b.f.Role != "" || b.f.Status != "" {
+			// A scalar subquery, as in hasWords.
+			arm += ` AND (SELECT true FROM members f WHERE f.account_id = w.account_id AND f.user_id = w.user_id` + b.filters("f") + `)`
+		}
+		arms = append(arms, arm+b.after("w")+b.orderBy("w")+`)`)
+	}
+	if s.emails {
+		arms = append(arms, `(SELECT e.name_key, e.user_id FROM members e WHERE e.account_id = `+b.acct+` AND `+b.emailRange("e", s)+
+			b.filters("e")+b.after("e")+b.orderBy("e")+`)`)
+	}
+	return `SELECT ` + memberColumns + memberFrom + ` WHERE m.account_id = ` + b.acct +
+		` AND (m.name_key, m.user_id) IN (SELECT hits.name_key, hits.user_id FROM (` + strings.Join(arms, ` UNION `) + `) hits` + b.orderBy("hits") + `)` +
+		b.orderBy("m")
+}
+
+// sorted returns the statement of a sortMatches search: every match, from
+// the ranges of words[driver] and of the email, then sorted. When only
+// emails can match, their range is read from members itself, a statement
+// that PostgreSQL plans in a third of the time.
+func (b *listStatement) sorted(s *search) string {
+	var matches string
+	if s.driver < 0 {
+		matches = ` AND ` + b.emailRange("m", s)
+	} else {
+		w := s.words[s.driver]
+		sets := []string{`SELECT w.user_id FROM member_words w WHERE w.account_id = ` + b.acct +
+			` AND w.word >= ` + b.arg(w) + ` AND w.word < ` + b.arg(w+prefixEnd) + b.hasWords(s, "w", s.driver)}
+		if s.emails {
+			sets = append(sets, `SELECT e.user_id FROM members e WHERE e.account_id = `+b.acct+` AND `+b.emailRange("e", s))
+		}
+		matches = ` AND m.user_id IN (` + strings.Join(sets, ` UNION `) + `)`
+	}
+	// The cursor's condition is wrapped in a COALESCE, which changes
+	// nothing (it is never NULL) but keeps PostgreSQL from reading the
+	// order's index from the cursor. It judges how many rows follow a
+	// cursor by the first sort key alone, so it may think that none do
+	// (when every pending member follows one in the middle of the pending,
+	// by status), and walk them all testing each against the matches,
+	// instead of looking the few matches up and sorting them. Of the
+	// COALESCE it knows nothing, and assumes half the rows.
+	after := b.after("m")
+	if after != "" {
+		after = ` AND coalesce(` + strings.TrimPrefix(after, ` AND `) + `, false)`
+	}
+	return `SELECT ` + memberColumns + memberFrom + ` WHERE m.account_id = ` + b.acct + b.filters("m") +
+		matches + after + b.orderBy("m")
+}
+
+// walked returns the statement of a walkOrder search: the order's index
+// walked from the cursor, testing each member.
+func (b *listStatement) walked(s *search) string {
+	var tests []string
+	if s.emails {
+		tests = append(tests, b.emailRange("m", s))
+	}
+	if s.driver >= 0 {
+		tests = append(tests, `(true`+b.hasWords(s, "m", -1)+`)`)
+	}
+	return b.page(` AND (` + strings.Join(tests, ` OR `) + `)`)
 }

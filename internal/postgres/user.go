@@ -48,25 +48,31 @@ func (t *tx) SetUserName(userID, name string) error {
 	if _, err := t.exec(`UPDATE members SET name_key = $1 WHERE user_id = $2`, roster.NameKey(name), userID); err != nil {
 		return fmt.Errorf("postgres: set user name: %w", err)
 	}
-	if _, err := t.exec(`DELETE FROM member_words WHERE user_id = $1`, userID); err != nil {
+	// Per membership, so that both statements find the words by
+	// member_words_by_member.
+	if _, err := t.exec(`DELETE FROM member_words w USING members m
+		WHERE m.user_id = $1 AND w.account_id = m.account_id AND w.user_id = m.user_id`, userID); err != nil {
 		return fmt.Errorf("postgres: set user name: %w", err)
 	}
-	if _, err := t.exec(`INSERT INTO member_words (account_id, word, user_id)
-		SELECT m.account_id, w.word, m.user_id FROM members m, unnest($2::text[]) AS w (word)
+	if _, err := t.exec(`INSERT INTO member_words (account_id, word, name_key, user_id)
+		SELECT m.account_id, w.word, m.name_key, m.user_id FROM members m, unnest($2::text[]) AS w (word)
 		WHERE m.user_id = $1`, userID, roster.SearchWords(name)); err != nil {
 		return fmt.Errorf("postgres: index member name: %w", err)
 	}
 	return nil
 }
 
-// insertWords indexes the words of a member's name for search.
+// insertWords indexes the words of a member's name for search, each with
+// the name's sort key (members.name_key), so that the members with one word
+// are a range already in name order.
 func (t *tx) insertWords(account, userID, name string) error {
 	words := roster.SearchWords(name)
 	if len(words) == 0 {
 		return nil
 	}
-	if _, err := t.exec(`INSERT INTO member_words (account_id, word, user_id)
-		SELECT $1::text, w.word, $3::text FROM unnest($2::text[]) AS w (word)`, account, words, userID); err != nil {
+	if _, err := t.exec(`INSERT INTO member_words (account_id, word, name_key, user_id)
+		SELECT $1::text, w.word, $3::text, $4::text FROM unnest($2::text[]) AS w (word)`,
+		account, words, roster.NameKey(name), userID); err != nil {
 		return fmt.Errorf("postgres: index member name: %w", err)
 	}
 	return nil
