@@ -160,9 +160,9 @@ func fillMembers(tb testing.TB, s *Store, a *roster.Account, n int) {
 		gen + `,
 		shaped AS (SELECT i, h, 2 + (h / 140000 % (cardinality(@roles::text[]) - 2))::int AS r,
 			(ARRAY['active', 'active', 'pending', 'disabled'])[1 + h / 7 % 4] AS status FROM gen)
-		INSERT INTO members (account_id, user_id, role, role_order, status, invited_at, invited_by, joined_at, name_key, email_key, last_login_at)
+		INSERT INTO members (account_id, user_id, role, role_order, status, invited_at, invited_by, joined_at, name_key, email_key, email, name, last_login_at)
 		SELECT @acct::text, u.id, (@roles::text[])[1 + r], r, status, @t0::timestamptz, '', CASE WHEN status = 'pending' THEN NULL ELSE @t0::timestamptz END,
-			lower(u.name), u.email_key,
+			lower(u.name), u.email_key, u.email, u.name,
 			CASE WHEN status = 'active' AND h % 3 > 0 THEN @t0::timestamptz + h * interval '1 microsecond' ELSE '-infinity' END
 		FROM shaped JOIN users u ON u.id = format('%s-u%s', @acct::text, lpad(i::text, 7, '0'))`,
 		// Every name is two words with one space between.

@@ -79,12 +79,24 @@ func pgCode(err error) string {
 // another one (a deadlock, a serialization failure) and may succeed if run
 // again from the start.
 func retryable(err error) bool {
+	if errors.As(err, new(errRaced)) {
+		return true
+	}
 	switch pgCode(err) {
 	case codeDeadlockDetected, codeSerializationFail:
 		return true
 	}
 	return false
 }
+
+// errRaced is a conflict that running the transaction again resolves:
+// another transaction created a row after this one looked for it (a user,
+// whom no account's write lock covers). It is the conflict it wraps once
+// the attempts run out.
+type errRaced struct{ err error }
+
+func (e errRaced) Error() string { return e.err.Error() }
+func (e errRaced) Unwrap() error { return e.err }
 
 // errConflict returns a conflict error with a message fit to show.
 func errConflict(message string) error {

@@ -45,7 +45,7 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 	var (
 		users    userColumnsIn
 		members  memberColumnsIn
-		words    [3][]string // account_id, word, user_id
+		words    [4][]string // account_id, word, name_key, user_id
 		invites  invitationColumnsIn
 		events   auditColumnsIn
 		messages messageColumnsIn
@@ -58,7 +58,8 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 		for _, w := range roster.SearchWords(in.User.Name) {
 			words[0] = append(words[0], in.Member.AccountID)
 			words[1] = append(words[1], w)
-			words[2] = append(words[2], in.Member.UserID)
+			words[2] = append(words[2], roster.NameKey(in.User.Name))
+			words[3] = append(words[3], in.Member.UserID)
 		}
 		invites.add(in.Invitation)
 		if err := events.add(in.Event); err != nil {
@@ -77,14 +78,16 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])`,
 			[]any{users.id, users.email, users.emailKey, users.name, users.passwordHash, users.lastLogin, users.created}},
 		{"add members", `INSERT INTO members (account_id, user_id, role, role_order, status,
-				invited_at, invited_by, joined_at, name_key, email_key, last_login_at)
+				invited_at, invited_by, joined_at, name_key, email_key, last_login_at, email, name)
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[],
-				$6::timestamptz[], $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::timestamptz[])`,
+				$6::timestamptz[], $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::timestamptz[],
+				$12::text[], $13::text[])`,
 			[]any{members.account, members.user, members.role, members.roleOrder, members.status,
-				members.invitedAt, members.invitedBy, members.joinedAt, members.nameKey, members.emailKey, members.lastLogin}},
-		{"index member names", `INSERT INTO member_words (account_id, word, user_id)
-			SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
-			[]any{words[0], words[1], words[2]}},
+				members.invitedAt, members.invitedBy, members.joinedAt, members.nameKey, members.emailKey, members.lastLogin,
+				members.email, members.name}},
+		{"index member names", `INSERT INTO member_words (account_id, word, name_key, user_id)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])`,
+			[]any{words[0], words[1], words[2], words[3]}},
 		{"add invitations", `INSERT INTO invitations (account_id, user_id, token_hash, expires_at, sent_at, last_error)
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[])`,
 			[]any{invites.account, invites.user, invites.tokenHash, invites.expires, invites.sent, invites.lastError}},
@@ -108,7 +111,14 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 			continue // no new users, or no names with words
 		}
 		if _, err := t.exec(s.query, s.args...); err != nil {
-			return writeError(s.op, err, conflict, errAccountNotFound)
+			err = writeError(s.op, err, conflict, errAccountNotFound)
+			if s.op == "add users" && roster.ErrorCode(err) == roster.CodeConflict {
+				// The caller found no such user under its account's lock,
+				// which does not cover users: another account's
+				// transaction added them since. Run again, it finds them.
+				err = errRaced{err}
+			}
+			return err
 		}
 	}
 	for _, in := range batch {
@@ -138,12 +148,13 @@ func (c *userColumnsIn) add(u *roster.User) {
 
 type memberColumnsIn struct {
 	account, user, role, status, invitedBy, nameKey, emailKey []string
+	email, name                                               []string
 	roleOrder                                                 []int32
 	invitedAt, joinedAt                                       []*time.Time
 	lastLogin                                                 []pgtype.Timestamptz
 }
 
-// add adds m, a membership of u (CreateMember's copies of u's sort keys).
+// add adds m, a membership of u (with CreateMember's copies of u's fields).
 func (c *memberColumnsIn) add(m *roster.Member, u *roster.User) {
 	c.account = append(c.account, m.AccountID)
 	c.user = append(c.user, m.UserID)
@@ -156,6 +167,8 @@ func (c *memberColumnsIn) add(m *roster.Member, u *roster.User) {
 	c.nameKey = append(c.nameKey, roster.NameKey(u.Name))
 	c.emailKey = append(c.emailKey, roster.EmailKey(u.Email))
 	c.lastLogin = append(c.lastLogin, loginKey(u.LastLoginAt))
+	c.email = append(c.email, u.Email)
+	c.name = append(c.name, u.Name)
 }
 
 type invitationColumnsIn struct {

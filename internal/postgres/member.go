@@ -4,11 +4,14 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"github.com/rosterhq/roster"
 )
 
-// CreateMember copies the user's sort keys and name words into the account's
-// member tables; the member's own Email and Name fields are not read.
+// CreateMember copies the user's email, name, sort keys and name words into
+// the account's member tables; the member's own Email and Name fields are
+// not read.
 func (t *tx) CreateMember(m *roster.Member) error {
 	u, err := t.User(m.UserID)
 	if err != nil {
@@ -19,50 +22,50 @@ func (t *tx) CreateMember(m *roster.Member) error {
 	err = t.insert("create member", "This user is already a member of the account.", errAccountNotFound,
 		`SELECT 1 FROM members WHERE account_id = $1 AND user_id = $2`, []any{m.AccountID, m.UserID},
 		`INSERT INTO members (account_id, user_id, role, role_order, status,
-			invited_at, invited_by, joined_at, name_key, email_key, last_login_at)
+			invited_at, invited_by, joined_at, name_key, email_key, last_login_at, email, name)
 		SELECT $1::text, $2::text, $3::text, $4::integer, $5::text, $6::timestamptz, $7::text,
-			$8::timestamptz, $9::text, $10::text, $11::timestamptz
+			$8::timestamptz, $9::text, $10::text, $11::timestamptz, $12::text, $13::text
 		WHERE EXISTS (SELECT 1 FROM accounts WHERE id = $1)
 		ON CONFLICT DO NOTHING`,
 		m.AccountID, m.UserID, m.Role, m.RoleOrder, string(m.Status),
 		optTS(m.InvitedAt), m.InvitedBy, optTS(m.JoinedAt),
-		roster.NameKey(u.Name), roster.EmailKey(u.Email), loginKey(u.LastLoginAt))
+		roster.NameKey(u.Name), roster.EmailKey(u.Email), loginKey(u.LastLoginAt), u.Email, u.Name)
 	if err != nil {
 		return err
 	}
 	return t.insertWords(m.AccountID, m.UserID, u.Name)
 }
 
-// memberColumns are what scanMember reads, from members m joined with users u
-// and left-joined with invitations i.
-const memberColumns = `m.account_id, m.user_id, u.email, u.name, m.role, m.role_order, m.status,
-	u.last_login_at, m.invited_at, m.invited_by, m.joined_at, i.expires_at, i.last_error`
+// memberColumns are what scanMember reads from members m. A pending
+// member's invitation is read with it (the others' is not looked up).
+const memberColumns = `m.account_id, m.user_id, m.email, m.name, m.role, m.role_order, m.status,
+	m.last_login_at, m.invited_at, m.invited_by, m.joined_at,
+	CASE WHEN m.status = 'pending' THEN
+		(SELECT i.expires_at FROM invitations i WHERE i.account_id = m.account_id AND i.user_id = m.user_id) END,
+	CASE WHEN m.status = 'pending' THEN
+		(SELECT i.last_error FROM invitations i WHERE i.account_id = m.account_id AND i.user_id = m.user_id) END`
 
-const memberFrom = ` FROM members m
-	JOIN users u ON u.id = m.user_id
-	LEFT JOIN invitations i ON i.account_id = m.account_id AND i.user_id = m.user_id`
+const memberFrom = ` FROM members m`
 
 func scanMember(row interface{ Scan(...any) error }) (*roster.Member, error) {
 	var m roster.Member
 	var status string
+	var lastLogin pgtype.Timestamptz
 	var invErr *string
 	if err := row.Scan(&m.AccountID, &m.UserID, &m.Email, &m.Name, &m.Role, &m.RoleOrder, &status,
-		&m.LastLoginAt, &m.InvitedAt, &m.InvitedBy, &m.JoinedAt, &m.InvitationExpiresAt, &invErr); err != nil {
+		&lastLogin, &m.InvitedAt, &m.InvitedBy, &m.JoinedAt, &m.InvitationExpiresAt, &invErr); err != nil {
 		return nil, err
 	}
 	m.Status = roster.Status(status)
-	m.LastLoginAt = optUTC(m.LastLoginAt)
+	if lastLogin.Valid && lastLogin.InfinityModifier == pgtype.Finite { // -infinity: never
+		at := lastLogin.Time.UTC()
+		m.LastLoginAt = &at
+	}
 	m.InvitedAt = optUTC(m.InvitedAt)
 	m.JoinedAt = optUTC(m.JoinedAt)
-	// The invitation shows only while the member is pending: an activated
-	// member's old invitation row, if one is left, means nothing.
-	if m.Status == roster.StatusPending && m.InvitationExpiresAt != nil {
-		m.InvitationExpiresAt = optUTC(m.InvitationExpiresAt)
-		if invErr != nil {
-			m.InvitationError = *invErr
-		}
-	} else {
-		m.InvitationExpiresAt = nil
+	m.InvitationExpiresAt = optUTC(m.InvitationExpiresAt)
+	if m.InvitationExpiresAt != nil && invErr != nil {
+		m.InvitationError = *invErr
 	}
 	m.ProfileRoles = map[string]string{}
 	return &m, nil

@@ -45,7 +45,7 @@ func (t *tx) SetUserName(userID, name string) error {
 	if err := t.execOne("set user name", errUserNotFound, `UPDATE users SET name = $1 WHERE id = $2`, name, userID); err != nil {
 		return err
 	}
-	if _, err := t.exec(`UPDATE members SET name_key = $1 WHERE user_id = $2`, roster.NameKey(name), userID); err != nil {
+	if _, err := t.exec(`UPDATE members SET name_key = $1, name = $2 WHERE user_id = $3`, roster.NameKey(name), name, userID); err != nil {
 		return fmt.Errorf("postgres: set user name: %w", err)
 	}
 	// Per membership, so that both statements find the words by

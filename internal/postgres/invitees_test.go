@@ -1,0 +1,65 @@
+package postgres
+
+import (
+	"context"
+	"testing"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/storetest"
+)
+
+// TestAddInviteesRacedUser: a bulk invitation looked a person up and found
+// no user; before it writes, another account's transaction (which the
+// account lock does not hold back) creates that user. The write conflicts
+// on the email, and the transaction runs again, this time finding the user.
+func TestAddInviteesRacedUser(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	a := storetest.NewAccount(t, s, "Acme", "bigeye")
+	other := storetest.NewAccount(t, s, "Other", "bigeye")
+	attempts := 0
+	err := s.Write(ctx, a.ID, func(tx roster.Tx) error {
+		attempts++
+		users, err := tx.UsersByEmail([]string{"raced@acme.test"})
+		if err != nil {
+			return err
+		}
+		u, found := users["raced@acme.test"]
+		if !found {
+			u = &roster.User{ID: storetest.NewID("user"), Email: "raced@acme.test", Name: "Rae Raced", CreatedAt: storetest.T0}
+		}
+		if attempts == 1 {
+			if found {
+				t.Fatal("the user exists before the race")
+			}
+			storetest.NewMember(t, s, other, storetest.NewUser(t, s, "Rae Elsewhere", "Raced@Acme.test"), "User", roster.StatusActive)
+		}
+		inv := roster.Invitee{
+			User: u, NewUser: !found,
+			Member: &roster.Member{AccountID: a.ID, UserID: u.ID, Role: "User",
+				RoleOrder: storetest.RoleOrder(t, a.Catalog, "User"), Status: roster.StatusPending},
+			Invitation: &roster.Invitation{AccountID: a.ID, UserID: u.ID, TokenHash: storetest.NewID("hash"),
+				ExpiresAt: storetest.T0.Add(roster.DefaultInviteTTL), SentAt: storetest.T0},
+			Event:   &roster.AuditEvent{AccountID: a.ID, At: storetest.T0, Action: roster.AuditMemberInvited, Target: u.ID},
+			Message: &roster.Message{Kind: roster.MessageInvitation, To: u.Email, AccountID: a.ID, UserID: u.ID, NextAttemptAt: storetest.T0, CreatedAt: storetest.T0},
+		}
+		return tx.AddInvitees([]roster.Invitee{inv})
+	})
+	if err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if attempts != 2 {
+		t.Errorf("the transaction ran %d times, want 2", attempts)
+	}
+	storetest.Read(t, s, func(tx roster.Tx) error {
+		u, err := tx.UserByEmail("raced@acme.test")
+		if err != nil {
+			return err
+		}
+		m, err := tx.Member(a.ID, u.ID)
+		if err != nil || m.Name != "Rae Elsewhere" || m.Status != roster.StatusPending {
+			t.Errorf("Member = %+v, %v; want the raced user, pending", m, err)
+		}
+		return nil
+	})
+}
