@@ -289,8 +289,8 @@ func (t *tx) searchRuns(account string, s *search) ([][]string, int, error) {
 
 // runsQuery returns searchRuns' statement.
 func runsQuery(account string, s *search) (string, []any) {
-	b := &listStatement{}
-	b.acct = b.arg(account)
+	v := &planValues{}
+	acct := v.bind(account)
 	var q strings.Builder
 	if len(s.words) > 0 {
 		q.WriteString(`WITH RECURSIVE `)
@@ -300,35 +300,51 @@ func runsQuery(account string, s *search) (string, []any) {
 		if i > 0 {
 			q.WriteString(`, `)
 		}
-		lo, hi := b.arg(w), b.arg(w+prefixEnd)
+		lo, hi := v.bind(w), v.bind(w+prefixEnd)
 		q.WriteString(r + ` (word) AS (
-			SELECT (SELECT word FROM member_words WHERE account_id = ` + b.acct + ` AND word >= ` + lo + ` AND word < ` + hi + ` ORDER BY word LIMIT 1)
+			SELECT (SELECT word FROM member_words WHERE account_id = ` + acct + ` AND word >= ` + lo + ` AND word < ` + hi + ` ORDER BY word LIMIT 1)
 			UNION ALL
-			SELECT (SELECT word FROM member_words WHERE account_id = ` + b.acct + ` AND word > ` + r + `.word AND word < ` + hi + ` ORDER BY word LIMIT 1)
+			SELECT (SELECT word FROM member_words WHERE account_id = ` + acct + ` AND word > ` + r + `.word AND word < ` + hi + ` ORDER BY word LIMIT 1)
 			FROM ` + r + ` WHERE ` + r + `.word IS NOT NULL)`)
 	}
 	for i := range s.words {
 		// The recursion goes only as far as the LIMIT reads.
 		fmt.Fprintf(&q, ` (SELECT %d, word, 0 FROM r%[1]d WHERE word IS NOT NULL LIMIT %d) UNION ALL`, i, maxRuns+1)
 	}
-	q.WriteString(` SELECT -1, NULL, ` + emailCount(b, s))
-	return q.String(), b.args
+	q.WriteString(` SELECT -1, NULL, ` + emailCount(v, acct, s))
+	return q.String(), v.args
+}
+
+// planValues binds the values of planSearch's statements, each as a
+// subquery, (SELECT $n::text), which PostgreSQL reads before the statement
+// runs but does not look into when it plans. PostgreSQL plans a prepared
+// statement for its values five times, then keeps a generic plan only if
+// that looks no costlier than those; with the values in view it never
+// does (it expects fewer emails for a name than for an unknown prefix),
+// and planning took twice as long as running. Unseen, they make every plan
+// the same, the one right for any value: index seeks.
+type planValues struct{ args []any }
+
+func (v *planValues) bind(s string) string {
+	v.args = append(v.args, s)
+	return `(SELECT $` + strconv.Itoa(len(v.args)) + `::text)`
 }
 
 // emailCount returns the expression of the number of emails that start
-// with s's query, up to maxSorted. Emails are storable text, so a query
-// that is not matches none by its email (its words, split at every
-// non-letter, always are).
+// with s's query, up to maxSorted; acct is the account's value. Emails are
+// storable text, so a query that is not matches none by its email (its
+// words, split at every non-letter, always are).
 //
 // The counts are ordered by the index they count in, which changes
 // nothing but their plan: when most rows match, PostgreSQL would otherwise
 // scan the table until it has found enough, which it may not soon, if the
 // account's rows are not the first in it.
-func emailCount(b *listStatement, s *search) string {
+func emailCount(v *planValues, acct string, s *search) string {
 	if !storable(s.query) {
 		return `0`
 	}
-	return `(SELECT count(*) FROM (SELECT FROM members WHERE account_id = ` + b.acct + ` AND ` + b.emailRange("members", s) +
+	return `(SELECT count(*) FROM (SELECT FROM members WHERE account_id = ` + acct +
+		` AND email_key >= ` + v.bind(s.query) + ` AND email_key < ` + v.bind(s.query+prefixEnd) +
 		` ORDER BY email_key LIMIT ` + strconv.Itoa(maxSorted) + `) e)`
 }
 
@@ -351,15 +367,15 @@ func (t *tx) searchCounts(account string, s *search) ([]int, int, error) {
 
 // countsQuery returns searchCounts' statement.
 func countsQuery(account string, s *search) (string, []any) {
-	b := &listStatement{}
-	b.acct = b.arg(account)
+	v := &planValues{}
+	acct := v.bind(account)
 	var q strings.Builder
 	for i, w := range s.words {
 		fmt.Fprintf(&q, `SELECT %d, NULL, (SELECT count(*) FROM (SELECT FROM member_words WHERE account_id = %s AND word >= %s AND word < %s ORDER BY word LIMIT %d) w) UNION ALL `,
-			i, b.acct, b.arg(w), b.arg(w+prefixEnd), maxSorted)
+			i, acct, v.bind(w), v.bind(w+prefixEnd), maxSorted)
 	}
-	q.WriteString(`SELECT -1, NULL, ` + emailCount(b, s))
-	return q.String(), b.args
+	q.WriteString(`SELECT -1, NULL, ` + emailCount(v, acct, s))
+	return q.String(), v.args
 }
 
 // scanPlan runs one of planSearch's statements, whose rows are a slot (a
