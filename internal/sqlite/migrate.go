@@ -20,10 +20,15 @@ var migrationFiles embed.FS
 // Migrate applies the pending migrations. Each runs in its own BEGIN
 // IMMEDIATE transaction on the single writer connection, so it holds the
 // database's write lock; and processes migrating one file at the same
-// moment take turns on a lock file next to it (migrationLock), so that a
+// moment take turns on a lock file next to it (lockMigrations), so that a
 // migration is never applied twice.
 func (s *Store) Migrate(ctx context.Context) error {
-	return migrate(ctx, s.writer, s.path)
+	unlock, err := lockMigrations(ctx, s.path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return migrate(ctx, s.writer)
 }
 
 // Migrate applies the pending migrations to the database at path, creating
@@ -32,12 +37,17 @@ func Migrate(ctx context.Context, path string) error {
 	if err := checkPath(path); err != nil {
 		return err
 	}
+	unlock, err := lockMigrations(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	db, err := openWriter(path)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	return migrate(ctx, db, path)
+	return migrate(ctx, db)
 }
 
 // Version returns the version of the newest migration applied to the database.
@@ -53,8 +63,10 @@ func (s *Store) Version(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
-func migrate(ctx context.Context, db *sql.DB, path string) error {
-	p, err := provider(db, goose.WithLocker(&migrationLock{path: path + "-migrate.lock"}))
+// migrate applies the pending migrations; the caller holds the lock of
+// lockMigrations.
+func migrate(ctx context.Context, db *sql.DB) error {
+	p, err := provider(db)
 	if err != nil {
 		return err
 	}
@@ -64,61 +76,48 @@ func migrate(ctx context.Context, db *sql.DB, path string) error {
 	return nil
 }
 
-func provider(db *sql.DB, opts ...goose.ProviderOption) (*goose.Provider, error) {
+func provider(db *sql.DB) (*goose.Provider, error) {
 	files, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: migrations: %w", err)
 	}
 	// The global registry holds Go migrations registered by anyone in the
 	// process; this store has SQL migrations only.
-	opts = append(opts, goose.WithDisableGlobalRegistry(true))
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, files, opts...)
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, files, goose.WithDisableGlobalRegistry(true))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: migrations: %w", err)
 	}
 	return p, nil
 }
 
-// migrationLock is an exclusive flock(2) on a file next to the database,
-// held while a process checks and applies migrations. SQLite has no lock
-// that lasts across transactions, and some migrations (ALTER TABLE ADD
-// COLUMN) fail when applied a second time. The lock is a file of its own:
-// closing any descriptor of the database file would drop SQLite's own
-// locks on it.
-type migrationLock struct {
-	path string
-	f    *os.File
-}
-
-func (l *migrationLock) Lock(ctx context.Context, _ *sql.DB) error {
-	f, err := os.OpenFile(l.path, os.O_CREATE|os.O_RDWR, 0o600)
+// lockMigrations takes an exclusive flock(2) on a file next to the
+// database, which a process holds while it sets the file up (WAL mode, on a
+// new file) and checks and applies migrations; the function it returns
+// releases it. SQLite has no lock that lasts across transactions, some
+// migrations (ALTER TABLE ADD COLUMN) fail when applied a second time, and
+// two connections switching a new file to WAL at once get SQLITE_BUSY
+// without waiting. The lock is a file of its own: closing any descriptor of
+// the database file would drop SQLite's own locks on it. Within a process
+// too, two holders exclude each other.
+func lockMigrations(ctx context.Context, path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path+"-migrate.lock", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
-		return fmt.Errorf("sqlite: migration lock: %w", err)
+		return nil, fmt.Errorf("sqlite: migration lock: %w", err)
 	}
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
-			l.f = f
-			return nil
+			return func() { f.Close() }, nil // closing releases the lock
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) {
 			f.Close()
-			return fmt.Errorf("sqlite: migration lock: %w", err)
+			return nil, fmt.Errorf("sqlite: migration lock: %w", err)
 		}
 		select {
 		case <-ctx.Done():
 			f.Close()
-			return fmt.Errorf("sqlite: migration lock: %w", ctx.Err())
+			return nil, fmt.Errorf("sqlite: migration lock: %w", ctx.Err())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-}
-
-func (l *migrationLock) Unlock(context.Context, *sql.DB) error {
-	if l.f == nil {
-		return nil
-	}
-	err := l.f.Close() // releases the lock
-	l.f = nil
-	return err
 }

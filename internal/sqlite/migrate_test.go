@@ -9,9 +9,10 @@ import (
 )
 
 // TestOpenConcurrently opens one new file from several stores at once, as
-// instances started together would: they take turns migrating it, and
-// none applies a migration that another already did (some, such as ADD
-// COLUMN, fail the second time).
+// instances started together would: they take turns setting it up (two
+// connections switching a new file to WAL at once get SQLITE_BUSY) and
+// migrating it, and none applies a migration that another already did
+// (some, such as ADD COLUMN, fail the second time).
 func TestOpenConcurrently(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "roster.db")

@@ -67,12 +67,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{path: path, writer: writer, writerStmts: newStmtCache(writer), catalogs: make(map[string]cachedCatalog)}
-	// The writer sets WAL mode, which readers need, so it connects first.
-	if err := writer.PingContext(ctx); err != nil {
-		writer.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
-	}
-	if err := s.Migrate(ctx); err != nil {
+	// The writer sets WAL mode, which readers need, so it connects first,
+	// and with the migration lock held (see lockMigrations).
+	if err := s.setUp(ctx); err != nil {
 		writer.Close()
 		return nil, err
 	}
@@ -98,6 +95,20 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// setUp connects the writer, which puts a new file in WAL mode, and
+// migrates, holding the migration lock.
+func (s *Store) setUp(ctx context.Context) error {
+	unlock, err := lockMigrations(ctx, s.path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := s.writer.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", s.path, err)
+	}
+	return migrate(ctx, s.writer)
 }
 
 // checkPath refuses what is not a plain file name: the store adds its own
