@@ -20,4 +20,4 @@ bench bulk.txt ./internal/app/ BulkInvite
 bench http.txt ./internal/api/ HTTPCheck
 bench sqlite-list.txt ./internal/sqlite/ ListMembers
 bench postgres-list.txt ./internal/postgres/ ListMembers
-go run ./scripts/perfplot
+go run ./scripts/perfplot -raw "$raw"
