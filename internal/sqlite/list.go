@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/searchplan"
 )
 
 // order is one order of the member list: the columns of members it sorts
@@ -126,48 +127,17 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
-// Searches (roster.MatchesQuery) take one of three shapes, chosen by a few
-// capped index reads (planSearch):
-//
-//   - mergeRuns, in name order when the query's most selective word starts
-//     at most maxRuns distinct name words and fewer than maxSorted emails
-//     start with the query. member_words holds each member's name_key with
-//     each word, so the members with one word are a range of its primary
-//     key in name order: the page is the merge of those ranges, each read
-//     from the cursor and at most a page long, and of the sorted email
-//     matches.
-//   - sortMatches, when fewer than maxSorted members can match: read them
-//     all from index ranges, then sort.
-//   - walkOrder, when many can: walk the order's index from the cursor,
-//     testing each member, which finds a page of matches soon when they
-//     are not all at its end.
-//
-// Words of the query other than the one whose matches are read are tested
-// on each candidate: first whether its name_key contains the word at all
-// (instr, on the row at hand; a word of the name is part of its name_key),
-// then, for the few that do, an index probe of member_words_by_member.
-//
-// So a page reads what the page, maxRuns and maxSorted bound, except where
-// the candidates read in order mostly fail the other words or the
-// filters: a merged run is read until a page of its members passes ("dana
-// dev1" reads the 1,500 Danas before the first Dana Dev1 at 100,000
-// members; a rare role, all of the run).
-type searchShape int
+// The shapes of a search and the caps of its planning (see package
+// searchplan, which decides them for both stores).
+type searchShape = searchplan.Shape
 
 const (
-	noMatches searchShape = iota
-	mergeRuns
-	sortMatches
-	walkOrder
-)
-
-const (
-	// maxRuns is how many distinct name words a query word may start
-	// for a search to merge their ranges.
-	maxRuns = 32
-	// maxSorted is how many matches a search may read and sort; with
-	// more, walking the order's index finds a page sooner.
-	maxSorted = 1000
+	noMatches   = searchplan.NoMatches
+	mergeRuns   = searchplan.MergeRuns
+	sortMatches = searchplan.SortMatches
+	walkOrder   = searchplan.WalkOrder
+	maxRuns     = searchplan.MaxRuns
+	maxSorted   = searchplan.MaxSorted
 )
 
 // search is a member search and what planSearch learnt of its matches.
@@ -190,25 +160,11 @@ func (t *tx) planSearch(account, query string, sort roster.MemberSort) (*search,
 		if err != nil {
 			return nil, err
 		}
-		// Of the words with the fewest runs, the longest is likely the
-		// rarest.
-		for i, r := range runs {
-			if d := s.driver; d < 0 || len(r) < len(runs[d]) || len(r) == len(runs[d]) && len(s.words[i]) > len(s.words[d]) {
-				s.driver = i
-			}
-		}
-		if s.driver >= 0 && len(runs[s.driver]) == 0 {
-			s.driver = -1
-		}
 		s.emails = emails > 0
-		switch {
-		case s.driver < 0 && !s.emails:
-			s.shape = noMatches
-			return s, nil
-		case (s.driver < 0 || len(runs[s.driver]) <= maxRuns) && emails < maxSorted:
-			s.shape = mergeRuns
-			if s.driver >= 0 {
-				s.runs = runs[s.driver]
+		if shape, driver, ok := searchplan.ByRuns(s.words, runs, emails); ok {
+			s.shape, s.driver = shape, driver
+			if shape == mergeRuns && driver >= 0 {
+				s.runs = runs[driver]
 			}
 			return s, nil
 		}
@@ -217,29 +173,8 @@ func (t *tx) planSearch(account, query string, sort roster.MemberSort) (*search,
 	if err != nil {
 		return nil, err
 	}
-	s.driver = -1
-	for i, n := range counts {
-		if s.driver < 0 || n < counts[s.driver] {
-			s.driver = i
-		}
-	}
-	matches := emails
-	if s.driver >= 0 {
-		if counts[s.driver] == 0 {
-			s.driver = -1
-		} else {
-			matches += counts[s.driver]
-		}
-	}
 	s.emails = emails > 0
-	switch {
-	case s.driver < 0 && !s.emails:
-		s.shape = noMatches
-	case matches < maxSorted:
-		s.shape = sortMatches
-	default:
-		s.shape = walkOrder
-	}
+	s.shape, s.driver = searchplan.ByCounts(counts, emails)
 	return s, nil
 }
 

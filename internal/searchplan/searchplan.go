@@ -1,0 +1,103 @@
+// Package searchplan chooses how a store reads a page of a member search
+// (roster.MatchesQuery), from a few capped index reads that the store
+// makes in its own SQL. Both stores decide the same way.
+//
+// A search takes one of three shapes:
+//
+//   - MergeRuns, in name order when the query's most selective word starts
+//     at most MaxRuns distinct name words and fewer than MaxSorted emails
+//     start with the query. member_words holds each member's name_key with
+//     each word, so the members with one word are a range of its primary
+//     key in name order: the page is the merge of those ranges, each read
+//     from the cursor and at most a page long, and of the sorted email
+//     matches.
+//   - SortMatches, when fewer than MaxSorted members can match: read them
+//     all from index ranges, then sort.
+//   - WalkOrder, when many can: walk the order's index from the cursor,
+//     testing each member, which finds a page of matches soon when they
+//     are not all at its end.
+//
+// Words of the query other than the one whose matches are read (the
+// driver) are tested on each candidate: first whether its name_key
+// contains the word at all (a word of the name is part of its name_key),
+// then, for the few that do, an index probe of member_words_by_member.
+//
+// So a page reads what the page, MaxRuns and MaxSorted bound, except where
+// the candidates read in order mostly fail the other words or the
+// filters: a merged run is read until a page of its members passes ("dana
+// dev1" reads the 1,500 Danas before the first Dana Dev1 at 100,000
+// members; a rare role, all of the run).
+package searchplan
+
+// Shape is how a search page is read.
+type Shape int
+
+// The shapes of a search.
+const (
+	NoMatches Shape = iota
+	MergeRuns
+	SortMatches
+	WalkOrder
+)
+
+const (
+	// MaxRuns is how many distinct name words a query word may start for
+	// a search to merge their ranges.
+	MaxRuns = 32
+	// MaxSorted is how many matches a search may read and sort; with more,
+	// walking the order's index finds a page sooner.
+	MaxSorted = 1000
+)
+
+// ByRuns decides a search in name order from, for each query word, the
+// distinct name words it starts (up to MaxRuns+1 of them), and from the
+// number of emails that start with the query (up to MaxSorted). It returns
+// the shape and the driver (the index in words of the word whose matches
+// are read; -1 when no name matches every word), or ok false when the
+// counts of ByCounts are needed to decide.
+func ByRuns(words []string, runs [][]string, emails int) (shape Shape, driver int, ok bool) {
+	driver = -1
+	// Of the words with the fewest runs, the longest is likely the rarest.
+	for i, r := range runs {
+		if d := driver; d < 0 || len(r) < len(runs[d]) || len(r) == len(runs[d]) && len(words[i]) > len(words[d]) {
+			driver = i
+		}
+	}
+	if driver >= 0 && len(runs[driver]) == 0 {
+		driver = -1
+	}
+	switch {
+	case driver < 0 && emails == 0:
+		return NoMatches, driver, true
+	case (driver < 0 || len(runs[driver]) <= MaxRuns) && emails < MaxSorted:
+		return MergeRuns, driver, true
+	}
+	return 0, driver, false
+}
+
+// ByCounts decides a search from, for each query word, the number of
+// words of names it starts (capped), and the number of emails that start
+// with the query (up to MaxSorted).
+func ByCounts(counts []int, emails int) (shape Shape, driver int) {
+	driver = -1
+	for i, n := range counts {
+		if driver < 0 || n < counts[driver] {
+			driver = i
+		}
+	}
+	matches := emails
+	if driver >= 0 {
+		if counts[driver] == 0 {
+			driver = -1
+		} else {
+			matches += counts[driver]
+		}
+	}
+	switch {
+	case driver < 0 && emails == 0:
+		return NoMatches, driver
+	case matches < MaxSorted:
+		return SortMatches, driver
+	}
+	return WalkOrder, driver
+}
