@@ -106,7 +106,7 @@ const rowsPerInsert = 200
 
 // insertRows runs insert (INSERT INTO table (columns)) with VALUES for
 // the rows, rowsPerInsert at a time, in their order. Full statements
-// share one text, so one prepared statement.
+// share one text, so one prepared statement kept by the store.
 func (t *tx) insertRows(insert string, rows [][]any) error {
 	for len(rows) > 0 {
 		n := min(len(rows), rowsPerInsert)
@@ -119,7 +119,13 @@ func (t *tx) insertRows(insert string, rows [][]any) error {
 			q.WriteString(", " + row)
 			args = append(args, r...)
 		}
-		if _, err := t.exec(q.String(), args...); err != nil {
+		exec := t.exec
+		if n < rowsPerInsert {
+			// The last, partial statement's text depends on the batch's
+			// size: prepared for this transaction, not kept.
+			exec = t.execOnce
+		}
+		if _, err := exec(q.String(), args...); err != nil {
 			return err
 		}
 		rows = rows[n:]

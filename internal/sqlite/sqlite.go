@@ -245,6 +245,18 @@ func (t *tx) stmt(query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
+// execOnce runs query as a statement prepared for this transaction only,
+// for texts that are seldom run again (a batch's last, partial INSERT):
+// they would fill the pool's bounded cache.
+func (t *tx) execOnce(query string, args ...any) (sql.Result, error) {
+	st, err := t.q.PrepareContext(t.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	return st.ExecContext(t.ctx, args...)
+}
+
 func (t *tx) exec(query string, args ...any) (sql.Result, error) {
 	st, err := t.stmt(query)
 	if err != nil {
