@@ -116,8 +116,12 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	}
 
 	if addr := e.getenv("ROSTER_PPROF_ADDR"); addr != "" {
-		// Profiling for operators who ask for it, on its own (loopback)
-		// listener: never on the service's address.
+		// Profiling for operators who ask for it, on its own listener,
+		// never on the service's address, and only on loopback: pprof has
+		// no authentication.
+		if !loopbackAddr(addr) {
+			return usageError{fmt.Errorf("ROSTER_PPROF_ADDR %q: profiling listens on a loopback address only (127.0.0.1:port or [::1]:port)", addr)}
+		}
 		pl, err := net.Listen("tcp", addr)
 		if err != nil {
 			return fmt.Errorf("pprof listen on %s: %w", addr, err)
@@ -226,4 +230,14 @@ func cmdMigrate(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout, "migrations applied to", dbLabel(c))
 	return store.Close()
+}
+
+// loopbackAddr reports whether addr is host:port with a loopback IP host.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
