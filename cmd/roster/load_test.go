@@ -150,9 +150,11 @@ func runLoad(t *testing.T, load, db string, d time.Duration) {
 		t.Name(), res.Concurrency, res.Seconds, res.Requests, res.RPS, res.P50ms, res.P90ms, res.P99ms, res.MaxMs,
 		res.Statuses, res.ByClass, res.Errors)
 
-	// The report: something was done, of every kind, and nothing failed.
-	if want := max(500, int(100*d.Seconds())); res.Requests < want {
-		t.Errorf("%d requests in %.1f s, want at least %d: the run proved little", res.Requests, res.Seconds, want)
+	// The report: something was done, by every client and of every kind,
+	// and nothing failed. (How fast is for the benchmarks and
+	// scripts/perf-serve.sh, not for a test on a shared machine.)
+	if res.Requests < loadClients {
+		t.Errorf("%d requests from %d clients: the run proved little", res.Requests, loadClients)
 	}
 	for _, class := range []string{"check", "list", "write"} {
 		if res.ByClass[class] == 0 {

@@ -99,8 +99,8 @@ func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Par
 }
 
 // Derivations returns how many argon2id keys the Hasher has derived: one
-// for each Hash, Verify and VerifyDummy, plus one the first time a dummy
-// hash is needed (it is made lazily). It exists so that tests can prove
+// for each Hash, Verify and VerifyDummy, plus one for the dummy hash,
+// which NewHasher makes at once. It exists so that tests can prove
 // that every failed login, an unknown email's included, pays for a hash.
 func (h *Hasher) Derivations() uint64 { return h.derivations.Load() }
 

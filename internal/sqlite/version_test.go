@@ -31,8 +31,14 @@ func TestWALIndexCounterMovesWithEveryCommit(t *testing.T) {
 		}
 		before = after
 	}
-	// A transaction that rolls back changes nothing and need not move it.
-	s.Write(ctx, "", func(tx roster.Tx) error { return roster.Errorf(roster.CodeConflict, "no") })
+	// A transaction that rolls back changes nothing, and does not move it.
+	err = s.Write(ctx, "", func(tx roster.Tx) error { return roster.Errorf(roster.CodeConflict, "no") })
+	if roster.ErrorCode(err) != roster.CodeConflict {
+		t.Fatalf("Write = %v, want the conflict it returned", err)
+	}
+	if after, ok := s.checks.wal.change(); !ok || after != before {
+		t.Errorf("change counter %d → %d (ok=%v) after a rollback; want it unchanged", before, after, ok)
+	}
 }
 
 // TestCheckReadsSeeOtherProcesses: a second store on the same file stands
@@ -94,7 +100,10 @@ func TestCheckReadsFallBackToThePragma(t *testing.T) {
 	}
 	defer b.Close()
 	acc := storetest.NewAccount(t, a, "Acme", "bizmetry")
-	v1, _ := a.AccountVersion(ctx, acc.ID)
+	v1, err := a.AccountVersion(ctx, acc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	u := storetest.NewUser(t, b, "Dana", "")
 	storetest.NewMember(t, b, acc, u, "Developer", roster.StatusActive)
 	if v2, err := a.AccountVersion(ctx, acc.ID); err != nil || v2 == v1 {
