@@ -106,12 +106,9 @@ func (s *Store) Close() error {
 // Read runs fn in a REPEATABLE READ READ ONLY transaction: one snapshot,
 // taken at fn's first statement, and no writes.
 func (s *Store) Read(ctx context.Context, fn func(roster.Tx) error) error {
-	pgTx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return fmt.Errorf("postgres: begin read: %w", err)
-	}
-	defer pgTx.Rollback(context.WithoutCancel(ctx)) // a read-only transaction has nothing to commit
-	return fn(&tx{ctx: ctx, q: pgTx, store: s})
+	t := s.begin(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	defer t.rollback() // a read-only transaction has nothing to commit
+	return fn(t)
 }
 
 // Write runs fn in a READ COMMITTED transaction that first takes the
@@ -129,12 +126,8 @@ func (s *Store) Write(ctx context.Context, account string, fn func(roster.Tx) er
 }
 
 func (s *Store) write(ctx context.Context, account string, fn func(roster.Tx) error) error {
-	pgTx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite})
-	if err != nil {
-		return fmt.Errorf("postgres: begin write: %w", err)
-	}
-	defer pgTx.Rollback(context.WithoutCancel(ctx)) // does nothing after Commit
-	t := &tx{ctx: ctx, q: pgTx, store: s}
+	t := s.begin(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite})
+	defer t.rollback() // does nothing after commit
 	if account != "" {
 		// FOR NO KEY UPDATE excludes every other Write on the account (they
 		// take the same lock) but not the foreign key checks of rows that
@@ -150,22 +143,96 @@ func (s *Store) write(ctx context.Context, account string, fn func(roster.Tx) er
 	if err := fn(t); err != nil {
 		return err
 	}
-	if err := pgTx.Commit(ctx); err != nil {
+	return t.commit()
+}
+
+// tx implements roster.Tx on one pgx transaction, which it begins with its
+// first statement: the BEGIN goes to the server in one pipeline with that
+// statement, saving a round trip of every Read and Write. (REPEATABLE READ
+// takes its snapshot at the first statement after BEGIN anyway.)
+type tx struct {
+	ctx   context.Context
+	store *Store
+	// opts are the options of the transaction not begun yet, nil once q
+	// is set.
+	opts *pgx.TxOptions
+	q    pgx.Tx
+}
+
+func (s *Store) begin(ctx context.Context, opts pgx.TxOptions) *tx {
+	return &tx{ctx: ctx, store: s, opts: &opts}
+}
+
+// start sends the transaction's first statement in one batch after BEGIN,
+// and returns the batch's results with the BEGIN's read: the caller reads
+// the statement's and must close them before it uses t again.
+func (t *tx) start(query string, args []any) pgx.BatchResults {
+	b := &pgx.Batch{}
+	b.BeginTx(*t.opts)
+	b.Queue(query, args...)
+	t.opts = nil
+	br := t.store.pool.SendBatch(t.ctx, b)
+	t.q = br.Tx()
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return pgx.FailedBatchResults(&pgx.Batch{}, fmt.Errorf("begin: %w", err))
+	}
+	return br
+}
+
+// pipelined reports whether the next statement begins the transaction in
+// one batch with it. A statement that names its own QueryExecMode cannot
+// be batched (pgx batches use the connection's mode): the transaction is
+// begun alone first.
+func (t *tx) pipelined(args []any) (bool, error) {
+	if t.opts == nil {
+		return false, nil
+	}
+	if len(args) > 0 {
+		if _, ok := args[0].(pgx.QueryExecMode); ok {
+			q, err := t.store.pool.BeginTx(t.ctx, *t.opts)
+			if err != nil {
+				return false, fmt.Errorf("begin: %w", err)
+			}
+			t.opts, t.q = nil, q
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// commit commits the transaction, if it was begun.
+func (t *tx) commit() error {
+	if t.q == nil {
+		return nil
+	}
+	if err := t.q.Commit(t.ctx); err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
 	return nil
 }
 
-// tx implements roster.Tx on one pgx transaction.
-type tx struct {
-	ctx   context.Context
-	q     pgx.Tx
-	store *Store
+// rollback rolls the transaction back, if it was begun and is still open.
+func (t *tx) rollback() {
+	if t.q != nil {
+		t.q.Rollback(context.WithoutCancel(t.ctx))
+	}
 }
 
 func (t *tx) exec(query string, args ...any) (pgconn.CommandTag, error) {
 	if err := checkArgs(args); err != nil {
 		return pgconn.CommandTag{}, err
+	}
+	if ok, err := t.pipelined(args); err != nil || ok {
+		if err != nil {
+			return pgconn.CommandTag{}, err
+		}
+		br := t.start(query, args)
+		tag, err := br.Exec()
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		return tag, err
 	}
 	return t.q.Exec(t.ctx, query, args...)
 }
@@ -174,14 +241,63 @@ func (t *tx) query(query string, args ...any) (pgx.Rows, error) {
 	if err := checkArgs(args); err != nil {
 		return nil, err
 	}
+	if ok, err := t.pipelined(args); err != nil || ok {
+		if err != nil {
+			return nil, err
+		}
+		br := t.start(query, args)
+		rows, err := br.Query()
+		if err != nil {
+			br.Close()
+			return nil, err
+		}
+		return batchRows{rows, br}, nil
+	}
 	return t.q.Query(t.ctx, query, args...)
 }
 
 func (t *tx) queryRow(query string, args ...any) pgx.Row {
-	if err := checkArgs(args); err != nil {
+	rows, err := t.query(query, args...)
+	if err != nil {
 		return errRow{err}
 	}
-	return t.q.QueryRow(t.ctx, query, args...)
+	return rowOf{rows}
+}
+
+// batchRows are the rows of a transaction's first statement: closing them
+// closes the batch, after which the transaction may be used.
+type batchRows struct {
+	pgx.Rows
+	br pgx.BatchResults
+}
+
+func (r batchRows) Close() {
+	r.Rows.Close()
+	// The statement's error is the rows'; one of the batch alone is the
+	// connection's, which the next statement or the rollback meets.
+	_ = r.br.Close()
+}
+
+// rowOf is the first row of rows, as pgx.QueryRow returns it (pgx's own
+// type for it is not exported).
+type rowOf struct{ rows pgx.Rows }
+
+func (r rowOf) Scan(dest ...any) error {
+	defer r.rows.Close()
+	if err := r.rows.Err(); err != nil {
+		return err
+	}
+	if !r.rows.Next() {
+		if err := r.rows.Err(); err != nil {
+			return err
+		}
+		return pgx.ErrNoRows
+	}
+	if err := r.rows.Scan(dest...); err != nil {
+		return err
+	}
+	r.rows.Close()
+	return r.rows.Err()
 }
 
 // errRow is a pgx.Row whose Scan returns err.

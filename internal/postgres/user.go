@@ -85,7 +85,7 @@ func (t *tx) SetUserPassword(userID, old, hash string) error {
 	if !storable(userID) || !storable(old) {
 		return errUserNotFound
 	}
-	tag, err := t.q.Exec(t.ctx, `UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3`, hash, userID, old)
+	tag, err := t.exec(`UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3`, hash, userID, old)
 	if err != nil {
 		return fmt.Errorf("postgres: set user password: %w", err)
 	}
