@@ -172,6 +172,8 @@ func fillMembers(tb testing.TB, s *Store, a *roster.Account, n int) {
 		`INSERT INTO invitations (account_id, user_id, token_hash, expires_at, sent_at)
 		SELECT account_id, user_id, 'hash-' || account_id || '-' || user_id, @t0::timestamptz + interval '7 days', @t0::timestamptz
 		FROM members WHERE account_id = @acct AND status = 'pending'`,
+		`UPDATE members m SET invitation_expires_at = i.expires_at, invitation_error = i.last_error
+		FROM invitations i WHERE i.account_id = @acct AND m.account_id = i.account_id AND m.user_id = i.user_id`,
 		`ALTER TABLE members ENABLE TRIGGER members_insert_version`,
 		`UPDATE account_versions SET version = version + @n::bigint WHERE account_id = @acct`,
 	}
@@ -185,7 +187,7 @@ func fillMembers(tb testing.TB, s *Store, a *roster.Account, n int) {
 					used[k] = v
 				}
 			}
-			if _, err := t.q.Exec(t.ctx, stmt, used); err != nil {
+			if _, err := t.exec(stmt, used); err != nil {
 				return fmt.Errorf("fill %d members: %w\n%s", n, err, stmt)
 			}
 		}

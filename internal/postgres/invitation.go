@@ -19,11 +19,14 @@ func (t *tx) PutInvitation(inv *roster.Invitation) error {
 	if taken {
 		return errConflict(conflict)
 	}
-	_, err = t.exec(`INSERT INTO invitations (account_id, user_id, token_hash, expires_at, sent_at, last_error)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (account_id, user_id) DO UPDATE SET
-			token_hash = excluded.token_hash, expires_at = excluded.expires_at,
-			sent_at = excluded.sent_at, last_error = excluded.last_error`,
+	_, err = t.exec(`WITH i AS (INSERT INTO invitations (account_id, user_id, token_hash, expires_at, sent_at, last_error)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (account_id, user_id) DO UPDATE SET
+				token_hash = excluded.token_hash, expires_at = excluded.expires_at,
+				sent_at = excluded.sent_at, last_error = excluded.last_error
+			RETURNING account_id, user_id, expires_at, last_error)
+		UPDATE members m SET invitation_expires_at = i.expires_at, invitation_error = i.last_error
+		FROM i WHERE m.account_id = i.account_id AND m.user_id = i.user_id`,
 		inv.AccountID, inv.UserID, inv.TokenHash, ts(inv.ExpiresAt), ts(inv.SentAt), inv.LastError)
 	return writeError("put invitation", err, conflict, errMemberNotFound)
 }
@@ -43,5 +46,7 @@ func (t *tx) InvitationByToken(hash string) (*roster.Invitation, error) {
 
 func (t *tx) DeleteInvitation(account, user string) error {
 	return t.execOne("delete invitation", errInvitationNotFound,
-		`DELETE FROM invitations WHERE account_id = $1 AND user_id = $2`, account, user)
+		`WITH i AS (DELETE FROM invitations WHERE account_id = $1 AND user_id = $2 RETURNING account_id, user_id)
+		UPDATE members m SET invitation_expires_at = NULL, invitation_error = NULL
+		FROM i WHERE m.account_id = i.account_id AND m.user_id = i.user_id`, account, user)
 }

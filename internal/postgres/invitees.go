@@ -54,7 +54,7 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 		if in.NewUser {
 			users.add(in.User)
 		}
-		members.add(in.Member, in.User)
+		members.add(in.Member, in.User, in.Invitation)
 		for _, w := range roster.SearchWords(in.User.Name) {
 			words[0] = append(words[0], in.Member.AccountID)
 			words[1] = append(words[1], w)
@@ -78,13 +78,14 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[])`,
 			[]any{users.id, users.email, users.emailKey, users.name, users.passwordHash, users.lastLogin, users.created}},
 		{"add members", `INSERT INTO members (account_id, user_id, role, role_order, status,
-				invited_at, invited_by, joined_at, name_key, email_key, last_login_at, email, name)
+				invited_at, invited_by, joined_at, name_key, email_key, last_login_at, email, name,
+				invitation_expires_at, invitation_error)
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[],
 				$6::timestamptz[], $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::timestamptz[],
-				$12::text[], $13::text[])`,
+				$12::text[], $13::text[], $14::timestamptz[], $15::text[])`,
 			[]any{members.account, members.user, members.role, members.roleOrder, members.status,
 				members.invitedAt, members.invitedBy, members.joinedAt, members.nameKey, members.emailKey, members.lastLogin,
-				members.email, members.name}},
+				members.email, members.name, members.invitationExpires, members.invitationError}},
 		{"index member names", `INSERT INTO member_words (account_id, word, name_key, user_id)
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])`,
 			[]any{words[0], words[1], words[2], words[3]}},
@@ -148,14 +149,16 @@ func (c *userColumnsIn) add(u *roster.User) {
 
 type memberColumnsIn struct {
 	account, user, role, status, invitedBy, nameKey, emailKey []string
-	email, name                                               []string
+	email, name, invitationError                              []string
 	roleOrder                                                 []int32
 	invitedAt, joinedAt                                       []*time.Time
+	invitationExpires                                         []time.Time
 	lastLogin                                                 []pgtype.Timestamptz
 }
 
-// add adds m, a membership of u (with CreateMember's copies of u's fields).
-func (c *memberColumnsIn) add(m *roster.Member, u *roster.User) {
+// add adds m, a membership of u invited by inv (with CreateMember's copies
+// of u's fields and PutInvitation's of inv's).
+func (c *memberColumnsIn) add(m *roster.Member, u *roster.User, inv *roster.Invitation) {
 	c.account = append(c.account, m.AccountID)
 	c.user = append(c.user, m.UserID)
 	c.role = append(c.role, m.Role)
@@ -169,6 +172,8 @@ func (c *memberColumnsIn) add(m *roster.Member, u *roster.User) {
 	c.lastLogin = append(c.lastLogin, loginKey(u.LastLoginAt))
 	c.email = append(c.email, u.Email)
 	c.name = append(c.name, u.Name)
+	c.invitationExpires = append(c.invitationExpires, ts(inv.ExpiresAt))
+	c.invitationError = append(c.invitationError, inv.LastError)
 }
 
 type invitationColumnsIn struct {

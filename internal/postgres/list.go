@@ -82,9 +82,6 @@ func (t *tx) ListMembers(account string, f roster.MemberFilter) (*roster.MemberP
 		page.Items = page.Items[:f.Limit]
 		page.Next = roster.NewMemberCursor(page.Items[f.Limit-1], sort, f.Desc)
 	}
-	if err := t.loadProfileRoles(account, page.Items); err != nil {
-		return nil, err
-	}
 	return page, nil
 }
 

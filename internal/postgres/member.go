@@ -36,14 +36,14 @@ func (t *tx) CreateMember(m *roster.Member) error {
 	return t.insertWords(m.AccountID, m.UserID, u.Name)
 }
 
-// memberColumns are what scanMember reads from members m. A pending
-// member's invitation is read with it (the others' is not looked up).
+// memberColumns are what scanMember reads from members m: everything is a
+// column of members (migrations 005 and 006). The invitation is shown only
+// while the member is pending.
 const memberColumns = `m.account_id, m.user_id, m.email, m.name, m.role, m.role_order, m.status,
 	m.last_login_at, m.invited_at, m.invited_by, m.joined_at,
-	CASE WHEN m.status = 'pending' THEN
-		(SELECT i.expires_at FROM invitations i WHERE i.account_id = m.account_id AND i.user_id = m.user_id) END,
-	CASE WHEN m.status = 'pending' THEN
-		(SELECT i.last_error FROM invitations i WHERE i.account_id = m.account_id AND i.user_id = m.user_id) END`
+	CASE WHEN m.status = 'pending' THEN m.invitation_expires_at END,
+	CASE WHEN m.status = 'pending' THEN m.invitation_error END,
+	m.profile_roles`
 
 const memberFrom = ` FROM members m`
 
@@ -53,7 +53,7 @@ func scanMember(row interface{ Scan(...any) error }) (*roster.Member, error) {
 	var lastLogin pgtype.Timestamptz
 	var invErr *string
 	if err := row.Scan(&m.AccountID, &m.UserID, &m.Email, &m.Name, &m.Role, &m.RoleOrder, &status,
-		&lastLogin, &m.InvitedAt, &m.InvitedBy, &m.JoinedAt, &m.InvitationExpiresAt, &invErr); err != nil {
+		&lastLogin, &m.InvitedAt, &m.InvitedBy, &m.JoinedAt, &m.InvitationExpiresAt, &invErr, &m.ProfileRoles); err != nil {
 		return nil, err
 	}
 	m.Status = roster.Status(status)
@@ -67,7 +67,9 @@ func scanMember(row interface{ Scan(...any) error }) (*roster.Member, error) {
 	if m.InvitationExpiresAt != nil && invErr != nil {
 		m.InvitationError = *invErr
 	}
-	m.ProfileRoles = map[string]string{}
+	if m.ProfileRoles == nil {
+		m.ProfileRoles = map[string]string{}
+	}
 	return &m, nil
 }
 
@@ -77,42 +79,7 @@ func (t *tx) Member(account, user string) (*roster.Member, error) {
 	if err := rowError("member", err, errMemberNotFound); err != nil {
 		return nil, err
 	}
-	if err := t.loadProfileRoles(account, []*roster.Member{m}); err != nil {
-		return nil, err
-	}
 	return m, nil
-}
-
-// loadProfileRoles fills in the ProfileRoles of members of one account.
-func (t *tx) loadProfileRoles(account string, members []*roster.Member) error {
-	if len(members) == 0 {
-		return nil
-	}
-	byUser := make(map[string]*roster.Member, len(members))
-	users := make([]string, 0, len(members))
-	for _, m := range members {
-		byUser[m.UserID] = m
-		users = append(users, m.UserID)
-	}
-	rows, err := t.query(`SELECT user_id, profile, role FROM profile_roles
-		WHERE account_id = $1 AND user_id = ANY ($2)`, account, users)
-	if err != nil {
-		return fmt.Errorf("postgres: profile roles: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var user, profile, role string
-		if err := rows.Scan(&user, &profile, &role); err != nil {
-			return fmt.Errorf("postgres: profile roles: %w", err)
-		}
-		if m := byUser[user]; m != nil {
-			m.ProfileRoles[profile] = role
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("postgres: profile roles: %w", err)
-	}
-	return nil
 }
 
 // memberExists returns not_found unless the membership exists.

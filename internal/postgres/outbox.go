@@ -100,7 +100,9 @@ func (t *tx) setInvitationError(account, user, errText string) error {
 	if account == "" || user == "" {
 		return nil
 	}
-	if _, err := t.exec(`UPDATE invitations SET last_error = $1 WHERE account_id = $2 AND user_id = $3`,
+	if _, err := t.exec(`WITH i AS (UPDATE invitations SET last_error = $1 WHERE account_id = $2 AND user_id = $3
+			RETURNING account_id, user_id)
+		UPDATE members m SET invitation_error = $1 FROM i WHERE m.account_id = i.account_id AND m.user_id = i.user_id`,
 		errText, account, user); err != nil {
 		return fmt.Errorf("postgres: set invitation error: %w", err)
 	}

@@ -16,9 +16,12 @@ func (t *tx) SetProfileRole(account, user, profile, role string, at time.Time) e
 		ON CONFLICT (account_id, name) DO NOTHING`, account, profile, ts(at)); err != nil {
 		return writeError("create profile", err, "", nil)
 	}
-	if _, err := t.exec(`INSERT INTO profile_roles (account_id, user_id, profile, role, granted_at)
-		VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (account_id, user_id, profile) DO UPDATE SET role = excluded.role, granted_at = excluded.granted_at`,
+	if _, err := t.exec(`WITH r AS (INSERT INTO profile_roles (account_id, user_id, profile, role, granted_at)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (account_id, user_id, profile) DO UPDATE SET role = excluded.role, granted_at = excluded.granted_at
+			RETURNING account_id, user_id, profile, role)
+		UPDATE members m SET profile_roles = m.profile_roles || jsonb_build_object(r.profile, r.role)
+		FROM r WHERE m.account_id = r.account_id AND m.user_id = r.user_id`,
 		account, user, profile, role, ts(at)); err != nil {
 		return writeError("set profile role", err, "", errMemberNotFound)
 	}
@@ -27,7 +30,10 @@ func (t *tx) SetProfileRole(account, user, profile, role string, at time.Time) e
 
 func (t *tx) DeleteProfileRole(account, user, profile string) error {
 	return t.execOne("delete profile role", errProfileRoleNotFound,
-		`DELETE FROM profile_roles WHERE account_id = $1 AND user_id = $2 AND profile = $3`, account, user, profile)
+		`WITH r AS (DELETE FROM profile_roles WHERE account_id = $1 AND user_id = $2 AND profile = $3
+			RETURNING account_id, user_id, profile)
+		UPDATE members m SET profile_roles = m.profile_roles - r.profile
+		FROM r WHERE m.account_id = r.account_id AND m.user_id = r.user_id`, account, user, profile)
 }
 
 func (t *tx) Profiles(account string) ([]roster.Profile, error) {
