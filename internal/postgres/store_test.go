@@ -114,6 +114,51 @@ func TestReadIsReadOnly(t *testing.T) {
 	}
 }
 
+// TestFirstStatementBegins checks the transactions begun in one batch with
+// their first statement (tx.start): one that fails there, at the
+// account's lock or in a Read, gives its connection back to the pool, and
+// a Read's snapshot is the one of its first statement.
+func TestFirstStatementBegins(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	a := storetest.NewAccount(t, s, "Acme", "bigeye")
+	for i := range 3 * int(s.pool.Config().MaxConns) {
+		err := s.Write(ctx, "no-such-account", func(roster.Tx) error { return nil })
+		if roster.ErrorCode(err) != roster.CodeNotFound {
+			t.Fatalf("Write on a missing account: %v, want not_found", err)
+		}
+		err = s.Read(ctx, func(rtx roster.Tx) error {
+			_, err := rtx.(*tx).exec(`SELECT 1/0`)
+			return err
+		})
+		if err == nil || !strings.Contains(err.Error(), "division by zero") {
+			t.Fatalf("Read %d: %v, want division by zero", i, err)
+		}
+	}
+	if n := s.pool.Stat().AcquiredConns(); n != 0 {
+		t.Errorf("%d connections still acquired", n)
+	}
+	// A Read that has read once keeps its snapshot while a Write commits.
+	err := s.Read(ctx, func(tx roster.Tx) error {
+		before, err := tx.CountMembers(a.ID, "", "")
+		if err != nil {
+			return err
+		}
+		storetest.NewUserMember(t, s, a, "Late Comer", "User", roster.StatusActive)
+		after, err := tx.CountMembers(a.ID, "", "")
+		if err != nil {
+			return err
+		}
+		if after != before {
+			t.Errorf("CountMembers in one Read: %d, then %d after another transaction committed", before, after)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestTimes checks that times come back in UTC, truncated to the
 // microsecond as the SQLite store truncates them (PostgreSQL would round).
 func TestTimes(t *testing.T) {
