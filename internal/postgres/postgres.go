@@ -201,6 +201,25 @@ func (t *tx) pipelined(args []any) (bool, error) {
 	return true, nil
 }
 
+// copyFrom copies c's rows into its table, with a COPY of its own: the
+// transaction is begun first if it was not.
+func (t *tx) copyFrom(c *copyTable) error {
+	for _, row := range c.rows {
+		if err := checkArgs(row); err != nil {
+			return err
+		}
+	}
+	if t.opts != nil {
+		q, err := t.store.pool.BeginTx(t.ctx, *t.opts)
+		if err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		t.opts, t.q = nil, q
+	}
+	_, err := t.q.CopyFrom(t.ctx, pgx.Identifier{c.table}, c.columns, pgx.CopyFromRows(c.rows))
+	return err
+}
+
 // commit commits the transaction, if it was begun.
 func (t *tx) commit() error {
 	if t.q == nil {
