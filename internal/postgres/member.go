@@ -103,12 +103,16 @@ func (t *tx) UpdateMember(m *roster.Member) error {
 		m.Role, m.RoleOrder, string(m.Status), optTS(m.JoinedAt), m.AccountID, m.UserID)
 }
 
-// DeleteMember deletes the membership; its name words, invitation and
-// profile roles go with it by ON DELETE CASCADE, its API tokens explicitly.
+// DeleteMember deletes the membership; its invitation and profile roles go
+// with it by ON DELETE CASCADE, its name words (which have no foreign key,
+// migration 007) and API tokens explicitly.
 func (t *tx) DeleteMember(account, user string) error {
 	if err := t.execOne("delete member", errMemberNotFound,
 		`DELETE FROM members WHERE account_id = $1 AND user_id = $2`, account, user); err != nil {
 		return err
+	}
+	if _, err := t.exec(`DELETE FROM member_words WHERE account_id = $1 AND user_id = $2`, account, user); err != nil {
+		return fmt.Errorf("postgres: delete member's name words: %w", err)
 	}
 	if _, err := t.exec(`DELETE FROM api_tokens WHERE account_id = $1 AND user_id = $2`, account, user); err != nil {
 		return fmt.Errorf("postgres: delete member's tokens: %w", err)
