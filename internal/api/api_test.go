@@ -74,6 +74,7 @@ func TestBadRequests(t *testing.T) {
 		status int
 		code   string
 		field  string
+		detail string // a part of the problem's detail, when it matters
 	}{
 		{name: "malformed JSON", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "x@acme.test",`},
 		{name: "not JSON at all", method: "POST", path: base + "/invitations", ct: jsonCT, body: `email=x@acme.test`},
@@ -141,7 +142,9 @@ func TestBadRequests(t *testing.T) {
 		{name: "PATCH status pending", method: "PATCH", path: member, ct: jsonCT, body: `{"status": "pending"}`, field: "status"},
 		{name: "PATCH blank pending name", method: "PATCH", path: base + "/members/" + pending.User, ct: jsonCT, body: `{"name": "  "}`, field: "name"},
 		{name: "PATCH me without name", method: "PATCH", path: "/api/v1/me", ct: jsonCT, body: `{}`, field: "name"},
-		{name: "token expiry not a time", method: "POST", path: "/api/v1/tokens", ct: jsonCT, body: `{"name": "ci", "account": "` + acc + `", "expires_at": "tomorrow"}`},
+		{name: "token expiry not a time", method: "POST", path: "/api/v1/tokens", ct: jsonCT, body: `{"name": "ci", "account": "` + acc + `", "expires_at": "tomorrow"}`, field: "expires_at", detail: "must be an RFC 3339 time"},
+		{name: "token name an object", method: "POST", path: "/api/v1/tokens", ct: jsonCT, body: `{"name": {}, "account": "` + acc + `"}`, field: "name", detail: "must be a string"},
+		{name: "batch checks an object", method: "POST", path: base + "/check/batch", ct: jsonCT, body: `{"checks": {}}`, field: "checks", detail: "must be a list"},
 		{name: "token expiry in the past", method: "POST", path: "/api/v1/tokens", ct: jsonCT, body: `{"name": "ci", "account": "` + acc + `", "expires_at": "2001-01-01T00:00:00Z"}`, field: "expires_at"},
 		{name: "token without name", method: "POST", path: "/api/v1/tokens", ct: jsonCT, body: `{"account": "` + acc + `"}`, field: "name"},
 		{name: "check unknown permission", method: "POST", path: base + "/check", ct: jsonCT, body: `{"user": "` + admin.userID + `", "permission": "no.such"}`, field: "permission"},
@@ -181,6 +184,9 @@ func TestBadRequests(t *testing.T) {
 			}
 			if p.Detail == "" {
 				t.Errorf("no detail")
+			}
+			if !strings.Contains(p.Detail, tt.detail) {
+				t.Errorf("detail %q does not say %q", p.Detail, tt.detail)
 			}
 			if after := state(t, owner.in(t), acc); after != before {
 				t.Errorf("the request changed the members or the audit log:\nbefore: %s\nafter: %s", before, after)

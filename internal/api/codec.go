@@ -8,8 +8,10 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -79,7 +81,7 @@ func jsonError(err error) error {
 		case field == "":
 			return roster.Invalid("", "The body must be a JSON object.")
 		case semantic.GoType != nil:
-			return roster.Invalid(field, "The field %q must be a %s.", truncate(field, 60), jsonKind(semantic.GoType.Kind().String()))
+			return roster.Invalid(field, "The field %q must be %s.", truncate(field, 60), jsonKind(semantic.GoType))
 		}
 		return roster.Invalid(field, "The field %q has a value that cannot be read.", truncate(field, 60))
 	}
@@ -96,18 +98,25 @@ func fieldPath(p jsontext.Pointer) string {
 	return strings.Join(parts, ".")
 }
 
-func jsonKind(k string) string {
-	switch k {
-	case "string":
-		return "string"
-	case "bool":
-		return "boolean"
-	case "map", "struct":
-		return "object"
-	case "slice", "array":
-		return "list"
+// jsonKind names, with its article, what a value of Go type t is in JSON.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
 	}
-	return "number"
+	if t == reflect.TypeFor[time.Time]() {
+		return "an RFC 3339 time, such as \"2026-05-01T09:00:00Z\""
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	}
+	return "a number"
 }
 
 func truncate(s string, n int) string {
