@@ -32,23 +32,25 @@ type change struct {
 
 // auditVerbs say each action as a person would.
 var auditVerbs = map[string]string{
-	roster.AuditAccountCreated:       "created the account",
-	roster.AuditAccountUpdated:       "changed the account",
-	roster.AuditMemberInvited:        "invited",
-	roster.AuditInvitationResent:     "resent the invitation to",
-	roster.AuditInvitationAccepted:   "activated the membership of",
-	roster.AuditMemberRoleChanged:    "changed the role of",
-	roster.AuditMemberNameChanged:    "changed the name of",
-	roster.AuditMemberDisabled:       "disabled",
-	roster.AuditMemberEnabled:        "enabled",
-	roster.AuditMemberRemoved:        "removed",
-	roster.AuditInvitationRevoked:    "revoked the invitation to",
-	roster.AuditMemberLeft:           "left the account",
-	roster.AuditOwnershipTransferred: "transferred ownership to",
-	roster.AuditProfileRoleGranted:   "granted a profile role to",
-	roster.AuditProfileRoleRevoked:   "revoked a profile role from",
-	roster.AuditTokenCreated:         "created an API token",
-	roster.AuditTokenRevoked:         "revoked an API token",
+	roster.AuditAccountCreated:           "created the account",
+	roster.AuditAccountUpdated:           "changed the account",
+	roster.AuditMemberInvited:            "invited",
+	roster.AuditInvitationResent:         "resent the invitation to",
+	roster.AuditInvitationDeliveryFailed: "could not deliver the invitation to",
+	roster.AuditInvitationGivenUp:        "gave up delivering the invitation to",
+	roster.AuditInvitationAccepted:       "activated the membership of",
+	roster.AuditMemberRoleChanged:        "changed the role of",
+	roster.AuditMemberNameChanged:        "changed the name of",
+	roster.AuditMemberDisabled:           "disabled",
+	roster.AuditMemberEnabled:            "enabled",
+	roster.AuditMemberRemoved:            "removed",
+	roster.AuditInvitationRevoked:        "revoked the invitation to",
+	roster.AuditMemberLeft:               "left the account",
+	roster.AuditOwnershipTransferred:     "transferred ownership to",
+	roster.AuditProfileRoleGranted:       "granted a profile role to",
+	roster.AuditProfileRoleRevoked:       "revoked a profile role from",
+	roster.AuditTokenCreated:             "created an API token",
+	roster.AuditTokenRevoked:             "revoked an API token",
 }
 
 func (w *Web) audit(rw http.ResponseWriter, r *http.Request) {
@@ -73,7 +75,7 @@ func (w *Web) audit(rw http.ResponseWriter, r *http.Request) {
 	}
 	for _, e := range view.Items {
 		d.Rows = append(d.Rows, auditRow{
-			At: e.At, Actor: personLabel(view.People, e.Actor, "The operator"),
+			At: e.At, Actor: personLabel(view.People, e.Actor, noActor(e.Action)),
 			What: auditVerb(e.Action), Target: targetLabel(view.People, e),
 			Changes: changes(e.Before, e.After), IP: e.IP,
 		})
@@ -81,6 +83,16 @@ func (w *Web) audit(rw http.ResponseWriter, r *http.Request) {
 	pg.Title = "Audit log"
 	pg.Data = d
 	w.render(rw, r, http.StatusOK, "audit", pg)
+}
+
+// noActor names who made a change that has no actor: the mail worker for
+// its delivery events, the operator (the CLI) for the others.
+func noActor(action string) string {
+	switch action {
+	case roster.AuditInvitationDeliveryFailed, roster.AuditInvitationGivenUp:
+		return "Mail delivery"
+	}
+	return "The operator"
 }
 
 func auditVerb(action string) string {

@@ -1,0 +1,51 @@
+package web
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestEveryAuditActionHasAVerb reads the audit actions declared in the
+// roster package (audit.go) and checks that the audit page says each as a
+// person would, rather than showing its dotted wire name.
+func TestEveryAuditActionHasAVerb(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "../../audit.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		spec, ok := n.(*ast.ValueSpec)
+		if !ok {
+			return true
+		}
+		for i, name := range spec.Names {
+			if !strings.HasPrefix(name.Name, "Audit") || i >= len(spec.Values) {
+				continue
+			}
+			if lit, ok := spec.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				action, err := strconv.Unquote(lit.Value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				actions = append(actions, action)
+			}
+		}
+		return true
+	})
+	if len(actions) < 10 {
+		t.Fatalf("found only %d audit actions in audit.go: %q", len(actions), actions)
+	}
+	for _, a := range actions {
+		if v := auditVerb(a); v == a || v == "" {
+			t.Errorf("action %q has no verb on the audit page", a)
+		}
+	}
+	if got := noActor("member.invitation_given_up"); got != "Mail delivery" {
+		t.Errorf("a given-up invitation is shown as done by %q, want Mail delivery", got)
+	}
+}
