@@ -22,9 +22,15 @@ import (
 // (the next request sees a higher version and reloads); data loaded before
 // could be older, and is never cached under v.
 
-// maxCachedMembers bounds one account's cache; past it the account's cache
-// starts again empty rather than grow without end.
-const maxCachedMembers = 500_000
+// maxCachedMembers bounds one account's cache of members; past it the
+// cache starts again empty rather than grow without end. Users found not to
+// be members are kept apart, in a smaller cache with a bound of its own,
+// maxCachedMisses: a caller asking about made-up user ids can only churn
+// that one, never push the members out.
+const (
+	maxCachedMembers = 500_000
+	maxCachedMisses  = 10_000
+)
 
 type accessCache struct {
 	// accounts maps an account id to its *accountAccess. A sync.Map: it is
@@ -42,6 +48,7 @@ type accountAccess struct {
 
 	mu       sync.RWMutex
 	members  map[string]memberAccess // user id → member, held by value: one memory access fewer
+	misses   map[string]struct{}     // user ids that are not members
 	profiles map[string]bool         // nil until loaded
 }
 
@@ -72,7 +79,8 @@ func (c *accessCache) account(id string, version int64, load func() (*policy.Cat
 			return nil, err
 		}
 	}
-	fresh := &accountAccess{id: id, version: version, catalog: catalog, members: make(map[string]memberAccess)}
+	fresh := &accountAccess{id: id, version: version, catalog: catalog,
+		members: make(map[string]memberAccess), misses: make(map[string]struct{})}
 	for {
 		cur, loaded := c.accounts.LoadOrStore(id, fresh)
 		if !loaded {
@@ -92,6 +100,9 @@ func (c *accessCache) account(id string, version int64, load func() (*policy.Cat
 func (a *accountAccess) member(userID string, load func() (*roster.Member, error)) (memberAccess, error) {
 	a.mu.RLock()
 	m, ok := a.members[userID]
+	if !ok {
+		_, ok = a.misses[userID] // m is the zero memberAccess: not found
+	}
 	a.mu.RUnlock()
 	if ok {
 		return m, nil
@@ -101,17 +112,22 @@ func (a *accountAccess) member(userID string, load func() (*roster.Member, error
 	case "":
 		pm := loaded.Policy()
 		m = memberAccess{found: true, member: pm, subject: a.catalog.Subject(pm, loaded.ProfileRoles)}
+		a.mu.Lock()
+		if len(a.members) >= maxCachedMembers {
+			clear(a.members)
+		}
+		a.members[userID] = m
+		a.mu.Unlock()
 	case roster.CodeNotFound:
-		m = memberAccess{}
+		a.mu.Lock()
+		if len(a.misses) >= maxCachedMisses {
+			clear(a.misses)
+		}
+		a.misses[userID] = struct{}{}
+		a.mu.Unlock()
 	default:
 		return memberAccess{}, err
 	}
-	a.mu.Lock()
-	if len(a.members) >= maxCachedMembers {
-		clear(a.members)
-	}
-	a.members[userID] = m
-	a.mu.Unlock()
 	return m, nil
 }
 

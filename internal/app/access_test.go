@@ -123,3 +123,40 @@ func BenchmarkMapLookupFloor(b *testing.B) {
 		})
 	}
 }
+
+// TestMissesDoNotEvictMembers checks that user ids found not to be members
+// are cached apart, with their own bound: asking about more made-up ids
+// than that bound leaves the cached members in place.
+func TestMissesDoNotEvictMembers(t *testing.T) {
+	cache, ids := warmAccount(t, 3)
+	acct, _ := cache.account("acc_bench", 7, nil)
+	loads := 0
+	notMember := func() (*roster.Member, error) {
+		loads++
+		return nil, roster.Errorf(roster.CodeNotFound, "No such member.")
+	}
+	for i := range maxCachedMisses + 10 {
+		m, err := acct.member(fmt.Sprintf("usr_made_up_%d", i), notMember)
+		if err != nil || m.found {
+			t.Fatalf("made-up user %d: found %v, %v", i, m.found, err)
+		}
+	}
+	if loads != maxCachedMisses+10 {
+		t.Errorf("%d loads for %d made-up users", loads, maxCachedMisses+10)
+	}
+	if _, err := acct.member("usr_made_up_9999999", notMember); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acct.member("usr_made_up_9999999", notMember); err != nil || loads != maxCachedMisses+11 {
+		t.Errorf("a miss asked twice was loaded %d times in all, want %d; %v", loads, maxCachedMisses+11, err)
+	}
+	for _, id := range ids {
+		m, err := acct.member(id, func() (*roster.Member, error) {
+			t.Fatalf("member %s was loaded again: the misses pushed it out of the cache", id)
+			return nil, nil
+		})
+		if err != nil || !m.found {
+			t.Errorf("member %s: found %v, %v", id, m.found, err)
+		}
+	}
+}
