@@ -50,6 +50,13 @@ type Member struct {
 	Status Status
 }
 
+// Admits reports whether a member may act in their account at all: only an
+// Active one may. Everyone else, pending, disabled or no member (nil), is
+// told that the account does not exist, so that it cannot be probed.
+func Admits(m *Member) bool {
+	return m != nil && m.Status == StatusActive
+}
+
 // Request describes one attempted action. The caller fills in the facts; the
 // policy draws the conclusion.
 type Request struct {

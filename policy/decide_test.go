@@ -698,3 +698,20 @@ func TestDecideSeedSentences(t *testing.T) {
 		})
 	}
 }
+
+func TestAdmits(t *testing.T) {
+	for _, c := range []struct {
+		m    *policy.Member
+		want bool
+	}{
+		{nil, false},
+		{&policy.Member{Role: "Owner", Status: policy.StatusPending}, false},
+		{&policy.Member{Role: "Owner", Status: policy.StatusDisabled}, false},
+		{&policy.Member{Role: "Owner", Status: ""}, false},
+		{&policy.Member{Role: "User", Status: policy.StatusActive}, true},
+	} {
+		if got := policy.Admits(c.m); got != c.want {
+			t.Errorf("Admits(%+v) = %v, want %v", c.m, got, c.want)
+		}
+	}
+}

@@ -108,7 +108,7 @@ func errNoAccount() error {
 // the transaction, so that a disable, removal or role change takes effect on
 // the caller's very next request. Anyone but an Active member gets not_found.
 func (a *App) actor(tx roster.Tx, p roster.Principal, accountID string) (*roster.Account, *roster.Member, error) {
-	if p.UserID == "" || (p.ViaToken() && p.TokenAccount != accountID) {
+	if !mayAsk(p, accountID) {
 		return nil, nil, errNoAccount()
 	}
 	acc, err := a.account(tx, accountID)
@@ -123,10 +123,17 @@ func (a *App) actor(tx roster.Tx, p roster.Principal, accountID string) (*roster
 	} else if err != nil {
 		return nil, nil, err
 	}
-	if m.Status != roster.StatusActive {
+	if pm := m.Policy(); !policy.Admits(&pm) {
 		return nil, nil, errNoAccount()
 	}
 	return acc, m, nil
+}
+
+// mayAsk reports whether the principal may ask about the account at all,
+// before its membership is read: a signed-in user, and with an API token
+// only the token's own account. The membership itself is policy.Admits'.
+func mayAsk(p roster.Principal, accountID string) bool {
+	return p.UserID != "" && accountID != "" && (!p.ViaToken() || p.TokenAccount == accountID)
 }
 
 // inAccount runs fn in a write transaction holding the account's lock, with

@@ -46,7 +46,7 @@ func (a *App) CheckBatch(ctx context.Context, p roster.Principal, accountID stri
 // version read per request at most, and no other store access once the
 // members asked about are cached.
 func (a *App) checkInto(ctx context.Context, p roster.Principal, accountID string, checks []Check, out []policy.CheckResult) error {
-	if p.UserID == "" || (p.ViaToken() && p.TokenAccount != accountID) || accountID == "" {
+	if !mayAsk(p, accountID) {
 		return errNoAccount()
 	}
 	acct, err := a.cachedAccount(ctx, p, accountID)
@@ -57,7 +57,7 @@ func (a *App) checkInto(ctx context.Context, p roster.Principal, accountID strin
 	if err != nil {
 		return err
 	}
-	if !me.found || me.member.Status != roster.StatusActive {
+	if !me.found || !policy.Admits(&me.member) {
 		return errNoAccount()
 	}
 	for i, c := range checks {

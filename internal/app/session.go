@@ -32,7 +32,7 @@ func (a *App) Login(ctx context.Context, ip, email, pass string) (string, *roste
 				return err
 			}
 			for _, m := range ms {
-				active = active || m.Status == roster.StatusActive
+				active = active || policy.Admits(&policy.Member{Role: m.Role, Status: m.Status})
 			}
 			user = u
 			return nil
