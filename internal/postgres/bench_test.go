@@ -234,24 +234,19 @@ func TestFillMembers(t *testing.T) {
 		}
 		return nil
 	})
-	var all []*roster.Member
-	storetest.Read(t, s, func(tx roster.Tx) error {
-		var after *roster.MemberCursor
-		for {
-			page, err := tx.ListMembers(a.ID, roster.MemberFilter{Limit: roster.MaxPageSize, After: after})
-			if err != nil {
-				return err
-			}
-			all = append(all, page.Items...)
-			if page.Next == nil {
-				return nil
-			}
-			after = page.Next
-		}
-	})
-	if len(all) != n {
-		t.Fatalf("listed %d members, want %d", len(all), n)
+	// The members as the fill made them (user ids <account>-u<i>), read
+	// one by one: the population every list below is compared with.
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%s-u%07d", a.ID, i)
 	}
+	all := storetest.MembersByID(t, s, a.ID, ids)
+	storetest.Read(t, s, func(tx roster.Tx) error {
+		if got, err := tx.CountMembers(a.ID, "", ""); err != nil || got != n {
+			t.Errorf("CountMembers = %d, %v; want %d", got, err, n)
+		}
+		return nil
+	})
 	statuses := map[roster.Status]int{}
 	for _, m := range all {
 		statuses[m.Status]++
@@ -266,6 +261,7 @@ func TestFillMembers(t *testing.T) {
 		t.Errorf("statuses %v, want all three", statuses)
 	}
 	storetest.CheckSearches(t, s, a.ID, all, []string{
+		"",                                                // the whole list, in every order
 		"dana", "DANA SMI", "smith99", "user00001", "uma", // merged in name order, sorted in the others
 		"dev1", "dana dev", // sorted
 		"d", "user", "user0000", "user0001", // walked

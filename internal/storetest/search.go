@@ -173,3 +173,22 @@ func searchPopulation(t *testing.T, s roster.Store, a *roster.Account, people []
 	}
 	return out
 }
+
+// MembersByID reads the account's members with these user ids one by one
+// (Member, not the list), as the population CheckSearches compares the
+// list with.
+func MembersByID(t *testing.T, s roster.Store, account string, ids []string) []*roster.Member {
+	t.Helper()
+	out := make([]*roster.Member, 0, len(ids))
+	Read(t, s, func(tx roster.Tx) error {
+		for _, id := range ids {
+			m, err := tx.Member(account, id)
+			if err != nil {
+				return fmt.Errorf("member %s: %w", id, err)
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	return out
+}
