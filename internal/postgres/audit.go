@@ -9,18 +9,26 @@ import (
 )
 
 func (t *tx) AppendAudit(e *roster.AuditEvent) error {
-	before, err := encodeMap(e.Before)
+	before, after, err := eventJSON(e)
 	if err != nil {
-		return fmt.Errorf("postgres: append audit: %w", err)
-	}
-	after, err := encodeMap(e.After)
-	if err != nil {
-		return fmt.Errorf("postgres: append audit: %w", err)
+		return err
 	}
 	err = t.queryRow(`INSERT INTO audit_events (account_id, at, actor, action, target, before, after, ip)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 		e.AccountID, ts(e.At), e.Actor, e.Action, e.Target, before, after, e.IP).Scan(&e.ID)
 	return writeError("append audit", err, "", nil)
+}
+
+// eventJSON encodes the event's before and after maps for their json
+// columns; a nil map is NULL.
+func eventJSON(e *roster.AuditEvent) (before, after []byte, err error) {
+	if before, err = encodeMap(e.Before); err == nil {
+		after, err = encodeMap(e.After)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("postgres: append audit: %w", err)
+	}
+	return before, after, nil
 }
 
 // ListAudit pages by id. Ids come from an identity sequence: they never

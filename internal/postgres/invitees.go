@@ -60,16 +60,12 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 			words.add(m.AccountID, w, nameKey, m.UserID)
 		}
 		invites.add(inv.AccountID, inv.UserID, inv.TokenHash, ts(inv.ExpiresAt), ts(inv.SentAt), inv.LastError)
-		before, err := jsonText(e.Before)
+		before, after, err := eventJSON(e)
 		if err != nil {
-			return fmt.Errorf("postgres: append audit: %w", err)
-		}
-		after, err := jsonText(e.After)
-		if err != nil {
-			return fmt.Errorf("postgres: append audit: %w", err)
+			return err
 		}
 		events.add(e.AccountID, ts(e.At), e.Actor, e.Action, e.Target, before, after, e.IP)
-		data, err := jsonText(msg.Data)
+		data, err := encodeMap(msg.Data)
 		if err != nil {
 			return fmt.Errorf("postgres: enqueue message: %w", err)
 		}
@@ -107,13 +103,3 @@ type copyTable struct {
 }
 
 func (c *copyTable) add(values ...any) { c.rows = append(c.rows, values) }
-
-// jsonText is encodeMap as text for a json[] column: nil stays NULL.
-func jsonText(m map[string]string) (*string, error) {
-	b, err := encodeMap(m)
-	if b == nil || err != nil {
-		return nil, err
-	}
-	s := string(b)
-	return &s, nil
-}
