@@ -137,18 +137,23 @@ func (a *App) AuthenticateSession(ctx context.Context, raw, ip string) (roster.P
 	return roster.Principal{UserID: s.UserID, SessionID: id, IP: ip}, nil
 }
 
+// errBadToken is the answer to a token that is not one of ours, made only
+// when needed: AuthenticateToken runs on every check.
+func errBadToken() error {
+	return roster.Errorf(roster.CodeUnauthenticated, "The API token is not valid.")
+}
+
 // AuthenticateToken returns the principal of an API token. The token acts
 // in its one account with its user's current role there, checked afresh by
 // every use case. One statement reads the token and its account's version,
 // which is all the store access a check then needs.
 func (a *App) AuthenticateToken(ctx context.Context, raw, ip string) (roster.Principal, error) {
-	bad := roster.Errorf(roster.CodeUnauthenticated, "The API token is not valid.")
 	if !secret.LooksLikeToken(prefixAPI, raw) {
-		return roster.Principal{}, bad
+		return roster.Principal{}, errBadToken()
 	}
 	t, version, err := a.store.APITokenVersion(ctx, secret.Hash(raw))
 	if roster.ErrorCode(err) == roster.CodeNotFound {
-		return roster.Principal{}, bad
+		return roster.Principal{}, errBadToken()
 	} else if err != nil {
 		return roster.Principal{}, err
 	}
