@@ -285,3 +285,25 @@ func TestPhoneLayout(t *testing.T) {
 		t.Errorf("the Invite dialog reaches %vpx on a 390px screen", right)
 	}
 }
+
+// TestChangePasswordFromTheHeader: a member changes their password from
+// the header's link, on a phone-sized screen, and signs in with it.
+func TestChangePasswordFromTheHeader(t *testing.T) {
+	s := startServer(t, "--demo")
+	b := newBrowser(t, s)
+	b.viewport(390, 844)
+	b.login("organization.owner@bizmetry.example", demoPassword)
+	b.click(`a[href="/me/password"]`)
+	b.waitText("h1", "Change your password")
+	if w := eval[int](b, `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("the password page is %dpx wide on a 390px screen", w)
+	}
+	b.typeInto("#password-current", demoPassword)
+	b.typeInto("#password-new", "a new and longer passphrase")
+	b.typeInto("#password-confirm", "a new and longer passphrase")
+	b.click(`form[action="/me/password"] button[type=submit]`)
+	b.waitText(".flash", "Your password is changed")
+	b.logout()
+	b.login("organization.owner@bizmetry.example", "a new and longer passphrase")
+	b.waitText("#users-heading", "Users")
+}

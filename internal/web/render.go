@@ -26,7 +26,7 @@ type pageTemplate struct {
 // pageNames are the files under templates/ that are whole pages; the others
 // (layout.html, partials.html) are shared by every page.
 var pageNames = []string{
-	"login", "activate", "link_error", "forgot", "reset", "setup",
+	"login", "activate", "link_error", "forgot", "reset", "setup", "password",
 	"account_home", "users", "roles", "audit", "error",
 }
 

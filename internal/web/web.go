@@ -110,6 +110,8 @@ func (w *Web) routes(static http.Handler) {
 	w.handle("POST /forgot-password", w.forgot)
 	w.handle("GET /reset-password", w.resetPage)
 	w.handle("POST /reset-password", w.reset)
+	w.handle("GET /me/password", w.passwordPage)
+	w.handle("POST /me/password", w.changePassword)
 	w.handle("GET /setup", w.setupPage)
 	w.handle("POST /setup", w.setup)
 

@@ -197,7 +197,7 @@ func TestPagesCarryCSPWithoutInlineCode(t *testing.T) {
 	b.login("owner@acme.test")
 	for _, path := range []string{s.users(), s.users() + "?dialog=invite", s.users() + "?dialog=bulk",
 		s.users() + "?dialog=edit&user=" + s.ids["developer@acme.test"], s.users() + "?dialog=transfer",
-		"/accounts/" + s.account + "/roles", "/accounts/" + s.account + "/audit"} {
+		"/accounts/" + s.account + "/roles", "/accounts/" + s.account + "/audit", "/me/password"} {
 		checkNoInline(t, path, b.get(path))
 	}
 }

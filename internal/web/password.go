@@ -1,0 +1,71 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/rosterhq/roster"
+)
+
+// passwordPage is the model of the change-password form. Passwords are
+// never written back into it.
+type passwordPage struct {
+	Error string
+	Field string // the field the refusal is about: current, new or confirm
+}
+
+// userFrame loads who is signed in, for a page outside any account.
+func (w *Web) userFrame(r *http.Request) (roster.Principal, *page, error) {
+	p, ok := roster.PrincipalFromContext(r.Context())
+	if !ok {
+		return p, nil, roster.Errorf(roster.CodeUnauthenticated, "Please sign in.")
+	}
+	u, ms, err := w.app.Me(r.Context(), p)
+	if err != nil {
+		return p, nil, err
+	}
+	return p, &page{User: u, Accounts: activeOnly(ms), Title: "Change your password", Section: "password"}, nil
+}
+
+func (w *Web) passwordPage(rw http.ResponseWriter, r *http.Request) {
+	_, pg, err := w.userFrame(r)
+	if err != nil {
+		w.fail(rw, r, pg, err)
+		return
+	}
+	pg.Data = passwordPage{}
+	w.render(rw, r, http.StatusOK, "password", pg)
+}
+
+// changePassword sets a new password over the current one (as PUT
+// /api/v1/me/password does, with the same rate limit on guessing the
+// current one) and ends the person's other sessions.
+func (w *Web) changePassword(rw http.ResponseWriter, r *http.Request) {
+	p, pg, err := w.userFrame(r)
+	if err != nil {
+		w.fail(rw, r, pg, err)
+		return
+	}
+	if err := parseForm(rw, r, maxFormBytes); err != nil {
+		w.fail(rw, r, pg, err)
+		return
+	}
+	next := r.PostFormValue("new")
+	if next != r.PostFormValue("confirm") {
+		err = roster.Invalid("confirm", "The new password and its confirmation differ.")
+	}
+	if err == nil {
+		err = w.limit(rw, r, "password:"+p.UserID)
+	}
+	if err == nil {
+		err = w.app.ChangePassword(r.Context(), p, r.PostFormValue("current"), next)
+	}
+	switch code := roster.ErrorCode(err); {
+	case err == nil:
+		w.redirectWithFlash(rw, r, "/", "Your password is changed. Your other sessions have ended.")
+	case code == roster.CodeInternal || code == roster.CodeUnauthenticated:
+		w.fail(rw, r, pg, err)
+	default:
+		pg.Data = passwordPage{Error: roster.ErrorMessage(err), Field: roster.ErrorField(err)}
+		w.render(rw, r, refusalStatus(err), "password", pg)
+	}
+}

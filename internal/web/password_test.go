@@ -1,0 +1,62 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestChangePassword changes the owner's password from the page: refusals
+// keep the old password and never echo what was typed; a change keeps this
+// session, ends the others, and only the new password signs in.
+func TestChangePassword(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry")
+	if p := s.browser().get("/me/password"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/login") {
+		t.Errorf("a visitor on the password page: %d to %q, want the sign-in page", p.status, p.header.Get("Location"))
+	}
+	here, elsewhere := s.browser(), s.browser()
+	here.login("owner@acme.test")
+	elsewhere.login("owner@acme.test")
+	here.get("/me/password").has(t, "Change your password", "Current password")
+
+	const next = "a brand new passphrase 42"
+	for _, c := range []struct {
+		name                  string
+		current, new, confirm string
+		field, detail         string
+	}{
+		{"confirmation differs", pw, next, next + "!", "confirm", "differ"},
+		{"wrong current password", "not my password", next, next, "current", "not correct"},
+		{"weak new password", pw, "password1", "password1", "new", ""},
+	} {
+		p := here.post("/me/password", url.Values{"current": {c.current}, "new": {c.new}, "confirm": {c.confirm}})
+		if p.status != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400\n%s", c.name, p.status, p.text())
+		}
+		if !strings.Contains(p.body, `id="password-`+c.field+`" name="`+c.field+`" type="password" required`) ||
+			!strings.Contains(p.body, `aria-invalid="true"`) || !strings.Contains(p.text(), c.detail) {
+			t.Errorf("%s: the refusal does not point at %q saying %q:\n%s", c.name, c.field, c.detail, p.text())
+		}
+		for _, typed := range []string{c.current, c.new, c.confirm} {
+			if strings.Contains(p.body, typed) {
+				t.Errorf("%s: the page echoes a typed password %q", c.name, typed)
+			}
+		}
+	}
+
+	p := here.post("/me/password", url.Values{"current": {pw}, "new": {next}, "confirm": {next}})
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/" {
+		t.Fatalf("change: %d to %q, want 303 to /\n%s", p.status, p.header.Get("Location"), p.text())
+	}
+	here.follow("/").has(t, "Your password is changed. Your other sessions have ended.")
+	if p := elsewhere.get(s.users()); p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/login") {
+		t.Errorf("the other session after the change: %d to %q, want the sign-in page", p.status, p.header.Get("Location"))
+	}
+	if p := s.browser().post("/login", url.Values{"email": {"owner@acme.test"}, "password": {pw}}); p.status == http.StatusSeeOther {
+		t.Errorf("the old password still signs in")
+	}
+	if p := s.browser().post("/login", url.Values{"email": {"owner@acme.test"}, "password": {next}}); p.status != http.StatusSeeOther {
+		t.Errorf("the new password does not sign in: %d\n%s", p.status, p.text())
+	}
+}
