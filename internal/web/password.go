@@ -36,7 +36,7 @@ func (w *Web) passwordPage(rw http.ResponseWriter, r *http.Request) {
 	w.render(rw, r, http.StatusOK, "password", pg)
 }
 
-// changePassword sets a new password over the current one (as PUT
+// changePassword sets a new password over the current one (as POST
 // /api/v1/me/password does, with the same rate limit on guessing the
 // current one) and ends the person's other sessions.
 func (w *Web) changePassword(rw http.ResponseWriter, r *http.Request) {
