@@ -190,15 +190,24 @@ func (t *tx) pipelined(args []any) (bool, error) {
 	}
 	if len(args) > 0 {
 		if _, ok := args[0].(pgx.QueryExecMode); ok {
-			q, err := t.store.pool.BeginTx(t.ctx, *t.opts)
-			if err != nil {
-				return false, fmt.Errorf("begin: %w", err)
-			}
-			t.opts, t.q = nil, q
-			return false, nil
+			return false, t.beginAlone()
 		}
 	}
 	return true, nil
+}
+
+// beginAlone begins the transaction with a round trip of its own, for
+// what cannot ride in a batch with BEGIN; it does nothing once begun.
+func (t *tx) beginAlone() error {
+	if t.opts == nil {
+		return nil
+	}
+	q, err := t.store.pool.BeginTx(t.ctx, *t.opts)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	t.opts, t.q = nil, q
+	return nil
 }
 
 // copyFrom copies c's rows into its table, with a COPY of its own: the
@@ -209,12 +218,8 @@ func (t *tx) copyFrom(c *copyTable) error {
 			return err
 		}
 	}
-	if t.opts != nil {
-		q, err := t.store.pool.BeginTx(t.ctx, *t.opts)
-		if err != nil {
-			return fmt.Errorf("begin: %w", err)
-		}
-		t.opts, t.q = nil, q
+	if err := t.beginAlone(); err != nil {
+		return err
 	}
 	_, err := t.q.CopyFrom(t.ctx, pgx.Identifier{c.table}, c.columns, pgx.CopyFromRows(c.rows))
 	return err
