@@ -21,6 +21,21 @@ const (
 // named by the path. It returns unauthenticated for a visitor, and not_found
 // for anyone who is not an Active member of that account.
 func (w *Web) accountFrame(r *http.Request, section string) (roster.Principal, *page, error) {
+	p, pg, err := w.userFrame(r, section)
+	if err != nil {
+		return p, pg, err
+	}
+	v, err := w.app.Viewer(r.Context(), p, r.PathValue("account"))
+	if err != nil {
+		return p, pg, err
+	}
+	pg.Viewer = v
+	return p, pg, nil
+}
+
+// userFrame loads who is signed in, for any page of a signed-in person;
+// unauthenticated for a visitor.
+func (w *Web) userFrame(r *http.Request, section string) (roster.Principal, *page, error) {
 	p, ok := roster.PrincipalFromContext(r.Context())
 	if !ok {
 		return p, nil, roster.Errorf(roster.CodeUnauthenticated, "Please sign in.")
@@ -29,13 +44,7 @@ func (w *Web) accountFrame(r *http.Request, section string) (roster.Principal, *
 	if err != nil {
 		return p, nil, err
 	}
-	pg := &page{User: u, Accounts: activeOnly(ms), Section: section}
-	v, err := w.app.Viewer(r.Context(), p, r.PathValue("account"))
-	if err != nil {
-		return p, pg, err
-	}
-	pg.Viewer = v
-	return p, pg, nil
+	return p, &page{User: u, Accounts: activeOnly(ms), Section: section}, nil
 }
 
 // CurrentAccount is the id of the account the page is about, "" outside one.

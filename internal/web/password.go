@@ -6,6 +6,8 @@ import (
 	"github.com/rosterhq/roster"
 )
 
+const passwordTitle = "Change your password"
+
 // passwordPage is the model of the change-password form. Passwords are
 // never written back into it.
 type passwordPage struct {
@@ -13,26 +15,13 @@ type passwordPage struct {
 	Field string // the field the refusal is about: current, new or confirm
 }
 
-// userFrame loads who is signed in, for a page outside any account.
-func (w *Web) userFrame(r *http.Request) (roster.Principal, *page, error) {
-	p, ok := roster.PrincipalFromContext(r.Context())
-	if !ok {
-		return p, nil, roster.Errorf(roster.CodeUnauthenticated, "Please sign in.")
-	}
-	u, ms, err := w.app.Me(r.Context(), p)
-	if err != nil {
-		return p, nil, err
-	}
-	return p, &page{User: u, Accounts: activeOnly(ms), Title: "Change your password", Section: "password"}, nil
-}
-
 func (w *Web) passwordPage(rw http.ResponseWriter, r *http.Request) {
-	_, pg, err := w.userFrame(r)
+	_, pg, err := w.userFrame(r, "password")
 	if err != nil {
 		w.fail(rw, r, pg, err)
 		return
 	}
-	pg.Data = passwordPage{}
+	pg.Title, pg.Data = passwordTitle, passwordPage{}
 	w.render(rw, r, http.StatusOK, "password", pg)
 }
 
@@ -40,11 +29,12 @@ func (w *Web) passwordPage(rw http.ResponseWriter, r *http.Request) {
 // /api/v1/me/password does, with the same rate limit on guessing the
 // current one) and ends the person's other sessions.
 func (w *Web) changePassword(rw http.ResponseWriter, r *http.Request) {
-	p, pg, err := w.userFrame(r)
+	p, pg, err := w.userFrame(r, "password")
 	if err != nil {
 		w.fail(rw, r, pg, err)
 		return
 	}
+	pg.Title = passwordTitle
 	if err := parseForm(rw, r, maxFormBytes); err != nil {
 		w.fail(rw, r, pg, err)
 		return
