@@ -177,26 +177,13 @@ func (t *tx) planSearch(account, query string, sort roster.MemberSort) (*search,
 		// email holds) can match.
 		return s, nil
 	}
-	if sort == roster.SortName {
-		runs, emails, err := t.searchRuns(account, s)
-		if err != nil {
-			return nil, err
-		}
-		s.emails = emails > 0
-		if shape, driver, ok := searchplan.ByRuns(s.words, runs, emails); ok {
-			s.shape, s.driver = shape, driver
-			if shape == mergeRuns && driver >= 0 {
-				s.runs = runs[driver]
-			}
-			return s, nil
-		}
-	}
-	counts, emails, err := t.searchCounts(account, s)
+	p, err := searchplan.Decide(s.words, sort == roster.SortName,
+		func() ([][]string, int, error) { return t.searchRuns(account, s) },
+		func() ([]int, int, error) { return t.searchCounts(account, s) })
 	if err != nil {
 		return nil, err
 	}
-	s.emails = emails > 0
-	s.shape, s.driver = searchplan.ByCounts(counts, emails)
+	s.shape, s.driver, s.runs, s.emails = p.Shape, p.Driver, p.Runs, p.Emails
 	return s, nil
 }
 

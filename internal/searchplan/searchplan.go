@@ -101,3 +101,41 @@ func ByCounts(counts []int, emails int) (shape Shape, driver int) {
 	}
 	return WalkOrder, driver
 }
+
+// Plan is what a search's planning decided.
+type Plan struct {
+	Shape Shape
+	// Driver is the index in the query's words of the word whose matches
+	// are read; -1 when no name matches every word.
+	Driver int
+	// Runs are, for MergeRuns, the name words that the driver starts.
+	Runs []string
+	// Emails is whether some email starts with the query.
+	Emails bool
+}
+
+// Decide plans a search of words, with the store's planning reads: runs
+// (ByRuns' inputs, read only for the name order) and, when those decide
+// nothing or the order is another, counts (ByCounts' inputs).
+func Decide(words []string, byName bool,
+	runs func() ([][]string, int, error), counts func() ([]int, int, error)) (Plan, error) {
+	if byName {
+		r, emails, err := runs()
+		if err != nil {
+			return Plan{}, err
+		}
+		if shape, driver, ok := ByRuns(words, r, emails); ok {
+			p := Plan{Shape: shape, Driver: driver, Emails: emails > 0}
+			if shape == MergeRuns && driver >= 0 {
+				p.Runs = r[driver]
+			}
+			return p, nil
+		}
+	}
+	c, emails, err := counts()
+	if err != nil {
+		return Plan{}, err
+	}
+	shape, driver := ByCounts(c, emails)
+	return Plan{Shape: shape, Driver: driver, Emails: emails > 0}, nil
+}

@@ -1,6 +1,8 @@
 package searchplan
 
 import (
+	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -52,5 +54,43 @@ func TestByCounts(t *testing.T) {
 		if shape != tc.shape || driver != tc.driver {
 			t.Errorf("%s: ByCounts = %v, %d; want %v, %d", tc.name, shape, driver, tc.shape, tc.driver)
 		}
+	}
+}
+
+func TestDecide(t *testing.T) {
+	read := 0
+	runs := func(r [][]string, emails int) func() ([][]string, int, error) {
+		return func() ([][]string, int, error) { read++; return r, emails, nil }
+	}
+	counts := func(c []int, emails int) func() ([]int, int, error) {
+		return func() ([]int, int, error) { read += 10; return c, emails, nil }
+	}
+	for _, tc := range []struct {
+		name   string
+		words  []string
+		byName bool
+		runs   func() ([][]string, int, error)
+		counts func() ([]int, int, error)
+		want   Plan
+		read   int // 1: the runs were read, 10: the counts, 11: both
+	}{
+		{"merged in name order", []string{"dana"}, true, runs([][]string{{"dana", "danae"}}, 2), counts(nil, 0),
+			Plan{Shape: MergeRuns, Driver: 0, Runs: []string{"dana", "danae"}, Emails: true}, 1},
+		{"too many runs: counted", []string{"d"}, true, runs([][]string{runsOf(MaxRuns + 1)}, 0), counts([]int{20}, 0),
+			Plan{Shape: SortMatches, Driver: 0}, 11},
+		{"another order: counted only", []string{"dana"}, false, runs(nil, 0), counts([]int{5000}, 0),
+			Plan{Shape: WalkOrder, Driver: 0}, 10},
+		{"nobody", []string{"zzz"}, true, runs([][]string{nil}, 0), counts(nil, 0),
+			Plan{Shape: NoMatches, Driver: -1}, 1},
+	} {
+		read = 0
+		got, err := Decide(tc.words, tc.byName, tc.runs, tc.counts)
+		if err != nil || !reflect.DeepEqual(got, tc.want) || read != tc.read {
+			t.Errorf("%s: Decide = %+v, %v (reads %d); want %+v (reads %d)", tc.name, got, err, read, tc.want, tc.read)
+		}
+	}
+	boom := errors.New("boom")
+	if _, err := Decide([]string{"a"}, true, func() ([][]string, int, error) { return nil, 0, boom }, counts(nil, 0)); err != boom {
+		t.Errorf("Decide with a failing read: %v, want %v", err, boom)
 	}
 }
