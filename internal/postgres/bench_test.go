@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/storetest"
-	"github.com/rosterhq/roster/policy"
 )
 
 // The member list's benchmarks on the package's throwaway PostgreSQL
@@ -31,18 +29,8 @@ import (
 // percentile of its calls (p50-ms, p99-ms). A call is what the API does
 // for one page: a read transaction around ListMembers.
 
-// listSizes are the account sizes the member list is measured at.
-var listSizes = []int{1_000, 10_000, 100_000, 1_000_000}
-
-// Name parts of the generated members, as in the plan tests: a first name
-// of 14 and a numbered last name of 10 ("Dana Dev123").
-var (
-	firstNames = []string{"Dana", "Alex", "Sam", "Robin", "Kim", "Lee", "Chris", "Pat", "Jo", "Max", "Zed", "Ann", "Bob", "Eve"}
-	lastNames  = []string{"Dev", "Smith", "Jones", "Brown", "Miller", "Davis", "Garcia", "Wilson", "Moore", "Taylor"}
-)
-
 func BenchmarkListMembers(b *testing.B) {
-	for _, n := range listSizes {
+	for _, n := range storetest.ListSizes {
 		b.Run(fmt.Sprintf("members=%d", n), func(b *testing.B) {
 			s := open(b)
 			a := storetest.NewAccount(b, s, "Acme", "bizmetry")
@@ -58,57 +46,7 @@ func BenchmarkListMembers(b *testing.B) {
 func runListCases(b *testing.B, s *Store, account string, n int) {
 	// The cursor of the last page, as a client holding it after paging
 	// through everything before would send it.
-	last := memberAt(b, s, account, n-51)
-	mid := memberAt(b, s, account, n/2)
-	for _, bc := range []struct {
-		name string
-		f    roster.MemberFilter
-	}{
-		{"first page", roster.MemberFilter{Limit: 50}},
-		{"first page desc", roster.MemberFilter{Limit: 50, Desc: true}},
-		{"last page", roster.MemberFilter{Limit: 50, After: roster.NewMemberCursor(last, roster.SortName, false)}},
-		{"page N by role", roster.MemberFilter{Limit: 50, Sort: roster.SortRole, After: roster.NewMemberCursor(mid, roster.SortRole, false)}},
-		{"page N by last login desc", roster.MemberFilter{Limit: 50, Sort: roster.SortLastLogin, Desc: true, After: roster.NewMemberCursor(mid, roster.SortLastLogin, true)}},
-		{"search common", roster.MemberFilter{Limit: 50, Query: "dana"}},
-		{"search common page N", roster.MemberFilter{Limit: 50, Query: "dana", After: roster.NewMemberCursor(mid, roster.SortName, false)}},
-		{"search two words", roster.MemberFilter{Limit: 50, Query: "dana dev1"}},
-		{"search rare", roster.MemberFilter{Limit: 50, Query: "smith999"}},
-		{"search none", roster.MemberFilter{Limit: 50, Query: "zzz"}},
-		{"search email", roster.MemberFilter{Limit: 50, Query: "user00005"}},
-		{"role filter", roster.MemberFilter{Limit: 50, Role: "Architect"}},
-		{"status filter", roster.MemberFilter{Limit: 50, Status: roster.StatusDisabled, Sort: roster.SortStatus}},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			ctx := context.Background()
-			lat := make([]time.Duration, 0, 4096)
-			for b.Loop() {
-				t0 := time.Now()
-				err := s.Read(ctx, func(tx roster.Tx) error {
-					_, err := tx.ListMembers(account, bc.f)
-					return err
-				})
-				lat = append(lat, time.Since(t0))
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
-			reportPercentiles(b, lat)
-		})
-	}
-}
-
-// reportPercentiles reports the median and the 99th percentile of the
-// calls' latencies, in milliseconds.
-func reportPercentiles(b *testing.B, lat []time.Duration) {
-	if len(lat) == 0 {
-		return
-	}
-	slices.Sort(lat)
-	at := func(p float64) float64 {
-		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))]) / float64(time.Millisecond)
-	}
-	b.ReportMetric(at(0.50), "p50-ms")
-	b.ReportMetric(at(0.99), "p99-ms")
+	storetest.BenchListCases(b, s, account, memberAt(b, s, account, n-51), memberAt(b, s, account, n/2))
 }
 
 // memberAt returns the member at position i (from 0) of the account in
@@ -177,7 +115,7 @@ func fillMembers(tb testing.TB, s *Store, a *roster.Account, n int) {
 		`ALTER TABLE members ENABLE TRIGGER members_insert_version`,
 		`UPDATE account_versions SET version = version + @n::bigint WHERE account_id = @acct`,
 	}
-	args := map[string]any{"acct": a.ID, "n": n, "t0": storetest.T0, "first": firstNames, "last": lastNames, "roles": roles}
+	args := map[string]any{"acct": a.ID, "n": n, "t0": storetest.T0, "first": storetest.FillFirstNames, "last": storetest.FillLastNames, "roles": roles}
 	storetest.Write(tb, s, a.ID, func(rtx roster.Tx) error {
 		t := rtx.(*tx)
 		for _, stmt := range stmts {
@@ -224,48 +162,5 @@ func TestFillMembers(t *testing.T) {
 		WHERE m.account_id = $1 AND coalesce(u.last_login_at, '-infinity') <> m.last_login_at`, a.ID).Scan(&stale); err != nil || stale != 0 {
 		t.Errorf("%d members' last logins differ from their users', %v", stale, err)
 	}
-	// Names that start like a thousand members' emails, so that a search
-	// finds some members by their email and others by their name.
-	storetest.Write(t, s, "", func(tx roster.Tx) error {
-		for i := 3000; i < 3050; i++ {
-			if err := tx.SetUserName(fmt.Sprintf("%s-u%07d", a.ID, i), fmt.Sprintf("Uma User0001x%d", i)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	// The members as the fill made them (user ids <account>-u<i>), read
-	// one by one: the population every list below is compared with.
-	ids := make([]string, n)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("%s-u%07d", a.ID, i)
-	}
-	all := storetest.MembersByID(t, s, a.ID, ids)
-	storetest.Read(t, s, func(tx roster.Tx) error {
-		if got, err := tx.CountMembers(a.ID, "", ""); err != nil || got != n {
-			t.Errorf("CountMembers = %d, %v; want %d", got, err, n)
-		}
-		return nil
-	})
-	statuses := map[roster.Status]int{}
-	for _, m := range all {
-		statuses[m.Status]++
-		if !slices.ContainsFunc(a.Catalog.Roles, func(r policy.Role) bool { return r.Name == m.Role }) {
-			t.Fatalf("member %s has role %q, not in the catalog", m.UserID, m.Role)
-		}
-		if (m.Status == roster.StatusPending) != (m.InvitationExpiresAt != nil) {
-			t.Fatalf("member %s is %s with invitation expiry %v", m.UserID, m.Status, m.InvitationExpiresAt)
-		}
-	}
-	if len(statuses) != 3 {
-		t.Errorf("statuses %v, want all three", statuses)
-	}
-	storetest.CheckSearches(t, s, a.ID, all, []string{
-		"",                                                // the whole list, in every order
-		"dana", "DANA SMI", "smith99", "user00001", "uma", // merged in name order, sorted in the others
-		"dev1", "dana dev", // sorted
-		"d", "user", "user0000", "user0001", // walked
-		"zzz", "dana zzz", "eve user0", // nobody
-	}, roster.MaxPageSize)
-	storetest.CheckSearches(t, s, a.ID, all, []string{"dana", "smith9"}, 50)
+	storetest.CheckFilled(t, s, a, n)
 }
