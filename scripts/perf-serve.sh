@@ -4,8 +4,8 @@
 # through the bulk invitation endpoint, then five rounds of cmd/roster-load
 # against the check endpoint, beside the trivial-handler ceiling, with the
 # server's memory sampled throughout. Writes http-load.jsonl, memory.log and
-# bulk-http.log to the directory given (default docs/perf/raw). Needs jq,
-# sqlite3 and python3; takes about 10 minutes.
+# bulk-http.log to the directory given (default docs/perf/raw). Needs curl,
+# jq, sqlite3 and python3; takes about 5 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 raw=$(realpath -m "${1:-docs/perf/raw}")

@@ -1,10 +1,10 @@
 #!/bin/sh
 # Runs the go test benchmarks of docs/PERFORMANCE.md, one after another, and
 # writes their raw outputs to docs/perf/raw (or the directory given), then
-# the medians and the plot (scripts/perfplot). About 30 minutes on 2 cores;
+# the medians and the plot (scripts/perfplot). About 20 minutes on 2 cores;
 # nothing else should run meanwhile. The HTTP figures against a running
-# roster serve (cmd/roster-load) and the memory readings are separate steps,
-# in docs/PERFORMANCE.md sections 2 and 5.
+# roster serve (cmd/roster-load) and the memory readings are
+# scripts/perf-serve.sh's.
 set -eu
 cd "$(dirname "$0")/.."
 raw=${1:-docs/perf/raw}
