@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
 	"net/url"
 	"runtime/debug"
 	"sync"
@@ -38,6 +39,13 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	}
 	if err := c.Validate(); err != nil {
 		return usageError{err}
+	}
+	// Profiling for operators who ask for it, on its own listener, never on
+	// the service's address, and only on loopback: pprof has no
+	// authentication. Refused before anything starts.
+	pprofAddr := e.getenv("ROSTER_PPROF_ADDR")
+	if pprofAddr != "" && !loopbackAddr(pprofAddr) {
+		return usageError{fmt.Errorf("ROSTER_PPROF_ADDR %q: profiling listens on a loopback address only (127.0.0.1:port or [::1]:port)", pprofAddr)}
 	}
 	log := newLogger(e, c.LogLevel)
 
@@ -115,16 +123,10 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 		log.Warn("--demo ignored: the database already has accounts")
 	}
 
-	if addr := e.getenv("ROSTER_PPROF_ADDR"); addr != "" {
-		// Profiling for operators who ask for it, on its own listener,
-		// never on the service's address, and only on loopback: pprof has
-		// no authentication.
-		if !loopbackAddr(addr) {
-			return usageError{fmt.Errorf("ROSTER_PPROF_ADDR %q: profiling listens on a loopback address only (127.0.0.1:port or [::1]:port)", addr)}
-		}
-		pl, err := net.Listen("tcp", addr)
+	if pprofAddr != "" {
+		pl, err := net.Listen("tcp", pprofAddr)
 		if err != nil {
-			return fmt.Errorf("pprof listen on %s: %w", addr, err)
+			return fmt.Errorf("pprof listen on %s: %w", pprofAddr, err)
 		}
 		defer pl.Close()
 		go http.Serve(pl, pprofMux())
@@ -162,14 +164,26 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
-// pprofMux serves net/http/pprof's handlers.
-func pprofMux() *http.ServeMux {
+// pprofMux serves net/http/pprof's handlers, to requests that name a
+// loopback host: a web page in the operator's browser whose name was
+// rebound to 127.0.0.1 sends its own host name, and is refused.
+func pprofMux() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		if ip, err := netip.ParseAddr(host); host != "localhost" && (err != nil || !ip.IsLoopback()) {
+			http.Error(w, "pprof answers on a loopback host name only", http.StatusMisdirectedRequest)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 func newLogger(e env, level string) *slog.Logger {
