@@ -144,6 +144,12 @@ func TestMissesDoNotEvictMembers(t *testing.T) {
 	if loads != maxCachedMisses+10 {
 		t.Errorf("%d loads for %d made-up users", loads, maxCachedMisses+10)
 	}
+	// The members' map holds members only, and the misses' keeps to its
+	// bound: made-up ids fill neither towards the members' cap.
+	if len(acct.members) != len(ids) || len(acct.misses) > maxCachedMisses {
+		t.Errorf("after %d made-up users: %d entries cached as members (want %d), %d misses (at most %d)",
+			maxCachedMisses+10, len(acct.members), len(ids), len(acct.misses), maxCachedMisses)
+	}
 	if _, err := acct.member("usr_made_up_9999999", notMember); err != nil {
 		t.Fatal(err)
 	}
