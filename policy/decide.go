@@ -118,7 +118,7 @@ var actionPermission = map[Action]struct{ perm, doing string }{
 // insufficient_role, last_owner, conflict.
 func (c *Catalog) Decide(r Request) Decision {
 	actor, ok := c.Role(r.Actor.Role)
-	if !ok || r.Actor.Status != StatusActive {
+	if !ok || !Admits(&r.Actor) {
 		return deny(CodeForbidden, "Only active members of this account can do this.")
 	}
 	var target Role
