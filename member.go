@@ -68,6 +68,11 @@ type Membership struct {
 	Status      Status
 }
 
+// Policy returns what the policy needs to know of the membership.
+func (m *Membership) Policy() policy.Member {
+	return policy.Member{Role: m.Role, Status: m.Status}
+}
+
 // MemberSort names an order of the member list (SPEC §5).
 type MemberSort string
 

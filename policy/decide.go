@@ -57,6 +57,13 @@ func Admits(m *Member) bool {
 	return m != nil && m.Status == StatusActive
 }
 
+// TokenReaches reports whether a principal may reach account at all: with
+// an API token (viaToken), only the account the token was made in
+// (tokenAccount); signed in with a session, any of the person's accounts.
+func TokenReaches(viaToken bool, tokenAccount, account string) bool {
+	return !viaToken || tokenAccount == account
+}
+
 // Request describes one attempted action. The caller fills in the facts; the
 // policy draws the conclusion.
 type Request struct {

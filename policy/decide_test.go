@@ -715,3 +715,20 @@ func TestAdmits(t *testing.T) {
 		}
 	}
 }
+
+func TestTokenReaches(t *testing.T) {
+	for _, c := range []struct {
+		viaToken              bool
+		tokenAccount, account string
+		want                  bool
+	}{
+		{false, "", "acc_a", true},
+		{true, "acc_a", "acc_a", true},
+		{true, "acc_a", "acc_b", false},
+		{true, "", "acc_a", false},
+	} {
+		if got := policy.TokenReaches(c.viaToken, c.tokenAccount, c.account); got != c.want {
+			t.Errorf("TokenReaches(%v, %q, %q) = %v, want %v", c.viaToken, c.tokenAccount, c.account, got, c.want)
+		}
+	}
+}

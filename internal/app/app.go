@@ -130,10 +130,10 @@ func (a *App) actor(tx roster.Tx, p roster.Principal, accountID string) (*roster
 }
 
 // mayAsk reports whether the principal may ask about the account at all,
-// before its membership is read: a signed-in user, and with an API token
-// only the token's own account. The membership itself is policy.Admits'.
+// before its membership is read: a signed-in user whom policy.TokenReaches
+// lets reach it. The membership itself is policy.Admits'.
 func mayAsk(p roster.Principal, accountID string) bool {
-	return p.UserID != "" && accountID != "" && (!p.ViaToken() || p.TokenAccount == accountID)
+	return p.UserID != "" && accountID != "" && policy.TokenReaches(p.ViaToken(), p.TokenAccount, accountID)
 }
 
 // inAccount runs fn in a write transaction holding the account's lock, with

@@ -30,16 +30,14 @@ func (a *App) Me(ctx context.Context, p roster.Principal) (*roster.User, []roste
 	if err != nil {
 		return nil, nil, err
 	}
-	if p.ViaToken() {
-		// A token sees only its own account.
-		kept := ms[:0]
-		for _, m := range ms {
-			if m.AccountID == p.TokenAccount {
-				kept = append(kept, m)
-			}
+	// A token sees only its own account.
+	kept := ms[:0]
+	for _, m := range ms {
+		if policy.TokenReaches(p.ViaToken(), p.TokenAccount, m.AccountID) {
+			kept = append(kept, m)
 		}
-		ms = kept
 	}
+	ms = kept
 	return u, ms, nil
 }
 

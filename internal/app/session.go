@@ -32,7 +32,8 @@ func (a *App) Login(ctx context.Context, ip, email, pass string) (string, *roste
 				return err
 			}
 			for _, m := range ms {
-				active = active || policy.Admits(&policy.Member{Role: m.Role, Status: m.Status})
+				pm := m.Policy()
+				active = active || policy.Admits(&pm)
 			}
 			user = u
 			return nil

@@ -186,7 +186,7 @@ func (w *Web) takeFlash(rw http.ResponseWriter, r *http.Request) string {
 func activeOnly(ms []roster.Membership) []roster.Membership {
 	var out []roster.Membership
 	for _, m := range ms {
-		if policy.Admits(&policy.Member{Role: m.Role, Status: m.Status}) {
+		if pm := m.Policy(); policy.Admits(&pm) {
 			out = append(out, m)
 		}
 	}
