@@ -10,23 +10,17 @@ import (
 // home sends a signed-in person to their first account, a visitor to the
 // sign-in page.
 func (w *Web) home(rw http.ResponseWriter, r *http.Request) {
-	p, ok := roster.PrincipalFromContext(r.Context())
-	if !ok {
-		w.toLogin(rw, r)
-		return
-	}
-	u, ms, err := w.app.Me(r.Context(), p)
+	_, pg, err := w.userFrame(r, "")
 	if err != nil {
-		w.fail(rw, r, nil, err)
+		w.fail(rw, r, nil, err) // a visitor goes to the sign-in page
 		return
 	}
-	active := activeOnly(ms)
-	if len(active) == 0 {
-		w.fail(rw, r, &page{User: u}, roster.Errorf(roster.CodeForbidden,
+	if len(pg.Accounts) == 0 {
+		w.fail(rw, r, pg, roster.Errorf(roster.CodeForbidden,
 			"You are not an active member of any account. Ask an administrator to invite you again."))
 		return
 	}
-	http.Redirect(rw, r, accountURL(active[0].AccountID), http.StatusSeeOther)
+	http.Redirect(rw, r, accountURL(pg.Accounts[0].AccountID), http.StatusSeeOther)
 }
 
 // accountHomePage is the model of an account's start page.

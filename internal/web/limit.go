@@ -36,5 +36,9 @@ func tokenKey(token string) string {
 	return "token:" + token
 }
 
+// passwordKey is the rate-limit key of a password change, as the API writes
+// it: guesses of the current password with a stolen session.
+func passwordKey(userID string) string { return "password:" + userID }
+
 // loginKey is the rate-limit key of a sign-in, as the API writes it.
 func loginKey(email string) string { return "login:" + roster.EmailKey(email) }

@@ -8,9 +8,9 @@ import (
 
 const passwordTitle = "Change your password"
 
-// passwordPage is the model of the change-password form. Passwords are
+// passwordForm is the model of the change-password form. Passwords are
 // never written back into it.
-type passwordPage struct {
+type passwordForm struct {
 	Error string
 	Field string // the field the refusal is about: current, new or confirm
 }
@@ -21,7 +21,7 @@ func (w *Web) passwordPage(rw http.ResponseWriter, r *http.Request) {
 		w.fail(rw, r, pg, err)
 		return
 	}
-	pg.Title, pg.Data = passwordTitle, passwordPage{}
+	pg.Title, pg.Data = passwordTitle, passwordForm{}
 	w.render(rw, r, http.StatusOK, "password", pg)
 }
 
@@ -44,7 +44,7 @@ func (w *Web) changePassword(rw http.ResponseWriter, r *http.Request) {
 		err = roster.Invalid("confirm", "The new password and its confirmation differ.")
 	}
 	if err == nil {
-		err = w.limit(rw, r, "password:"+p.UserID)
+		err = w.limit(rw, r, passwordKey(p.UserID))
 	}
 	if err == nil {
 		err = w.app.ChangePassword(r.Context(), p, r.PostFormValue("current"), next)
@@ -55,7 +55,7 @@ func (w *Web) changePassword(rw http.ResponseWriter, r *http.Request) {
 	case code == roster.CodeInternal || code == roster.CodeUnauthenticated:
 		w.fail(rw, r, pg, err)
 	default:
-		pg.Data = passwordPage{Error: roster.ErrorMessage(err), Field: roster.ErrorField(err)}
+		pg.Data = passwordForm{Error: roster.ErrorMessage(err), Field: roster.ErrorField(err)}
 		w.render(rw, r, refusalStatus(err), "password", pg)
 	}
 }

@@ -60,3 +60,48 @@ func TestChangePassword(t *testing.T) {
 		t.Errorf("the new password does not sign in: %d\n%s", p.status, p.text())
 	}
 }
+
+// TestChangePasswordGuarded: a cross-site post of the form is refused, and
+// guesses of the current password with a signed-in session run into the
+// rate limit the API uses for the same thing.
+func TestChangePasswordGuarded(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry")
+	b := s.browser()
+	b.login("owner@acme.test")
+	const next = "a brand new passphrase 42"
+	form := url.Values{"current": {pw}, "new": {next}, "confirm": {next}}
+	req, err := http.NewRequest("POST", s.url+"/me/password", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err := b.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := read(t, resp); p.status != http.StatusForbidden {
+		t.Errorf("cross-site post: %d, want 403", p.status)
+	}
+	limited := false
+	for i := 0; i < 30 && !limited; i++ {
+		p := b.post("/me/password", url.Values{"current": {"guess " + strings.Repeat("x", i)}, "new": {next}, "confirm": {next}})
+		switch p.status {
+		case http.StatusBadRequest:
+		case http.StatusTooManyRequests:
+			limited = true
+			if p.header.Get("Retry-After") == "" {
+				t.Errorf("429 without Retry-After")
+			}
+		default:
+			t.Fatalf("guess %d: %d\n%s", i, p.status, p.text())
+		}
+	}
+	if !limited {
+		t.Errorf("30 guesses of the current password were never rate-limited")
+	}
+	if p := s.browser().post("/login", url.Values{"email": {"owner@acme.test"}, "password": {pw}}); p.status != http.StatusSeeOther {
+		t.Errorf("the password changed after a cross-site post and guesses: login %d", p.status)
+	}
+}

@@ -136,13 +136,10 @@ func (w *Web) notFound(rw http.ResponseWriter, r *http.Request) {
 // basePage returns the page frame for the signed-in person, if any, so that
 // error pages still show the menu.
 func (w *Web) basePage(r *http.Request) *page {
-	p := &page{}
-	if pr, ok := roster.PrincipalFromContext(r.Context()); ok {
-		if u, ms, err := w.app.Me(r.Context(), pr); err == nil {
-			p.User, p.Accounts = u, activeOnly(ms)
-		}
+	if _, p, err := w.userFrame(r, ""); err == nil {
+		return p
 	}
-	return p
+	return &page{}
 }
 
 // toLogin sends a visitor who is not signed in to the sign-in page, coming
