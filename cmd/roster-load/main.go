@@ -28,6 +28,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -78,6 +79,14 @@ func run(args []string, stdout io.Writer) error {
 	}
 	if c.concurrency < 1 || c.duration <= 0 || c.batch < 1 || c.batch > 100 {
 		return errors.New("-c and -d must be positive and -batch 1 to 100")
+	}
+	if c.trivialURL != "" {
+		if c.mode != "trivial" {
+			return errors.New("-trivial-url is for -mode trivial")
+		}
+		if u, err := url.Parse(c.trivialURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("-trivial-url %q: want a base URL such as http://127.0.0.1:9090", c.trivialURL)
+		}
 	}
 	var w workload
 	var err error

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -119,9 +120,12 @@ func BenchmarkHTTPCheck(b *testing.B) {
 		{"batch100", base + "/check/batch", batch},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+			// 64 clients, as cmd/roster-load runs, each with a connection
+			// kept alive.
+			clients := max(1, 64/runtime.GOMAXPROCS(0))
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients * runtime.GOMAXPROCS(0)}}
 			defer client.CloseIdleConnections()
-			b.SetParallelism(32) // 64 clients on 2 cores, as cmd/roster-load runs
+			b.SetParallelism(clients)
 			b.RunParallel(func(pb *testing.PB) {
 				for i := 0; pb.Next(); i++ {
 					req, err := http.NewRequest("POST", bc.url, bytes.NewReader(bc.body(i)))
