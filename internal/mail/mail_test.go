@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -312,5 +313,55 @@ func TestShutdownFinishesTheSendAndReleasesTheRest(t *testing.T) {
 	w2 := f.worker(t, mail.LogMailer{Log: slog.New(slog.DiscardHandler)})
 	if n, err := w2.DeliverDue(context.Background()); err != nil || n != 2 {
 		t.Errorf("after shutdown, DeliverDue = %d, %v; want the 2 unsent messages claimable at once", n, err)
+	}
+}
+
+// lockRecorder is the fixture's store, noting the account each Write
+// locks.
+type lockRecorder struct {
+	roster.Store
+	mu       sync.Mutex
+	accounts []string
+}
+
+func (s *lockRecorder) Write(ctx context.Context, account string, fn func(roster.Tx) error) error {
+	s.mu.Lock()
+	s.accounts = append(s.accounts, account)
+	s.mu.Unlock()
+	return s.Store.Write(ctx, account, fn)
+}
+
+// TestWorkerWritesOutcomesUnderTheAccountLock: recording a delivery's
+// outcome changes the member's invitation and the account's audit log, so
+// it takes the account's lock, as every other change to the account does.
+func TestWorkerWritesOutcomesUnderTheAccountLock(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	rec := &lockRecorder{Store: f.store}
+	f.store = rec
+	srv := smtptest.Start(t, "", "")
+	srv.FailWith(errors.New("452 mailbox full"))
+	m, err := mail.NewSMTPMailer(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := f.worker(t, m)
+	for _, fail := range []bool{true, false} {
+		if !fail {
+			srv.FailWith(nil)
+			f.now = f.now.Add(time.Hour)
+		}
+		rec.mu.Lock()
+		rec.accounts = nil
+		rec.mu.Unlock()
+		if n, _ := w.DeliverDue(ctx); n != 1 {
+			t.Fatalf("DeliverDue claimed %d", n)
+		}
+		rec.mu.Lock()
+		last := rec.accounts[len(rec.accounts)-1]
+		rec.mu.Unlock()
+		if last != f.acc {
+			t.Errorf("failed %v: the outcome was written locking %q, want the account %q", fail, last, f.acc)
+		}
 	}
 }

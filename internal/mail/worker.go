@@ -146,8 +146,14 @@ func (w *Worker) deliver(ctx context.Context, m *roster.Message) {
 		cancel()
 	}
 	now := w.Now().UTC()
+	// The outcome is written under the lock of the message's account, if
+	// any, as every change to an account is: it updates the member's
+	// invitation and appends to the account's audit log, and must neither
+	// interleave with an acceptance or a removal of that member (on
+	// PostgreSQL the two would lock the invitation and the member in
+	// opposite orders) nor break the log's order.
 	if err == nil {
-		if err := w.Store.Write(ctx, "", func(tx roster.Tx) error { return tx.MarkMessageSent(m.ID, now) }); err != nil {
+		if err := w.Store.Write(ctx, m.AccountID, func(tx roster.Tx) error { return tx.MarkMessageSent(m.ID, now) }); err != nil {
 			w.Log.Error("outbox: mark sent", "id", m.ID, "err", err)
 		}
 		return
@@ -158,7 +164,7 @@ func (w *Worker) deliver(ctx context.Context, m *roster.Message) {
 	}
 	w.Log.Warn("outbox: delivery failed", "id", m.ID, "kind", m.Kind, "attempt", m.Attempts+1, "err", err, "retry_at", retry)
 	sendErr := err
-	if err := w.Store.Write(ctx, "", func(tx roster.Tx) error {
+	if err := w.Store.Write(ctx, m.AccountID, func(tx roster.Tx) error {
 		if err := tx.MarkMessageFailed(m.ID, sendErr.Error(), retry); err != nil {
 			return err
 		}
