@@ -67,10 +67,32 @@ func DecodeMemberCursor(s string, sort MemberSort, desc bool) (*MemberCursor, er
 	if err := json.Unmarshal(b, &c); err != nil {
 		return nil, bad
 	}
-	if c.Sort != sort || c.Desc != desc || c.UserID == "" {
+	if c.Sort != sort || c.Desc != desc || c.UserID == "" || !c.numInRange() {
 		return nil, bad
 	}
 	return &c, nil
+}
+
+// Bounds of the cursor's number that NewMemberCursor can issue (the login
+// bounds exported so that the stores' tests can try them): a role
+// order is a catalog's index (a 32-bit integer column), a last login a
+// time between the years 1 and 9999 in unix microseconds. A number
+// outside them is forged, and would fail in the database as a value out
+// of range.
+const (
+	maxRoleOrder         = 1<<31 - 1
+	MinCursorLoginMicros = -62135596800000000 // 0001-01-01T00:00:00Z
+	MaxCursorLoginMicros = 253402300799999999 // 9999-12-31T23:59:59.999999Z
+)
+
+func (c *MemberCursor) numInRange() bool {
+	switch c.Sort {
+	case SortRole:
+		return c.Num >= 0 && c.Num <= maxRoleOrder
+	case SortLastLogin:
+		return c.Num >= MinCursorLoginMicros && c.Num <= MaxCursorLoginMicros
+	}
+	return c.Num == 0
 }
 
 // AuditCursor is a position in the audit log, newest first.

@@ -110,3 +110,25 @@ func FuzzDecodeAuditCursor(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeMemberCursorRefusesNumbersItNeverIssues: a forged cursor's
+// number outside what NewMemberCursor makes (a role order, a login time in
+// unix microseconds) is invalid input, never a value the database refuses.
+func TestDecodeMemberCursorRefusesNumbersItNeverIssues(t *testing.T) {
+	for _, c := range []struct {
+		sort MemberSort
+		num  int64
+		ok   bool
+	}{
+		{SortRole, 0, true}, {SortRole, 1<<31 - 1, true}, {SortRole, 1 << 40, false}, {SortRole, -1, false},
+		{SortLastLogin, 0, true}, {SortLastLogin, MaxCursorLoginMicros, true}, {SortLastLogin, MinCursorLoginMicros, true},
+		{SortLastLogin, -1 << 62, false}, {SortLastLogin, 1 << 62, false},
+		{SortName, 7, false}, {SortStatus, 7, false},
+	} {
+		s := (&MemberCursor{Sort: c.sort, Num: c.num, UserID: "usr_1"}).Encode()
+		_, err := DecodeMemberCursor(s, c.sort, false)
+		if (err == nil) != c.ok || err != nil && ErrorCode(err) != CodeInvalidInput {
+			t.Errorf("%s cursor with %d: %v, want ok %v", c.sort, c.num, err, c.ok)
+		}
+	}
+}

@@ -232,6 +232,31 @@ func testListMembersSortAndPage(t *testing.T, s roster.Store) {
 		}
 	}
 
+	// The extreme numbers a cursor may carry (roster.DecodeMemberCursor
+	// refuses others) are values the store can compare with, in every
+	// shape of the list: a page, a search, each direction.
+	t.Run("cursor bounds", func(t *testing.T) {
+		for _, c := range []struct {
+			sort roster.MemberSort
+			num  int64
+		}{
+			{roster.SortRole, 1<<31 - 1}, {roster.SortRole, 0},
+			{roster.SortLastLogin, roster.MaxCursorLoginMicros}, {roster.SortLastLogin, roster.MinCursorLoginMicros},
+		} {
+			for _, q := range []string{"", "dana", "d"} {
+				for _, desc := range []bool{false, true} {
+					after := &roster.MemberCursor{Sort: c.sort, Desc: desc, Num: c.num, NameKey: "m", UserID: "usr_m"}
+					Read(t, s, func(tx roster.Tx) error {
+						if _, err := tx.ListMembers(a.ID, roster.MemberFilter{Query: q, Sort: c.sort, Desc: desc, Limit: 5, After: after}); err != nil {
+							t.Errorf("ListMembers(sort=%s desc=%v q=%q) after %d: %v", c.sort, desc, q, c.num, err)
+						}
+						return nil
+					})
+				}
+			}
+		}
+	})
+
 	t.Run("empty account", func(t *testing.T) {
 		empty := NewAccount(t, s, "Empty", "bigeye")
 		Read(t, s, func(tx roster.Tx) error {
