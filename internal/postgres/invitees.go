@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/rosterhq/roster"
@@ -47,8 +48,29 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 	events := copyTable{"append audit", "audit_events", []string{"account_id", "at", "actor", "action", "target", "before", "after", "ip"}, nil}
 	messages := copyTable{"enqueue messages", "outbox", []string{"kind", "recipient", "account_id", "user_id", "data", "link", "status",
 		"attempts", "next_attempt_at", "last_error", "created_at"}, nil}
+	// The copies of existing users' names are made from the users as they
+	// are now, read FOR SHARE (see sharedUsers), not as the caller read
+	// them before deciding.
+	var existing []string
+	for _, in := range batch {
+		if !in.NewUser {
+			existing = append(existing, in.User.ID)
+		}
+	}
+	current, err := t.sharedUsers(existing)
+	if errors.Is(err, errUnstorable) {
+		return errUserNotFound
+	}
+	if err != nil {
+		return err
+	}
 	for _, in := range batch {
 		u, m, inv, e, msg := in.User, in.Member, in.Invitation, in.Event, in.Message
+		if !in.NewUser {
+			if u = current[u.ID]; u == nil {
+				return errUserNotFound
+			}
+		}
 		if in.NewUser {
 			users.add(u.ID, u.Email, roster.EmailKey(u.Email), u.Name, u.PasswordHash, optTS(u.LastLoginAt), ts(u.CreatedAt))
 		}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/rosterhq/roster"
@@ -59,6 +60,51 @@ func TestAddInviteesRacedUser(t *testing.T) {
 		m, err := tx.Member(a.ID, u.ID)
 		if err != nil || m.Name != "Rae Elsewhere" || m.Status != roster.StatusPending {
 			t.Errorf("Member = %+v, %v; want the raced user, pending", m, err)
+		}
+		return nil
+	})
+}
+
+// TestAddInviteesCopiesTheCurrentName: an invitation looked a person up,
+// then the person renamed themselves (SetUserName takes no account lock)
+// before the invitation wrote the member. The member's copy of the name,
+// its sort key and its words are the new name's, not the one the
+// invitation read.
+func TestAddInviteesCopiesTheCurrentName(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	a := storetest.NewAccount(t, s, "Acme", "bigeye")
+	u := storetest.NewUser(t, s, "Old Name", "renamed@acme.test")
+	err := s.Write(ctx, a.ID, func(tx roster.Tx) error {
+		users, err := tx.UsersByEmail([]string{u.Email})
+		if err != nil || users[u.Email] == nil {
+			return fmt.Errorf("look-up: %v", err)
+		}
+		read := users[u.Email]
+		storetest.Write(t, s, "", func(tx roster.Tx) error { return tx.SetUserName(u.ID, "New Name") })
+		return tx.AddInvitees([]roster.Invitee{{
+			User: read,
+			Member: &roster.Member{AccountID: a.ID, UserID: u.ID, Role: "User",
+				RoleOrder: storetest.RoleOrder(t, a.Catalog, "User"), Status: roster.StatusPending},
+			Invitation: &roster.Invitation{AccountID: a.ID, UserID: u.ID, TokenHash: storetest.NewID("hash"),
+				ExpiresAt: storetest.T0.Add(roster.DefaultInviteTTL), SentAt: storetest.T0},
+			Event:   &roster.AuditEvent{AccountID: a.ID, At: storetest.T0, Action: roster.AuditMemberInvited, Target: u.ID},
+			Message: &roster.Message{Kind: roster.MessageInvitation, To: u.Email, AccountID: a.ID, UserID: u.ID, NextAttemptAt: storetest.T0, CreatedAt: storetest.T0},
+		}})
+	})
+	if err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	storetest.Read(t, s, func(tx roster.Tx) error {
+		m, err := tx.Member(a.ID, u.ID)
+		if err != nil || m.Name != "New Name" {
+			t.Errorf("Member = %+v, %v; want the name New Name", m, err)
+		}
+		for q, want := range map[string]int{"new": 1, "old": 0} {
+			page, err := tx.ListMembers(a.ID, roster.MemberFilter{Query: q, Limit: 10})
+			if err != nil || len(page.Items) != want {
+				t.Errorf("search %q: %v, %v; want %d members", q, page, err, want)
+			}
 		}
 		return nil
 	})

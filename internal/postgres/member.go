@@ -13,9 +13,16 @@ import (
 // the account's member tables; the member's own Email and Name fields are
 // not read.
 func (t *tx) CreateMember(m *roster.Member) error {
-	u, err := t.User(m.UserID)
+	users, err := t.sharedUsers([]string{m.UserID})
+	if errors.Is(err, errUnstorable) {
+		return errUserNotFound
+	}
 	if err != nil {
 		return err
+	}
+	u := users[m.UserID]
+	if u == nil {
+		return errUserNotFound
 	}
 	// Inserted only if the account exists, so that a missing account is
 	// not_found without a failed statement.

@@ -21,6 +21,33 @@ func (t *tx) User(id string) (*roster.User, error) {
 	return scanUser(t.queryRow(`SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 }
 
+// sharedUsers reads existing users FOR SHARE, for a write that copies
+// their name onto new members: a concurrent SetUserName, which updates the
+// members it can see, then waits for this transaction (or this one for it),
+// and no member keeps a name the user no longer has.
+func (t *tx) sharedUsers(ids []string) (map[string]*roster.User, error) {
+	out := make(map[string]*roster.User, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := t.query(`SELECT `+userColumns+` FROM users WHERE id = ANY($1) FOR SHARE`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: users: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[u.ID] = u
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: users: %w", err)
+	}
+	return out, nil
+}
+
 func (t *tx) UserByEmail(email string) (*roster.User, error) {
 	return scanUser(t.queryRow(`SELECT `+userColumns+` FROM users WHERE email_key = $1`, roster.EmailKey(email)))
 }
