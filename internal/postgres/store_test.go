@@ -40,8 +40,36 @@ func open(t testing.TB) *Store {
 	return s
 }
 
+// TestStore runs the contract suite; after each of its tests, the copies
+// the store keeps by hand must still agree with what they copy.
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t testing.TB) roster.Store { return open(t) })
+	storetest.Run(t, func(t testing.TB) roster.Store {
+		s := open(t)
+		t.Cleanup(func() { checkCopies(t, s) }) // runs before open's Close
+		return s
+	})
+}
+
+// checkCopies checks, with SQL of its own, the copies on members (006) and
+// the name words without a foreign key (007): every member's invitation
+// and profile roles equal their tables', and every word belongs to a
+// member with the same name_key.
+func checkCopies(t testing.TB, s *Store) {
+	t.Helper()
+	for what, query := range map[string]string{
+		"members whose invitation copy differs": `SELECT count(*) FROM members m LEFT JOIN invitations i USING (account_id, user_id)
+			WHERE m.invitation_expires_at IS DISTINCT FROM i.expires_at OR m.invitation_error IS DISTINCT FROM i.last_error`,
+		"members whose profile roles copy differs": `SELECT count(*) FROM members m
+			WHERE m.profile_roles <> coalesce((SELECT jsonb_object_agg(p.profile, p.role) FROM profile_roles p
+				WHERE p.account_id = m.account_id AND p.user_id = m.user_id), '{}')`,
+		"name words of no member, or of another name": `SELECT count(*) FROM member_words w
+			WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.account_id = w.account_id AND m.user_id = w.user_id AND m.name_key = w.name_key)`,
+	} {
+		var n int
+		if err := s.pool.QueryRow(context.Background(), query).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%s: %d, %v", what, n, err)
+		}
+	}
 }
 
 // TestOpenConcurrently starts several stores on one empty database at the

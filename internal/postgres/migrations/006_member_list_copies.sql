@@ -3,10 +3,14 @@
 -- profile roles (a JSON object of profile to role). A page then reads
 -- members alone, one index range; the probes of invitations and the
 -- statement for profile_roles cost more than the page itself (about
--- 2 µs a row each at 100k members). invitations and profile_roles stay
--- what the other reads and the check engine use; every write to them
--- writes the copy in the same statement (PutInvitation, DeleteInvitation,
--- the mail worker's error, SetProfileRole, DeleteProfileRole, AddInvitees).
+-- 2 µs a row each at 100k members). Every read of a member uses the copy,
+-- the check engine's included (it loads members with Member), so the
+-- copy decides access as the table did. Every single write of invitations
+-- or profile_roles writes the copy in the same statement (PutInvitation,
+-- DeleteInvitation, the mail worker's error, SetProfileRole,
+-- DeleteProfileRole); AddInvitees writes it with the member. The tables
+-- stay for what reads them by themselves: invitation tokens, profile
+-- counts. TestStore checks the copies after every contract test.
 
 -- +goose Up
 ALTER TABLE members ADD COLUMN invitation_expires_at timestamptz,
