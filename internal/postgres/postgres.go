@@ -174,8 +174,11 @@ func (t *tx) start(query string, args []any) pgx.BatchResults {
 	br := t.store.pool.SendBatch(t.ctx, b)
 	t.q = br.Tx()
 	if _, err := br.Exec(); err != nil {
+		// The BEGIN's result carries any error of the batch as a whole
+		// (preparing or encoding the statement, the connection), as well
+		// as the BEGIN's own.
 		br.Close()
-		return pgx.FailedBatchResults(&pgx.Batch{}, fmt.Errorf("begin: %w", err))
+		return pgx.FailedBatchResults(&pgx.Batch{}, err)
 	}
 	return br
 }
