@@ -7,14 +7,22 @@ import (
 	"github.com/rosterhq/roster"
 )
 
-func (t *tx) AppendAudit(e *roster.AuditEvent) error {
-	before, err := encodeMap(e.Before)
-	if err != nil {
-		return fmt.Errorf("sqlite: append audit: %w", err)
+// eventJSON encodes the event's before and after maps for their columns;
+// a nil map is NULL.
+func eventJSON(e *roster.AuditEvent) (before, after any, err error) {
+	if before, err = encodeMap(e.Before); err == nil {
+		after, err = encodeMap(e.After)
 	}
-	after, err := encodeMap(e.After)
 	if err != nil {
-		return fmt.Errorf("sqlite: append audit: %w", err)
+		return nil, nil, fmt.Errorf("sqlite: append audit: %w", err)
+	}
+	return before, after, nil
+}
+
+func (t *tx) AppendAudit(e *roster.AuditEvent) error {
+	before, after, err := eventJSON(e)
+	if err != nil {
+		return err
 	}
 	res, err := t.exec(`INSERT INTO audit_events (account_id, at, actor, action, target, before, after, ip)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -54,13 +54,9 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 			roster.NameKey(u.Name), roster.EmailKey(u.Email), optMicros(u.LastLoginAt), u.Email, u.Name})
 		invitations = append(invitations, []any{inv.AccountID, inv.UserID, inv.TokenHash,
 			micros(inv.ExpiresAt), micros(inv.SentAt), inv.LastError})
-		before, err := encodeMap(e.Before)
+		before, after, err := eventJSON(e)
 		if err != nil {
-			return fmt.Errorf("sqlite: append audit: %w", err)
-		}
-		after, err := encodeMap(e.After)
-		if err != nil {
-			return fmt.Errorf("sqlite: append audit: %w", err)
+			return err
 		}
 		events = append(events, []any{e.AccountID, micros(e.At), e.Actor, e.Action, e.Target, before, after, e.IP})
 		data, err := encodeMap(msg.Data)
