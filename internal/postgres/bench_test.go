@@ -159,8 +159,9 @@ func TestFillMembers(t *testing.T) {
 	}
 	var stale int
 	if err := s.pool.QueryRow(context.Background(), `SELECT count(*) FROM members m JOIN users u ON u.id = m.user_id
-		WHERE m.account_id = $1 AND coalesce(u.last_login_at, '-infinity') <> m.last_login_at`, a.ID).Scan(&stale); err != nil || stale != 0 {
-		t.Errorf("%d members' last logins differ from their users', %v", stale, err)
+		WHERE m.account_id = $1 AND (coalesce(u.last_login_at, '-infinity') <> m.last_login_at OR u.name <> m.name
+			OR u.email <> m.email OR u.email_key <> m.email_key OR lower(u.name) <> m.name_key)`, a.ID).Scan(&stale); err != nil || stale != 0 {
+		t.Errorf("%d members' copies (name, email, keys, last login) differ from their users', %v", stale, err)
 	}
 	storetest.CheckFilled(t, s, a, n)
 }
