@@ -88,7 +88,7 @@ func TestBadRequests(t *testing.T) {
 		{name: "key in another case", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"EMAIL": "x@acme.test", "role": "User"}`, field: "EMAIL"},
 		{name: "role smuggled in another case", method: "PATCH", path: member, ct: jsonCT, body: `{"role": "User", "Role": "Admin"}`, field: "Role"},
 		{name: "repeated key", method: "PATCH", path: member, ct: jsonCT, body: `{"role": "User", "role": "Admin"}`, field: "role"},
-		{name: "nested key in another case", method: "POST", path: base + "/check/batch", ct: jsonCT, body: `{"checks": [{"user": "u", "Permission": "catalog.read"}]}`, field: "checks.0.Permission"},
+		{name: "nested key in another case", method: "POST", path: base + "/check/batch", ct: jsonCT, body: `{"checks": [{"user": "u", "Permission": "catalog.read"}]}`, field: "checks[0].Permission"},
 		{name: "trailing object", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "x@acme.test", "role": "User"} {}`},
 		{name: "trailing garbage", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "x@acme.test", "role": "User"}xyz`},
 		{name: "text/plain", method: "POST", path: base + "/invitations", ct: "text/plain", body: `{"email": "x@acme.test", "role": "User"}`},

@@ -57,7 +57,7 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 }
 
 // jsonError explains a decoding failure without echoing the body, naming
-// the field at fault as a dotted path ("checks.0.permission").
+// the field at fault as a path ("checks[0].permission").
 func jsonError(err error) error {
 	var (
 		syntax   *jsontext.SyntacticError
@@ -88,14 +88,22 @@ func jsonError(err error) error {
 	return roster.Invalid("", "The body could not be read as JSON.")
 }
 
-// fieldPath turns a JSON pointer ("/checks/0/permission") into the dotted
-// path the problem's field names ("checks.0.permission").
+// fieldPath turns a JSON pointer ("/checks/0/permission") into the path
+// the problem's field names ("checks[0].permission"), written as the use
+// cases write the fields they refuse.
 func fieldPath(p jsontext.Pointer) string {
-	var parts []string
+	var b strings.Builder
 	for tok := range p.Tokens() {
-		parts = append(parts, tok)
+		if _, err := strconv.ParseUint(tok, 10, 32); err == nil && b.Len() > 0 {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
 	}
-	return strings.Join(parts, ".")
+	return b.String()
 }
 
 // jsonKind names, with its article, what a value of Go type t is in JSON.
