@@ -101,6 +101,11 @@ type Tx interface {
 	CountMembers(account, role string, status Status) (int, error)
 	// Memberships returns every membership of the user, ordered by account name.
 	Memberships(user string) ([]Membership, error)
+	// LockAccount takes the account's write lock, the one Write takes for
+	// its account, until the transaction ends; taking one already held
+	// does nothing. A Write that locks several accounts takes them in
+	// ascending id order. Returns not_found.
+	LockAccount(account string) error
 
 	// PutInvitation stores the invitation of a pending member, replacing the
 	// member's previous one (and so killing its link). Returns not_found if

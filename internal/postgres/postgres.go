@@ -129,14 +129,7 @@ func (s *Store) write(ctx context.Context, account string, fn func(roster.Tx) er
 	t := s.begin(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite})
 	defer t.rollback() // does nothing after commit
 	if account != "" {
-		// FOR NO KEY UPDATE excludes every other Write on the account (they
-		// take the same lock) but not the foreign key checks of rows that
-		// merely refer to the account, which take FOR KEY SHARE: a Write
-		// without an account that creates an API token in it does not
-		// wait for the account's writers.
-		var one int
-		err := t.queryRow(`SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE`, account).Scan(&one)
-		if err := rowError("lock account", err, errAccountNotFound); err != nil {
+		if err := t.LockAccount(account); err != nil {
 			return err
 		}
 	}
@@ -144,6 +137,17 @@ func (s *Store) write(ctx context.Context, account string, fn func(roster.Tx) er
 		return err
 	}
 	return t.commit()
+}
+
+// LockAccount locks the account's row FOR NO KEY UPDATE. That excludes
+// every other Write on the account (they take the same lock) but not the
+// foreign key checks of rows that merely refer to the account, which take
+// FOR KEY SHARE: a Write without an account that creates an API token in
+// it does not wait for the account's writers.
+func (t *tx) LockAccount(account string) error {
+	var one int
+	err := t.queryRow(`SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE`, account).Scan(&one)
+	return rowError("lock account", err, errAccountNotFound)
 }
 
 // tx implements roster.Tx on one pgx transaction, which it begins with its

@@ -192,13 +192,8 @@ func (s *Store) Write(ctx context.Context, account string, fn func(roster.Tx) er
 	}()
 	t := &tx{ctx: ctx, q: sqlTx, stmts: s.writerStmts, store: s}
 	if account != "" {
-		var one int
-		err := t.queryRow(`SELECT 1 FROM accounts WHERE id = ?`, account).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return errAccountNotFound
-		}
-		if err != nil {
-			return fmt.Errorf("sqlite: lock account: %w", err)
+		if err := t.LockAccount(account); err != nil {
+			return err
 		}
 	}
 	if err := fn(t); err != nil {
@@ -208,6 +203,20 @@ func (s *Store) Write(ctx context.Context, account string, fn func(roster.Tx) er
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	committed = true
+	return nil
+}
+
+// LockAccount checks that the account exists: a write transaction holds
+// the database's write lock, which covers every account's.
+func (t *tx) LockAccount(account string) error {
+	var one int
+	err := t.queryRow(`SELECT 1 FROM accounts WHERE id = ?`, account).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errAccountNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: lock account: %w", err)
+	}
 	return nil
 }
 

@@ -78,8 +78,46 @@ func testWriteUnknownAccount(t *testing.T, s roster.Store) {
 }
 
 // testWriteExcludesWrite checks the account write lock: while one Write on
-// an account runs, another Write on the same account does not start.
+// an account runs, another Write on the same account does not start, whether
+// each took the lock by naming the account or with LockAccount.
 func testWriteExcludesWrite(t *testing.T, s roster.Store) {
+	named := func(ctx context.Context, account string, fn func(roster.Tx) error) error {
+		return s.Write(ctx, account, fn)
+	}
+	// Another account's lock is taken first, as a Write locking several would.
+	other := NewAccount(t, s, "Other", "bizmetry").ID
+	locked := func(ctx context.Context, account string, fn func(roster.Tx) error) error {
+		return s.Write(ctx, "", func(tx roster.Tx) error {
+			if err := tx.LockAccount(other); err != nil {
+				return err
+			}
+			if err := tx.LockAccount(account); err != nil {
+				return err
+			}
+			return fn(tx)
+		})
+	}
+	for _, c := range []struct {
+		name          string
+		first, second writeOn
+	}{
+		{"Write then Write", named, named},
+		{"LockAccount then Write", locked, named},
+		{"Write then LockAccount", named, locked},
+	} {
+		t.Run(c.name, func(t *testing.T) { testExcludes(t, s, c.first, c.second) })
+	}
+
+	t.Run("unknown account", func(t *testing.T) {
+		err := s.Write(t.Context(), "", func(tx roster.Tx) error { return tx.LockAccount("no-such-account") })
+		wantCode(t, "LockAccount(unknown account)", err, roster.CodeNotFound)
+	})
+}
+
+// writeOn runs fn in a Write holding the account's lock.
+type writeOn func(ctx context.Context, account string, fn func(roster.Tx) error) error
+
+func testExcludes(t *testing.T, s roster.Store, first, second writeOn) {
 	a := NewAccount(t, s, "Acme", "bigeye")
 	ctx, cancel := context.WithTimeout(t.Context(), 2*waitLimit)
 	defer cancel()
@@ -99,7 +137,7 @@ func testWriteExcludesWrite(t *testing.T, s roster.Store) {
 	releaseAll := func() { release.Do(func() { close(releaseFirst) }) }
 	defer releaseAll()
 	go func() {
-		firstDone <- s.Write(ctx, a.ID, func(tx roster.Tx) error {
+		firstDone <- first(ctx, a.ID, func(tx roster.Tx) error {
 			if err := tx.CreateUser(userOfFirst); err != nil {
 				return err
 			}
@@ -118,7 +156,7 @@ func testWriteExcludesWrite(t *testing.T, s roster.Store) {
 	}
 
 	go func() {
-		secondDone <- s.Write(ctx, a.ID, func(tx roster.Tx) error {
+		secondDone <- second(ctx, a.ID, func(tx roster.Tx) error {
 			if !firstEnded.Load() {
 				return fmt.Errorf("second Write started while the first was still running")
 			}
