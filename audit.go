@@ -25,6 +25,11 @@ const (
 	AuditProfileRoleRevoked       = "profile.role_revoked"
 	AuditTokenCreated             = "token.created"
 	AuditTokenRevoked             = "token.revoked"
+	// A user's own password, changed with the current one or reset by an
+	// emailed link: written to every account the user is an active or
+	// disabled member of, with the user as actor and target.
+	AuditPasswordChanged = "user.password_changed"
+	AuditPasswordReset   = "user.password_reset"
 )
 
 // AuditEvent is an append-only record of one change in an account.

@@ -147,7 +147,7 @@ func (a *API) confirmReset(w http.ResponseWriter, r *http.Request) error {
 	if err := a.limit(w, r, "token:"+truncate(strings.TrimSpace(in.Token), 64)); err != nil {
 		return err
 	}
-	if err := a.app.ConfirmPasswordReset(r.Context(), strings.TrimSpace(in.Token), in.Password); err != nil {
+	if err := a.app.ConfirmPasswordReset(r.Context(), httpserver.ClientIP(r), strings.TrimSpace(in.Token), in.Password); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

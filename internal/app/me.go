@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -88,6 +89,10 @@ func (a *App) ChangePassword(ctx context.Context, p roster.Principal, current, n
 		return err
 	}
 	return a.store.Write(ctx, "", func(tx roster.Tx) error {
+		accounts, err := lockMemberAccounts(tx, u.ID)
+		if err != nil {
+			return err
+		}
 		// Only over the hash the current password was checked against.
 		if err := tx.SetUserPassword(u.ID, u.PasswordHash, hash); err != nil {
 			return err
@@ -99,11 +104,65 @@ func (a *App) ChangePassword(ctx context.Context, p roster.Principal, current, n
 			return err
 		}
 		now := a.clock()
+		if err := auditEach(tx, p, accounts, roster.AuditPasswordChanged, now); err != nil {
+			return err
+		}
 		return tx.EnqueueMessage(&roster.Message{
 			Kind: roster.MessagePasswordChanged, To: u.Email, UserID: u.ID,
 			Data: map[string]string{"name": u.Name, "at": now.Format(time.RFC3339)}, NextAttemptAt: now, CreatedAt: now,
 		})
 	})
+}
+
+// lockMemberAccounts takes the write locks of the accounts the user is an
+// active or disabled member of, in ascending id order as roster.Tx asks, and
+// returns those the user is still a member of once they are held: the
+// accounts whose logs record a change the user makes to their own password.
+// (A pending member has not joined yet. An account the user joins meanwhile
+// is left out: the change came first.)
+func lockMemberAccounts(tx roster.Tx, user string) ([]string, error) {
+	joined := func() ([]string, error) {
+		ms, err := tx.Memberships(user)
+		if err != nil {
+			return nil, err
+		}
+		var ids []string
+		for _, m := range ms {
+			if m.Status != roster.StatusPending {
+				ids = append(ids, m.AccountID)
+			}
+		}
+		slices.Sort(ids)
+		return ids, nil
+	}
+	ids, err := joined()
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if err := tx.LockAccount(id); err != nil {
+			return nil, err
+		}
+	}
+	now, err := joined()
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(ids, func(id string) bool {
+		_, still := slices.BinarySearch(now, id)
+		return !still
+	}), nil
+}
+
+// auditEach appends the principal's change to their own user to the log of
+// each account, whose lock the transaction holds.
+func auditEach(tx roster.Tx, p roster.Principal, accounts []string, action string, at time.Time) error {
+	for _, id := range accounts {
+		if err := audit(tx, p, id, action, p.UserID, at, nil, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RequestPasswordReset emails a single-use reset link when the email
@@ -139,9 +198,10 @@ func (a *App) RequestPasswordReset(ctx context.Context, email string) error {
 	return err
 }
 
-// ConfirmPasswordReset sets a new password with a reset link's token. It
-// ends every session of the user and kills every other reset link.
-func (a *App) ConfirmPasswordReset(ctx context.Context, token, next string) error {
+// ConfirmPasswordReset sets a new password with a reset link's token, for
+// a client at ip. It ends every session of the user and kills every other
+// reset link.
+func (a *App) ConfirmPasswordReset(ctx context.Context, ip, token, next string) error {
 	bad := roster.Errorf(roster.CodeInvalidToken, "This password reset link is not valid: it has been used, has expired, or was replaced by a newer one.")
 	if !secret.LooksLikeToken(prefixReset, token) {
 		return bad
@@ -175,14 +235,21 @@ func (a *App) ConfirmPasswordReset(ctx context.Context, token, next string) erro
 		if _, err := tx.PasswordResetByHash(secret.Hash(token)); err != nil {
 			return err
 		}
+		accounts, err := lockMemberAccounts(tx, u.ID)
+		if err != nil {
+			return err
+		}
 		if err := tx.SetUserPassword(u.ID, u.PasswordHash, hash); err != nil {
 			return err
 		}
 		if err := tx.DeletePasswordResets(u.ID); err != nil {
 			return err
 		}
-		_, err := tx.DeleteUserSessions(u.ID, "")
-		return err
+		if _, err := tx.DeleteUserSessions(u.ID, ""); err != nil {
+			return err
+		}
+		p := roster.Principal{UserID: u.ID, IP: ip}
+		return auditEach(tx, p, accounts, roster.AuditPasswordReset, a.clock())
 	})
 	if roster.ErrorCode(err) == roster.CodeNotFound {
 		return bad

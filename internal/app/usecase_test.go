@@ -479,16 +479,102 @@ func TestPasswordChangeAndReset(t *testing.T) {
 		return nil
 	})
 	tok := tokenOf(t, link)
-	if err := e.app.ConfirmPasswordReset(e.ctx, tok, "third fine password"); err != nil {
+	if err := e.app.ConfirmPasswordReset(e.ctx, "", tok, "third fine password"); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, e.app.ConfirmPasswordReset(e.ctx, tok, "fourth fine password"), roster.CodeInvalidToken)
+	wantCode(t, e.app.ConfirmPasswordReset(e.ctx, "", tok, "fourth fine password"), roster.CodeInvalidToken)
 	_, err = e.app.AuthenticateSession(e.ctx, raw1, "")
 	wantCode(t, err, roster.CodeUnauthenticated)
 	if _, _, err := e.app.Login(e.ctx, "", "olive@acme.test", "third fine password"); err != nil {
 		t.Errorf("login with the reset password: %v", err)
 	}
 	_ = owner
+}
+
+// TestPasswordChangesAreAudited checks that changing or resetting one's
+// password is written to the log of every account one has joined, active or
+// disabled, and not to one that has merely invited one.
+func TestPasswordChangesAreAudited(t *testing.T) {
+	e := newEnv(t)
+	accA, olive := e.account("bigeye", "olive@acme.test")
+	accB, bo := e.account("bizmetry", "bo@beta.test")
+	accC, co := e.account("bigeye", "co@gamma.test")
+	m, err := e.app.Invite(e.ctx, bo, accB, app.Invitation{Email: "olive@acme.test", Role: "SRE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: tokenOf(t, e.lastLink(accB, m.UserID)), Password: pw}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.SetStatus(e.ctx, bo, accB, olive.UserID, "disabled"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Invite(e.ctx, co, accC, app.Invitation{Email: "olive@acme.test", Role: "User"}); err != nil {
+		t.Fatal(err)
+	}
+	logs := map[string]roster.Principal{accA: olive, accB: bo, accC: co}
+	newest := func(acc string) *roster.AuditEvent {
+		t.Helper()
+		page, err := e.app.Audit(e.ctx, logs[acc], acc, "", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return page.Items[0]
+	}
+	before := map[string]int64{}
+	for acc := range logs {
+		before[acc] = newest(acc).ID
+	}
+
+	raw, _, err := e.app.Login(e.ctx, "192.0.2.9", "olive@acme.test", pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := e.app.AuthenticateSession(e.ctx, raw, "192.0.2.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, e.app.ChangePassword(e.ctx, s, "wrong", "another fine password"), roster.CodeInvalidInput)
+	for acc := range logs {
+		if got := newest(acc); got.ID != before[acc] {
+			t.Errorf("a refused password change wrote %+v", got)
+		}
+	}
+	if err := e.app.ChangePassword(e.ctx, s, pw, "another fine password"); err != nil {
+		t.Fatal(err)
+	}
+	want := func(action, ip string) {
+		t.Helper()
+		for _, acc := range []string{accA, accB} {
+			ev := newest(acc)
+			if ev.Action != action || ev.Actor != olive.UserID || ev.Target != olive.UserID || ev.IP != ip || !ev.At.Equal(e.now) {
+				t.Errorf("newest event of %s = %+v, want %s by and of Olive from %s", acc, ev, action, ip)
+			}
+		}
+		if ev := newest(accC); ev.ID != before[accC] {
+			t.Errorf("the account Olive is only invited to logged %+v", ev)
+		}
+	}
+	want(roster.AuditPasswordChanged, "192.0.2.9")
+
+	if err := e.app.RequestPasswordReset(e.ctx, "olive@acme.test"); err != nil {
+		t.Fatal(err)
+	}
+	var link string
+	e.store.Read(e.ctx, func(tx roster.Tx) error {
+		msgs, err := tx.Messages("", 100)
+		for _, m := range msgs {
+			if m.Kind == roster.MessagePasswordReset {
+				link = m.Link
+				break
+			}
+		}
+		return err
+	})
+	if err := e.app.ConfirmPasswordReset(e.ctx, "198.51.100.7", tokenOf(t, link), "third fine password"); err != nil {
+		t.Fatal(err)
+	}
+	want(roster.AuditPasswordReset, "198.51.100.7")
 }
 
 func TestAuditRecordsChanges(t *testing.T) {

@@ -51,6 +51,8 @@ var auditVerbs = map[string]string{
 	roster.AuditProfileRoleRevoked:       "revoked a profile role from",
 	roster.AuditTokenCreated:             "created an API token",
 	roster.AuditTokenRevoked:             "revoked an API token",
+	roster.AuditPasswordChanged:          "changed their password",
+	roster.AuditPasswordReset:            "reset their password with an emailed link",
 }
 
 func (w *Web) audit(rw http.ResponseWriter, r *http.Request) {
@@ -118,11 +120,19 @@ func personLabel(people map[string]app.Person, id, none string) string {
 	}
 }
 
+// ofActorAlone are the actions whose verb already says the target is the actor.
+var ofActorAlone = map[string]bool{
+	roster.AuditMemberLeft:      true,
+	roster.AuditTokenCreated:    true,
+	roster.AuditTokenRevoked:    true,
+	roster.AuditPasswordChanged: true,
+	roster.AuditPasswordReset:   true,
+}
+
 // targetLabel names the event's target, or nothing when the action speaks
 // of the actor alone.
 func targetLabel(people map[string]app.Person, e *roster.AuditEvent) string {
-	if e.Target == "" || e.Target == e.Actor && (e.Action == roster.AuditMemberLeft ||
-		e.Action == roster.AuditTokenCreated || e.Action == roster.AuditTokenRevoked) {
+	if e.Target == "" || e.Target == e.Actor && ofActorAlone[e.Action] {
 		return ""
 	}
 	return personLabel(people, e.Target, "")

@@ -59,6 +59,7 @@ func TestChangePassword(t *testing.T) {
 	if p := s.browser().post("/login", url.Values{"email": {"owner@acme.test"}, "password": {next}}); p.status != http.StatusSeeOther {
 		t.Errorf("the new password does not sign in: %d\n%s", p.status, p.text())
 	}
+	here.get("/accounts/"+s.account+"/audit").has(t, "changed their password")
 }
 
 // TestChangePasswordGuarded: a cross-site post of the form is refused, and

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/httpserver"
 )
 
 // resetPage is the model of the new-password form of a reset link.
@@ -27,7 +28,7 @@ func (w *Web) reset(rw http.ResponseWriter, r *http.Request) {
 	token := strings.TrimSpace(r.PostFormValue("token"))
 	err := w.limit(rw, r, tokenKey(token))
 	if err == nil {
-		err = w.app.ConfirmPasswordReset(r.Context(), token, r.PostFormValue("password"))
+		err = w.app.ConfirmPasswordReset(r.Context(), httpserver.ClientIP(r), token, r.PostFormValue("password"))
 	}
 	switch code := roster.ErrorCode(err); {
 	case err == nil:
