@@ -95,11 +95,15 @@ const (
 type MemberFilter struct {
 	// Query matches the start of the email or, word by word, the start of
 	// words of the name (see MatchesQuery).
-	Query  string
-	Role   string // exact role name; "" for any
-	Status Status // "" for any
-	Sort   MemberSort
-	Desc   bool
+	Query string
+	Role  string // exact role name; "" for any
+	// RoleOrder is Role's position in the account's catalog, as
+	// Member.RoleOrder holds it; set with Role. The stores find a role's
+	// members by it, in the index that also sorts the list by role.
+	RoleOrder int
+	Status    Status // "" for any
+	Sort      MemberSort
+	Desc      bool
 	// After is the position to continue from; nil for the first page.
 	After *MemberCursor
 	Limit int

@@ -96,9 +96,10 @@ type Tx interface {
 	// ListMembers returns a page of the account's members in the filter's
 	// order, with search as MatchesQuery defines it. Limit is 1..MaxPageSize.
 	ListMembers(account string, f MemberFilter) (*MemberPage, error)
-	// CountMembers returns how many members have this role and status; an
-	// empty role or status counts all.
-	CountMembers(account, role string, status Status) (int, error)
+	// CountMembers returns how many members f's Role (with its RoleOrder)
+	// and Status select; an empty one counts all. f's other fields are
+	// ignored.
+	CountMembers(account string, f MemberFilter) (int, error)
 	// Memberships returns every membership of the user, ordered by account name.
 	Memberships(user string) ([]Membership, error)
 	// LockAccount takes the account's write lock, the one Write takes for

@@ -381,7 +381,7 @@ func (f *fixture) untouched(t *testing.T, c cell) bool {
 	t.Helper()
 	same := true
 	err := f.h.store.Read(f.h.ctx, func(tx roster.Tx) error {
-		n, err := tx.CountMembers(f.acc, "", "")
+		n, err := tx.CountMembers(f.acc, roster.MemberFilter{})
 		if err != nil {
 			return err
 		}

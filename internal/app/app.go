@@ -192,7 +192,9 @@ func decideSelf(a policy.SelfAction, p roster.Principal) error {
 
 // activeOwners counts the Active members holding the owner role.
 func activeOwners(tx roster.Tx, acc *roster.Account) (int, error) {
-	return tx.CountMembers(acc.ID, acc.Catalog.Owner, roster.StatusActive)
+	return tx.CountMembers(acc.ID, roster.MemberFilter{
+		Role: acc.Catalog.Owner, RoleOrder: roleOrder(acc.Catalog, acc.Catalog.Owner), Status: roster.StatusActive,
+	})
 }
 
 // roleOrder is the position of role in the catalog, for sorting.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/app"
+	"github.com/rosterhq/roster/internal/storetest"
 )
 
 // countOwners returns the Active owners of the account.
@@ -15,8 +16,13 @@ func (e *env) countOwners(accID, ownerRole string) int {
 	e.t.Helper()
 	var n int
 	err := e.store.Read(e.ctx, func(tx roster.Tx) error {
-		var err error
-		n, err = tx.CountMembers(accID, ownerRole, roster.StatusActive)
+		acc, err := tx.Account(accID)
+		if err != nil {
+			return err
+		}
+		n, err = tx.CountMembers(accID, roster.MemberFilter{
+			Role: ownerRole, RoleOrder: storetest.RoleOrder(e.t, acc.Catalog, ownerRole), Status: roster.StatusActive,
+		})
 		return err
 	})
 	if err != nil {

@@ -16,7 +16,7 @@ func (e *env) snapshot(accID string) string {
 	e.t.Helper()
 	var s string
 	err := e.store.Read(e.ctx, func(tx roster.Tx) error {
-		n, err := tx.CountMembers(accID, "", "")
+		n, err := tx.CountMembers(accID, roster.MemberFilter{})
 		if err != nil {
 			return err
 		}
@@ -314,7 +314,7 @@ func (e *env) countMembers(accID string) int {
 	var n int
 	if err := e.store.Read(e.ctx, func(tx roster.Tx) error {
 		var err error
-		n, err = tx.CountMembers(accID, "", "")
+		n, err = tx.CountMembers(accID, roster.MemberFilter{})
 		return err
 	}); err != nil {
 		e.t.Fatal(err)

@@ -103,13 +103,14 @@ func TestLastOwnerAcrossInstances(t *testing.T) {
 	s1, s2 := twoStores(t)
 	a := storetest.NewAccount(t, s1, "Acme", "bigeye")
 	adminOrder := storetest.RoleOrder(t, a.Catalog, "Admin")
+	ownerOrder := storetest.RoleOrder(t, a.Catalog, "Owner")
 	ctx := context.Background()
 	for round := range 20 {
 		o1 := storetest.NewUserMember(t, s1, a, fmt.Sprintf("One %d", round), "Owner", roster.StatusActive)
 		o2 := storetest.NewUserMember(t, s1, a, fmt.Sprintf("Two %d", round), "Owner", roster.StatusActive)
 		demote := func(s *Store, target *roster.Member) error {
 			return s.Write(ctx, a.ID, func(tx roster.Tx) error {
-				n, err := tx.CountMembers(a.ID, "Owner", roster.StatusActive)
+				n, err := tx.CountMembers(a.ID, roster.MemberFilter{Role: "Owner", RoleOrder: ownerOrder, Status: roster.StatusActive})
 				if err != nil {
 					return err
 				}
@@ -135,7 +136,7 @@ func TestLastOwnerAcrossInstances(t *testing.T) {
 			}
 		}
 		storetest.Read(t, s2, func(tx roster.Tx) error {
-			n, err := tx.CountMembers(a.ID, "Owner", roster.StatusActive)
+			n, err := tx.CountMembers(a.ID, roster.MemberFilter{Role: "Owner", RoleOrder: ownerOrder, Status: roster.StatusActive})
 			if err != nil {
 				return err
 			}

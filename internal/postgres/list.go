@@ -382,7 +382,7 @@ func (b *listStatement) orderBy(alias string) string {
 func (b *listStatement) filters(alias string) string {
 	var q string
 	if b.f.Role != "" {
-		q += ` AND ` + alias + `.role = ` + b.arg(b.f.Role)
+		q += ` AND ` + alias + `.role_order = ` + b.arg(b.f.RoleOrder)
 	}
 	if b.f.Status != "" {
 		q += ` AND ` + alias + `.status = ` + b.arg(string(b.f.Status))

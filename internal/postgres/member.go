@@ -127,16 +127,16 @@ func (t *tx) DeleteMember(account, user string) error {
 	return nil
 }
 
-func (t *tx) CountMembers(account, role string, status roster.Status) (int, error) {
+func (t *tx) CountMembers(account string, f roster.MemberFilter) (int, error) {
 	var n int
 	var err error
 	// One statement per shape, so that each is planned for its index.
-	switch {
+	switch role, status := f.Role, f.Status; {
 	case role != "" && status != "":
-		err = t.queryRow(`SELECT COUNT(*) FROM members WHERE account_id = $1 AND role = $2 AND status = $3`,
-			account, role, string(status)).Scan(&n)
+		err = t.queryRow(`SELECT COUNT(*) FROM members WHERE account_id = $1 AND role_order = $2 AND status = $3`,
+			account, f.RoleOrder, string(status)).Scan(&n)
 	case role != "":
-		err = t.queryRow(`SELECT COUNT(*) FROM members WHERE account_id = $1 AND role = $2`, account, role).Scan(&n)
+		err = t.queryRow(`SELECT COUNT(*) FROM members WHERE account_id = $1 AND role_order = $2`, account, f.RoleOrder).Scan(&n)
 	case status != "":
 		err = t.queryRow(`SELECT COUNT(*) FROM members WHERE account_id = $1 AND status = $2`, account, string(status)).Scan(&n)
 	default:

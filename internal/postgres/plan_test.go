@@ -65,9 +65,12 @@ func TestQueryPlans(t *testing.T) {
 			}
 		}
 	}
+	dev := storetest.RoleOrder(t, a.Catalog, "Developer")
 	byName := func(desc bool) *roster.MemberCursor { return roster.NewMemberCursor(mid, roster.SortName, desc) }
 	plans = append(plans,
-		plan{"role filter", roster.MemberFilter{Role: "Developer", Sort: roster.SortRole, Limit: 50}, noMatches},
+		plan{"role filter", roster.MemberFilter{Role: "Developer", RoleOrder: dev, Sort: roster.SortRole, Limit: 50}, noMatches},
+		plan{"role filter by name", roster.MemberFilter{Role: "Developer", RoleOrder: dev, Limit: 50, After: byName(false)}, noMatches},
+		plan{"role filter by email", roster.MemberFilter{Role: "Developer", RoleOrder: dev, Sort: roster.SortEmail, Limit: 50}, noMatches},
 		plan{"status filter", roster.MemberFilter{Status: roster.StatusPending, Sort: roster.SortStatus, Limit: 50}, noMatches},
 		plan{"a word", roster.MemberFilter{Query: "dana", Limit: 50}, mergeRuns},
 		plan{"a word, page N, descending", roster.MemberFilter{Query: "dana", Desc: true, Limit: 50, After: byName(true)}, mergeRuns},
@@ -75,11 +78,11 @@ func TestQueryPlans(t *testing.T) {
 		plan{"two words", roster.MemberFilter{Query: "dana dev1", Limit: 50}, mergeRuns},
 		plan{"an email", roster.MemberFilter{Query: "user00001", Limit: 50}, mergeRuns},
 		plan{"an email, page N", roster.MemberFilter{Query: "user00001", Limit: 50, After: byName(false)}, mergeRuns},
-		plan{"a word, filtered", roster.MemberFilter{Query: "dana", Role: "Developer", Status: roster.StatusActive, Limit: 50, After: byName(false)}, mergeRuns},
+		plan{"a word, filtered", roster.MemberFilter{Query: "dana", Role: "Developer", RoleOrder: dev, Status: roster.StatusActive, Limit: 50, After: byName(false)}, mergeRuns},
 		plan{"a prefix of many words", roster.MemberFilter{Query: "dev1", Limit: 50, After: byName(false)}, sortMatches},
 		plan{"many emails by email", roster.MemberFilter{Query: "user", Sort: roster.SortEmail, Limit: 50}, walkOrder},
 		plan{"many emails by name", roster.MemberFilter{Query: "user", Limit: 50}, walkOrder},
-		plan{"many matches, filtered", roster.MemberFilter{Query: "d", Role: "Developer", Status: roster.StatusActive, Limit: 50}, walkOrder},
+		plan{"many matches, filtered", roster.MemberFilter{Query: "d", Role: "Developer", RoleOrder: dev, Status: roster.StatusActive, Limit: 50}, walkOrder},
 		plan{"no match", roster.MemberFilter{Query: "zzz", Limit: 50}, noMatches},
 	)
 

@@ -320,10 +320,11 @@ func (b *listStatement) orderBy(prefix, alias string) {
 	b.add(` ORDER BY `+b.columns(prefix, alias, dir)+` LIMIT ?`, b.f.Limit+1)
 }
 
-// filters adds the role and status filters on alias, a row of members.
+// filters adds the role and status filters on alias, a row of members: a
+// role by its order, which members_by_role ranges over.
 func (b *listStatement) filters(alias string) {
 	if b.f.Role != "" {
-		b.add(` AND `+alias+`.role = ?`, b.f.Role)
+		b.add(` AND `+alias+`.role_order = ?`, b.f.RoleOrder)
 	}
 	if b.f.Status != "" {
 		b.add(` AND `+alias+`.status = ?`, string(b.f.Status))

@@ -139,15 +139,15 @@ func (t *tx) DeleteMember(account, user string) error {
 	return nil
 }
 
-func (t *tx) CountMembers(account, role string, status roster.Status) (int, error) {
+func (t *tx) CountMembers(account string, f roster.MemberFilter) (int, error) {
 	var n int
 	var err error
-	switch {
+	switch role, status := f.Role, f.Status; {
 	case role != "" && status != "":
-		err = t.queryRow(`SELECT COUNT(*) FROM members WHERE account_id = ? AND role = ? AND status = ?`,
-			account, role, string(status)).Scan(&n)
+		err = t.queryRow(`SELECT COUNT(*) FROM members WHERE account_id = ? AND role_order = ? AND status = ?`,
+			account, f.RoleOrder, string(status)).Scan(&n)
 	case role != "":
-		err = t.queryRow(`SELECT COUNT(*) FROM members WHERE account_id = ? AND role = ?`, account, role).Scan(&n)
+		err = t.queryRow(`SELECT COUNT(*) FROM members WHERE account_id = ? AND role_order = ?`, account, f.RoleOrder).Scan(&n)
 	case status != "":
 		err = t.queryRow(`SELECT COUNT(*) FROM members WHERE account_id = ? AND status = ?`, account, string(status)).Scan(&n)
 	default:

@@ -51,7 +51,7 @@ func CheckFilled(t *testing.T, s roster.Store, a *roster.Account, n int) {
 	}
 	all := MembersByID(t, s, a.ID, ids)
 	Read(t, s, func(tx roster.Tx) error {
-		if got, err := tx.CountMembers(a.ID, "", ""); err != nil || got != n {
+		if got, err := tx.CountMembers(a.ID, roster.MemberFilter{}); err != nil || got != n {
 			t.Errorf("CountMembers = %d, %v; want %d", got, err, n)
 		}
 		return nil
@@ -86,6 +86,14 @@ func CheckFilled(t *testing.T, s roster.Store, a *roster.Account, n int) {
 // besides the mean, the median and the 99th percentile of its calls
 // (p50-ms, p99-ms).
 func BenchListCases(b *testing.B, s roster.Store, account string, last, mid *roster.Member) {
+	var catalog *policy.Catalog
+	Read(b, s, func(tx roster.Tx) error {
+		a, err := tx.Account(account)
+		if a != nil {
+			catalog = a.Catalog
+		}
+		return err
+	})
 	for _, bc := range []struct {
 		name string
 		f    roster.MemberFilter
@@ -101,7 +109,7 @@ func BenchListCases(b *testing.B, s roster.Store, account string, last, mid *ros
 		{"search rare", roster.MemberFilter{Limit: 50, Query: "smith999"}},
 		{"search none", roster.MemberFilter{Limit: 50, Query: "zzz"}},
 		{"search email", roster.MemberFilter{Limit: 50, Query: "user00005"}},
-		{"role filter", roster.MemberFilter{Limit: 50, Role: "Architect"}},
+		{"role filter", roster.MemberFilter{Limit: 50, Role: "Architect", RoleOrder: RoleOrder(b, catalog, "Architect")}},
 		{"status filter", roster.MemberFilter{Limit: 50, Status: roster.StatusDisabled, Sort: roster.SortStatus}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

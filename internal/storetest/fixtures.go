@@ -51,6 +51,15 @@ func Catalog(t testing.TB, name string) *policy.Catalog {
 	return c
 }
 
+// roleOrder returns the RoleOrder of a filter by role: its position in the
+// catalog, or one no role has for a name the catalog lacks.
+func roleOrder(c *policy.Catalog, role string) int {
+	if i := slices.IndexFunc(c.Roles, func(r policy.Role) bool { return r.Name == role }); i >= 0 {
+		return i
+	}
+	return len(c.Roles)
+}
+
 // RoleOrder returns the position of role in the catalog, as
 // roster.Member.RoleOrder holds it.
 func RoleOrder(t testing.TB, c *policy.Catalog, role string) int {

@@ -279,7 +279,7 @@ func testListMembersFilters(t *testing.T, s roster.Store) {
 		for _, status := range statuses {
 			for _, q := range []string{"", "dana", "b"} {
 				for _, sort := range []roster.MemberSort{roster.SortName, roster.SortStatus, roster.SortRole} {
-					f := roster.MemberFilter{Query: q, Role: role, Status: status, Sort: sort, Desc: q == "b", Limit: 3}
+					f := roster.MemberFilter{Query: q, Role: role, RoleOrder: roleOrder(a.Catalog, role), Status: status, Sort: sort, Desc: q == "b", Limit: 3}
 					got := listIDs(t, s, a.ID, f)
 					want := expectedIDs(pop, f)
 					if diff := gocmp.Diff(want, got); diff != "" {

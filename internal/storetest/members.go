@@ -209,7 +209,7 @@ func testDeleteMember(t *testing.T, s roster.Store) {
 		if len(msgs) != 1 || msgs[0].ID != msg.ID {
 			t.Errorf("Messages after DeleteMember = %+v; want the message kept", msgs)
 		}
-		n, err := tx.CountMembers(a.ID, "", "")
+		n, err := tx.CountMembers(a.ID, roster.MemberFilter{})
 		if err != nil || n != 1 {
 			t.Errorf("CountMembers after DeleteMember = %d, %v; want 1", n, err)
 		}
@@ -267,12 +267,12 @@ func testCountMembers(t *testing.T, s roster.Store) {
 	}
 	Read(t, s, func(tx roster.Tx) error {
 		for _, tt := range tests {
-			got, err := tx.CountMembers(a.ID, tt.role, tt.status)
+			got, err := tx.CountMembers(a.ID, roster.MemberFilter{Role: tt.role, RoleOrder: roleOrder(a.Catalog, tt.role), Status: tt.status})
 			if err != nil || got != tt.want {
 				t.Errorf("CountMembers(%q, %q) = %d, %v; want %d", tt.role, tt.status, got, err, tt.want)
 			}
 		}
-		got, err := tx.CountMembers("no-such-account", "", "")
+		got, err := tx.CountMembers("no-such-account", roster.MemberFilter{})
 		if err != nil || got != 0 {
 			t.Errorf("CountMembers(unknown account) = %d, %v; want 0, nil", got, err)
 		}

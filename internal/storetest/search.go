@@ -100,7 +100,7 @@ func testListMembersSearchShapes(t *testing.T, s roster.Store) {
 		for _, q := range []string{"kx", "kx1", "kai kx", "kxm"} {
 			for _, role := range []string{"", "Developer"} {
 				for _, status := range []roster.Status{"", roster.StatusActive} {
-					f := roster.MemberFilter{Query: q, Role: role, Status: status, Desc: q == "kx1", Limit: 2}
+					f := roster.MemberFilter{Query: q, Role: role, RoleOrder: roleOrder(a.Catalog, role), Status: status, Desc: q == "kx1", Limit: 2}
 					got := listIDs(t, s, a.ID, f)
 					if diff := gocmp.Diff(ExpectedIDs(pop, f), got); diff != "" {
 						t.Errorf("%s: ListMembers(q=%q role=%q status=%q desc=%v) (-want +got):\n%s", when, q, role, status, f.Desc, diff)

@@ -204,7 +204,7 @@ func testConcurrentWrites(t *testing.T, s roster.Store) {
 	for range n {
 		wg.Go(func() {
 			errs <- s.Write(ctx, a.ID, func(tx roster.Tx) error {
-				count, err := tx.CountMembers(a.ID, "", "")
+				count, err := tx.CountMembers(a.ID, roster.MemberFilter{})
 				if err != nil {
 					return err
 				}
@@ -224,7 +224,7 @@ func testConcurrentWrites(t *testing.T, s roster.Store) {
 		}
 	}
 	Read(t, s, func(tx roster.Tx) error {
-		count, err := tx.CountMembers(a.ID, "", "")
+		count, err := tx.CountMembers(a.ID, roster.MemberFilter{})
 		if err != nil || count != n {
 			t.Errorf("CountMembers after %d concurrent Writes = %d, %v; want %d", n, count, err, n)
 		}
@@ -247,7 +247,7 @@ func testReadSnapshot(t *testing.T, s roster.Store) {
 	defer cancel()
 
 	err := s.Read(ctx, func(tx roster.Tx) error {
-		before, err := tx.CountMembers(a.ID, "", "")
+		before, err := tx.CountMembers(a.ID, roster.MemberFilter{})
 		if err != nil {
 			return err
 		}
@@ -270,7 +270,7 @@ func testReadSnapshot(t *testing.T, s roster.Store) {
 		case <-time.After(waitLimit):
 			return fmt.Errorf("a Write could not commit while a Read was open")
 		}
-		after, err := tx.CountMembers(a.ID, "", "")
+		after, err := tx.CountMembers(a.ID, roster.MemberFilter{})
 		if err != nil {
 			return err
 		}
@@ -290,7 +290,7 @@ func testReadSnapshot(t *testing.T, s roster.Store) {
 		t.Fatal(err)
 	}
 	Read(t, s, func(tx roster.Tx) error {
-		n, err := tx.CountMembers(a.ID, "", "")
+		n, err := tx.CountMembers(a.ID, roster.MemberFilter{})
 		if err != nil || n != 2 {
 			t.Errorf("CountMembers in a Read after the Write = %d, %v; want 2", n, err)
 		}
