@@ -7,17 +7,26 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"strings"
+	"time"
 )
 
-var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+// idEncoding is lowercase base32 whose alphabet is in ASCII order
+// (Crockford's), so that encoded ids sort as their bytes do.
+var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
 
-// NewID returns prefix followed by 80 random bits in lowercase base32.
+// NewID returns prefix followed by 26 characters of lowercase base32: the
+// time in milliseconds (48 bits) and 80 random bits. Ids made later sort
+// after ids made earlier, so that a database adds a bulk's new users at the
+// end of the indexes keyed by user id instead of at random places all over
+// them, which in a large account costs a page read and write per row.
 func NewID(prefix string) string {
-	b := make([]byte, 10)
-	rand.Read(b) // never returns an error (crypto/rand, Go ≥ 1.24)
-	return prefix + idEncoding.EncodeToString(b)
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16)
+	rand.Read(b[6:]) // never returns an error (crypto/rand, Go ≥ 1.24)
+	return prefix + idEncoding.EncodeToString(b[:])
 }
 
 // NewToken returns a fresh token of 256 random bits, prefixed so that secret

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNewToken(t *testing.T) {
@@ -34,9 +35,33 @@ func TestLooksLikeToken(t *testing.T) {
 	}
 }
 
+// TestNewID checks that ids are unique, of one shape, and that an id made
+// in a later millisecond sorts after one made earlier, as the stores'
+// indexes by user id rely on for bulk invitations.
 func TestNewID(t *testing.T) {
-	a, b := NewID("usr_"), NewID("usr_")
-	if a == b || !strings.HasPrefix(a, "usr_") || len(a) != 4+16 {
-		t.Errorf("NewID = %q, %q", a, b)
+	seen := map[string]bool{}
+	prev := NewID("usr_")
+	for range 20 {
+		time.Sleep(2 * time.Millisecond)
+		id := NewID("usr_")
+		if !strings.HasPrefix(id, "usr_") || len(id) != 4+26 || strings.Trim(id[4:], "0123456789abcdefghjkmnpqrstvwxyz") != "" {
+			t.Fatalf("NewID = %q, want usr_ and 26 characters of lowercase base32", id)
+		}
+		if id <= prev {
+			t.Errorf("%q, made later, sorts before %q", id, prev)
+		}
+		if seen[id] {
+			t.Fatalf("NewID repeated %q", id)
+		}
+		seen[id] = true
+		prev = id
+	}
+	// Ids of one millisecond differ by their 80 random bits.
+	for range 1000 {
+		id := NewID("x_")
+		if seen[id] {
+			t.Fatalf("NewID repeated %q", id)
+		}
+		seen[id] = true
 	}
 }
