@@ -3,6 +3,8 @@ package postgres
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/rosterhq/roster"
 )
@@ -94,6 +96,12 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 		messages.add(msg.Kind, msg.To, msg.AccountID, msg.UserID, data, msg.Link, string(roster.MessagePending),
 			int32(msg.Attempts), ts(msg.NextAttemptAt), msg.LastError, ts(msg.CreatedAt))
 	}
+	// Members and their name words go in in the order of most of their
+	// indexes (by name; words by word) rather than the batch's, as on
+	// SQLite: neighbouring rows of a large account's indexes are then
+	// changed together. (User ids grow with time: secret.NewID.)
+	members.sortBy(8)
+	words.sortBy(1, 2)
 	const conflict = "One of these people was added to Roster, or to the account, at the same moment; try again."
 	for _, c := range []*copyTable{&users, &members, &words, &invites, &events, &messages} {
 		if len(c.rows) == 0 {
@@ -125,3 +133,15 @@ type copyTable struct {
 }
 
 func (c *copyTable) add(values ...any) { c.rows = append(c.rows, values) }
+
+// sortBy sorts the rows by the text columns at these positions.
+func (c *copyTable) sortBy(cols ...int) {
+	slices.SortFunc(c.rows, func(a, b []any) int {
+		for _, i := range cols {
+			if n := strings.Compare(a[i].(string), b[i].(string)); n != 0 {
+				return n
+			}
+		}
+		return 0
+	})
+}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rosterhq/roster"
@@ -39,6 +40,9 @@ func (t *tx) UsersByEmail(emails []string) (map[string]*roster.User, error) {
 	return out, nil
 }
 
+// memberNameKey is the position of name_key in AddInvitees' rows of members.
+const memberNameKey = 8
+
 // AddInvitees writes the batch table by table, many rows per INSERT: a
 // statement costs SQLite more to run than one more row in it.
 func (t *tx) AddInvitees(batch []roster.Invitee) error {
@@ -66,6 +70,22 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 		messages = append(messages, []any{msg.Kind, msg.To, msg.AccountID, msg.UserID, data, msg.Link, "pending",
 			msg.Attempts, micros(msg.NextAttemptAt), msg.LastError, micros(msg.CreatedAt)})
 	}
+	// Members and their name words go in in the order of their indexes,
+	// not the batch's: most of members' indexes continue (account_id,
+	// role_order or status or last login) with name_key, which a bulk's
+	// rows share or nearly so, and member_words is keyed by the word. In a
+	// large account a statement then changes runs of neighbouring pages
+	// rather than a page per row, each of which it would also copy to its
+	// statement journal. (User ids grow with time: secret.NewID.)
+	sortRows(members, memberNameKey)
+	var words [][]any
+	for _, in := range batch {
+		key := roster.NameKey(in.User.Name)
+		for _, w := range roster.SearchWords(in.User.Name) {
+			words = append(words, []any{in.Member.AccountID, w, key, in.Member.UserID})
+		}
+	}
+	sortRows(words, 1, 2) // word, name_key
 	const conflict = "One of these people is already a user or a member."
 	if err := t.insertRows(`INSERT INTO users (id, email, email_key, name, password_hash, last_login_at, created_at)`, users); err != nil {
 		return insertError("add users", err, conflict, nil)
@@ -74,10 +94,8 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 		invited_at, invited_by, joined_at, name_key, email_key, last_login_at, email, name)`, members); err != nil {
 		return insertError("add members", err, conflict, errAccountNotFound)
 	}
-	for _, in := range batch {
-		if err := t.insertWords(in.Member.AccountID, in.Member.UserID, in.User.Name); err != nil {
-			return err
-		}
+	if err := t.insertRows(`INSERT INTO member_words (account_id, word, name_key, user_id)`, words); err != nil {
+		return fmt.Errorf("sqlite: index member names: %w", err)
 	}
 	if err := t.insertRows(`INSERT INTO invitations (account_id, user_id, token_hash, expires_at, sent_at, last_error)`, invitations); err != nil {
 		return insertError("add invitations", err, conflict, errMemberNotFound)
@@ -94,6 +112,18 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 		in.Message.SentAt = nil
 	}
 	return nil
+}
+
+// sortRows sorts rows by their text columns at these positions.
+func sortRows(rows [][]any, cols ...int) {
+	slices.SortFunc(rows, func(a, b []any) int {
+		for _, i := range cols {
+			if n := strings.Compare(a[i].(string), b[i].(string)); n != 0 {
+				return n
+			}
+		}
+		return 0
+	})
 }
 
 // rowsPerInsert is how many rows insertRows puts in one statement; with
