@@ -390,15 +390,55 @@ func TestMetrics(t *testing.T) {
 	me := decodeAs[meBody](t, owner.get("/api/v1/me"), http.StatusOK)
 	decodeAs[checkBody](t, owner.json("POST", "/api/v1/accounts/"+acc+"/check", map[string]string{"user": me.User.ID, "permission": "catalog.read"}),
 		http.StatusOK)
+	// A batch counts each of its decisions.
+	batch := map[string][]map[string]string{"checks": {
+		{"user": me.User.ID, "permission": "catalog.read"},
+		{"user": "usr_nobody", "permission": "catalog.read"},
+		{"user": me.User.ID, "permission": "catalog.read"},
+	}}
+	wantStatus(t, owner.json("POST", "/api/v1/accounts/"+acc+"/check/batch", batch), http.StatusOK)
 	r := h.client("prometheus").get("/metrics")
 	wantStatus(t, r, http.StatusOK)
 	for _, want := range []string{
 		`roster_http_requests_total{method="GET",route="GET /api/v1/me",status="200"} 1`,
 		`roster_http_requests_total{method="POST",route="POST /api/v1/accounts/{account}/check",status="200"} 1`,
-		`roster_check_decisions_total{code="granted"} 1`,
+		`roster_check_decisions_total{code="granted"} 3`,
+		`roster_check_decisions_total{code="not_member"} 1`,
 	} {
 		if !strings.Contains(string(r.body), want) {
 			t.Errorf("/metrics has no line %s", want)
+		}
+	}
+}
+
+// TestLargeAnswerHasLength checks that a batch of 100 checks, whose answer
+// is larger than net/http holds before it starts chunking, is answered
+// whole, with its Content-Length, and matches the checks in order.
+func TestLargeAnswerHasLength(t *testing.T) {
+	h := newHarness(t)
+	acc, owner := h.owner("bigeye", "olive@acme.test")
+	me := decodeAs[meBody](t, owner.get("/api/v1/me"), http.StatusOK)
+	var checks []map[string]string
+	for i := range 100 {
+		user := me.User.ID
+		if i%2 == 1 {
+			user = fmt.Sprintf("usr_nobody%d", i)
+		}
+		checks = append(checks, map[string]string{"user": user, "permission": "catalog.read"})
+	}
+	r := owner.json("POST", "/api/v1/accounts/"+acc+"/check/batch", map[string]any{"checks": checks})
+	if got := r.header.Get("Content-Length"); got != strconv.Itoa(len(r.body)) || len(r.body) <= 2048 {
+		t.Errorf("Content-Length %q for a body of %d bytes", got, len(r.body))
+	}
+	out := decodeAs[struct {
+		Results []struct{ Code string } `json:"results"`
+	}](t, r, http.StatusOK)
+	if len(out.Results) != 100 {
+		t.Fatalf("%d results, want 100", len(out.Results))
+	}
+	for i, res := range out.Results {
+		if want := map[bool]string{false: "granted", true: "not_member"}[i%2 == 1]; res.Code != want {
+			t.Errorf("result %d: %q, want %q", i, res.Code, want)
 		}
 	}
 }
