@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -54,25 +55,31 @@ const memberColumns = `m.account_id, m.user_id, m.email, m.name, m.role, m.role_
 
 const memberFrom = ` FROM members m`
 
+// scanMember reads a row of memberColumns. A page decodes 51 of them, which
+// was a fifth of a page's time: times are scanned as values and allocated
+// once, and profile roles are decoded only when there are some.
 func scanMember(row interface{ Scan(...any) error }) (*roster.Member, error) {
 	var m roster.Member
 	var status string
-	var lastLogin pgtype.Timestamptz
-	var invErr *string
+	var lastLogin, invited, joined, expires pgtype.Timestamptz
+	var invErr pgtype.Text
+	var roles []byte
 	if err := row.Scan(&m.AccountID, &m.UserID, &m.Email, &m.Name, &m.Role, &m.RoleOrder, &status,
-		&lastLogin, &m.InvitedAt, &m.InvitedBy, &m.JoinedAt, &m.InvitationExpiresAt, &invErr, &m.ProfileRoles); err != nil {
+		&lastLogin, &invited, &m.InvitedBy, &joined, &expires, &invErr, &roles); err != nil {
 		return nil, err
 	}
 	m.Status = roster.Status(status)
-	if lastLogin.Valid && lastLogin.InfinityModifier == pgtype.Finite { // -infinity: never
-		at := lastLogin.Time.UTC()
-		m.LastLoginAt = &at
+	m.LastLoginAt = timeOf(lastLogin) // -infinity: never
+	m.InvitedAt = timeOf(invited)
+	m.JoinedAt = timeOf(joined)
+	m.InvitationExpiresAt = timeOf(expires)
+	if m.InvitationExpiresAt != nil {
+		m.InvitationError = invErr.String
 	}
-	m.InvitedAt = optUTC(m.InvitedAt)
-	m.JoinedAt = optUTC(m.JoinedAt)
-	m.InvitationExpiresAt = optUTC(m.InvitationExpiresAt)
-	if m.InvitationExpiresAt != nil && invErr != nil {
-		m.InvitationError = *invErr
+	if len(roles) > 0 && string(roles) != "{}" {
+		if err := json.Unmarshal(roles, &m.ProfileRoles); err != nil {
+			return nil, fmt.Errorf("postgres: decode profile roles: %w", err)
+		}
 	}
 	if m.ProfileRoles == nil {
 		m.ProfileRoles = map[string]string{}
