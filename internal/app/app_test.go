@@ -115,6 +115,30 @@ func (e *env) lastLink(accountID, userID string) string {
 	return link
 }
 
+// resetToken asks for a password reset for email and returns the token of
+// the link it mailed.
+func (e *env) resetToken(email string) string {
+	e.t.Helper()
+	if err := e.app.RequestPasswordReset(e.ctx, email); err != nil {
+		e.t.Fatal(err)
+	}
+	var link string
+	err := e.store.Read(e.ctx, func(tx roster.Tx) error {
+		msgs, err := tx.Messages("", 1000)
+		for _, m := range msgs { // newest first
+			if m.Kind == roster.MessagePasswordReset {
+				link = m.Link
+				break
+			}
+		}
+		return err
+	})
+	if err != nil || link == "" {
+		e.t.Fatalf("no password reset link in the outbox (err %v)", err)
+	}
+	return tokenOf(e.t, link)
+}
+
 func wantCode(t *testing.T, err error, want string) {
 	t.Helper()
 	if got := roster.ErrorCode(err); got != want {
