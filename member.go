@@ -98,8 +98,10 @@ type MemberFilter struct {
 	Query string
 	Role  string // exact role name; "" for any
 	// RoleOrder is Role's position in the account's catalog, as
-	// Member.RoleOrder holds it; set with Role. The stores find a role's
-	// members by it, in the index that also sorts the list by role.
+	// Member.RoleOrder holds it; set with Role (the app's withRole). The
+	// stores find a role's members by it alone, in the index that also
+	// sorts the list by role: a further test of the role's name made
+	// PostgreSQL misjudge how many rows match and sort them instead.
 	RoleOrder int
 	Status    Status // "" for any
 	Sort      MemberSort

@@ -115,9 +115,9 @@ func (a *App) ResendOwnerActivation(ctx context.Context, accountID string) (stri
 		} else if n > 0 {
 			return roster.Errorf(roster.CodeConflict, "The account already has an active %s; they can invite people themselves.", acc.Catalog.Owner)
 		}
-		page, err := tx.ListMembers(acc.ID, roster.MemberFilter{
-			Role: acc.Catalog.Owner, Status: roster.StatusPending, Sort: roster.SortName, Limit: 1,
-		})
+		page, err := tx.ListMembers(acc.ID, withRole(roster.MemberFilter{
+			Status: roster.StatusPending, Sort: roster.SortName, Limit: 1,
+		}, acc.Catalog, acc.Catalog.Owner))
 		if err != nil {
 			return err
 		}

@@ -192,9 +192,7 @@ func decideSelf(a policy.SelfAction, p roster.Principal) error {
 
 // activeOwners counts the Active members holding the owner role.
 func activeOwners(tx roster.Tx, acc *roster.Account) (int, error) {
-	return tx.CountMembers(acc.ID, roster.MemberFilter{
-		Role: acc.Catalog.Owner, RoleOrder: roleOrder(acc.Catalog, acc.Catalog.Owner), Status: roster.StatusActive,
-	})
+	return tx.CountMembers(acc.ID, withRole(roster.MemberFilter{Status: roster.StatusActive}, acc.Catalog, acc.Catalog.Owner))
 }
 
 // roleOrder is the position of role in the catalog, for sorting.
@@ -205,6 +203,13 @@ func roleOrder(c *policy.Catalog, role string) int {
 		}
 	}
 	return len(c.Roles)
+}
+
+// withRole returns f filtered by role, with the role's position in the
+// catalog, which the stores filter on.
+func withRole(f roster.MemberFilter, c *policy.Catalog, role string) roster.MemberFilter {
+	f.Role, f.RoleOrder = role, roleOrder(c, role)
+	return f
 }
 
 // audit appends an event for the caller.

@@ -45,7 +45,9 @@ func memberFilter(c *policy.Catalog, q MemberQuery) (roster.MemberFilter, error)
 	if q.Role != "" && !c.HasRole(q.Role) {
 		return f, roster.Invalid("role", "There is no role %q in this account.", truncate(q.Role, 80))
 	}
-	f.Role, f.RoleOrder = q.Role, roleOrder(c, q.Role)
+	if q.Role != "" {
+		f = withRole(f, c, q.Role)
+	}
 	if q.Status != "" {
 		st, err := roster.ParseStatus("status", q.Status)
 		if err != nil {

@@ -380,6 +380,37 @@ func TestCheck(t *testing.T) {
 	wantCode(t, err, roster.CodeInvalidInput)
 }
 
+// TestResendOwnerActivationFindsTheOwner resends the first owner's link in
+// an account whose catalog does not list the owner first: the pending owner
+// is found by the owner role's own position.
+func TestResendOwnerActivationFindsTheOwner(t *testing.T) {
+	e := newEnv(t)
+	c, err := policy.Parse("owner-last.yaml", []byte(`name: owner-last
+owner_fallback: Admin
+default_role: Member
+roles:
+  - {name: Member, rank: 1, permissions: [reports.read]}
+  - {name: Admin, rank: 2, permissions: [members.read, members.invite, members.edit, members.disable, members.remove, audit.read, reports.read]}
+  - {name: Owner, rank: 3, permissions: [members.read, members.invite, members.edit, members.disable, members.remove, audit.read, ownership.transfer, reports.read]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.app.CreateAccount(e.ctx, app.NewAccount{Name: "Acme", OwnerEmail: "olive@acme.test", Catalog: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	link, err := e.app.ResendOwnerActivation(e.ctx, out.Account.ID)
+	if err != nil {
+		t.Fatalf("ResendOwnerActivation: %v", err)
+	}
+	if _, err := e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: tokenOf(t, link), Name: "Olive Owner", Password: pw}); err != nil {
+		t.Fatalf("accept the resent link: %v", err)
+	}
+	_, err = e.app.ResendOwnerActivation(e.ctx, out.Account.ID)
+	wantCode(t, err, roster.CodeConflict) // the owner is active now
+}
+
 func TestResendKillsOldLinkAndExpiry(t *testing.T) {
 	e := newEnv(t)
 	accID, owner := e.account("bigeye", "olive@acme.test")
