@@ -150,6 +150,8 @@ func TestBadRequests(t *testing.T) {
 		{name: "check unknown permission", method: "POST", path: base + "/check", ct: jsonCT, body: `{"user": "` + admin.userID + `", "permission": "no.such"}`, field: "permission"},
 		{name: "check unknown profile", method: "POST", path: base + "/check", ct: jsonCT, body: `{"user": "` + admin.userID + `", "permission": "catalog.read", "profile": "nowhere"}`, field: "profile"},
 		{name: "check without user", method: "POST", path: base + "/check", ct: jsonCT, body: `{"permission": "catalog.read"}`, field: "user"},
+		// Over the 64 KiB read before the bytes arrive: read whole, then judged.
+		{name: "check with a user of 100,000 letters", method: "POST", path: base + "/check", ct: jsonCT, body: `{"user": "` + strings.Repeat("u", 100_000) + `", "permission": "catalog.read"}`, field: "user"},
 		{name: "empty batch", method: "POST", path: base + "/check/batch", ct: jsonCT, body: `{"checks": []}`, field: "checks"},
 		{name: "batch of 101", method: "POST", path: base + "/check/batch", ct: jsonCT, body: batch.String(), field: "checks"},
 		{name: "batch with one bad check", method: "POST", path: base + "/check/batch", ct: jsonCT, body: `{"checks": [{"user": "` + admin.userID + `", "permission": "catalog.read"}, {"user": "` + admin.userID + `", "permission": "no.such"}]}`, field: "checks[1].permission"},
