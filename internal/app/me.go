@@ -116,42 +116,38 @@ func (a *App) ChangePassword(ctx context.Context, p roster.Principal, current, n
 
 // lockMemberAccounts takes the write locks of the accounts the user is an
 // active or disabled member of, in ascending id order as roster.Tx asks, and
-// returns those the user is still a member of once they are held: the
-// accounts whose logs record a change the user makes to their own password.
-// (A pending member has not joined yet. An account the user joins meanwhile
-// is left out: the change came first.)
+// returns them: the accounts whose logs record a change the user makes to
+// their own password. (A pending member has not joined yet.) Memberships
+// are read again once the locks are held, until no account is new: one the
+// user joined meanwhile is locked too (out of order, which on PostgreSQL
+// may deadlock and run the Write again), and one the user left drops out.
 func lockMemberAccounts(tx roster.Tx, user string) ([]string, error) {
-	joined := func() ([]string, error) {
+	locked := map[string]bool{}
+	for {
 		ms, err := tx.Memberships(user)
 		if err != nil {
 			return nil, err
 		}
-		var ids []string
+		var ids, fresh []string
 		for _, m := range ms {
 			if m.Status != roster.StatusPending {
 				ids = append(ids, m.AccountID)
+				if !locked[m.AccountID] {
+					fresh = append(fresh, m.AccountID)
+				}
 			}
 		}
-		slices.Sort(ids)
-		return ids, nil
-	}
-	ids, err := joined()
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range ids {
-		if err := tx.LockAccount(id); err != nil {
-			return nil, err
+		if len(fresh) == 0 {
+			return ids, nil
+		}
+		slices.Sort(fresh)
+		for _, id := range fresh {
+			if err := tx.LockAccount(id); err != nil {
+				return nil, err
+			}
+			locked[id] = true
 		}
 	}
-	now, err := joined()
-	if err != nil {
-		return nil, err
-	}
-	return slices.DeleteFunc(ids, func(id string) bool {
-		_, still := slices.BinarySearch(now, id)
-		return !still
-	}), nil
 }
 
 // auditEach appends the principal's change to their own user to the log of
