@@ -18,10 +18,13 @@ import (
 var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
 
 // NewID returns prefix followed by 26 characters of lowercase base32: the
-// time in milliseconds (48 bits) and 80 random bits. Ids made later sort
-// after ids made earlier, so that a database adds a bulk's new users at the
-// end of the indexes keyed by user id instead of at random places all over
-// them, which in a large account costs a page read and write per row.
+// time in milliseconds (48 bits) and 80 random bits. An id made in a later
+// millisecond sorts after one made earlier (within a millisecond the order
+// is random), so that a database adds a bulk's new users next to each
+// other in the indexes keyed by user id instead of at random places all
+// over them, which in a large account costs a page read and write per row.
+// (Ids of the earlier form, 16 letters and digits 2-7, sort after all of
+// these.)
 func NewID(prefix string) string {
 	var b [16]byte
 	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16)
