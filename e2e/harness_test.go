@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rosterhq/roster/e2e/internal/rosterbin"
 )
 
 // linkBase is the base URL the server writes into emailed links. The tests
@@ -73,6 +75,7 @@ var servingAddr = regexp.MustCompile(`msg="roster serving" addr=([^ ]+)`)
 // the test ends.
 func startServer(t *testing.T) *server {
 	t.Helper()
+	rosterbin.Track("..")
 	s := &server{db: filepath.Join(t.TempDir(), "roster.db"), log: &logBuffer{}, done: make(chan struct{})}
 	s.cmd = exec.Command(rosterBin, "serve", "--addr", "127.0.0.1:0", "--db", s.db, "--base-url", linkBase)
 	s.cmd.Env = rosterEnv()

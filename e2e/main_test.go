@@ -6,9 +6,9 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
+
+	"github.com/rosterhq/roster/e2e/internal/rosterbin"
 )
 
 // rosterBin is the binary built once by TestMain.
@@ -25,10 +25,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	rosterBin = filepath.Join(dir, "roster")
-	build := exec.Command("go", "build", "-o", rosterBin, "../cmd/roster")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
+	if rosterBin, err = rosterbin.Build("..", dir); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: build roster:", err)
 		return 1
 	}

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/rosterhq/roster/e2e/internal/rosterbin"
 )
 
 // demoPassword is the password of every login that roster serve --demo
@@ -58,6 +60,7 @@ var servingAddr = regexp.MustCompile(`msg="roster serving" addr=([^ ]+)`)
 func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
 	needChromium(t)
+	rosterbin.Track("../..")
 	s := &server{log: &logBuffer{}, done: make(chan struct{})}
 	db := filepath.Join(t.TempDir(), "roster.db")
 	s.cmd = exec.Command(rosterBin, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, args...)...)

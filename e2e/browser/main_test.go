@@ -11,8 +11,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
+
+	"github.com/rosterhq/roster/e2e/internal/rosterbin"
 )
 
 // rosterBin is the binary built once by TestMain; chromium the browser
@@ -38,10 +39,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	rosterBin = filepath.Join(dir, "roster")
-	build := exec.Command("go", "build", "-o", rosterBin, "../../cmd/roster")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
+	if rosterBin, err = rosterbin.Build("../..", dir); err != nil {
 		fmt.Fprintln(os.Stderr, "browser: build roster:", err)
 		return 1
 	}
