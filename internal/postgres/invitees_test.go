@@ -35,15 +35,7 @@ func TestAddInviteesRacedUser(t *testing.T) {
 			}
 			storetest.NewMember(t, s, other, storetest.NewUser(t, s, "Rae Elsewhere", "Raced@Acme.test"), "User", roster.StatusActive)
 		}
-		inv := roster.Invitee{
-			User: u, NewUser: !found,
-			Member: &roster.Member{AccountID: a.ID, UserID: u.ID, Role: "User",
-				RoleOrder: storetest.RoleOrder(t, a.Catalog, "User"), Status: roster.StatusPending},
-			Invitation: &roster.Invitation{AccountID: a.ID, UserID: u.ID, TokenHash: storetest.NewID("hash"),
-				ExpiresAt: storetest.T0.Add(roster.DefaultInviteTTL), SentAt: storetest.T0},
-			Event:   &roster.AuditEvent{AccountID: a.ID, At: storetest.T0, Action: roster.AuditMemberInvited, Target: u.ID},
-			Message: &roster.Message{Kind: roster.MessageInvitation, To: u.Email, AccountID: a.ID, UserID: u.ID, NextAttemptAt: storetest.T0, CreatedAt: storetest.T0},
-		}
+		inv := storetest.Invitee(t, a, u, !found, "", 0)
 		return tx.AddInvitees([]roster.Invitee{inv})
 	})
 	if err != nil {
@@ -82,15 +74,7 @@ func TestAddInviteesCopiesTheCurrentName(t *testing.T) {
 		}
 		read := users[u.Email]
 		storetest.Write(t, s, "", func(tx roster.Tx) error { return tx.SetUserName(u.ID, "New Name") })
-		return tx.AddInvitees([]roster.Invitee{{
-			User: read,
-			Member: &roster.Member{AccountID: a.ID, UserID: u.ID, Role: "User",
-				RoleOrder: storetest.RoleOrder(t, a.Catalog, "User"), Status: roster.StatusPending},
-			Invitation: &roster.Invitation{AccountID: a.ID, UserID: u.ID, TokenHash: storetest.NewID("hash"),
-				ExpiresAt: storetest.T0.Add(roster.DefaultInviteTTL), SentAt: storetest.T0},
-			Event:   &roster.AuditEvent{AccountID: a.ID, At: storetest.T0, Action: roster.AuditMemberInvited, Target: u.ID},
-			Message: &roster.Message{Kind: roster.MessageInvitation, To: u.Email, AccountID: a.ID, UserID: u.ID, NextAttemptAt: storetest.T0, CreatedAt: storetest.T0},
-		}})
+		return tx.AddInvitees([]roster.Invitee{storetest.Invitee(t, a, read, false, "", 0)})
 	})
 	if err != nil {
 		t.Fatalf("Write: %v", err)

@@ -29,8 +29,9 @@ func testUsersByEmail(t *testing.T, s roster.Store) {
 	})
 }
 
-// invitee makes what inviting u to a writes, as the app does.
-func invitee(t *testing.T, a *roster.Account, u *roster.User, newUser bool, inviter string, n int) roster.Invitee {
+// Invitee makes what inviting u to a writes, as the app does; n spaces the
+// times of several.
+func Invitee(t testing.TB, a *roster.Account, u *roster.User, newUser bool, inviter string, n int) roster.Invitee {
 	at := T0.Add(time.Duration(n) * time.Second)
 	return roster.Invitee{
 		User:    u,
@@ -53,7 +54,7 @@ func testAddInvitees(t *testing.T, s roster.Store) {
 	owner := NewUserMember(t, s, a, "Olive Owner", "Owner", roster.StatusActive)
 	known := NewUser(t, s, "Kim Known", "kim@acme.test") // in Roster, not in the account
 	fresh := &roster.User{ID: NewID("user"), Email: "Nia@Acme.test", Name: "Nia New", CreatedAt: T0}
-	batch := []roster.Invitee{invitee(t, a, known, false, owner.UserID, 1), invitee(t, a, fresh, true, owner.UserID, 2)}
+	batch := []roster.Invitee{Invitee(t, a, known, false, owner.UserID, 1), Invitee(t, a, fresh, true, owner.UserID, 2)}
 	v0, err := s.AccountVersion(ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -127,13 +128,13 @@ func testAddInvitees(t *testing.T, s roster.Store) {
 
 	t.Run("conflict writes nothing", func(t *testing.T) {
 		other := &roster.User{ID: NewID("user"), Email: "omar@acme.test", Name: "Omar Other", CreatedAt: T0}
-		again := []roster.Invitee{invitee(t, a, other, true, owner.UserID, 3), invitee(t, a, known, false, owner.UserID, 4)}
+		again := []roster.Invitee{Invitee(t, a, other, true, owner.UserID, 3), Invitee(t, a, known, false, owner.UserID, 4)}
 		wantWriteCode(t, s, a.ID, "AddInvitees(an existing member)", roster.CodeConflict, func(tx roster.Tx) error {
 			return tx.AddInvitees(again)
 		})
 		dup := &roster.User{ID: NewID("user"), Email: "NIA@acme.test", Name: "Nia Again", CreatedAt: T0}
 		wantWriteCode(t, s, a.ID, "AddInvitees(an existing email as a new user)", roster.CodeConflict, func(tx roster.Tx) error {
-			return tx.AddInvitees([]roster.Invitee{invitee(t, a, dup, true, owner.UserID, 5)})
+			return tx.AddInvitees([]roster.Invitee{Invitee(t, a, dup, true, owner.UserID, 5)})
 		})
 		Read(t, s, func(tx roster.Tx) error {
 			_, err := tx.UserByEmail("omar@acme.test")
