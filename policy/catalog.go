@@ -56,6 +56,16 @@ func (c *Catalog) Role(name string) (Role, bool) {
 	return c.Roles[i], true
 }
 
+// Order returns the position of the named role in Roles, which a member
+// carries to sort the list by role and which the stores filter a role by;
+// len(Roles), a position no role has, for a name the catalog lacks.
+func (c *Catalog) Order(name string) int {
+	if i, ok := c.byName[name]; ok {
+		return i
+	}
+	return len(c.Roles)
+}
+
 // HasRole reports whether the catalog has a role of exactly this name.
 func (c *Catalog) HasRole(name string) bool {
 	_, ok := c.byName[name]

@@ -69,7 +69,7 @@ func (a *App) CreateAccount(ctx context.Context, in NewAccount) (*CreatedAccount
 		}
 		owner := &roster.Member{
 			AccountID: acc.ID, UserID: user.ID, Role: acc.Catalog.Owner,
-			RoleOrder: roleOrder(acc.Catalog, acc.Catalog.Owner), Status: roster.StatusPending,
+			RoleOrder: acc.Catalog.Order(acc.Catalog.Owner), Status: roster.StatusPending,
 			InvitedAt: &now,
 		}
 		if err := tx.CreateMember(owner); err != nil {

@@ -195,20 +195,10 @@ func activeOwners(tx roster.Tx, acc *roster.Account) (int, error) {
 	return tx.CountMembers(acc.ID, withRole(roster.MemberFilter{Status: roster.StatusActive}, acc.Catalog, acc.Catalog.Owner))
 }
 
-// roleOrder is the position of role in the catalog, for sorting.
-func roleOrder(c *policy.Catalog, role string) int {
-	for i, r := range c.Roles {
-		if r.Name == role {
-			return i
-		}
-	}
-	return len(c.Roles)
-}
-
 // withRole returns f filtered by role, with the role's position in the
 // catalog, which the stores filter on.
 func withRole(f roster.MemberFilter, c *policy.Catalog, role string) roster.MemberFilter {
-	f.Role, f.RoleOrder = role, roleOrder(c, role)
+	f.Role, f.RoleOrder = role, c.Order(role)
 	return f
 }
 

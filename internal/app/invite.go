@@ -142,7 +142,7 @@ func (b *inviteBatch) add(in Invitation) (*roster.Member, error) {
 	now := b.now
 	m := &roster.Member{
 		AccountID: b.acc.ID, UserID: user.ID, Email: user.Email, Name: user.Name,
-		Role: in.Role, RoleOrder: roleOrder(b.acc.Catalog, in.Role),
+		Role: in.Role, RoleOrder: b.acc.Catalog.Order(in.Role),
 		Status: roster.StatusPending, InvitedAt: &now, InvitedBy: b.p.UserID,
 	}
 	b.members[user.ID] = m

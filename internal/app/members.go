@@ -129,7 +129,7 @@ func (a *App) ChangeRole(ctx context.Context, p roster.Principal, accountID, use
 			return false, nil
 		}
 		before := t.Role
-		t.Role, t.RoleOrder = role, roleOrder(acc.Catalog, role)
+		t.Role, t.RoleOrder = role, acc.Catalog.Order(role)
 		if err := tx.UpdateMember(t); err != nil {
 			return false, err
 		}
@@ -312,11 +312,11 @@ func (a *App) TransferOwnership(ctx context.Context, p roster.Principal, account
 		}
 		now := a.clock()
 		before := t.Role
-		t.Role, t.RoleOrder = acc.Catalog.Owner, roleOrder(acc.Catalog, acc.Catalog.Owner)
+		t.Role, t.RoleOrder = acc.Catalog.Owner, acc.Catalog.Order(acc.Catalog.Owner)
 		if err := tx.UpdateMember(t); err != nil {
 			return err
 		}
-		me.Role, me.RoleOrder = acc.Catalog.Fallback, roleOrder(acc.Catalog, acc.Catalog.Fallback)
+		me.Role, me.RoleOrder = acc.Catalog.Fallback, acc.Catalog.Order(acc.Catalog.Fallback)
 		if err := tx.UpdateMember(me); err != nil {
 			return err
 		}

@@ -84,7 +84,7 @@ func (a *App) createWithOwner(ctx context.Context, ip string, in AccountWithOwne
 		}
 		owner := &roster.Member{
 			AccountID: acc.ID, UserID: user.ID, Role: acc.Catalog.Owner,
-			RoleOrder: roleOrder(acc.Catalog, acc.Catalog.Owner), Status: roster.StatusActive,
+			RoleOrder: acc.Catalog.Order(acc.Catalog.Owner), Status: roster.StatusActive,
 			InvitedAt: &now, JoinedAt: &now,
 		}
 		if err := tx.CreateMember(owner); err != nil {

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"slices"
 	"testing"
 	"time"
 
@@ -53,22 +52,16 @@ func Catalog(t testing.TB, name string) *policy.Catalog {
 
 // roleOrder returns the RoleOrder of a filter by role: its position in the
 // catalog, or one no role has for a name the catalog lacks.
-func roleOrder(c *policy.Catalog, role string) int {
-	if i := slices.IndexFunc(c.Roles, func(r policy.Role) bool { return r.Name == role }); i >= 0 {
-		return i
-	}
-	return len(c.Roles)
-}
+func roleOrder(c *policy.Catalog, role string) int { return c.Order(role) }
 
 // RoleOrder returns the position of role in the catalog, as
 // roster.Member.RoleOrder holds it.
 func RoleOrder(t testing.TB, c *policy.Catalog, role string) int {
 	t.Helper()
-	i := slices.IndexFunc(c.Roles, func(r policy.Role) bool { return r.Name == role })
-	if i < 0 {
+	if !c.HasRole(role) {
 		t.Fatalf("catalog %s has no role %q", c.Name, role)
 	}
-	return i
+	return c.Order(role)
 }
 
 // NewAccount stores an account named name with a built-in catalog.
