@@ -154,6 +154,7 @@ func TestBadRequests(t *testing.T) {
 		{name: "check with a user of 100,000 letters", method: "POST", path: base + "/check", ct: jsonCT, body: `{"user": "` + strings.Repeat("u", 100_000) + `", "permission": "catalog.read"}`, field: "user"},
 		{name: "empty batch", method: "POST", path: base + "/check/batch", ct: jsonCT, body: `{"checks": []}`, field: "checks"},
 		{name: "batch of 101", method: "POST", path: base + "/check/batch", ct: jsonCT, body: batch.String(), field: "checks"},
+		{name: "batch of one bad check", method: "POST", path: base + "/check/batch", ct: jsonCT, body: `{"checks": [{"user": "` + admin.userID + `", "permission": "no.such"}]}`, field: "checks[0].permission"},
 		{name: "batch with one bad check", method: "POST", path: base + "/check/batch", ct: jsonCT, body: `{"checks": [{"user": "` + admin.userID + `", "permission": "catalog.read"}, {"user": "` + admin.userID + `", "permission": "no.such"}]}`, field: "checks[1].permission"},
 		{name: "transfer without user", method: "POST", path: base + "/ownership-transfer", ct: jsonCT, body: `{"password": "` + pw + `"}`, field: "user"},
 		{name: "weak new password", method: "POST", path: "/api/v1/me/password", ct: jsonCT, body: `{"current": "` + pw + `", "new": "password1"}`, field: "new"},

@@ -24,7 +24,7 @@ const MaxBatchChecks = 100
 // about itself otherwise.
 func (a *App) CheckPermission(ctx context.Context, p roster.Principal, accountID string, c Check) (policy.CheckResult, error) {
 	var out [1]policy.CheckResult
-	if err := a.checkInto(ctx, p, accountID, []Check{c}, out[:]); err != nil {
+	if err := a.checkInto(ctx, p, accountID, []Check{c}, out[:], false); err != nil {
 		return policy.CheckResult{}, err
 	}
 	return out[0], nil
@@ -36,7 +36,7 @@ func (a *App) CheckBatch(ctx context.Context, p roster.Principal, accountID stri
 		return nil, roster.Invalid("checks", "A batch holds 1 to %d checks.", MaxBatchChecks)
 	}
 	out := make([]policy.CheckResult, len(checks))
-	if err := a.checkInto(ctx, p, accountID, checks, out); err != nil {
+	if err := a.checkInto(ctx, p, accountID, checks, out, true); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -44,8 +44,9 @@ func (a *App) CheckBatch(ctx context.Context, p roster.Principal, accountID stri
 
 // checkInto answers the checks from the access cache (see access.go): one
 // version read per request at most, and no other store access once the
-// members asked about are cached.
-func (a *App) checkInto(ctx context.Context, p roster.Principal, accountID string, checks []Check, out []policy.CheckResult) error {
+// members asked about are cached. A batch names a bad field by its place in
+// the list (checks[0].permission), even in a batch of one.
+func (a *App) checkInto(ctx context.Context, p roster.Principal, accountID string, checks []Check, out []policy.CheckResult, batch bool) error {
 	if !mayAsk(p, accountID) {
 		return errNoAccount()
 	}
@@ -62,7 +63,7 @@ func (a *App) checkInto(ctx context.Context, p roster.Principal, accountID strin
 	}
 	askedOthers := false // and may: the policy is asked once per request
 	for i, c := range checks {
-		if err := a.validCheck(ctx, acct, c, i, len(checks) > 1); err != nil {
+		if err := a.validCheck(ctx, acct, c, i, batch); err != nil {
 			return err
 		}
 		if c.User != p.UserID && !askedOthers {
