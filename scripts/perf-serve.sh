@@ -3,9 +3,10 @@
 # (sections 2 and 5): idle memory, an account of 100,001 members loaded
 # through the bulk invitation endpoint, then five rounds of cmd/roster-load
 # against the check endpoint, beside the trivial-handler ceiling, with the
-# server's memory sampled throughout. Writes http-load.jsonl, memory.log and
+# server's memory sampled throughout, then five rounds of both at fixed
+# rates. Writes http-load.jsonl, http-rate.jsonl, memory.log and
 # bulk-http.log to the directory given (default docs/perf/raw). Needs curl,
-# jq, sqlite3 and python3; takes about 5 minutes.
+# jq, sqlite3 and python3; takes about 10 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 raw=$(realpath -m "${1:-docs/perf/raw}")
@@ -21,7 +22,7 @@ trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
 mem() { echo "$(date +%T) $1 $(grep -E 'VmRSS|VmHWM' /proc/"$2"/status | tr -s ' \t\n' ' ')" >>"$raw/memory.log"; }
 serve() { roster serve >>serve.log 2>&1 & pid=$!; pids+=("$pid"); sleep 5; }
 
-: >"$raw/memory.log"; : >"$raw/http-load.jsonl"; : >"$raw/bulk-http.log"
+: >"$raw/memory.log"; : >"$raw/http-load.jsonl"; : >"$raw/http-rate.jsonl"; : >"$raw/bulk-http.log"
 roster account create --name Perf --owner-email owner@perf.test >account.json
 serve
 mem "idle, empty database, 5 s after start" "$pid"
@@ -67,5 +68,16 @@ for round in 1 2 3 4 5; do
 	roster-load -mode trivial -trivial-url http://127.0.0.1:28490 -c 64 -d 10s -o json | jq -c '.mode = "trivial-separate"' >>"$raw/http-load.jsonl"
 	roster-load -url "$BASE" -token "$T" -account "$ACC" -mode check -c 64 -d 10s -o json >>"$raw/http-load.jsonl"
 	roster-load -url "$BASE" -token "$T" -account "$ACC" -mode batch -c 64 -d 10s -o json >>"$raw/http-load.jsonl"
+done
+# The same two servers asked the same number of requests a second (an open
+# loop, -rate) at about a quarter, a half and three quarters of what the
+# check answers flat out here (16,700 a second): the latency of each at
+# the same load.
+for round in 1 2 3 4 5; do
+	echo "{\"round\":$round,\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >>"$raw/http-rate.jsonl"
+	for rate in 4000 8000 12000; do
+		roster-load -mode trivial -trivial-url http://127.0.0.1:28490 -c 64 -d 10s -rate $rate -o json | jq -c '.mode = "trivial-separate"' >>"$raw/http-rate.jsonl"
+		roster-load -url "$BASE" -token "$T" -account "$ACC" -mode check -c 64 -d 10s -rate $rate -o json >>"$raw/http-rate.jsonl"
+	done
 done
 mem "after the rounds" "$pid"

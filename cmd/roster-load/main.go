@@ -13,6 +13,15 @@
 //	         or, with -trivial-url, by another started with -serve-trivial
 //	         (a separate server process, as roster serve is)
 //
+// By default the clients form a closed loop: each sends its next request as
+// soon as its last is answered, which finds the most a server can answer
+// (requests per second) and what a request waits at that rate. With -rate,
+// requests are due at fixed intervals, -rate a second in all, whatever the
+// answers, and the -c clients take them in turn (an open loop): the
+// latency of a request runs from when it was due, so a server that falls
+// behind is charged for the wait, not only for the requests it answers.
+// That is how to compare the latency of two servers at the same load.
+//
 // Before a run it invites -members people (if the account has fewer) so
 // that checks, lists and writes have someone to act on.
 package main
@@ -49,6 +58,7 @@ type config struct {
 	trivialURL, serveTrivial                           string
 	concurrency, batch, members                        int
 	duration                                           time.Duration
+	rate                                               float64
 }
 
 func run(args []string, stdout io.Writer) error {
@@ -65,6 +75,7 @@ func run(args []string, stdout io.Writer) error {
 	fs.IntVar(&c.batch, "batch", 100, "checks per batch request")
 	fs.IntVar(&c.members, "members", 200, "members to make sure the account has before the run")
 	fs.DurationVar(&c.duration, "d", 10*time.Second, "how long to run")
+	fs.Float64Var(&c.rate, "rate", 0, "requests per second in all, due at fixed intervals (default: each client as fast as it is answered)")
 	fs.StringVar(&c.trivialURL, "trivial-url", "", "trivial mode: base URL of a -serve-trivial process (default: serve it here)")
 	fs.StringVar(&c.serveTrivial, "serve-trivial", "", "only serve the trivial handler on this address, until stopped")
 	if err := fs.Parse(args); err != nil {
@@ -77,8 +88,8 @@ func run(args []string, stdout io.Writer) error {
 		}
 		return http.Serve(l, trivialHandler())
 	}
-	if c.concurrency < 1 || c.duration <= 0 || c.batch < 1 || c.batch > 100 {
-		return errors.New("-c and -d must be positive and -batch 1 to 100")
+	if c.concurrency < 1 || c.duration <= 0 || c.batch < 1 || c.batch > 100 || !(c.rate >= 0 && c.rate <= 1e6) {
+		return errors.New("-c and -d must be positive, -batch 1 to 100 and -rate 0 to 1000000")
 	}
 	if c.trivialURL != "" {
 		if c.mode != "trivial" {
@@ -105,7 +116,7 @@ func run(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer w.close()
-	res := drive(w, c.concurrency, c.duration)
+	res := drive(w, c.concurrency, c.duration, c.rate)
 	res.Mode, res.Concurrency = c.mode, c.concurrency
 	if c.output == "json" {
 		return json.NewEncoder(stdout).Encode(res)
@@ -356,25 +367,53 @@ func ensureMembers(c *http.Client, base, token string, n int, roles []role) ([]s
 
 // result is what a run measured.
 type result struct {
-	Mode        string         `json:"mode"`
-	Concurrency int            `json:"concurrency"`
-	Seconds     float64        `json:"seconds"`
-	Requests    int            `json:"requests"`
-	RPS         float64        `json:"rps"`
-	P50ms       float64        `json:"p50_ms"`
-	P90ms       float64        `json:"p90_ms"`
-	P99ms       float64        `json:"p99_ms"`
-	MaxMs       float64        `json:"max_ms"`
-	Statuses    map[string]int `json:"statuses"`
-	ByClass     map[string]int `json:"by_class"`
-	Errors      int            `json:"transport_errors"`
-	FirstError  string         `json:"first_error,omitempty"`
+	Mode        string  `json:"mode"`
+	Concurrency int     `json:"concurrency"`
+	Seconds     float64 `json:"seconds"`
+	// Rate is -rate, and Due how many requests fell due during the run at
+	// that rate; requests still waiting for a client at the end are in Due
+	// but not in Requests.
+	Rate       float64        `json:"rate,omitempty"`
+	Due        int            `json:"due,omitempty"`
+	Requests   int            `json:"requests"`
+	RPS        float64        `json:"rps"`
+	P50ms      float64        `json:"p50_ms"`
+	P90ms      float64        `json:"p90_ms"`
+	P99ms      float64        `json:"p99_ms"`
+	MaxMs      float64        `json:"max_ms"`
+	Statuses   map[string]int `json:"statuses"`
+	ByClass    map[string]int `json:"by_class"`
+	Errors     int            `json:"transport_errors"`
+	FirstError string         `json:"first_error,omitempty"`
 }
 
-func drive(w workload, concurrency int, d time.Duration) result {
+// drive runs the workload for d with concurrency clients: in a closed loop
+// when rate is 0, else in an open loop of rate requests a second.
+func drive(w workload, concurrency int, d time.Duration, rate float64) result {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	client := newClient(concurrency)
+	start := time.Now()
+	// next waits for a client's next request and returns when it is due
+	// (when it is sent, in a closed loop), or false when the run is over.
+	next := func() (time.Time, bool) { return time.Now(), ctx.Err() == nil }
+	var due int
+	pacerDone := make(chan struct{})
+	if rate > 0 {
+		due = int(d.Seconds() * rate)
+		times := make(chan time.Time, concurrency)
+		go pace(ctx, times, start, rate, due, pacerDone)
+		next = func() (time.Time, bool) {
+			select {
+			case t, ok := <-times:
+				return t, ok && ctx.Err() == nil
+			case <-ctx.Done():
+				return time.Time{}, false
+			}
+		}
+	} else {
+		close(pacerDone)
+	}
 	type sample struct {
 		lat    []time.Duration
 		status map[string]int
@@ -384,7 +423,6 @@ func drive(w workload, concurrency int, d time.Duration) result {
 	}
 	samples := make([]sample, concurrency)
 	var wg sync.WaitGroup
-	start := time.Now()
 	for i := range samples {
 		wg.Add(1)
 		go func() {
@@ -392,8 +430,11 @@ func drive(w workload, concurrency int, d time.Duration) result {
 			s := &samples[i]
 			s.status, s.class = map[string]int{}, map[string]int{}
 			rng := rand.New(rand.NewPCG(uint64(i), uint64(start.UnixNano())))
-			for ctx.Err() == nil {
-				t0 := time.Now()
+			for {
+				t0, ok := next()
+				if !ok {
+					break
+				}
 				class, st, err := w.next(client, rng)
 				if err != nil {
 					if ctx.Err() != nil {
@@ -412,8 +453,9 @@ func drive(w workload, concurrency int, d time.Duration) result {
 		}()
 	}
 	wg.Wait()
+	<-pacerDone
 	elapsed := time.Since(start)
-	res := result{Seconds: elapsed.Seconds(), Statuses: map[string]int{}, ByClass: map[string]int{}}
+	res := result{Seconds: elapsed.Seconds(), Rate: rate, Due: due, Statuses: map[string]int{}, ByClass: map[string]int{}}
 	var all []time.Duration
 	for _, s := range samples {
 		all = append(all, s.lat...)
@@ -444,8 +486,38 @@ func drive(w workload, concurrency int, d time.Duration) result {
 	return res
 }
 
+// pace sends on times the moments when n requests fall due, rate a second
+// from start, each at its moment or, when every client is busy, as soon as
+// one takes it (keeping its moment, from which its latency counts). It
+// closes done when it has sent them all or ctx ends.
+func pace(ctx context.Context, times chan<- time.Time, start time.Time, rate float64, n int, done chan<- struct{}) {
+	defer close(done)
+	defer close(times)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for i := range n {
+		at := start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+		if wait := time.Until(at); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				return
+			}
+		}
+		select {
+		case times <- at:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
 func (r result) print(w io.Writer) {
 	fmt.Fprintf(w, "mode %s, %d clients, %.1fs: %d requests, %.0f req/s\n", r.Mode, r.Concurrency, r.Seconds, r.Requests, r.RPS)
+	if r.Rate > 0 {
+		fmt.Fprintf(w, "open loop at %.0f req/s: %d requests due, %d answered or failed\n", r.Rate, r.Due, r.Requests+r.Errors)
+	}
 	fmt.Fprintf(w, "latency p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms\n", r.P50ms, r.P90ms, r.P99ms, r.MaxMs)
 	fmt.Fprintf(w, "statuses %v, by class %v, transport errors %d %s\n", r.Statuses, r.ByClass, r.Errors, r.FirstError)
 }

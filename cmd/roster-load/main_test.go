@@ -1,0 +1,66 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// server serves POST /check over loopback, holding the first request for
+// stall.
+func server(t *testing.T, stall time.Duration) workload {
+	t.Helper()
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			time.Sleep(stall)
+		}
+		w.Write([]byte(`{"allowed":true}`))
+	}))
+	t.Cleanup(srv.Close)
+	w, err := trivialWorkload(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// An open loop sends as many requests as fall due at its rate, however
+// fast the server answers; a closed loop sends as many as it can.
+func TestOpenLoopKeepsItsRate(t *testing.T) {
+	w := server(t, 0)
+	res := drive(w, 4, time.Second, 200)
+	if res.Due != 200 {
+		t.Errorf("due %d in 1 s at 200 a second, want 200", res.Due)
+	}
+	// The last falls due at 0.995 s, leaving the server 5 ms to answer.
+	if res.Requests > res.Due || res.Requests < 190 || res.Errors != 0 {
+		t.Errorf("%d requests answered and %d failed of %d due (first error %q)", res.Requests, res.Errors, res.Due, res.FirstError)
+	}
+	closed := drive(w, 4, time.Second, 0)
+	if closed.Due != 0 || closed.Requests <= 400 {
+		t.Errorf("closed loop: %d due, %d requests in 1 s; want none due and more than twice the open loop's", closed.Due, closed.Requests)
+	}
+}
+
+// In an open loop, a request's latency counts from when it fell due: the
+// requests that fell due while the one client waited for a stalled answer
+// are charged for that wait. A closed loop sees one slow request.
+func TestOpenLoopChargesTheWait(t *testing.T) {
+	const stall = 300 * time.Millisecond
+	// 100 a second for 1 s: about 30 fall due during the stall, so a
+	// tenth of the requests wait at least 10 ms, most of them far more.
+	res := drive(server(t, stall), 1, time.Second, 100)
+	if res.Requests < 90 || res.Errors != 0 {
+		t.Fatalf("%d requests answered and %d failed of %d due (first error %q)", res.Requests, res.Errors, res.Due, res.FirstError)
+	}
+	if res.P90ms < 50 || res.MaxMs < float64(stall.Milliseconds()) {
+		t.Errorf("open loop: p90 %.3f ms, max %.3f ms; want the wait behind a %v stall counted (p90 ≥ 50 ms)", res.P90ms, res.MaxMs, stall)
+	}
+	closed := drive(server(t, stall), 1, time.Second, 0)
+	if closed.P90ms >= 50 || closed.MaxMs < float64(stall.Milliseconds()) {
+		t.Errorf("closed loop: p90 %.3f ms, max %.3f ms; want one slow request only", closed.P90ms, closed.MaxMs)
+	}
+}
