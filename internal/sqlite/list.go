@@ -109,12 +109,14 @@ func (t *tx) memberListQuery(account string, f roster.MemberFilter) (string, []a
 	if err != nil {
 		return "", nil, err
 	}
-	switch s.shape {
-	case mergeRuns:
+	switch {
+	case (s.shape == mergeRuns || s.shape == sortMatches) && s.driver < 0:
+		b.emailsOnly(s)
+	case s.shape == mergeRuns:
 		b.merged(s)
-	case sortMatches:
+	case s.shape == sortMatches:
 		b.sorted(s)
-	case walkOrder:
+	case s.shape == walkOrder:
 		b.walked(s)
 	default:
 		return "", nil, nil
@@ -364,9 +366,11 @@ func emailRange(prefix, alias string) string {
 
 // merged adds the statement of a mergeRuns search: the page is the first
 // members of a UNION of a name-ordered range of member_words for each run
-// and of the sorted email matches, each at most a page long.
+// and of the sorted email matches, each at most a page long, looked up by
+// primary key in that order (SQLite reads h in its order, so the page is
+// not sorted again).
 func (b *listStatement) merged(s *search) {
-	b.add(`SELECT `+memberColumns+memberFrom+` WHERE m.account_id = ? AND (m.name_key, m.user_id) IN (SELECT name_key, user_id FROM (`, b.account)
+	b.add(`SELECT ` + memberColumns + ` FROM (SELECT name_key, user_id FROM (`)
 	for i, run := range s.runs {
 		if i > 0 {
 			b.add(` UNION `)
@@ -397,8 +401,20 @@ func (b *listStatement) merged(s *search) {
 	}
 	b.add(`) hits`)
 	b.orderBy("", "hits")
-	b.add(`)`)
-	b.orderBy("", "m")
+	b.add(`) h CROSS JOIN members m`+invitationJoin+` WHERE m.account_id = ? AND m.user_id = h.user_id`, b.account)
+	b.orderBy("", "h")
+}
+
+// emailsOnly adds the statement of a mergeRuns or sortMatches search that
+// no name matches: the few members whose email starts with the query, read
+// from their range of members_by_email and sorted. (Merged, they would be
+// sorted by name twice and looked up a second time by name.)
+func (b *listStatement) emailsOnly(s *search) {
+	b.add(`SELECT `+memberColumns+` FROM members m INDEXED BY members_by_email`+invitationJoin+
+		` WHERE m.account_id = ? AND `+emailRange("", "m"), b.account, s.query, s.query)
+	b.filters("m")
+	b.after(noIndex, "m")
+	b.orderBy(noIndex, "m")
 }
 
 // sorted adds the statement of a sortMatches search: every match, from the

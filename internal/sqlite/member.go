@@ -37,7 +37,9 @@ func (t *tx) createMember(m *roster.Member, u *roster.User) error {
 const memberColumns = `m.account_id, m.user_id, m.email, m.name, m.role, m.role_order, m.status,
 	m.last_login_at, m.invited_at, m.invited_by, m.joined_at, i.expires_at, i.last_error`
 
-const memberFrom = ` FROM members m
+const memberFrom = ` FROM members m` + invitationJoin
+
+const invitationJoin = `
 	LEFT JOIN invitations i ON m.status = 'pending' AND i.account_id = m.account_id AND i.user_id = m.user_id`
 
 func scanMember(row interface{ Scan(...any) error }) (*roster.Member, error) {

@@ -16,8 +16,10 @@ import (
 // members in one account: a page without a search, and a search walked in
 // the page's order, read the order's index from the cursor without
 // sorting; a search merged in name order reads a range of member_words per
-// run; a search with few matches reads them by index ranges, then looks
-// the members up by primary key. No statement has an OFFSET.
+// run, then looks the page's members up by primary key; a search with few
+// matches reads them by index ranges, then looks the members up by primary
+// key; a search only emails match reads their range of members. No
+// statement has an OFFSET.
 func TestQueryPlans(t *testing.T) {
 	s := open(t)
 	a := storetest.NewAccount(t, s, "Acme", "bizmetry")
@@ -145,15 +147,17 @@ var (
 	// cursor's position, or from the account's start.
 	orderWalk = regexp.MustCompile(`(?m)^SEARCH m USING (COVERING )?INDEX members_by_\w+ \(account_id=\?( AND \w+=\?)*( AND \(\w+(,\w+)*\)[<>]\(\?(,\?)*\))?\)$`)
 	emailWalk = regexp.MustCompile(`(?m)^SEARCH m USING (COVERING )?INDEX members_by_email \(account_id=\? AND email_key>\? AND email_key<\?\)$`)
-	// mergeRuns: a range of member_words per run, the members looked up
-	// in members_by_name, the email matches from their range.
-	runRange  = regexp.MustCompile(`(?m)^SEARCH w USING PRIMARY KEY \(account_id=\? AND word=\?( AND \(name_key,user_id\)[<>]\(\?,\?\))?\)$`)
-	byNameKey = "SEARCH m USING INDEX members_by_name (account_id=? AND name_key=? AND user_id=?)"
+	// mergeRuns: a range of member_words per run and the email matches
+	// from their range, merged (h, the page of them, is read in its order,
+	// not sorted), then the page's members looked up by primary key.
+	runRange = regexp.MustCompile(`(?m)^SEARCH w USING PRIMARY KEY \(account_id=\? AND word=\?( AND \(name_key,user_id\)[<>]\(\?,\?\))?\)$`)
 	// sortMatches: the ranges of a word and of the email, the members
 	// looked up by primary key.
 	wordRange = "SEARCH w USING PRIMARY KEY (account_id=? AND word>? AND word<?)"
 	byKey     = "SEARCH m USING INDEX sqlite_autoindex_members_1 (account_id=? AND user_id=?)"
 	emailArm  = regexp.MustCompile(`(?m)^SEARCH e USING (COVERING )?INDEX members_by_email \(account_id=\? AND email_key>\? AND email_key<\?\)$`)
+	// A search only emails match: their range of members, sorted.
+	emailsOnly = regexp.MustCompile(`(?m)^SEARCH m USING INDEX members_by_email \(account_id=\? AND email_key>\? AND email_key<\?\)$`)
 	// A candidate's other words, tested with an index probe each.
 	otherWord = "SEARCH x EXISTS USING COVERING INDEX member_words_by_member (account_id=? AND user_id=? AND word>? AND word<?)"
 	filterRow = "SEARCH f EXISTS USING INDEX sqlite_autoindex_members_1 (account_id=? AND user_id=?)"
@@ -165,7 +169,7 @@ var (
 func checkPlan(t *testing.T, name string, f roster.MemberFilter, s *search, detail string) {
 	t.Helper()
 	for _, m := range tableScan.FindAllStringSubmatch(detail, -1) {
-		if m[1] != "hits" { // the merged runs' rows
+		if m[1] != "hits" && m[1] != "h" { // the merged runs' rows, and the page of them
 			t.Errorf("%s: a full scan of %s:\n%s", name, m[1], detail)
 		}
 	}
@@ -187,11 +191,17 @@ func checkPlan(t *testing.T, name string, f roster.MemberFilter, s *search, deta
 		if f.Query != "" && s.driver >= 0 {
 			need(strings.Contains(detail, otherWord), "a word is not tested with an index probe")
 		}
-	case mergeRuns:
-		if len(s.runs) > 0 {
-			need(runRange.MatchString(detail), "a run is not a range of member_words in name order")
+	case mergeRuns, sortMatches:
+		if s.driver < 0 {
+			need(emailsOnly.MatchString(detail), "the members are not read from the email range")
+			return
 		}
-		need(strings.Contains(detail, byNameKey), "the members are not looked up by name key")
+	}
+	switch s.shape {
+	case mergeRuns:
+		need(runRange.MatchString(detail), "a run is not a range of member_words in name order")
+		need(strings.Contains(detail, byKey), "the members are not looked up by primary key")
+		need(!strings.HasSuffix(strings.TrimSpace(detail), sorts), "the merged page is sorted again")
 		if len(words) > 1 {
 			need(strings.Contains(detail, otherWord), "another word is not tested with an index probe")
 		}
