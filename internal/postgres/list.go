@@ -124,12 +124,16 @@ func (t *tx) memberListQuery(account string, f roster.MemberFilter) (string, []a
 	}
 	// Statements run as cached prepared statements, which PostgreSQL plans
 	// for their values five times, then may keep a generic plan. That is
-	// right for a page without a search and for merged runs: each has one
-	// good plan, index ranges in the order of the page, whatever the values.
-	// The best plans of the other shapes depend on how many members match,
-	// by orders of magnitude: they are planned on every call.
+	// right for a page without a search, for merged runs and for the few
+	// matches of an email that no name matches: each has one good plan,
+	// index ranges in the order of the page or the email's range sorted,
+	// whatever the values. The best plans of the other shapes depend on
+	// how many members match, by orders of magnitude: they are planned on
+	// every call.
 	var q string
 	switch {
+	case (s.shape == mergeRuns || s.shape == sortMatches) && s.driver < 0:
+		return b.sorted(s), b.args, nil
 	case s.shape == mergeRuns && len(s.runs) > 0:
 		return b.merged(s), b.args, nil
 	case s.shape == mergeRuns || s.shape == sortMatches:
