@@ -67,12 +67,23 @@ func (t *tx) ListMembers(account string, f roster.MemberFilter) (*roster.MemberP
 		return nil, fmt.Errorf("postgres: list members: %w", err)
 	}
 	defer rows.Close()
+	// The page's members in one allocation, made with the first row. The
+	// statement's LIMIT keeps them within it; a pointer taken before an
+	// append that reallocated would still hold its member.
+	var buf []memberRow
+	var scanner *memberScanner
 	for rows.Next() {
-		m, err := scanMember(rows)
-		if err != nil {
+		if buf == nil {
+			buf = make([]memberRow, 0, f.Limit+1)
+			page.Items = make([]*roster.Member, 0, f.Limit+1)
+			scanner = new(memberScanner)
+		}
+		buf = append(buf, memberRow{})
+		r := &buf[len(buf)-1]
+		if err := scanner.scan(rows, r); err != nil {
 			return nil, fmt.Errorf("postgres: list members: %w", err)
 		}
-		page.Items = append(page.Items, m)
+		page.Items = append(page.Items, &r.Member)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("postgres: list members: %w", err)

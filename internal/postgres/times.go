@@ -37,16 +37,6 @@ func optUTC(t *time.Time) *time.Time {
 	return &v
 }
 
-// timeOf returns a time read from the database in UTC, or nil for NULL or
-// an infinity.
-func timeOf(t pgtype.Timestamptz) *time.Time {
-	if !t.Valid || t.InfinityModifier != pgtype.Finite {
-		return nil
-	}
-	v := t.Time.UTC()
-	return &v
-}
-
 // neverLoggedIn is members.last_login_at of a member whose user never logged
 // in: it sorts before every time.
 var neverLoggedIn = pgtype.Timestamptz{InfinityModifier: pgtype.NegativeInfinity, Valid: true}
