@@ -169,6 +169,9 @@ type Tx interface {
 	// DeleteAPIToken deletes the user's token. Returns not_found if the user
 	// has no token with this id.
 	DeleteAPIToken(user, id string) error
+	// TouchAPIToken records a use of the token at used, unless a later one
+	// is recorded already. A token that is gone is no error.
+	TouchAPIToken(id string, used time.Time) error
 
 	// CreatePasswordReset stores a reset link. Returns conflict if the hash is taken.
 	CreatePasswordReset(r *PasswordReset) error

@@ -378,6 +378,9 @@ func TestTokenNeverExceedsItsCreator(t *testing.T) {
 		if tk.Token != "" {
 			t.Errorf("the token list shows a token's secret")
 		}
+		if tk.LastUsedAt == nil {
+			t.Errorf("the token list shows no last use of a token just used")
+		}
 		wantStatus(t, owner.send("DELETE", "/api/v1/tokens/"+tk.ID, "", nil), http.StatusNoContent)
 	}
 	wantProblem(t, tok.get("/api/v1/me"), http.StatusUnauthorized, roster.CodeUnauthenticated)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -475,9 +476,10 @@ type (
 		} `json:"memberships"`
 	}
 	tokenBody struct {
-		ID      string `json:"id"`
-		Token   string `json:"token"`
-		Account string `json:"account"`
+		ID         string     `json:"id"`
+		Token      string     `json:"token"`
+		Account    string     `json:"account"`
+		LastUsedAt *time.Time `json:"last_used_at"`
 	}
 	auditBody struct {
 		ID     int64  `json:"id"`

@@ -53,6 +53,8 @@ type App struct {
 
 	// access caches what the check path reads, by account version.
 	access *accessCache
+	// tokenUses keeps requests from recording one token's use twice.
+	tokenUses tokenUses
 }
 
 // New returns an App.

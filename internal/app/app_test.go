@@ -378,3 +378,52 @@ func TestTransferRefusedWithToken(t *testing.T) {
 	_, _, err = e.app.CreateToken(e.ctx, tp, app.NewToken{Name: "t2", AccountID: accID})
 	wantCode(t, err, roster.CodeForbidden)
 }
+
+// An API token's last use is recorded, as GitHub shows a token's, at most
+// once a minute: a busy client does not write on every request.
+func TestTokenUseIsRecorded(t *testing.T) {
+	e := newEnv(t)
+	accID, owner := e.account("bigeye", "olive@acme.test")
+	e.member(accID, owner, "adam@acme.test", "Admin")
+	raw, _, err := e.app.Login(e.ctx, "", "adam@acme.test", pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, _ := e.app.AuthenticateSession(e.ctx, raw, "")
+	_, rawTok, err := e.app.CreateToken(e.ctx, sess, app.NewToken{Name: "ci", AccountID: accID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastUsed := func() *time.Time {
+		t.Helper()
+		toks, err := e.app.Tokens(e.ctx, sess)
+		if err != nil || len(toks) != 1 {
+			t.Fatalf("Tokens = %v, %v", toks, err)
+		}
+		return toks[0].LastUsedAt
+	}
+	if got := lastUsed(); got != nil {
+		t.Fatalf("last used %v before any use, want none", got)
+	}
+	use := func() {
+		t.Helper()
+		if _, err := e.app.AuthenticateToken(e.ctx, rawTok, ""); err != nil {
+			t.Fatalf("AuthenticateToken: %v", err)
+		}
+	}
+	first := e.now
+	use()
+	if got := lastUsed(); got == nil || !got.Equal(first) {
+		t.Fatalf("last used %v after a use at %v", got, first)
+	}
+	e.now = e.now.Add(30 * time.Second)
+	use()
+	if got := lastUsed(); got == nil || !got.Equal(first) {
+		t.Errorf("last used %v after a use 30 s later; want %v kept (once a minute)", got, first)
+	}
+	e.now = e.now.Add(31 * time.Second)
+	use()
+	if got := lastUsed(); got == nil || !got.Equal(e.now) {
+		t.Errorf("last used %v after a use 61 s after the first; want %v", got, e.now)
+	}
+}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -101,7 +102,8 @@ func errUnauthenticated() error {
 }
 
 // touchEvery limits how often a session's idle deadline is pushed forward,
-// so that a busy client does not write on every request.
+// and an API token's last use recorded, so that a busy client does not
+// write on every request.
 const touchEvery = time.Minute
 
 // AuthenticateSession returns the principal of a session cookie's token.
@@ -158,8 +160,46 @@ func (a *App) AuthenticateToken(ctx context.Context, raw, ip string) (roster.Pri
 	} else if err != nil {
 		return roster.Principal{}, err
 	}
-	if t.ExpiresAt != nil && !a.clock().Before(*t.ExpiresAt) {
+	now := a.clock()
+	if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
 		return roster.Principal{}, roster.Errorf(roster.CodeUnauthenticated, "The API token has expired.")
 	}
+	if (t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= touchEvery) && a.tokenUses.claim(t.ID, now) {
+		// The request does not depend on the record, so a failure to
+		// write it is logged, not answered; the write is not abandoned
+		// with the request.
+		err := a.store.Write(context.WithoutCancel(ctx), "", func(tx roster.Tx) error { return tx.TouchAPIToken(t.ID, now) })
+		if err != nil {
+			a.log.Warn("could not record an API token's use", "token", t.ID, "err", err)
+		}
+	}
 	return roster.Principal{UserID: t.UserID, TokenID: t.ID, TokenAccount: t.AccountID, AccountVersion: version, IP: ip}, nil
+}
+
+// tokenUses remembers when this process last recorded each API token's
+// use. A token's record is older than touchEvery for every request that
+// reads it until the write commits; of those requests, the first writes it
+// and the others go on without waiting for the write or repeating it.
+type tokenUses struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+// maxTokenUses bounds tokenUses; when it is full it starts again empty,
+// which costs at most one more write per token.
+const maxTokenUses = 10_000
+
+// claim reports whether the caller is to record the token's use at now:
+// true once per touchEvery for each token, in this process.
+func (u *tokenUses) claim(id string, now time.Time) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if last, ok := u.last[id]; ok && now.Sub(last) < touchEvery {
+		return false
+	}
+	if u.last == nil || len(u.last) >= maxTokenUses {
+		u.last = map[string]time.Time{}
+	}
+	u.last[id] = now
+	return true
 }

@@ -112,6 +112,14 @@ func (t *tx) DeleteAPIToken(user, id string) error {
 		`DELETE FROM api_tokens WHERE user_id = $1 AND id = $2`, user, id)
 }
 
+func (t *tx) TouchAPIToken(id string, used time.Time) error {
+	_, err := t.exec(`UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)`, ts(used), id)
+	if err != nil {
+		return fmt.Errorf("postgres: touch api token: %w", err)
+	}
+	return nil
+}
+
 func (t *tx) CreatePasswordReset(r *roster.PasswordReset) error {
 	return t.insert("create password reset", "This reset token is already in use.", errUserNotFound,
 		`SELECT 1 FROM password_resets WHERE hash = $1`, []any{r.Hash},

@@ -101,6 +101,14 @@ func (t *tx) DeleteAPIToken(user, id string) error {
 		`DELETE FROM api_tokens WHERE user_id = ? AND id = ?`, user, id)
 }
 
+func (t *tx) TouchAPIToken(id string, used time.Time) error {
+	_, err := t.exec(`UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND last_used_at < ?`, micros(used), id, micros(used))
+	if err != nil {
+		return fmt.Errorf("sqlite: touch api token: %w", err)
+	}
+	return nil
+}
+
 func (t *tx) CreatePasswordReset(r *roster.PasswordReset) error {
 	_, err := t.exec(`INSERT INTO password_resets (hash, user_id, expires_at) VALUES (?, ?, ?)`,
 		r.Hash, r.UserID, micros(r.ExpiresAt))

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -124,6 +125,26 @@ func testAPITokens(t *testing.T, s roster.Store) {
 		}
 		if diff := cmp.Diff([]*roster.APIToken{k2, k1}, list); diff != "" {
 			t.Errorf("APITokens (newest first) mismatch (-want +got):\n%s", diff)
+		}
+		return nil
+	})
+
+	// A use is recorded, never moved back, and only on its own token; the
+	// version a check reads with the token shows it.
+	used := T0.Add(time.Hour)
+	Write(t, s, "", func(tx roster.Tx) error { return tx.TouchAPIToken(k2.ID, used) })
+	Write(t, s, "", func(tx roster.Tx) error { return tx.TouchAPIToken(k2.ID, used.Add(-time.Minute)) })
+	Write(t, s, "", func(tx roster.Tx) error { return tx.TouchAPIToken("tok_gone", used) })
+	k2.LastUsedAt = &used
+	if got, _, err := s.APITokenVersion(context.Background(), k2.Hash); err != nil || !cmp.Equal(k2, got) {
+		t.Errorf("APITokenVersion after TouchAPIToken = %+v, %v; want %+v", got, err, k2)
+	}
+	Read(t, s, func(tx roster.Tx) error {
+		for _, k := range []*roster.APIToken{k1, k2, k3} {
+			got, err := tx.APITokenByHash(k.Hash)
+			if err != nil || !cmp.Equal(k, got) {
+				t.Errorf("APITokenByHash(%s) after TouchAPIToken = %+v, %v; want %+v", k.Name, got, err, k)
+			}
 		}
 		return nil
 	})
