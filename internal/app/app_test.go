@@ -268,19 +268,30 @@ func TestLoginRefusalsAreIdentical(t *testing.T) {
 	}
 }
 
+// token signs email in and makes an API token of theirs in the account; it
+// returns the session's principal, the token and its secret.
+func (e *env) token(email, accID string) (roster.Principal, *roster.APIToken, string) {
+	e.t.Helper()
+	raw, _, err := e.app.Login(e.ctx, "", email, pw)
+	if err != nil {
+		e.t.Fatalf("login %s: %v", email, err)
+	}
+	sess, err := e.app.AuthenticateSession(e.ctx, raw, "")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	tok, secret, err := e.app.CreateToken(e.ctx, sess, app.NewToken{Name: "ci", AccountID: accID})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return sess, tok, secret
+}
+
 func TestDisabledMemberLosesAccessAtOnce(t *testing.T) {
 	e := newEnv(t)
 	accID, owner := e.account("bigeye", "olive@acme.test")
 	admin := e.member(accID, owner, "adam@acme.test", "Admin")
-	raw, _, err := e.app.Login(e.ctx, "", "adam@acme.test", pw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess, _ := e.app.AuthenticateSession(e.ctx, raw, "")
-	tok, rawTok, err := e.app.CreateToken(e.ctx, sess, app.NewToken{Name: "ci", AccountID: accID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sess, tok, rawTok := e.token("adam@acme.test", accID)
 	tp, err := e.app.AuthenticateToken(e.ctx, rawTok, "")
 	if err != nil || tp.TokenID != tok.ID {
 		t.Fatalf("AuthenticateToken = %+v, %v", tp, err)
@@ -365,14 +376,9 @@ func TestTransferRefusedWithToken(t *testing.T) {
 	e := newEnv(t)
 	accID, owner := e.account("bigeye", "olive@acme.test")
 	adm := e.member(accID, owner, "adam@acme.test", "Admin")
-	raw, _, _ := e.app.Login(e.ctx, "", "olive@acme.test", pw)
-	sess, _ := e.app.AuthenticateSession(e.ctx, raw, "")
-	_, rawTok, err := e.app.CreateToken(e.ctx, sess, app.NewToken{Name: "t", AccountID: accID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, rawTok := e.token("olive@acme.test", accID)
 	tp, _ := e.app.AuthenticateToken(e.ctx, rawTok, "")
-	_, err = e.app.TransferOwnership(e.ctx, tp, accID, adm.UserID, pw)
+	_, err := e.app.TransferOwnership(e.ctx, tp, accID, adm.UserID, pw)
 	wantCode(t, err, roster.CodeForbidden)
 	// Tokens cannot mint tokens.
 	_, _, err = e.app.CreateToken(e.ctx, tp, app.NewToken{Name: "t2", AccountID: accID})
@@ -385,15 +391,7 @@ func TestTokenUseIsRecorded(t *testing.T) {
 	e := newEnv(t)
 	accID, owner := e.account("bigeye", "olive@acme.test")
 	e.member(accID, owner, "adam@acme.test", "Admin")
-	raw, _, err := e.app.Login(e.ctx, "", "adam@acme.test", pw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess, _ := e.app.AuthenticateSession(e.ctx, raw, "")
-	_, rawTok, err := e.app.CreateToken(e.ctx, sess, app.NewToken{Name: "ci", AccountID: accID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sess, _, rawTok := e.token("adam@acme.test", accID)
 	lastUsed := func() *time.Time {
 		t.Helper()
 		toks, err := e.app.Tokens(e.ctx, sess)
