@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/policy"
@@ -164,5 +165,36 @@ func TestMissesDoNotEvictMembers(t *testing.T) {
 		if err != nil || !m.found {
 			t.Errorf("member %s: found %v, %v", id, m.found, err)
 		}
+	}
+}
+
+// Of the requests that find a token's last use a minute old, one records
+// it: the others, until a minute has passed, do not.
+func TestTokenUseClaimedOncePerMinute(t *testing.T) {
+	var u tokenUses
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		id   string
+		at   time.Time
+		want bool
+	}{
+		{"tok_a", t0, true},
+		{"tok_a", t0, false},
+		{"tok_b", t0, true},
+		{"tok_a", t0.Add(touchEvery - time.Second), false},
+		{"tok_a", t0.Add(touchEvery), true},
+		{"tok_b", t0.Add(touchEvery / 2), false},
+	} {
+		if got := u.claim(c.id, c.at); got != c.want {
+			t.Errorf("claim(%s, t0+%v) = %v, want %v", c.id, c.at.Sub(t0), got, c.want)
+		}
+	}
+	// Full, it starts again: a token claimed before may be claimed again,
+	// which costs one more write, never a missed one.
+	for i := range maxTokenUses {
+		u.claim(fmt.Sprint("tok_", i), t0)
+	}
+	if !u.claim("tok_new", t0) || len(u.last) > maxTokenUses {
+		t.Errorf("a full tokenUses refused a new token or grew past %d (%d)", maxTokenUses, len(u.last))
 	}
 }

@@ -425,3 +425,39 @@ func TestTokenUseIsRecorded(t *testing.T) {
 		t.Errorf("last used %v after a use 61 s after the first; want %v", got, e.now)
 	}
 }
+
+// Recording a token's use never holds its request up for long: while
+// another transaction holds SQLite's one writer (as a bulk invitation may
+// for a second or more), the check goes on without the record.
+func TestTokenUseDoesNotWaitForTheWriter(t *testing.T) {
+	e := newEnv(t)
+	accID, _ := e.account("bigeye", "olive@acme.test")
+	_, _, rawTok := e.token("olive@acme.test", accID)
+	holding, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- e.store.Write(e.ctx, accID, func(roster.Tx) error {
+			close(holding)
+			select {
+			case <-release:
+			case <-time.After(10 * time.Second): // the test failed; let it end
+			}
+			return nil
+		})
+	}()
+	<-holding
+	_, err := e.app.AuthenticateToken(e.ctx, rawTok, "")
+	select {
+	case werr := <-done:
+		t.Errorf("AuthenticateToken returned only once the writer was let go")
+		done <- werr
+	default:
+	}
+	close(release)
+	if err != nil {
+		t.Errorf("AuthenticateToken while the writer is held: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

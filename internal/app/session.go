@@ -165,15 +165,26 @@ func (a *App) AuthenticateToken(ctx context.Context, raw, ip string) (roster.Pri
 		return roster.Principal{}, roster.Errorf(roster.CodeUnauthenticated, "The API token has expired.")
 	}
 	if (t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= touchEvery) && a.tokenUses.claim(t.ID, now) {
-		// The request does not depend on the record, so a failure to
-		// write it is logged, not answered; the write is not abandoned
-		// with the request.
-		err := a.store.Write(context.WithoutCancel(ctx), "", func(tx roster.Tx) error { return tx.TouchAPIToken(t.ID, now) })
-		if err != nil {
-			a.log.Warn("could not record an API token's use", "token", t.ID, "err", err)
-		}
+		a.recordTokenUse(ctx, t.ID, now)
 	}
 	return roster.Principal{UserID: t.UserID, TokenID: t.ID, TokenAccount: t.AccountID, AccountVersion: version, IP: ip}, nil
+}
+
+// tokenUseWait bounds how long a request waits to record its token's use:
+// on SQLite a write waits for the one writer, which a bulk invitation may
+// hold for a second or more.
+const tokenUseWait = 50 * time.Millisecond
+
+// recordTokenUse writes that the token was used at now. The request does
+// not depend on the record, so it waits for it at most tokenUseWait, and a
+// failure is logged, not answered (the next try is a minute later).
+func (a *App) recordTokenUse(ctx context.Context, id string, now time.Time) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tokenUseWait)
+	defer cancel()
+	err := a.store.Write(ctx, "", func(tx roster.Tx) error { return tx.TouchAPIToken(id, now) })
+	if err != nil {
+		a.log.Warn("could not record an API token's use", "token", id, "err", err)
+	}
 }
 
 // tokenUses remembers when this process last recorded each API token's
