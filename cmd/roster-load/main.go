@@ -372,7 +372,7 @@ type result struct {
 	Seconds     float64 `json:"seconds"`
 	// Rate is -rate, and Due how many requests fell due during the run at
 	// that rate; requests still waiting for a client at the end are in Due
-	// but not in Requests.
+	// but not in Requests, nor in the percentiles.
 	Rate       float64        `json:"rate,omitempty"`
 	Due        int            `json:"due,omitempty"`
 	Requests   int            `json:"requests"`
@@ -390,10 +390,10 @@ type result struct {
 // drive runs the workload for d with concurrency clients: in a closed loop
 // when rate is 0, else in an open loop of rate requests a second.
 func drive(w workload, concurrency int, d time.Duration, rate float64) result {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
+	start := time.Now()
+	ctx, cancel := context.WithDeadline(context.Background(), start.Add(d))
 	defer cancel()
 	client := newClient(concurrency)
-	start := time.Now()
 	// next waits for a client's next request and returns when it is due
 	// (when it is sent, in a closed loop), or false when the run is over.
 	next := func() (time.Time, bool) { return time.Now(), ctx.Err() == nil }

@@ -145,11 +145,9 @@ func (t *tx) memberListQuery(account string, f roster.MemberFilter) (string, []a
 	switch {
 	case (s.shape == mergeRuns || s.shape == sortMatches) && s.driver < 0:
 		return b.sorted(s), b.args, nil
-	case s.shape == mergeRuns && len(s.runs) > 0:
+	case s.shape == mergeRuns: // a name matches, so there are runs
 		return b.merged(s), b.args, nil
-	case s.shape == mergeRuns || s.shape == sortMatches:
-		// With no run to merge, a few email matches are sorted as
-		// sortMatches sorts them.
+	case s.shape == sortMatches:
 		q = b.sorted(s)
 	case s.shape == walkOrder:
 		q = b.walked(s)
