@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/searchplan"
@@ -124,29 +123,29 @@ func (t *tx) memberListQuery(account string, f roster.MemberFilter) (string, []a
 	if f.After != nil && checkArgs(ord.key(f.After)) != nil {
 		return "", nil, badCursor
 	}
+	b := &listStatement{f: f, ord: ord}
+	b.acct = b.arg(account)
 	query := strings.ToLower(strings.TrimSpace(f.Query))
 	if query == "" {
-		b := newListStatement(account, f, ord, true)
 		return b.page(""), b.args, nil
 	}
 	s, err := t.planSearch(account, query, sort)
 	if err != nil {
 		return "", nil, err
 	}
-	// A page without a search, merged runs and the few matches of an
-	// email that no name matches each have one good plan, whatever the
-	// values: index ranges in the order of the page, or the email's range
-	// sorted. They run as cached prepared statements, planned once, their
-	// values hidden (see listStatement). The best plans of the other
-	// shapes depend on how many members match, by orders of magnitude:
-	// they are planned for their values on every call.
-	onePlan := s.shape == mergeRuns || s.shape == sortMatches && s.driver < 0
-	b := newListStatement(account, f, ord, onePlan)
+	// Statements run as cached prepared statements, which PostgreSQL plans
+	// for their values five times, then may keep a generic plan. That is
+	// right for a page without a search, for merged runs and for the few
+	// matches of an email that no name matches: each has one good plan,
+	// index ranges in the order of the page or the email's range sorted,
+	// whatever the values. The best plans of the other shapes depend on
+	// how many members match, by orders of magnitude: they are planned on
+	// every call.
 	var q string
 	switch {
-	case onePlan && s.driver < 0:
+	case (s.shape == mergeRuns || s.shape == sortMatches) && s.driver < 0:
 		return b.sorted(s), b.args, nil
-	case onePlan: // merged runs: a name matches, so there are runs
+	case s.shape == mergeRuns: // a name matches, so there are runs
 		return b.merged(s), b.args, nil
 	case s.shape == sortMatches:
 		q = b.sorted(s)
@@ -339,51 +338,17 @@ func (t *tx) scanPlan(query string, args []any, row func(slot int, word string, 
 // listStatement builds the statement of one page. Its methods return
 // fragments of SQL, binding their values as they go: a placeholder's number
 // need not follow the order of the text.
-//
-// In a statement of one good plan (memberListQuery), every value is hidden
-// from the planner, as planValues hide the planning's. PostgreSQL plans a
-// cached prepared statement for its values five times, then keeps a
-// generic plan only if that costs no more than those did; for most values
-// it does cost more (it expects more of the account's rows, or more after
-// a cursor), so PostgreSQL planned such a page again on every call, which
-// took as long as running it, only to find the same plan. Hidden, the
-// values give every plan the generic plan's estimates, and the generic
-// plan is kept (TestQueryPlans checks both).
 type listStatement struct {
 	f    roster.MemberFilter
 	ord  order
-	hide bool   // the values are hidden from the planner
 	acct string // the account's placeholder
 	args []any
 }
 
-func newListStatement(account string, f roster.MemberFilter, ord order, hide bool) *listStatement {
-	b := &listStatement{f: f, ord: ord, hide: hide}
-	b.acct = b.arg(account)
-	return b
-}
-
-// arg binds v and returns its placeholder or, when the statement's values
-// are hidden, a subquery that reads it, (SELECT $n::type): PostgreSQL
-// computes it once before the statement runs, and it may bound an index
-// range as a value would.
+// arg binds v and returns its placeholder.
 func (b *listStatement) arg(v any) string {
 	b.args = append(b.args, v)
-	mark := "$" + strconv.Itoa(len(b.args))
-	if !b.hide {
-		return mark
-	}
-	switch v.(type) {
-	case string:
-		return "(SELECT " + mark + "::text)"
-	case int, int64:
-		// bigint, whatever the column: a cursor's number came from a
-		// client, and integer could overflow.
-		return "(SELECT " + mark + "::bigint)"
-	case pgtype.Timestamptz:
-		return "(SELECT " + mark + "::timestamptz)"
-	}
-	return mark
+	return "$" + strconv.Itoa(len(b.args))
 }
 
 // columns returns the columns of the page's order, qualified by alias, each
