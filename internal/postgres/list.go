@@ -138,7 +138,8 @@ func (t *tx) memberListQuery(account string, f roster.MemberFilter) (string, []a
 	// right for a page without a search, for merged runs and for the few
 	// matches of an email that no name matches: each has one good plan,
 	// index ranges in the order of the page or the email's range sorted,
-	// whatever the values. The best plans of the other shapes depend on
+	// whatever the values (the email's range because it is read on its
+	// own, see emailMatches). The best plans of the other shapes depend on
 	// how many members match, by orders of magnitude: they are planned on
 	// every call.
 	var q string
