@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -179,44 +180,58 @@ type search struct {
 	// driver is the index in words of the word whose matches mergeRuns
 	// and sortMatches read; -1 when no name matches every word.
 	driver int
-	runs   []string // mergeRuns: the name words that words[driver] starts
-	emails bool     // some email starts with query
+	// partner is, for sortMatches by pairs, the index in words of the
+	// other word of the pairs read; -1 otherwise.
+	partner int
+	// runs are, for mergeRuns and sortMatches by pairs, the name words
+	// that words[driver] starts.
+	runs   []string
+	emails bool // some email starts with query
 }
 
 // planSearch chooses the shape of a search for a trimmed, lowercase query.
 func (t *tx) planSearch(account, query string, sort roster.MemberSort) (*search, error) {
-	s := &search{query: query, words: roster.SearchWords(query), driver: -1}
+	s := &search{query: query, words: roster.SearchWords(query), driver: -1, partner: -1}
 	if len(s.words) == 0 && !storable(query) {
 		// Neither a name (it has no words) nor an email (it is text no
 		// email holds) can match.
 		return s, nil
 	}
 	p, err := searchplan.Decide(s.words, sort == roster.SortName,
-		func() ([][]string, int, error) { return t.searchRuns(account, s) },
+		func() (searchplan.Runs, error) { return t.searchRuns(account, s) },
 		func() ([]int, int, error) { return t.searchCounts(account, s) })
 	if err != nil {
 		return nil, err
 	}
-	s.shape, s.driver, s.runs, s.emails = p.Shape, p.Driver, p.Runs, p.Emails
+	s.shape, s.driver, s.partner, s.runs, s.emails = p.Shape, p.Driver, p.Partner, p.Runs, p.Emails
 	return s, nil
 }
 
-// searchRuns returns, for each word of the query, the distinct name words
-// it starts, up to maxRuns+1 of them (each found by one index seek past the
-// one before), and the number of emails that start with the query, up to
-// maxSorted.
-func (t *tx) searchRuns(account string, s *search) ([][]string, int, error) {
+// The slots of planSearch's rows that are not a word's.
+const (
+	emailSlot = -1
+	pairSlot  = -2
+)
+
+// searchRuns reads searchplan.Runs: for each word of the query, the
+// distinct name words it starts, up to maxRuns+1 of them (each found by
+// one index seek past the one before); the number of emails that start
+// with the query, up to maxSorted; and for a query with a pair, the keys
+// of its pairs and of names too long for pairs, up to maxSorted.
+func (t *tx) searchRuns(account string, s *search) (searchplan.Runs, error) {
 	query, args := runsQuery(account, s)
-	runs := make([][]string, len(s.words))
-	emails := 0
+	r := searchplan.Runs{Words: make([][]string, len(s.words))}
 	err := t.scanPlan(query, args, func(slot int, word string, n int) {
-		if slot < 0 {
-			emails = n
-		} else {
-			runs[slot] = append(runs[slot], word)
+		switch slot {
+		case emailSlot:
+			r.Emails = n
+		case pairSlot:
+			r.Pairs = n
+		default:
+			r.Words[slot] = append(r.Words[slot], word)
 		}
 	})
-	return runs, emails, err
+	return r, err
 }
 
 // runsQuery returns searchRuns' statement.
@@ -243,8 +258,28 @@ func runsQuery(account string, s *search) (string, []any) {
 		// The recursion goes only as far as the LIMIT reads.
 		fmt.Fprintf(&q, ` (SELECT %d, word, 0 FROM r%[1]d WHERE word IS NOT NULL LIMIT %d) UNION ALL`, i, maxRuns+1)
 	}
-	q.WriteString(` SELECT -1, NULL, ` + emailCount(v, acct, s))
+	if lo, hi, ok := searchplan.Pair(s.words); ok {
+		fmt.Fprintf(&q, ` SELECT %d, NULL, %s UNION ALL`, pairSlot, pairCount(v, acct, fmt.Sprintf("r%d", lo), s.words[hi]))
+	}
+	fmt.Fprintf(&q, ` SELECT %d, NULL, %s`, emailSlot, emailCount(v, acct, s))
 	return q.String(), v.args
+}
+
+// pairCount returns the expression of the number of keys of member_words
+// in the ranges of the pairs of each run in runs (a recursive expression
+// of runsQuery's) with partner (searchplan.Pair), and of names too long
+// for pairs, up to maxSorted in all; acct is the account's value. It reads
+// the pairs only when there are at most maxRuns runs, the most
+// searchplan.ByPairs takes.
+func pairCount(v *planValues, acct, runs, partner string) string {
+	first := `(SELECT word FROM ` + runs + ` WHERE word IS NOT NULL LIMIT ` + strconv.Itoa(maxRuns+1) + `)`
+	many, lo, hi := v.bind(searchplan.ManyWords), v.bind(" "+partner), v.bind(" "+partner+prefixEnd)
+	limit := strconv.Itoa(maxSorted)
+	return `((SELECT count(*) FROM (SELECT FROM ` + first + ` r CROSS JOIN LATERAL (SELECT FROM member_words p
+			WHERE p.account_id = ` + acct + ` AND p.word >= ` + many + ` || r.word || ` + lo + ` AND p.word < ` + many + ` || r.word || ` + hi + `
+			ORDER BY p.word LIMIT ` + limit + `) p
+		WHERE (SELECT count(*) FROM ` + first + ` n) <= ` + strconv.Itoa(maxRuns) + ` LIMIT ` + limit + `) c)
+		+ (SELECT count(*) FROM (SELECT FROM member_words WHERE account_id = ` + acct + ` AND word = ` + many + ` LIMIT ` + limit + `) m))`
 }
 
 // planValues binds the values of planSearch's statements, each as a
@@ -306,7 +341,7 @@ func countsQuery(account string, s *search) (string, []any) {
 		fmt.Fprintf(&q, `SELECT %d, NULL, (SELECT count(*) FROM (SELECT FROM member_words WHERE account_id = %s AND word >= %s AND word < %s ORDER BY word LIMIT %d) w) UNION ALL `,
 			i, acct, v.bind(w), v.bind(w+prefixEnd), maxSorted)
 	}
-	q.WriteString(`SELECT -1, NULL, ` + emailCount(v, acct, s))
+	fmt.Fprintf(&q, `SELECT %d, NULL, %s`, emailSlot, emailCount(v, acct, s))
 	return q.String(), v.args
 }
 
@@ -411,8 +446,8 @@ func (b *listStatement) page(cond string) string {
 		b.filters("m") + cond + b.after("m") + b.orderBy("m")
 }
 
-// hasWords returns the test that every word of the query but skip (an
-// index in words, or -1) starts a word of the name of alias's row, which
+// hasWords returns the test that every word of the query but those at
+// skip (indexes in words) starts a word of the name of alias's row, which
 // has account_id, user_id and name_key.
 //
 // The index probe is a scalar subquery, (SELECT true ... LIMIT 1), rather
@@ -420,10 +455,10 @@ func (b *listStatement) page(cond string) string {
 // through, in the order the candidates are read, and stops with the page.
 // An EXISTS it may turn into a join with, or a hash of, every member who
 // has the word, read in full before the first row is known.
-func (b *listStatement) hasWords(s *search, alias string, skip int) string {
+func (b *listStatement) hasWords(s *search, alias string, skip ...int) string {
 	var q strings.Builder
 	for i, w := range s.words {
-		if i != skip {
+		if !slices.Contains(skip, i) {
 			lo, hi := b.arg(w), b.arg(w+prefixEnd)
 			q.WriteString(` AND strpos(` + alias + `.name_key, ` + lo + `) > 0 AND (SELECT true FROM member_words x
 				WHERE x.account_id = ` + alias + `.account_id AND x.user_id = ` + alias + `.user_id AND x.word >= ` + lo + ` AND x.word < ` + hi + ` LIMIT 1)`)
@@ -478,7 +513,8 @@ func (b *listStatement) emailMatches(s *search) string {
 }
 
 // sorted returns the statement of a sortMatches search: every match, from
-// the ranges of words[driver] and of the email, then sorted. When only
+// the ranges of words[driver] (or of its pairs with words[partner], and
+// the names too long for pairs) and of the email, then sorted. When only
 // emails can match, their range is read from members itself, a statement
 // that PostgreSQL plans in a third of the time (see emailMatches).
 func (b *listStatement) sorted(s *search) string {
@@ -486,9 +522,21 @@ func (b *listStatement) sorted(s *search) string {
 		return `WITH m AS MATERIALIZED (` + b.emailMatches(s) + `) SELECT ` + memberColumns + ` FROM m WHERE true` +
 			b.after("m") + b.orderBy("m")
 	}
-	w := s.words[s.driver]
-	sets := []string{`SELECT w.user_id FROM member_words w WHERE w.account_id = ` + b.acct +
-		` AND w.word >= ` + b.arg(w) + ` AND w.word < ` + b.arg(w+prefixEnd) + b.hasWords(s, "w", s.driver)}
+	var sets []string
+	if s.partner >= 0 {
+		partner := s.words[s.partner]
+		for _, run := range s.runs {
+			from := searchplan.PairKey(run, partner)
+			sets = append(sets, `SELECT w.user_id FROM member_words w WHERE w.account_id = `+b.acct+
+				` AND w.word >= `+b.arg(from)+` AND w.word < `+b.arg(from+prefixEnd)+b.hasWords(s, "w", s.driver, s.partner))
+		}
+		sets = append(sets, `SELECT w.user_id FROM member_words w WHERE w.account_id = `+b.acct+
+			` AND w.word = `+b.arg(searchplan.ManyWords)+b.hasWords(s, "w"))
+	} else {
+		w := s.words[s.driver]
+		sets = append(sets, `SELECT w.user_id FROM member_words w WHERE w.account_id = `+b.acct+
+			` AND w.word >= `+b.arg(w)+` AND w.word < `+b.arg(w+prefixEnd)+b.hasWords(s, "w", s.driver))
+	}
 	if s.emails {
 		sets = append(sets, `SELECT e.user_id FROM members e WHERE e.account_id = `+b.acct+` AND `+b.emailRange("e", s))
 	}
@@ -517,7 +565,7 @@ func (b *listStatement) walked(s *search) string {
 		tests = append(tests, b.emailRange("m", s))
 	}
 	if s.driver >= 0 {
-		tests = append(tests, `(true`+b.hasWords(s, "m", -1)+`)`)
+		tests = append(tests, `(true`+b.hasWords(s, "m")+`)`)
 	}
 	return b.page(` AND (` + strings.Join(tests, ` OR `) + `)`)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/searchplan"
 )
 
 // UsersByEmail reads every user in one statement, the keys passed as one
@@ -81,7 +82,7 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 	var words [][]any
 	for _, in := range batch {
 		key := roster.NameKey(in.User.Name)
-		for _, w := range roster.SearchWords(in.User.Name) {
+		for _, w := range searchplan.IndexWords(in.User.Name) {
 			words = append(words, []any{in.Member.AccountID, w, key, in.Member.UserID})
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/rosterhq/roster"
@@ -150,39 +152,53 @@ type search struct {
 	// driver is the index in words of the word whose matches mergeRuns
 	// and sortMatches read; -1 when no name matches every word.
 	driver int
-	runs   []string // mergeRuns: the name words that words[driver] starts
-	emails bool     // some email starts with query
+	// partner is, for sortMatches by pairs, the index in words of the
+	// other word of the pairs read; -1 otherwise.
+	partner int
+	// runs are, for mergeRuns and sortMatches by pairs, the name words
+	// that words[driver] starts.
+	runs   []string
+	emails bool // some email starts with query
 }
 
 // planSearch chooses the shape of a search for a trimmed, lowercase query.
 func (t *tx) planSearch(account, query string, sort roster.MemberSort) (*search, error) {
-	s := &search{query: query, words: roster.SearchWords(query), driver: -1}
+	s := &search{query: query, words: roster.SearchWords(query), driver: -1, partner: -1}
 	p, err := searchplan.Decide(s.words, sort == roster.SortName,
-		func() ([][]string, int, error) { return t.searchRuns(account, s) },
+		func() (searchplan.Runs, error) { return t.searchRuns(account, s) },
 		func() ([]int, int, error) { return t.searchCounts(account, s) })
 	if err != nil {
 		return nil, err
 	}
-	s.shape, s.driver, s.runs, s.emails = p.Shape, p.Driver, p.Runs, p.Emails
+	s.shape, s.driver, s.partner, s.runs, s.emails = p.Shape, p.Driver, p.Partner, p.Runs, p.Emails
 	return s, nil
 }
 
-// searchRuns returns, for each word of the query, the distinct name words
-// it starts, up to maxRuns+1 of them (each found by one index seek past the
-// one before), and the number of emails that start with the query, up to
-// maxSorted.
-func (t *tx) searchRuns(account string, s *search) ([][]string, int, error) {
+// The slots of planSearch's rows that are not a word's.
+const (
+	emailSlot = -1
+	pairSlot  = -2
+)
+
+// searchRuns reads searchplan.Runs: for each word of the query, the
+// distinct name words it starts, up to maxRuns+1 of them (each found by
+// one index seek past the one before); the number of emails that start
+// with the query, up to maxSorted; and for a query with a pair, the keys
+// of its pairs and of names too long for pairs, up to maxSorted.
+func (t *tx) searchRuns(account string, s *search) (searchplan.Runs, error) {
 	query, args := runsQuery(account, s)
-	runs := make([][]string, len(s.words))
-	emails := 0
+	r := searchplan.Runs{Words: make([][]string, len(s.words))}
 	err := t.scanPlan(query, args, func(slot int, word string, n int) {
-		if slot < 0 {
-			emails = n
-		} else {
-			runs[slot] = append(runs[slot], word)
+		switch slot {
+		case emailSlot:
+			r.Emails = n
+		case pairSlot:
+			r.Pairs = n
+		default:
+			r.Words[slot] = append(r.Words[slot], word)
 		}
 	})
-	return runs, emails, err
+	return r, err
 }
 
 // runsQuery returns searchRuns' statement.
@@ -207,8 +223,29 @@ func runsQuery(account string, s *search) (string, []any) {
 	for i := range s.words {
 		fmt.Fprintf(&q, ` SELECT %d, word, 0 FROM r%[1]d WHERE word IS NOT NULL UNION ALL`, i)
 	}
-	q.WriteString(` SELECT -1, NULL, ` + emailCount)
+	if lo, hi, ok := searchplan.Pair(s.words); ok {
+		fmt.Fprintf(&q, ` SELECT %d, NULL, %s UNION ALL`, pairSlot, pairCount(fmt.Sprintf("r%d", lo)))
+		partner := " " + s.words[hi]
+		args = append(args, account, searchplan.ManyWords, partner, searchplan.ManyWords, partner, maxSorted,
+			account, searchplan.ManyWords, maxSorted)
+	}
+	fmt.Fprintf(&q, ` SELECT %d, NULL, %s`, emailSlot, emailCount)
 	return q.String(), append(args, account, s.query, s.query, maxSorted)
+}
+
+// pairCount returns the expression of the number of keys of member_words
+// in the ranges of the pairs of each run in runs (a recursive expression
+// of runsQuery's, of at most maxRuns+1 rows) with a partner
+// (searchplan.Pair), and of names too long for pairs, up to a limit in
+// all. It reads the pairs only when there are at most maxRuns runs, the
+// most searchplan.ByPairs takes. Its arguments are the account,
+// searchplan.ManyWords and " " + the partner, twice, the limit, the
+// account, searchplan.ManyWords and the limit.
+func pairCount(runs string) string {
+	return `((SELECT count(*) FROM (SELECT 1 FROM ` + runs + ` JOIN member_words p
+			ON p.account_id = ? AND p.word >= ? || ` + runs + `.word || ? AND p.word < ? || ` + runs + `.word || ?` + prefixEnd + `
+		WHERE ` + runs + `.word IS NOT NULL AND (SELECT count(*) FROM ` + runs + ` WHERE word IS NOT NULL) <= ` + strconv.Itoa(maxRuns) + ` LIMIT ?))
+		+ (SELECT count(*) FROM (SELECT 1 FROM member_words WHERE account_id = ? AND word = ? LIMIT ?)))`
 }
 
 // emailCount is the number of emails that start with a query, up to a
@@ -240,7 +277,7 @@ func countsQuery(account string, s *search) (string, []any) {
 		fmt.Fprintf(&q, `SELECT %d, NULL, (SELECT count(*) FROM (SELECT 1 FROM member_words WHERE account_id = ? AND word >= ? AND word < ?`+prefixEnd+` LIMIT ?)) UNION ALL `, i)
 		args = append(args, account, w, w, maxSorted)
 	}
-	q.WriteString(`SELECT -1, NULL, ` + emailCount)
+	fmt.Fprintf(&q, `SELECT %d, NULL, %s`, emailSlot, emailCount)
 	return q.String(), append(args, account, s.query, s.query, maxSorted)
 }
 
@@ -345,12 +382,12 @@ func (b *listStatement) page(cond func()) {
 	b.orderBy("", "m")
 }
 
-// hasWords adds the test that every word of the query but skip (an index
-// in words, or -1) starts a word of the name of alias's row, which has
+// hasWords adds the test that every word of the query but those at skip
+// (indexes in words) starts a word of the name of alias's row, which has
 // account_id, user_id and name_key.
-func (b *listStatement) hasWords(s *search, alias string, skip int) {
+func (b *listStatement) hasWords(s *search, alias string, skip ...int) {
 	for i, w := range s.words {
-		if i != skip {
+		if !slices.Contains(skip, i) {
 			b.add(` AND instr(`+alias+`.name_key, ?) > 0 AND EXISTS (SELECT 1 FROM member_words x
 				WHERE x.account_id = `+alias+`.account_id AND x.user_id = `+alias+`.user_id AND x.word >= ? AND x.word < ?`+prefixEnd+`)`,
 				w, w, w)
@@ -418,10 +455,21 @@ func (b *listStatement) emailsOnly(s *search) {
 }
 
 // sorted adds the statement of a sortMatches search: every match, from the
-// ranges of words[driver] and of the email, then sorted.
+// ranges of words[driver] (or of its pairs with words[partner], and the
+// names too long for pairs) and of the email, then sorted.
 func (b *listStatement) sorted(s *search) {
 	b.add(`SELECT `+memberColumns+memberFrom+` WHERE m.account_id = ? AND m.user_id IN (`, b.account)
-	if s.driver >= 0 {
+	if s.partner >= 0 {
+		partner := s.words[s.partner]
+		for _, run := range s.runs {
+			from := searchplan.PairKey(run, partner)
+			b.add(`SELECT w.user_id FROM member_words w WHERE w.account_id = ? AND w.word >= ? AND w.word < ?`+prefixEnd, b.account, from, from)
+			b.hasWords(s, "w", s.driver, s.partner)
+			b.add(` UNION `)
+		}
+		b.add(`SELECT w.user_id FROM member_words w WHERE w.account_id = ? AND w.word = ?`, b.account, searchplan.ManyWords)
+		b.hasWords(s, "w")
+	} else if s.driver >= 0 {
 		w := s.words[s.driver]
 		b.add(`SELECT w.user_id FROM member_words w WHERE w.account_id = ? AND w.word >= ? AND w.word < ?`+prefixEnd, b.account, w, w)
 		b.hasWords(s, "w", s.driver)
@@ -459,7 +507,7 @@ func (b *listStatement) walked(s *search) {
 				b.add(` OR `)
 			}
 			b.add(`(1`)
-			b.hasWords(s, "m", -1)
+			b.hasWords(s, "m")
 			b.add(`)`)
 		}
 		b.add(`)`)
