@@ -147,7 +147,8 @@ func (t *tx) memberListQuery(account string, f roster.MemberFilter) (string, []a
 	switch {
 	case (s.shape == mergeRuns || s.shape == sortMatches) && s.driver < 0:
 		return b.sorted(s), b.args, nil
-	case s.shape == mergeRuns: // a name matches, so there are runs
+	case s.shape == mergeRuns, s.shape == sortMatches && s.partner >= 0 && sort == roster.SortName:
+		// A name matches, so there are runs.
 		return b.merged(s), b.args, nil
 	case s.shape == sortMatches:
 		q = b.sorted(s)
@@ -254,9 +255,16 @@ func runsQuery(account string, s *search) (string, []any) {
 			SELECT (SELECT word FROM member_words WHERE account_id = ` + acct + ` AND word > ` + r + `.word AND word < ` + hi + ` ORDER BY word LIMIT 1)
 			FROM ` + r + ` WHERE ` + r + `.word IS NOT NULL)`)
 	}
+	// The recursion goes only as far as the LIMIT reads: the first word's
+	// up to maxRuns+1, the others' up to one more than the first word's
+	// (searchplan.Runs).
+	first := searchplan.FirstWord(s.words)
 	for i := range s.words {
-		// The recursion goes only as far as the LIMIT reads.
-		fmt.Fprintf(&q, ` (SELECT %d, word, 0 FROM r%[1]d WHERE word IS NOT NULL LIMIT %d) UNION ALL`, i, maxRuns+1)
+		limit := strconv.Itoa(maxRuns + 1)
+		if i != first {
+			limit = fmt.Sprintf(`least(%s, 1 + (SELECT count(*) FROM (SELECT FROM r%d WHERE word IS NOT NULL LIMIT %[1]s) c))`, limit, first)
+		}
+		fmt.Fprintf(&q, ` (SELECT %d, word, 0 FROM r%[1]d WHERE word IS NOT NULL LIMIT %s) UNION ALL`, i, limit)
 	}
 	if lo, hi, ok := searchplan.Pair(s.words); ok {
 		fmt.Fprintf(&q, ` SELECT %d, NULL, %s UNION ALL`, pairSlot, pairCount(v, acct, fmt.Sprintf("r%d", lo), s.words[hi]))
@@ -387,6 +395,12 @@ func (b *listStatement) arg(v any) string {
 	return "$" + strconv.Itoa(len(b.args))
 }
 
+// hidden binds text v and returns it as a subquery, which PostgreSQL does
+// not look into when it plans (see planValues).
+func (b *listStatement) hidden(v string) string {
+	return `(SELECT ` + b.arg(v) + `::text)`
+}
+
 // columns returns the columns of the page's order, qualified by alias, each
 // followed by suffix.
 func (b *listStatement) columns(alias, suffix string) string {
@@ -473,19 +487,49 @@ func (b *listStatement) emailRange(alias string, s *search) string {
 	return alias + `.email_key >= ` + b.arg(s.query) + ` AND ` + alias + `.email_key < ` + b.arg(s.query+prefixEnd)
 }
 
-// merged returns the statement of a mergeRuns search: the page is the first
-// members of a UNION of a name-ordered range of member_words for each run
-// and of the sorted email matches, each at most a page long.
+// merged returns the statement of a mergeRuns search, or of a sortMatches
+// search by pairs in name order: the page is the first members of a UNION
+// of the name-ordered matches of each run and of the sorted email matches,
+// each at most a page long. A run's matches are a range of member_words in
+// name order; by pairs, those of a run's pairs are a range in order of the
+// other word, sorted by the name_key they hold, and those of names too
+// long for pairs are tested one by one. So only the page's members are
+// looked up.
 func (b *listStatement) merged(s *search) string {
 	var arms []string
-	for _, run := range s.runs {
-		arm := `(SELECT w.name_key, w.user_id FROM member_words w WHERE w.account_id = ` + b.acct + ` AND w.word = ` + b.arg(run) +
-			b.hasWords(s, "w", s.driver)
+	// arm adds the arm of the rows of member_words w that meet cond;
+	// distinct is "" or "DISTINCT ".
+	arm := func(distinct, cond string, skip ...int) {
+		arm := `(SELECT ` + distinct + `w.name_key, w.user_id FROM member_words w WHERE w.account_id = ` + b.acct + ` AND ` + cond +
+			b.hasWords(s, "w", skip...)
 		if b.f.Role != "" || b.f.Status != "" {
 			// A scalar subquery, as in hasWords.
 			arm += ` AND (SELECT true FROM members f WHERE f.account_id = w.account_id AND f.user_id = w.user_id` + b.filters("f") + `)`
 		}
 		arms = append(arms, arm+b.after("w")+b.orderBy("w")+`)`)
+	}
+	for _, run := range s.runs {
+		if s.partner >= 0 {
+			from := searchplan.PairKey(run, s.words[s.partner])
+			// The range's bounds are hidden from the planner (see
+			// planValues), which would otherwise plan each call for
+			// them: a generic plan, which assumes a wider range, looks
+			// costlier than the plans for a pair's few keys, though
+			// it is the same, the range read and sorted, the only one
+			// there is. Planning took longer than running.
+			//
+			// DISTINCT: a run's pairs with the partner may be several
+			// of one name ("kai kx": two of Kxa Kxb Kai's), which would
+			// take more than one of the arm's rows.
+			arm("DISTINCT ", `w.word >= `+b.hidden(from)+` AND w.word < `+b.hidden(from+prefixEnd), s.driver, s.partner)
+		} else {
+			arm("", `w.word = `+b.arg(run), s.driver)
+		}
+	}
+	if s.partner >= 0 {
+		// Hidden too: a generic plan, which does not know that no name
+		// is ManyWords, looked costlier than the custom plans.
+		arm("", `w.word = `+b.hidden(searchplan.ManyWords))
 	}
 	if s.emails {
 		arms = append(arms, `(WITH e AS MATERIALIZED (`+b.emailMatches(s)+`) SELECT e.name_key, e.user_id FROM e WHERE true`+

@@ -206,6 +206,8 @@ var (
 	seqScan  = regexp.MustCompile(`Seq Scan on \w+`)
 	parallel = regexp.MustCompile(`Gather|Parallel`)
 	hashed   = regexp.MustCompile(`hashed SubPlan|Hash Semi Join|Hash Join`)
+	// Every word of the account: an index read by the account alone.
+	allWords = regexp.MustCompile(`on member_words \w+[^\n]*\n\s*Index Cond: \(account_id = [^\n]*\)\n`)
 	// The page's members read in the order of an index, from the
 	// cursor's position when there is one.
 	orderWalk = regexp.MustCompile(`Index (Only )?Scan (Backward )?using members_by_\w+ on members m\b`)
@@ -243,6 +245,7 @@ func checkPlan(t *testing.T, name string, f roster.MemberFilter, s *search, plan
 	need(!seqScan.MatchString(plan), "a sequential scan")
 	need(!parallel.MatchString(plan), "parallel workers")
 	need(!hashed.MatchString(plan), "a hash of a word's members")
+	need(!allWords.MatchString(plan), "every word of the account is read")
 	switch {
 	case s.shape == noMatches || s.shape == walkOrder:
 		if f.Query != "" && f.Sort == roster.SortEmail && s.driver < 0 {

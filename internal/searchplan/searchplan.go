@@ -27,8 +27,10 @@
 // member_words holds, besides each word of a name of at most MaxPairWords
 // words, each pair of them (PairKey), so the members with a word starting
 // "dana" and another starting "dev1" are a few ranges of pairs, one for
-// each distinct word "dana" starts, read and sorted (SortMatches). Names
-// of more words are marked instead (ManyWords) and tested one by one.
+// each distinct word "dana" starts, read and sorted (SortMatches; in name
+// order, by the name_key the pairs hold, so that only the page's members
+// are looked up). Names of more words are marked instead (ManyWords) and
+// tested one by one.
 // Without the pairs, the rarer word's matches were read and the other word
 // tested on each: 1,500 Danas read at 100,000 members for the 78 Dana
 // Dev1s, in name order, and more for "dana smith".
@@ -95,6 +97,16 @@ func IndexWords(name string) []string {
 		}
 	}
 	return keys
+}
+
+// FirstWord returns the index in words of the word whose distinct name
+// words Runs reads in full (up to MaxRuns+1): the lesser of the query's
+// Pair, whose pairs it counts, or else the first.
+func FirstWord(words []string) int {
+	if lo, _, ok := Pair(words); ok {
+		return lo
+	}
+	return 0
 }
 
 // Pair returns the indexes in words of the first two words that the pairs
@@ -191,7 +203,10 @@ type Plan struct {
 }
 
 // Runs are the planning reads that find, for each word of a query, the
-// distinct name words it starts, up to MaxRuns+1 of them; the number of
+// distinct name words it starts, up to MaxRuns+1 of them for the query's
+// FirstWord and, for the others, up to one more than it starts (enough to
+// know the word that starts fewest, ByRuns' driver, and all of its); the
+// number of
 // emails that start with the query, up to MaxSorted; and, for a query with
 // a Pair(words), the number of keys of member_words in the ranges of that
 // pair, PairKey(run, words[hi]) for each run of words[lo] when there are

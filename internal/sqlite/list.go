@@ -114,7 +114,7 @@ func (t *tx) memberListQuery(account string, f roster.MemberFilter) (string, []a
 	switch {
 	case (s.shape == mergeRuns || s.shape == sortMatches) && s.driver < 0:
 		b.emailsOnly(s)
-	case s.shape == mergeRuns:
+	case s.shape == mergeRuns, s.shape == sortMatches && s.partner >= 0 && sort == roster.SortName:
 		b.merged(s)
 	case s.shape == sortMatches:
 		b.sorted(s)
@@ -208,16 +208,33 @@ func runsQuery(account string, s *search) (string, []any) {
 	if len(s.words) > 0 {
 		q.WriteString(`WITH RECURSIVE `)
 	}
-	for i, w := range s.words {
+	// The first word's recursion goes up to maxRuns+1 words, the others'
+	// up to one more than the first word's (searchplan.Runs), which comes
+	// first in the WITH.
+	first := searchplan.FirstWord(s.words)
+	var order []int
+	for i := range s.words {
+		if i == first {
+			order = append([]int{i}, order...)
+		} else {
+			order = append(order, i)
+		}
+	}
+	for n, i := range order {
 		r := fmt.Sprintf("r%d", i)
-		if i > 0 {
+		if n > 0 {
 			q.WriteString(`, `)
+		}
+		limit := `?`
+		if i != first {
+			limit = fmt.Sprintf(`min(?, 1 + (SELECT count(*) FROM r%d WHERE word IS NOT NULL))`, first)
 		}
 		q.WriteString(r + ` (word) AS (
 			SELECT (SELECT word FROM member_words WHERE account_id = ? AND word >= ? AND word < ?` + prefixEnd + ` ORDER BY word LIMIT 1)
 			UNION ALL
 			SELECT (SELECT word FROM member_words WHERE account_id = ? AND word > ` + r + `.word AND word < ?` + prefixEnd + ` ORDER BY word LIMIT 1)
-			FROM ` + r + ` WHERE ` + r + `.word IS NOT NULL LIMIT ?)`)
+			FROM ` + r + ` WHERE ` + r + `.word IS NOT NULL LIMIT ` + limit + `)`)
+		w := s.words[i]
 		args = append(args, account, w, w, account, w, maxRuns+1)
 	}
 	for i := range s.words {
@@ -401,19 +418,27 @@ func emailRange(prefix, alias string) string {
 	return prefix + alias + `.email_key >= ? AND ` + prefix + alias + `.email_key < ?` + prefixEnd
 }
 
-// merged adds the statement of a mergeRuns search: the page is the first
-// members of a UNION of a name-ordered range of member_words for each run
-// and of the sorted email matches, each at most a page long, looked up by
-// primary key in that order (SQLite reads h in its order, so the page is
-// not sorted again).
+// merged adds the statement of a mergeRuns search, or of a sortMatches
+// search by pairs in name order: the page is the first members of a UNION
+// of the name-ordered matches of each run and of the sorted email matches,
+// each at most a page long, looked up by primary key in that order (SQLite
+// reads h in its order, so the page is not sorted again). A run's matches
+// are a range of member_words in name order; by pairs, those of a run's
+// pairs are a range in order of the other word, sorted by the name_key
+// they hold, and those of names too long for pairs are tested one by one.
+// So only the page's members are looked up.
 func (b *listStatement) merged(s *search) {
 	b.add(`SELECT ` + memberColumns + ` FROM (SELECT name_key, user_id FROM (`)
-	for i, run := range s.runs {
-		if i > 0 {
+	arms := 0
+	// arm adds the arm of the rows of member_words w (read by index, if
+	// not "") that meet cond; distinct is "" or "DISTINCT ".
+	arm := func(distinct, index, cond string, args []any, skip ...int) {
+		if arms++; arms > 1 {
 			b.add(` UNION `)
 		}
-		b.add(`SELECT * FROM (SELECT w.name_key, w.user_id FROM member_words w WHERE w.account_id = ? AND w.word = ?`, b.account, run)
-		b.hasWords(s, "w", s.driver)
+		b.add(`SELECT * FROM (SELECT `+distinct+`w.name_key, w.user_id FROM member_words w`+index+` WHERE w.account_id = ? AND `+cond,
+			append([]any{b.account}, args...)...)
+		b.hasWords(s, "w", skip...)
 		if b.f.Role != "" || b.f.Status != "" {
 			b.add(` AND EXISTS (SELECT 1 FROM members f WHERE f.account_id = w.account_id AND f.user_id = w.user_id`)
 			b.filters("f")
@@ -423,8 +448,22 @@ func (b *listStatement) merged(s *search) {
 		b.orderBy("", "w")
 		b.add(`)`)
 	}
+	for _, run := range s.runs {
+		if s.partner >= 0 {
+			from := searchplan.PairKey(run, s.words[s.partner])
+			// DISTINCT: a run's pairs with the partner may be several of
+			// one name ("kai kx": two of Kxa Kxb Kai's), which would take
+			// more than one of the arm's rows.
+			arm("DISTINCT ", "", `w.word >= ? AND w.word < ?`+prefixEnd, []any{from, from}, s.driver, s.partner)
+		} else {
+			arm("", "", `w.word = ?`, []any{run}, s.driver)
+		}
+	}
+	if s.partner >= 0 {
+		arm("", manyWordsIndex, `w.word = ?`, []any{searchplan.ManyWords})
+	}
 	if s.emails {
-		if len(s.runs) > 0 {
+		if arms > 0 {
 			b.add(` UNION `)
 		}
 		// INDEXED BY: the few email matches sorted, never the account
@@ -441,6 +480,12 @@ func (b *listStatement) merged(s *search) {
 	b.add(`) h CROSS JOIN members m`+invitationJoin+` WHERE m.account_id = ? AND m.user_id = h.user_id`, b.account)
 	b.orderBy("", "h")
 }
+
+// manyWordsIndex makes SQLite read the names too long for pairs from their
+// range of member_words' primary key (a WITHOUT ROWID table's, so named),
+// which it otherwise passed over, without statistics, for every word of
+// the account in member_words_by_member.
+const manyWordsIndex = ` INDEXED BY sqlite_autoindex_member_words_1`
 
 // emailsOnly adds the statement of a mergeRuns or sortMatches search that
 // no name matches: the few members whose email starts with the query, read
@@ -467,7 +512,7 @@ func (b *listStatement) sorted(s *search) {
 			b.hasWords(s, "w", s.driver, s.partner)
 			b.add(` UNION `)
 		}
-		b.add(`SELECT w.user_id FROM member_words w WHERE w.account_id = ? AND w.word = ?`, b.account, searchplan.ManyWords)
+		b.add(`SELECT w.user_id FROM member_words w`+manyWordsIndex+` WHERE w.account_id = ? AND w.word = ?`, b.account, searchplan.ManyWords)
 		b.hasWords(s, "w")
 	} else if s.driver >= 0 {
 		w := s.words[s.driver]

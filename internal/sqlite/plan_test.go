@@ -149,6 +149,8 @@ var (
 	// A SCAN of a table reads all of it. (Those of a subquery's rows, or
 	// of a SELECT without FROM, do not match.)
 	tableScan = regexp.MustCompile(`(?m)^SCAN (\w+)$`)
+	// Every word of the account: a search of an index by the account alone.
+	allWords = regexp.MustCompile(`(?m)^SEARCH \w+ USING (COVERING )?INDEX member_words_by_member \(account_id=\?\)$`)
 	// The page's members read in the order of an index from the
 	// cursor's position, or from the account's start.
 	orderWalk = regexp.MustCompile(`(?m)^SEARCH m USING (COVERING )?INDEX members_by_\w+ \(account_id=\?( AND \w+=\?)*( AND \(\w+(,\w+)*\)[<>]\(\?(,\?)*\))?\)$`)
@@ -186,6 +188,7 @@ func checkPlan(t *testing.T, name string, f roster.MemberFilter, s *search, deta
 			t.Errorf("%s: %s:\n%s", name, what, detail)
 		}
 	}
+	need(!allWords.MatchString(detail), "every word of the account is read")
 	switch s.shape {
 	case noMatches, walkOrder:
 		if f.Query != "" && f.Sort == roster.SortEmail && s.driver < 0 {
