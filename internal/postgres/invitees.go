@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/internal/searchplan"
 )
 
 // UsersByEmail reads every user in one statement.
@@ -81,7 +80,7 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 		members.add(m.AccountID, m.UserID, m.Role, int32(m.RoleOrder), string(m.Status),
 			optTS(m.InvitedAt), m.InvitedBy, optTS(m.JoinedAt), nameKey, roster.EmailKey(u.Email), loginKey(u.LastLoginAt),
 			u.Email, u.Name, ts(inv.ExpiresAt), inv.LastError)
-		for _, w := range searchplan.IndexWords(u.Name) {
+		for _, w := range roster.SearchWords(u.Name) {
 			words.add(m.AccountID, w, nameKey, m.UserID)
 		}
 		invites.add(inv.AccountID, inv.UserID, inv.TokenHash, ts(inv.ExpiresAt), ts(inv.SentAt), inv.LastError)

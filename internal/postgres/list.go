@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -147,8 +146,7 @@ func (t *tx) memberListQuery(account string, f roster.MemberFilter) (string, []a
 	switch {
 	case (s.shape == mergeRuns || s.shape == sortMatches) && s.driver < 0:
 		return b.sorted(s), b.args, nil
-	case s.shape == mergeRuns, s.shape == sortMatches && s.partner >= 0 && sort == roster.SortName:
-		// A name matches, so there are runs.
+	case s.shape == mergeRuns: // a name matches, so there are runs
 		return b.merged(s), b.args, nil
 	case s.shape == sortMatches:
 		q = b.sorted(s)
@@ -181,58 +179,44 @@ type search struct {
 	// driver is the index in words of the word whose matches mergeRuns
 	// and sortMatches read; -1 when no name matches every word.
 	driver int
-	// partner is, for sortMatches by pairs, the index in words of the
-	// other word of the pairs read; -1 otherwise.
-	partner int
-	// runs are, for mergeRuns and sortMatches by pairs, the name words
-	// that words[driver] starts.
-	runs   []string
-	emails bool // some email starts with query
+	runs   []string // mergeRuns: the name words that words[driver] starts
+	emails bool     // some email starts with query
 }
 
 // planSearch chooses the shape of a search for a trimmed, lowercase query.
 func (t *tx) planSearch(account, query string, sort roster.MemberSort) (*search, error) {
-	s := &search{query: query, words: roster.SearchWords(query), driver: -1, partner: -1}
+	s := &search{query: query, words: roster.SearchWords(query), driver: -1}
 	if len(s.words) == 0 && !storable(query) {
 		// Neither a name (it has no words) nor an email (it is text no
 		// email holds) can match.
 		return s, nil
 	}
 	p, err := searchplan.Decide(s.words, sort == roster.SortName,
-		func() (searchplan.Runs, error) { return t.searchRuns(account, s) },
+		func() ([][]string, int, error) { return t.searchRuns(account, s) },
 		func() ([]int, int, error) { return t.searchCounts(account, s) })
 	if err != nil {
 		return nil, err
 	}
-	s.shape, s.driver, s.partner, s.runs, s.emails = p.Shape, p.Driver, p.Partner, p.Runs, p.Emails
+	s.shape, s.driver, s.runs, s.emails = p.Shape, p.Driver, p.Runs, p.Emails
 	return s, nil
 }
 
-// The slots of planSearch's rows that are not a word's.
-const (
-	emailSlot = -1
-	pairSlot  = -2
-)
-
-// searchRuns reads searchplan.Runs: for each word of the query, the
-// distinct name words it starts, up to maxRuns+1 of them (each found by
-// one index seek past the one before); the number of emails that start
-// with the query, up to maxSorted; and for a query with a pair, the keys
-// of its pairs and of names too long for pairs, up to maxSorted.
-func (t *tx) searchRuns(account string, s *search) (searchplan.Runs, error) {
+// searchRuns returns, for each word of the query, the distinct name words
+// it starts, up to maxRuns+1 of them (each found by one index seek past the
+// one before), and the number of emails that start with the query, up to
+// maxSorted.
+func (t *tx) searchRuns(account string, s *search) ([][]string, int, error) {
 	query, args := runsQuery(account, s)
-	r := searchplan.Runs{Words: make([][]string, len(s.words))}
+	runs := make([][]string, len(s.words))
+	emails := 0
 	err := t.scanPlan(query, args, func(slot int, word string, n int) {
-		switch slot {
-		case emailSlot:
-			r.Emails = n
-		case pairSlot:
-			r.Pairs = n
-		default:
-			r.Words[slot] = append(r.Words[slot], word)
+		if slot < 0 {
+			emails = n
+		} else {
+			runs[slot] = append(runs[slot], word)
 		}
 	})
-	return r, err
+	return runs, emails, err
 }
 
 // runsQuery returns searchRuns' statement.
@@ -255,39 +239,19 @@ func runsQuery(account string, s *search) (string, []any) {
 			SELECT (SELECT word FROM member_words WHERE account_id = ` + acct + ` AND word > ` + r + `.word AND word < ` + hi + ` ORDER BY word LIMIT 1)
 			FROM ` + r + ` WHERE ` + r + `.word IS NOT NULL)`)
 	}
-	// The recursion goes only as far as the LIMIT reads: the first word's
-	// up to maxRuns+1, the others' up to one more than the first word's
-	// (searchplan.Runs).
-	first := searchplan.FirstWord(s.words)
+	// The recursion goes only as far as the LIMIT reads: for one word up
+	// to maxRuns+1, for the others one more than that word's
+	// (searchplan.FullRuns).
+	full := searchplan.FullRuns(s.words)
 	for i := range s.words {
 		limit := strconv.Itoa(maxRuns + 1)
-		if i != first {
-			limit = fmt.Sprintf(`least(%s, 1 + (SELECT count(*) FROM (SELECT FROM r%d WHERE word IS NOT NULL LIMIT %[1]s) c))`, limit, first)
+		if i != full {
+			limit = fmt.Sprintf(`least(%s, 1 + (SELECT count(*) FROM (SELECT FROM r%d WHERE word IS NOT NULL LIMIT %[1]s) c))`, limit, full)
 		}
 		fmt.Fprintf(&q, ` (SELECT %d, word, 0 FROM r%[1]d WHERE word IS NOT NULL LIMIT %s) UNION ALL`, i, limit)
 	}
-	if lo, hi, ok := searchplan.Pair(s.words); ok {
-		fmt.Fprintf(&q, ` SELECT %d, NULL, %s UNION ALL`, pairSlot, pairCount(v, acct, fmt.Sprintf("r%d", lo), s.words[hi]))
-	}
-	fmt.Fprintf(&q, ` SELECT %d, NULL, %s`, emailSlot, emailCount(v, acct, s))
+	q.WriteString(` SELECT -1, NULL, ` + emailCount(v, acct, s))
 	return q.String(), v.args
-}
-
-// pairCount returns the expression of the number of keys of member_words
-// in the ranges of the pairs of each run in runs (a recursive expression
-// of runsQuery's) with partner (searchplan.Pair), and of names too long
-// for pairs, up to maxSorted in all; acct is the account's value. It reads
-// the pairs only when there are at most maxRuns runs, the most
-// searchplan.ByPairs takes.
-func pairCount(v *planValues, acct, runs, partner string) string {
-	first := `(SELECT word FROM ` + runs + ` WHERE word IS NOT NULL LIMIT ` + strconv.Itoa(maxRuns+1) + `)`
-	many, lo, hi := v.bind(searchplan.ManyWords), v.bind(" "+partner), v.bind(" "+partner+prefixEnd)
-	limit := strconv.Itoa(maxSorted)
-	return `((SELECT count(*) FROM (SELECT FROM ` + first + ` r CROSS JOIN LATERAL (SELECT FROM member_words p
-			WHERE p.account_id = ` + acct + ` AND p.word >= ` + many + ` || r.word || ` + lo + ` AND p.word < ` + many + ` || r.word || ` + hi + `
-			ORDER BY p.word LIMIT ` + limit + `) p
-		WHERE (SELECT count(*) FROM ` + first + ` n) <= ` + strconv.Itoa(maxRuns) + ` LIMIT ` + limit + `) c)
-		+ (SELECT count(*) FROM (SELECT FROM member_words WHERE account_id = ` + acct + ` AND word = ` + many + ` LIMIT ` + limit + `) m))`
 }
 
 // planValues binds the values of planSearch's statements, each as a
@@ -349,7 +313,7 @@ func countsQuery(account string, s *search) (string, []any) {
 		fmt.Fprintf(&q, `SELECT %d, NULL, (SELECT count(*) FROM (SELECT FROM member_words WHERE account_id = %s AND word >= %s AND word < %s ORDER BY word LIMIT %d) w) UNION ALL `,
 			i, acct, v.bind(w), v.bind(w+prefixEnd), maxSorted)
 	}
-	fmt.Fprintf(&q, `SELECT %d, NULL, %s`, emailSlot, emailCount(v, acct, s))
+	q.WriteString(`SELECT -1, NULL, ` + emailCount(v, acct, s))
 	return q.String(), v.args
 }
 
@@ -393,12 +357,6 @@ type listStatement struct {
 func (b *listStatement) arg(v any) string {
 	b.args = append(b.args, v)
 	return "$" + strconv.Itoa(len(b.args))
-}
-
-// hidden binds text v and returns it as a subquery, which PostgreSQL does
-// not look into when it plans (see planValues).
-func (b *listStatement) hidden(v string) string {
-	return `(SELECT ` + b.arg(v) + `::text)`
 }
 
 // columns returns the columns of the page's order, qualified by alias, each
@@ -460,8 +418,8 @@ func (b *listStatement) page(cond string) string {
 		b.filters("m") + cond + b.after("m") + b.orderBy("m")
 }
 
-// hasWords returns the test that every word of the query but those at
-// skip (indexes in words) starts a word of the name of alias's row, which
+// hasWords returns the test that every word of the query but skip (an
+// index in words, or -1) starts a word of the name of alias's row, which
 // has account_id, user_id and name_key.
 //
 // The index probe is a scalar subquery, (SELECT true ... LIMIT 1), rather
@@ -469,10 +427,10 @@ func (b *listStatement) page(cond string) string {
 // through, in the order the candidates are read, and stops with the page.
 // An EXISTS it may turn into a join with, or a hash of, every member who
 // has the word, read in full before the first row is known.
-func (b *listStatement) hasWords(s *search, alias string, skip ...int) string {
+func (b *listStatement) hasWords(s *search, alias string, skip int) string {
 	var q strings.Builder
 	for i, w := range s.words {
-		if !slices.Contains(skip, i) {
+		if i != skip {
 			lo, hi := b.arg(w), b.arg(w+prefixEnd)
 			q.WriteString(` AND strpos(` + alias + `.name_key, ` + lo + `) > 0 AND (SELECT true FROM member_words x
 				WHERE x.account_id = ` + alias + `.account_id AND x.user_id = ` + alias + `.user_id AND x.word >= ` + lo + ` AND x.word < ` + hi + ` LIMIT 1)`)
@@ -487,49 +445,19 @@ func (b *listStatement) emailRange(alias string, s *search) string {
 	return alias + `.email_key >= ` + b.arg(s.query) + ` AND ` + alias + `.email_key < ` + b.arg(s.query+prefixEnd)
 }
 
-// merged returns the statement of a mergeRuns search, or of a sortMatches
-// search by pairs in name order: the page is the first members of a UNION
-// of the name-ordered matches of each run and of the sorted email matches,
-// each at most a page long. A run's matches are a range of member_words in
-// name order; by pairs, those of a run's pairs are a range in order of the
-// other word, sorted by the name_key they hold, and those of names too
-// long for pairs are tested one by one. So only the page's members are
-// looked up.
+// merged returns the statement of a mergeRuns search: the page is the first
+// members of a UNION of a name-ordered range of member_words for each run
+// and of the sorted email matches, each at most a page long.
 func (b *listStatement) merged(s *search) string {
 	var arms []string
-	// arm adds the arm of the rows of member_words w that meet cond;
-	// distinct is "" or "DISTINCT ".
-	arm := func(distinct, cond string, skip ...int) {
-		arm := `(SELECT ` + distinct + `w.name_key, w.user_id FROM member_words w WHERE w.account_id = ` + b.acct + ` AND ` + cond +
-			b.hasWords(s, "w", skip...)
+	for _, run := range s.runs {
+		arm := `(SELECT w.name_key, w.user_id FROM member_words w WHERE w.account_id = ` + b.acct + ` AND w.word = ` + b.arg(run) +
+			b.hasWords(s, "w", s.driver)
 		if b.f.Role != "" || b.f.Status != "" {
 			// A scalar subquery, as in hasWords.
 			arm += ` AND (SELECT true FROM members f WHERE f.account_id = w.account_id AND f.user_id = w.user_id` + b.filters("f") + `)`
 		}
 		arms = append(arms, arm+b.after("w")+b.orderBy("w")+`)`)
-	}
-	for _, run := range s.runs {
-		if s.partner >= 0 {
-			from := searchplan.PairKey(run, s.words[s.partner])
-			// The range's bounds are hidden from the planner (see
-			// planValues), which would otherwise plan each call for
-			// them: a generic plan, which assumes a wider range, looks
-			// costlier than the plans for a pair's few keys, though
-			// it is the same, the range read and sorted, the only one
-			// there is. Planning took longer than running.
-			//
-			// DISTINCT: a run's pairs with the partner may be several
-			// of one name ("kai kx": two of Kxa Kxb Kai's), which would
-			// take more than one of the arm's rows.
-			arm("DISTINCT ", `w.word >= `+b.hidden(from)+` AND w.word < `+b.hidden(from+prefixEnd), s.driver, s.partner)
-		} else {
-			arm("", `w.word = `+b.arg(run), s.driver)
-		}
-	}
-	if s.partner >= 0 {
-		// Hidden too: a generic plan, which does not know that no name
-		// is ManyWords, looked costlier than the custom plans.
-		arm("", `w.word = `+b.hidden(searchplan.ManyWords))
 	}
 	if s.emails {
 		arms = append(arms, `(WITH e AS MATERIALIZED (`+b.emailMatches(s)+`) SELECT e.name_key, e.user_id FROM e WHERE true`+
@@ -557,8 +485,7 @@ func (b *listStatement) emailMatches(s *search) string {
 }
 
 // sorted returns the statement of a sortMatches search: every match, from
-// the ranges of words[driver] (or of its pairs with words[partner], and
-// the names too long for pairs) and of the email, then sorted. When only
+// the ranges of words[driver] and of the email, then sorted. When only
 // emails can match, their range is read from members itself, a statement
 // that PostgreSQL plans in a third of the time (see emailMatches).
 func (b *listStatement) sorted(s *search) string {
@@ -566,21 +493,9 @@ func (b *listStatement) sorted(s *search) string {
 		return `WITH m AS MATERIALIZED (` + b.emailMatches(s) + `) SELECT ` + memberColumns + ` FROM m WHERE true` +
 			b.after("m") + b.orderBy("m")
 	}
-	var sets []string
-	if s.partner >= 0 {
-		partner := s.words[s.partner]
-		for _, run := range s.runs {
-			from := searchplan.PairKey(run, partner)
-			sets = append(sets, `SELECT w.user_id FROM member_words w WHERE w.account_id = `+b.acct+
-				` AND w.word >= `+b.arg(from)+` AND w.word < `+b.arg(from+prefixEnd)+b.hasWords(s, "w", s.driver, s.partner))
-		}
-		sets = append(sets, `SELECT w.user_id FROM member_words w WHERE w.account_id = `+b.acct+
-			` AND w.word = `+b.arg(searchplan.ManyWords)+b.hasWords(s, "w"))
-	} else {
-		w := s.words[s.driver]
-		sets = append(sets, `SELECT w.user_id FROM member_words w WHERE w.account_id = `+b.acct+
-			` AND w.word >= `+b.arg(w)+` AND w.word < `+b.arg(w+prefixEnd)+b.hasWords(s, "w", s.driver))
-	}
+	w := s.words[s.driver]
+	sets := []string{`SELECT w.user_id FROM member_words w WHERE w.account_id = ` + b.acct +
+		` AND w.word >= ` + b.arg(w) + ` AND w.word < ` + b.arg(w+prefixEnd) + b.hasWords(s, "w", s.driver)}
 	if s.emails {
 		sets = append(sets, `SELECT e.user_id FROM members e WHERE e.account_id = `+b.acct+` AND `+b.emailRange("e", s))
 	}
@@ -609,7 +524,7 @@ func (b *listStatement) walked(s *search) string {
 		tests = append(tests, b.emailRange("m", s))
 	}
 	if s.driver >= 0 {
-		tests = append(tests, `(true`+b.hasWords(s, "m")+`)`)
+		tests = append(tests, `(true`+b.hasWords(s, "m", -1)+`)`)
 	}
 	return b.page(` AND (` + strings.Join(tests, ` OR `) + `)`)
 }

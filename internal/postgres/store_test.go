@@ -3,17 +3,14 @@ package postgres
 import (
 	"context"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/pgtest"
-	"github.com/rosterhq/roster/internal/searchplan"
 	"github.com/rosterhq/roster/internal/storetest"
 )
 
@@ -242,14 +239,13 @@ func TestMemberWords(t *testing.T) {
 			t.Errorf("%s: words in account %s = %q, want %q", when, account, got, want)
 		}
 	}
-	// The words of the name, and each pair of them.
-	check("after CreateMember", a.ID, []string{"*dana dev", "*dana o", "*dev o", "dana", "dev", "o"})
+	check("after CreateMember", a.ID, []string{"dana", "dev", "o"})
 	storetest.Write(t, s, "", func(tx roster.Tx) error { return tx.SetUserName(u.ID, "Zoë Ångström") })
-	check("after SetUserName", a.ID, []string{"*zoë ångström", "zoë", "ångström"})
-	check("after SetUserName", b.ID, []string{"*zoë ångström", "zoë", "ångström"})
+	check("after SetUserName", a.ID, []string{"zoë", "ångström"})
+	check("after SetUserName", b.ID, []string{"zoë", "ångström"})
 	storetest.Write(t, s, a.ID, func(tx roster.Tx) error { return tx.DeleteMember(a.ID, u.ID) })
 	check("after DeleteMember", a.ID, nil)
-	check("in the other account after DeleteMember", b.ID, []string{"*zoë ångström", "zoë", "ångström"})
+	check("in the other account after DeleteMember", b.ID, []string{"zoë", "ångström"})
 }
 
 // TestWriteGoesOnAfterRefusals checks that a refused statement leaves the
@@ -348,60 +344,4 @@ func latestMigration(t *testing.T) int64 {
 		t.Fatal(err)
 	}
 	return int64(len(entries))
-}
-
-// TestNameIndex checks that member_words holds searchplan.IndexWords of
-// each member's name, the words and their pairs, as the store writes them
-// and as migration 009 adds the pairs to the words of members already
-// there.
-func TestNameIndex(t *testing.T) {
-	ctx := context.Background()
-	s := open(t)
-	a := storetest.NewAccount(t, s, "Acme", "bizmetry")
-	names := map[string]string{}
-	for _, name := range []string{"Dana Dev1", "Cher", "Ann-Marie Zed Jo", "Bo Bo", "A B C D E", "A B C D E F", "Zoë Ångström"} {
-		names[storetest.NewUserMember(t, s, a, name, "Developer", roster.StatusActive).UserID] = name
-	}
-	check := func(when string) {
-		t.Helper()
-		rows, err := s.pool.Query(ctx, `SELECT user_id, word FROM member_words WHERE account_id = $1`, a.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		got := map[string][]string{}
-		for rows.Next() {
-			var user, word string
-			if err := rows.Scan(&user, &word); err != nil {
-				t.Fatal(err)
-			}
-			got[user] = append(got[user], word)
-		}
-		for user, name := range names {
-			want := searchplan.IndexWords(name)
-			slices.Sort(want)
-			slices.Sort(got[user])
-			if !slices.Equal(got[user], want) {
-				t.Errorf("%s: member_words of %q = %q, want %q", when, name, got[user], want)
-			}
-		}
-	}
-	check("as written")
-	db := stdlib.OpenDBFromPool(s.pool)
-	defer db.Close()
-	p, err := provider(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.DownTo(ctx, 8); err != nil {
-		t.Fatal(err)
-	}
-	var pairs int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM member_words WHERE left(word, 1) = '*'`).Scan(&pairs); err != nil || pairs != 0 {
-		t.Fatalf("after migrating down to 8: %d pairs, %v", pairs, err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
-	check("migrated")
 }

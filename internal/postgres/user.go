@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/internal/searchplan"
 )
 
 const userColumns = `id, email, name, password_hash, last_login_at, created_at`
@@ -84,18 +83,17 @@ func (t *tx) SetUserName(userID, name string) error {
 	}
 	if _, err := t.exec(`INSERT INTO member_words (account_id, word, name_key, user_id)
 		SELECT m.account_id, w.word, m.name_key, m.user_id FROM members m, unnest($2::text[]) AS w (word)
-		WHERE m.user_id = $1`, userID, searchplan.IndexWords(name)); err != nil {
+		WHERE m.user_id = $1`, userID, roster.SearchWords(name)); err != nil {
 		return fmt.Errorf("postgres: index member name: %w", err)
 	}
 	return nil
 }
 
-// insertWords indexes the words of a member's name, and their pairs, for
-// search (searchplan.IndexWords), each with the name's sort key
-// (members.name_key), so that the members with one word are a range
-// already in name order.
+// insertWords indexes the words of a member's name for search, each with
+// the name's sort key (members.name_key), so that the members with one word
+// are a range already in name order.
 func (t *tx) insertWords(account, userID, name string) error {
-	words := searchplan.IndexWords(name)
+	words := roster.SearchWords(name)
 	if len(words) == 0 {
 		return nil
 	}

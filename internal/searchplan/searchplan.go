@@ -22,31 +22,12 @@
 // contains the word at all (a word of the name is part of its name_key),
 // then, for the few that do, an index probe of member_words_by_member.
 //
-// A query of two words or more that starts two words of the same name
-// ("dana dev1") is answered from member_words' pairs when they are few:
-// member_words holds, besides each word of a name of at most MaxPairWords
-// words, each pair of them (PairKey), so the members with a word starting
-// "dana" and another starting "dev1" are a few ranges of pairs, one for
-// each distinct word "dana" starts, read and sorted (SortMatches; in name
-// order, by the name_key the pairs hold, so that only the page's members
-// are looked up). Names of more words are marked instead (ManyWords) and
-// tested one by one.
-// Without the pairs, the rarer word's matches were read and the other word
-// tested on each: 1,500 Danas read at 100,000 members for the 78 Dana
-// Dev1s, in name order, and more for "dana smith".
-//
 // So a page reads what the page, MaxRuns and MaxSorted bound, except where
 // the candidates read in order mostly fail the other words or the
-// filters: a merged run is read until a page of its members passes (a
-// rare role, all of the run).
+// filters: a merged run is read until a page of its members passes ("dana
+// dev1" reads the 1,500 Danas before the first Dana Dev1 at 100,000
+// members; a rare role, all of the run).
 package searchplan
-
-import (
-	"slices"
-	"strings"
-
-	"github.com/rosterhq/roster"
-)
 
 // Shape is how a search page is read.
 type Shape int
@@ -66,75 +47,27 @@ const (
 	// MaxSorted is how many matches a search may read and sort; with more,
 	// walking the order's index finds a page sooner.
 	MaxSorted = 1000
-	// MaxPairWords is how many words a name may have for member_words to
-	// hold its pairs: a name of n words has n(n-1)/2, so at most 10.
-	MaxPairWords = 5
 )
 
-// ManyWords is member_words' key of a name of more than MaxPairWords
-// words, whose pairs it does not hold. Words are letters and digits, so
-// no word starts with it, and it sorts before every pair.
-const ManyWords = "*"
-
-// PairKey returns member_words' key of a pair of a name's words, a < b:
-// "*a b". The pairs of a word are a range of such keys, in order of the
-// other word, which no word's range contains.
-func PairKey(a, b string) string { return ManyWords + a + " " + b }
-
-// IndexWords returns the keys member_words holds for a name: its words
-// (roster.SearchWords), and the pairs of its words (PairKey) or, for a
-// name of more than MaxPairWords words, ManyWords.
-func IndexWords(name string) []string {
-	words := roster.SearchWords(name)
-	if len(words) > MaxPairWords {
-		return append(words, ManyWords)
-	}
-	sorted := slices.Sorted(slices.Values(words))
-	keys := words
-	for i, a := range sorted {
-		for _, b := range sorted[i+1:] {
-			keys = append(keys, PairKey(a, b))
+// FullRuns returns the index in words of the word whose distinct name
+// words the stores read in full for ByRuns, up to MaxRuns+1 of them: the
+// longest (the first of the longest), the likeliest to be rare. The other
+// words' they read up to one more than that word starts, which is all
+// ByRuns needs: the word that starts fewest, and all of them. A word cut
+// short starts more than the full one, so it is not the driver.
+func FullRuns(words []string) int {
+	full := 0
+	for i, w := range words {
+		if len(w) > len(words[full]) {
+			full = i
 		}
 	}
-	return keys
-}
-
-// FirstWord returns the index in words of the word whose distinct name
-// words Runs reads in full (up to MaxRuns+1): the lesser of the query's
-// Pair, whose pairs it counts, or else the first.
-func FirstWord(words []string) int {
-	if lo, _, ok := Pair(words); ok {
-		return lo
-	}
-	return 0
-}
-
-// Pair returns the indexes in words of the first two words that the pairs
-// can find members by, lo the lesser: two words of which neither starts
-// the other, which only two different words of a name can start. Every
-// name word that words[lo] starts is then less than every one words[hi]
-// starts, so the pair of two such words of a name is keyed from the
-// first: PairKey(run, ...), a key that starts PairKey(run, words[hi]),
-// for each run, a name word that words[lo] starts. ok is false when the
-// query has no such two words.
-func Pair(words []string) (lo, hi int, ok bool) {
-	for i, a := range words {
-		for j := i + 1; j < len(words); j++ {
-			b := words[j]
-			if strings.HasPrefix(a, b) || strings.HasPrefix(b, a) {
-				continue
-			}
-			if a < b {
-				return i, j, true
-			}
-			return j, i, true
-		}
-	}
-	return -1, -1, false
+	return full
 }
 
 // ByRuns decides a search in name order from, for each query word, the
-// distinct name words it starts (up to MaxRuns+1 of them), and from the
+// distinct name words it starts (up to MaxRuns+1 of them for the word of
+// FullRuns, up to one more than that word's for the others), and from the
 // number of emails that start with the query (up to MaxSorted). It returns
 // the shape and the driver (the index in words of the word whose matches
 // are read; -1 when no name matches every word), or ok false when the
@@ -192,69 +125,26 @@ type Plan struct {
 	// Driver is the index in the query's words of the word whose matches
 	// are read; -1 when no name matches every word.
 	Driver int
-	// Partner is, for SortMatches by pairs, the index in the query's
-	// words of the other word of the pairs read (see Pair); -1 otherwise.
-	Partner int
-	// Runs are, for MergeRuns and SortMatches by pairs, the name words
-	// that the driver starts.
+	// Runs are, for MergeRuns, the name words that the driver starts.
 	Runs []string
 	// Emails is whether some email starts with the query.
 	Emails bool
 }
 
-// Runs are the planning reads that find, for each word of a query, the
-// distinct name words it starts, up to MaxRuns+1 of them for the query's
-// FirstWord and, for the others, up to one more than it starts (enough to
-// know the word that starts fewest, ByRuns' driver, and all of its); the
-// number of
-// emails that start with the query, up to MaxSorted; and, for a query with
-// a Pair(words), the number of keys of member_words in the ranges of that
-// pair, PairKey(run, words[hi]) for each run of words[lo] when there are
-// at most MaxRuns, and the ManyWords keys, up to MaxSorted in all (any
-// number when there are more runs: Decide does not look).
-type Runs struct {
-	Words  [][]string
-	Emails int
-	Pairs  int
-}
-
-// ByPairs decides a search from its Runs when its Pair(words) find few
-// members: those of pairs, and of names too long for pairs, and of emails
-// are fewer than MaxSorted, and read and sorted. ok is false when the
-// query has no pair, or words[lo] starts more than MaxRuns words, or more
-// members match.
-func ByPairs(words []string, r Runs) (p Plan, ok bool) {
-	lo, hi, ok := Pair(words)
-	if !ok || len(r.Words[lo]) == 0 || len(r.Words[lo]) > MaxRuns || r.Pairs+r.Emails >= MaxSorted {
-		return Plan{}, false
-	}
-	switch {
-	case r.Pairs == 0 && r.Emails == 0:
-		return Plan{Shape: NoMatches, Driver: -1, Partner: -1}, true
-	case r.Pairs == 0:
-		return Plan{Shape: SortMatches, Driver: -1, Partner: -1, Emails: true}, true
-	}
-	return Plan{Shape: SortMatches, Driver: lo, Partner: hi, Runs: r.Words[lo], Emails: r.Emails > 0}, true
-}
-
 // Decide plans a search of words, with the store's planning reads: runs
-// (read for the name order, or for a query with a Pair; ByPairs' and
-// ByRuns' inputs) and, when those decide nothing or the order is another,
-// counts (ByCounts' inputs).
+// (ByRuns' inputs, read only for the name order) and, when those decide
+// nothing or the order is another, counts (ByCounts' inputs).
 func Decide(words []string, byName bool,
-	runs func() (Runs, error), counts func() ([]int, int, error)) (Plan, error) {
-	if _, _, pairs := Pair(words); byName || pairs {
-		r, err := runs()
+	runs func() ([][]string, int, error), counts func() ([]int, int, error)) (Plan, error) {
+	if byName {
+		r, emails, err := runs()
 		if err != nil {
 			return Plan{}, err
 		}
-		if p, ok := ByPairs(words, r); ok {
-			return p, nil
-		}
-		if shape, driver, ok := ByRuns(words, r.Words, r.Emails); ok && (byName || shape == NoMatches) {
-			p := Plan{Shape: shape, Driver: driver, Partner: -1, Emails: r.Emails > 0}
+		if shape, driver, ok := ByRuns(words, r, emails); ok {
+			p := Plan{Shape: shape, Driver: driver, Emails: emails > 0}
 			if shape == MergeRuns && driver >= 0 {
-				p.Runs = r.Words[driver]
+				p.Runs = r[driver]
 			}
 			return p, nil
 		}
@@ -264,5 +154,5 @@ func Decide(words []string, byName bool,
 		return Plan{}, err
 	}
 	shape, driver := ByCounts(c, emails)
-	return Plan{Shape: shape, Driver: driver, Partner: -1, Emails: emails > 0}, nil
+	return Plan{Shape: shape, Driver: driver, Emails: emails > 0}, nil
 }

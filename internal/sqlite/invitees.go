@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/internal/searchplan"
 )
 
 // UsersByEmail reads every user in one statement, the keys passed as one
@@ -82,7 +81,7 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 	var words [][]any
 	for _, in := range batch {
 		key := roster.NameKey(in.User.Name)
-		for _, w := range searchplan.IndexWords(in.User.Name) {
+		for _, w := range roster.SearchWords(in.User.Name) {
 			words = append(words, []any{in.Member.AccountID, w, key, in.Member.UserID})
 		}
 	}

@@ -4,8 +4,6 @@ import (
 	"cmp"
 	"database/sql"
 	"fmt"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/rosterhq/roster"
@@ -114,7 +112,7 @@ func (t *tx) memberListQuery(account string, f roster.MemberFilter) (string, []a
 	switch {
 	case (s.shape == mergeRuns || s.shape == sortMatches) && s.driver < 0:
 		b.emailsOnly(s)
-	case s.shape == mergeRuns, s.shape == sortMatches && s.partner >= 0 && sort == roster.SortName:
+	case s.shape == mergeRuns:
 		b.merged(s)
 	case s.shape == sortMatches:
 		b.sorted(s)
@@ -152,53 +150,39 @@ type search struct {
 	// driver is the index in words of the word whose matches mergeRuns
 	// and sortMatches read; -1 when no name matches every word.
 	driver int
-	// partner is, for sortMatches by pairs, the index in words of the
-	// other word of the pairs read; -1 otherwise.
-	partner int
-	// runs are, for mergeRuns and sortMatches by pairs, the name words
-	// that words[driver] starts.
-	runs   []string
-	emails bool // some email starts with query
+	runs   []string // mergeRuns: the name words that words[driver] starts
+	emails bool     // some email starts with query
 }
 
 // planSearch chooses the shape of a search for a trimmed, lowercase query.
 func (t *tx) planSearch(account, query string, sort roster.MemberSort) (*search, error) {
-	s := &search{query: query, words: roster.SearchWords(query), driver: -1, partner: -1}
+	s := &search{query: query, words: roster.SearchWords(query), driver: -1}
 	p, err := searchplan.Decide(s.words, sort == roster.SortName,
-		func() (searchplan.Runs, error) { return t.searchRuns(account, s) },
+		func() ([][]string, int, error) { return t.searchRuns(account, s) },
 		func() ([]int, int, error) { return t.searchCounts(account, s) })
 	if err != nil {
 		return nil, err
 	}
-	s.shape, s.driver, s.partner, s.runs, s.emails = p.Shape, p.Driver, p.Partner, p.Runs, p.Emails
+	s.shape, s.driver, s.runs, s.emails = p.Shape, p.Driver, p.Runs, p.Emails
 	return s, nil
 }
 
-// The slots of planSearch's rows that are not a word's.
-const (
-	emailSlot = -1
-	pairSlot  = -2
-)
-
-// searchRuns reads searchplan.Runs: for each word of the query, the
-// distinct name words it starts, up to maxRuns+1 of them (each found by
-// one index seek past the one before); the number of emails that start
-// with the query, up to maxSorted; and for a query with a pair, the keys
-// of its pairs and of names too long for pairs, up to maxSorted.
-func (t *tx) searchRuns(account string, s *search) (searchplan.Runs, error) {
+// searchRuns returns, for each word of the query, the distinct name words
+// it starts, up to maxRuns+1 of them (each found by one index seek past the
+// one before), and the number of emails that start with the query, up to
+// maxSorted.
+func (t *tx) searchRuns(account string, s *search) ([][]string, int, error) {
 	query, args := runsQuery(account, s)
-	r := searchplan.Runs{Words: make([][]string, len(s.words))}
+	runs := make([][]string, len(s.words))
+	emails := 0
 	err := t.scanPlan(query, args, func(slot int, word string, n int) {
-		switch slot {
-		case emailSlot:
-			r.Emails = n
-		case pairSlot:
-			r.Pairs = n
-		default:
-			r.Words[slot] = append(r.Words[slot], word)
+		if slot < 0 {
+			emails = n
+		} else {
+			runs[slot] = append(runs[slot], word)
 		}
 	})
-	return r, err
+	return runs, emails, err
 }
 
 // runsQuery returns searchRuns' statement.
@@ -208,13 +192,13 @@ func runsQuery(account string, s *search) (string, []any) {
 	if len(s.words) > 0 {
 		q.WriteString(`WITH RECURSIVE `)
 	}
-	// The first word's recursion goes up to maxRuns+1 words, the others'
-	// up to one more than the first word's (searchplan.Runs), which comes
-	// first in the WITH.
-	first := searchplan.FirstWord(s.words)
+	// One word's recursion goes up to maxRuns+1 words, the others' up to
+	// one more than that word's (searchplan.FullRuns), which comes first in
+	// the WITH.
+	full := searchplan.FullRuns(s.words)
 	var order []int
 	for i := range s.words {
-		if i == first {
+		if i == full {
 			order = append([]int{i}, order...)
 		} else {
 			order = append(order, i)
@@ -226,8 +210,8 @@ func runsQuery(account string, s *search) (string, []any) {
 			q.WriteString(`, `)
 		}
 		limit := `?`
-		if i != first {
-			limit = fmt.Sprintf(`min(?, 1 + (SELECT count(*) FROM r%d WHERE word IS NOT NULL))`, first)
+		if i != full {
+			limit = fmt.Sprintf(`min(?, 1 + (SELECT count(*) FROM r%d WHERE word IS NOT NULL))`, full)
 		}
 		q.WriteString(r + ` (word) AS (
 			SELECT (SELECT word FROM member_words WHERE account_id = ? AND word >= ? AND word < ?` + prefixEnd + ` ORDER BY word LIMIT 1)
@@ -240,29 +224,8 @@ func runsQuery(account string, s *search) (string, []any) {
 	for i := range s.words {
 		fmt.Fprintf(&q, ` SELECT %d, word, 0 FROM r%[1]d WHERE word IS NOT NULL UNION ALL`, i)
 	}
-	if lo, hi, ok := searchplan.Pair(s.words); ok {
-		fmt.Fprintf(&q, ` SELECT %d, NULL, %s UNION ALL`, pairSlot, pairCount(fmt.Sprintf("r%d", lo)))
-		partner := " " + s.words[hi]
-		args = append(args, account, searchplan.ManyWords, partner, searchplan.ManyWords, partner, maxSorted,
-			account, searchplan.ManyWords, maxSorted)
-	}
-	fmt.Fprintf(&q, ` SELECT %d, NULL, %s`, emailSlot, emailCount)
+	q.WriteString(` SELECT -1, NULL, ` + emailCount)
 	return q.String(), append(args, account, s.query, s.query, maxSorted)
-}
-
-// pairCount returns the expression of the number of keys of member_words
-// in the ranges of the pairs of each run in runs (a recursive expression
-// of runsQuery's, of at most maxRuns+1 rows) with a partner
-// (searchplan.Pair), and of names too long for pairs, up to a limit in
-// all. It reads the pairs only when there are at most maxRuns runs, the
-// most searchplan.ByPairs takes. Its arguments are the account,
-// searchplan.ManyWords and " " + the partner, twice, the limit, the
-// account, searchplan.ManyWords and the limit.
-func pairCount(runs string) string {
-	return `((SELECT count(*) FROM (SELECT 1 FROM ` + runs + ` JOIN member_words p
-			ON p.account_id = ? AND p.word >= ? || ` + runs + `.word || ? AND p.word < ? || ` + runs + `.word || ?` + prefixEnd + `
-		WHERE ` + runs + `.word IS NOT NULL AND (SELECT count(*) FROM ` + runs + ` WHERE word IS NOT NULL) <= ` + strconv.Itoa(maxRuns) + ` LIMIT ?))
-		+ (SELECT count(*) FROM (SELECT 1 FROM member_words WHERE account_id = ? AND word = ? LIMIT ?)))`
 }
 
 // emailCount is the number of emails that start with a query, up to a
@@ -294,7 +257,7 @@ func countsQuery(account string, s *search) (string, []any) {
 		fmt.Fprintf(&q, `SELECT %d, NULL, (SELECT count(*) FROM (SELECT 1 FROM member_words WHERE account_id = ? AND word >= ? AND word < ?`+prefixEnd+` LIMIT ?)) UNION ALL `, i)
 		args = append(args, account, w, w, maxSorted)
 	}
-	fmt.Fprintf(&q, `SELECT %d, NULL, %s`, emailSlot, emailCount)
+	q.WriteString(`SELECT -1, NULL, ` + emailCount)
 	return q.String(), append(args, account, s.query, s.query, maxSorted)
 }
 
@@ -399,12 +362,12 @@ func (b *listStatement) page(cond func()) {
 	b.orderBy("", "m")
 }
 
-// hasWords adds the test that every word of the query but those at skip
-// (indexes in words) starts a word of the name of alias's row, which has
+// hasWords adds the test that every word of the query but skip (an index
+// in words, or -1) starts a word of the name of alias's row, which has
 // account_id, user_id and name_key.
-func (b *listStatement) hasWords(s *search, alias string, skip ...int) {
+func (b *listStatement) hasWords(s *search, alias string, skip int) {
 	for i, w := range s.words {
-		if !slices.Contains(skip, i) {
+		if i != skip {
 			b.add(` AND instr(`+alias+`.name_key, ?) > 0 AND EXISTS (SELECT 1 FROM member_words x
 				WHERE x.account_id = `+alias+`.account_id AND x.user_id = `+alias+`.user_id AND x.word >= ? AND x.word < ?`+prefixEnd+`)`,
 				w, w, w)
@@ -418,27 +381,19 @@ func emailRange(prefix, alias string) string {
 	return prefix + alias + `.email_key >= ? AND ` + prefix + alias + `.email_key < ?` + prefixEnd
 }
 
-// merged adds the statement of a mergeRuns search, or of a sortMatches
-// search by pairs in name order: the page is the first members of a UNION
-// of the name-ordered matches of each run and of the sorted email matches,
-// each at most a page long, looked up by primary key in that order (SQLite
-// reads h in its order, so the page is not sorted again). A run's matches
-// are a range of member_words in name order; by pairs, those of a run's
-// pairs are a range in order of the other word, sorted by the name_key
-// they hold, and those of names too long for pairs are tested one by one.
-// So only the page's members are looked up.
+// merged adds the statement of a mergeRuns search: the page is the first
+// members of a UNION of a name-ordered range of member_words for each run
+// and of the sorted email matches, each at most a page long, looked up by
+// primary key in that order (SQLite reads h in its order, so the page is
+// not sorted again).
 func (b *listStatement) merged(s *search) {
 	b.add(`SELECT ` + memberColumns + ` FROM (SELECT name_key, user_id FROM (`)
-	arms := 0
-	// arm adds the arm of the rows of member_words w (read by index, if
-	// not "") that meet cond; distinct is "" or "DISTINCT ".
-	arm := func(distinct, index, cond string, args []any, skip ...int) {
-		if arms++; arms > 1 {
+	for i, run := range s.runs {
+		if i > 0 {
 			b.add(` UNION `)
 		}
-		b.add(`SELECT * FROM (SELECT `+distinct+`w.name_key, w.user_id FROM member_words w`+index+` WHERE w.account_id = ? AND `+cond,
-			append([]any{b.account}, args...)...)
-		b.hasWords(s, "w", skip...)
+		b.add(`SELECT * FROM (SELECT w.name_key, w.user_id FROM member_words w WHERE w.account_id = ? AND w.word = ?`, b.account, run)
+		b.hasWords(s, "w", s.driver)
 		if b.f.Role != "" || b.f.Status != "" {
 			b.add(` AND EXISTS (SELECT 1 FROM members f WHERE f.account_id = w.account_id AND f.user_id = w.user_id`)
 			b.filters("f")
@@ -448,22 +403,8 @@ func (b *listStatement) merged(s *search) {
 		b.orderBy("", "w")
 		b.add(`)`)
 	}
-	for _, run := range s.runs {
-		if s.partner >= 0 {
-			from := searchplan.PairKey(run, s.words[s.partner])
-			// DISTINCT: a run's pairs with the partner may be several of
-			// one name ("kai kx": two of Kxa Kxb Kai's), which would take
-			// more than one of the arm's rows.
-			arm("DISTINCT ", "", `w.word >= ? AND w.word < ?`+prefixEnd, []any{from, from}, s.driver, s.partner)
-		} else {
-			arm("", "", `w.word = ?`, []any{run}, s.driver)
-		}
-	}
-	if s.partner >= 0 {
-		arm("", manyWordsIndex, `w.word = ?`, []any{searchplan.ManyWords})
-	}
 	if s.emails {
-		if arms > 0 {
+		if len(s.runs) > 0 {
 			b.add(` UNION `)
 		}
 		// INDEXED BY: the few email matches sorted, never the account
@@ -481,12 +422,6 @@ func (b *listStatement) merged(s *search) {
 	b.orderBy("", "h")
 }
 
-// manyWordsIndex makes SQLite read the names too long for pairs from their
-// range of member_words' primary key (a WITHOUT ROWID table's, so named),
-// which it otherwise passed over, without statistics, for every word of
-// the account in member_words_by_member.
-const manyWordsIndex = ` INDEXED BY sqlite_autoindex_member_words_1`
-
 // emailsOnly adds the statement of a mergeRuns or sortMatches search that
 // no name matches: the few members whose email starts with the query, read
 // from their range of members_by_email and sorted. (Merged, they would be
@@ -500,21 +435,10 @@ func (b *listStatement) emailsOnly(s *search) {
 }
 
 // sorted adds the statement of a sortMatches search: every match, from the
-// ranges of words[driver] (or of its pairs with words[partner], and the
-// names too long for pairs) and of the email, then sorted.
+// ranges of words[driver] and of the email, then sorted.
 func (b *listStatement) sorted(s *search) {
 	b.add(`SELECT `+memberColumns+memberFrom+` WHERE m.account_id = ? AND m.user_id IN (`, b.account)
-	if s.partner >= 0 {
-		partner := s.words[s.partner]
-		for _, run := range s.runs {
-			from := searchplan.PairKey(run, partner)
-			b.add(`SELECT w.user_id FROM member_words w WHERE w.account_id = ? AND w.word >= ? AND w.word < ?`+prefixEnd, b.account, from, from)
-			b.hasWords(s, "w", s.driver, s.partner)
-			b.add(` UNION `)
-		}
-		b.add(`SELECT w.user_id FROM member_words w`+manyWordsIndex+` WHERE w.account_id = ? AND w.word = ?`, b.account, searchplan.ManyWords)
-		b.hasWords(s, "w")
-	} else if s.driver >= 0 {
+	if s.driver >= 0 {
 		w := s.words[s.driver]
 		b.add(`SELECT w.user_id FROM member_words w WHERE w.account_id = ? AND w.word >= ? AND w.word < ?`+prefixEnd, b.account, w, w)
 		b.hasWords(s, "w", s.driver)
@@ -552,7 +476,7 @@ func (b *listStatement) walked(s *search) {
 				b.add(` OR `)
 			}
 			b.add(`(1`)
-			b.hasWords(s, "m")
+			b.hasWords(s, "m", -1)
 			b.add(`)`)
 		}
 		b.add(`)`)

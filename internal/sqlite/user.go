@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/internal/searchplan"
 )
 
 const userColumns = `id, email, name, password_hash, last_login_at, created_at`
@@ -82,12 +81,11 @@ func (t *tx) userAccounts(userID string) ([]string, error) {
 	return out, nil
 }
 
-// insertWords indexes the words of a member's name, and their pairs, for
-// search (searchplan.IndexWords), each with the name's sort key
-// (members.name_key), so that the members with one word are a range
-// already in name order.
+// insertWords indexes the words of a member's name for search, each with
+// the name's sort key (members.name_key), so that the members with one word
+// are a range already in name order.
 func (t *tx) insertWords(account, userID, name string) error {
-	for _, w := range searchplan.IndexWords(name) {
+	for _, w := range roster.SearchWords(name) {
 		if _, err := t.exec(`INSERT INTO member_words (account_id, word, name_key, user_id) VALUES (?, ?, ?, ?)`,
 			account, w, roster.NameKey(name), userID); err != nil {
 			return fmt.Errorf("sqlite: index member name: %w", err)
