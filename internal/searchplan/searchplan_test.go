@@ -115,7 +115,13 @@ func TestFullRuns(t *testing.T) {
 // same when the other words' runs are cut to one more than the full
 // word's.
 func TestByRunsWithRunsCut(t *testing.T) {
-	words := []string{"ab", "abcd", "abc"}
+	for _, words := range [][]string{{"ab", "abcd", "abc"}, {"abc", "abcd", "abce"}} {
+		checkRunsCut(t, words)
+	}
+}
+
+func checkRunsCut(t *testing.T, words []string) {
+	t.Helper()
 	counts := []int{0, 1, 2, 3, MaxRuns, MaxRuns + 1}
 	for _, a := range counts {
 		for _, b := range counts {
@@ -133,8 +139,8 @@ func TestByRunsWithRunsCut(t *testing.T) {
 					s1, d1, ok1 := ByRuns(words, runs, emails)
 					s2, d2, ok2 := ByRuns(words, cut, emails)
 					if s1 != s2 || d1 != d2 || ok1 != ok2 {
-						t.Errorf("runs %d %d %d, emails %d: ByRuns = %v, %d, %v in full, %v, %d, %v cut",
-							a, b, c, emails, s1, d1, ok1, s2, d2, ok2)
+						t.Errorf("words %q, runs %d %d %d, emails %d: ByRuns = %v, %d, %v in full, %v, %d, %v cut",
+							words, a, b, c, emails, s1, d1, ok1, s2, d2, ok2)
 					}
 				}
 			}
