@@ -155,6 +155,44 @@ func TestQueryPlans(t *testing.T) {
 			checkPlan(t, p.name+" (generic plan)", p.f, srch, explainGeneric(t, conn, query, args[1:]))
 		}
 	}
+	checkGenericPlansKept(t, s, a.ID)
+}
+
+// checkGenericPlansKept checks that PostgreSQL keeps the generic plan of
+// the cached statements whose plan suits any values: a page, merged runs
+// and a search only emails match. Planned again on every call, each would
+// take about twice as long.
+func checkGenericPlansKept(t *testing.T, s *Store, account string) {
+	t.Helper()
+	for _, f := range []roster.MemberFilter{{Limit: 50}, {Query: "dana", Limit: 50}, {Query: "user00001", Limit: 50}} {
+		// One transaction, so one connection: prepared statements and
+		// their plans are the connection's.
+		storetest.Read(t, s, func(rtx roster.Tx) error {
+			tx := rtx.(*tx)
+			query, _, err := tx.memberListQuery(account, f)
+			if err != nil {
+				return err
+			}
+			const calls = 10
+			for range calls {
+				if _, err := tx.ListMembers(account, f); err != nil {
+					return err
+				}
+			}
+			var generic, custom int64
+			if err := tx.queryRow(`SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1`,
+				query).Scan(&generic, &custom); err != nil {
+				return fmt.Errorf("%q: %w", f.Query, err)
+			}
+			// PostgreSQL plans a statement for its values its first five
+			// times, then compares.
+			if generic < calls-5 {
+				t.Errorf("search %q: %d generic and %d custom plans in %d calls: PostgreSQL plans it on every call\n%s",
+					f.Query, generic, custom, calls, query)
+			}
+			return nil
+		})
+	}
 }
 
 // explainGeneric returns the generic plan of query: prepared, planned
