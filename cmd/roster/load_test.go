@@ -110,9 +110,10 @@ func runLoad(t *testing.T, load, db string, d time.Duration) {
 		// As in the package's other tests: the sign-in limits never decide
 		// the outcome (the test itself signs in once, as the owner).
 		"ROSTER_AUTH_BURST_PER_IP=100000", "ROSTER_AUTH_BURST_PER_EMAIL=100000"}
-	// The default log level (info) logs every request, as a deployment
-	// does: that cost is part of the figures, and the log shows the route
-	// and status of every answer.
+	// The default log level (info) logs every request but successful
+	// checks, as a deployment does: that cost is part of the figures, and
+	// the log shows the route and status of every other answer, and of
+	// every failed one.
 	srv := startLoggedServer(t, env, addr)
 	owner, acc := ownerSession(t, env, srv.base, "bizmetry")
 	st, body := owner.json("POST", "/api/v1/tokens", map[string]string{"name": "load", "account": acc})

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rosterhq/roster"
@@ -412,6 +414,59 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("/metrics has no line %s", want)
 		}
 	}
+}
+
+// TestSuccessfulChecksAreNotLoggedAtInfo checks that at the default log
+// level the check endpoints' successful answers leave no request line,
+// while their failures and other requests do (httpserver.Quiet).
+func TestSuccessfulChecksAreNotLoggedAtInfo(t *testing.T) {
+	var log syncBuffer
+	h := newHarnessWith(t, harnessOptions{log: &log})
+	acc, owner := h.owner("bigeye", "olive@acme.test")
+	me := decodeAs[meBody](t, owner.get("/api/v1/me"), http.StatusOK)
+	check := map[string]string{"user": me.User.ID, "permission": "catalog.read"}
+	wantStatus(t, owner.json("POST", "/api/v1/accounts/"+acc+"/check", check), http.StatusOK)
+	wantStatus(t, owner.json("POST", "/api/v1/accounts/"+acc+"/check/batch", map[string]any{"checks": []any{check}}), http.StatusOK)
+	wantStatus(t, owner.json("POST", "/api/v1/accounts/"+acc+"/check", map[string]string{"user": me.User.ID}), http.StatusBadRequest)
+
+	lines := strings.Split(log.String(), "\n")
+	has := func(route, status string) bool {
+		return slices.ContainsFunc(lines, func(l string) bool {
+			return strings.Contains(l, "msg=request") && strings.Contains(l, `route="`+route+`"`) && strings.Contains(l, " status="+status+" ")
+		})
+	}
+	for _, want := range []struct {
+		route, status string
+		logged        bool
+	}{
+		{"GET /api/v1/me", "200", true},
+		{"POST /api/v1/accounts/{account}/check", "200", false},
+		{"POST /api/v1/accounts/{account}/check/batch", "200", false},
+		{"POST /api/v1/accounts/{account}/check", "400", true},
+	} {
+		if got := has(want.route, want.status); got != want.logged {
+			t.Errorf("%s answered %s: logged at info %v, want %v; the log:\n%s", want.route, want.status, got, want.logged, log.String())
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer that the server's goroutines may write to
+// while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // TestLargeAnswerHasLength checks that a batch of 100 checks, whose answer

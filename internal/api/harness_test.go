@@ -64,6 +64,9 @@ type harness struct {
 // harnessOptions change the server a harness runs.
 type harnessOptions struct {
 	limits *api.Limits
+	// log, when set, receives the server's log at the info level (by
+	// default warnings go to the test's log).
+	log io.Writer
 }
 
 // newHarness starts a server with generous rate limits.
@@ -94,6 +97,9 @@ func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 	t.Cleanup(h.srv.Close)
 
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if o.log != nil {
+		log = slog.New(slog.NewTextHandler(o.log, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
 	h.app = app.New(app.Config{
 		Store:   store,
 		Hasher:  password.NewHasher(password.Params{MemoryKiB: 64, Passes: 1, Lanes: 1}, 4),

@@ -275,6 +275,7 @@ func (c checkIn) app() app.Check {
 }
 
 func (a *API) check(w http.ResponseWriter, r *http.Request) error {
+	httpserver.Quiet(r)
 	p, err := principal(r)
 	if err != nil {
 		return err
@@ -292,6 +293,7 @@ func (a *API) check(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) checkBatch(w http.ResponseWriter, r *http.Request) error {
+	httpserver.Quiet(r)
 	p, err := principal(r)
 	if err != nil {
 		return err

@@ -22,6 +22,7 @@ import (
 type requestInfo struct {
 	route string
 	ip    string // the client's address, through trusted proxies
+	quiet bool   // logged at debug when it succeeds: see Quiet
 }
 
 type infoKey struct{}
@@ -32,6 +33,18 @@ type infoKey struct{}
 func SetRoute(r *http.Request, pattern string) {
 	if info, ok := r.Context().Value(infoKey{}).(*requestInfo); ok {
 		info.route = pattern
+	}
+}
+
+// Quiet has the request logged at the debug level, rather than info, if
+// it succeeds (a status below 400): for the check endpoints, which every
+// request of the platform's other services calls, so that at the default
+// level their lines do not bury everything else, nor cost more than the
+// check. Metrics count them all the same, and a failed one is logged as
+// any other.
+func Quiet(r *http.Request) {
+	if info, ok := r.Context().Value(infoKey{}).(*requestInfo); ok {
+		info.quiet = true
 	}
 }
 
@@ -117,8 +130,11 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			s.metrics.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
 			s.metrics.latency.WithLabelValues(route, r.Method).Observe(d.Seconds())
 			level := slog.LevelInfo
-			if status >= 500 {
+			switch {
+			case status >= 500:
 				level = slog.LevelError
+			case info.quiet && status < 400:
+				level = slog.LevelDebug
 			}
 			if s.log.Enabled(r.Context(), level) { // building the line costs more than the check it logs
 				s.log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "path", r.URL.Path,

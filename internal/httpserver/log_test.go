@@ -1,0 +1,48 @@
+package httpserver_test
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rosterhq/roster/internal/httpserver"
+)
+
+// TestQuietRequestsLogAtDebugWhenTheySucceed checks the level of the
+// request log's lines: a request marked Quiet (the check endpoints) that
+// succeeds is a debug line, so that the default level (info) leaves it
+// out; one that fails, and any other request, is logged as before.
+func TestQuietRequestsLogAtDebugWhenTheySucceed(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("quiet") == "1" {
+			httpserver.Quiet(r)
+		}
+		status, _ := strconv.Atoi(r.URL.Query().Get("status"))
+		w.WriteHeader(status)
+	})
+	h := httpserver.New(httpserver.Config{Logger: log, API: api}).Handler()
+	for _, tc := range []struct {
+		query, level string
+	}{
+		{"quiet=1&status=200", "DEBUG"},
+		{"quiet=1&status=204", "DEBUG"},
+		{"quiet=1&status=400", "INFO"},
+		{"quiet=1&status=403", "INFO"},
+		{"quiet=1&status=500", "ERROR"},
+		{"status=200", "INFO"},
+		{"status=500", "ERROR"},
+	} {
+		buf.Reset()
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/api/v1/x?"+tc.query, nil))
+		line := buf.String()
+		if !strings.Contains(line, "msg=request") || !strings.Contains(line, "level="+tc.level+" ") {
+			t.Errorf("%s: logged %q, want a request line at %s", tc.query, line, tc.level)
+		}
+	}
+}
