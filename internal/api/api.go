@@ -121,6 +121,10 @@ func (a *API) routes() {
 	a.handle("GET "+acc+"/audit", a.audit)
 	a.handle("POST "+acc+"/check", a.check)
 	a.handle("POST "+acc+"/check/batch", a.checkBatch)
+
+	// What no route above matches: routed once, with the rest, rather
+	// than looked up before each request.
+	a.mux.HandleFunc("/", a.unrouted)
 }
 
 // handle mounts a handler that returns an error instead of writing one.
@@ -136,18 +140,18 @@ func (a *API) handle(pattern string, h func(http.ResponseWriter, *http.Request) 
 
 var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
 
-// ServeHTTP routes the request, answering unknown routes and methods with
-// problem+json like every other error.
-func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if _, pattern := a.mux.Handler(r); pattern != "" {
-		a.mux.ServeHTTP(w, r)
-		return
-	}
+// ServeHTTP routes the request.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+
+// unrouted answers a request that no route matches, with problem+json like
+// every other error: 405 and the methods allowed when the path has routes
+// for other methods, else 404.
+func (a *API) unrouted(w http.ResponseWriter, r *http.Request) {
 	var allowed []string
 	for _, m := range methods {
 		probe := r.Clone(r.Context())
 		probe.Method = m
-		if _, p := a.mux.Handler(probe); p != "" {
+		if _, p := a.mux.Handler(probe); p != "" && p != "/" {
 			allowed = append(allowed, m)
 		}
 	}
