@@ -15,12 +15,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rosterhq/roster/e2e/internal/rosterbin"
+	"github.com/rosterhq/roster/internal/testlog"
 )
 
 // linkBase is the base URL the server writes into emailed links. The tests
@@ -31,28 +31,9 @@ const linkBase = "http://roster.test"
 type server struct {
 	url  string // http://127.0.0.1:PORT
 	db   string
-	log  *logBuffer // the process's stderr
+	log  *testlog.Buffer // the process's stderr
 	cmd  *exec.Cmd
 	done chan struct{}
-}
-
-// logBuffer collects a process's output; it is written by exec's copier
-// and read by the tests.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // rosterEnv is the environment of every roster process: the caller's,
@@ -76,7 +57,7 @@ var servingAddr = regexp.MustCompile(`msg="roster serving" addr=([^ ]+)`)
 func startServer(t *testing.T) *server {
 	t.Helper()
 	rosterbin.Track("..")
-	s := &server{db: filepath.Join(t.TempDir(), "roster.db"), log: &logBuffer{}, done: make(chan struct{})}
+	s := &server{db: filepath.Join(t.TempDir(), "roster.db"), log: &testlog.Buffer{}, done: make(chan struct{})}
 	s.cmd = exec.Command(rosterBin, "serve", "--addr", "127.0.0.1:0", "--db", s.db, "--base-url", linkBase)
 	s.cmd.Env = rosterEnv()
 	s.cmd.Stdout = s.log

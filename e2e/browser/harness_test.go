@@ -1,7 +1,6 @@
 package browser
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rosterhq/roster/e2e/internal/rosterbin"
+	"github.com/rosterhq/roster/internal/testlog"
 )
 
 // demoPassword is the password of every login that roster serve --demo
@@ -29,27 +28,9 @@ const demoPassword = "roster-demo-password"
 // server is one running `roster serve` process with its own database.
 type server struct {
 	url  string
-	log  *logBuffer
+	log  *testlog.Buffer
 	cmd  *exec.Cmd
 	done chan struct{}
-}
-
-// logBuffer collects the process's output for the tests to read.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 var servingAddr = regexp.MustCompile(`msg="roster serving" addr=([^ ]+)`)
@@ -61,7 +42,7 @@ func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
 	needChromium(t)
 	rosterbin.Track("../..")
-	s := &server{log: &logBuffer{}, done: make(chan struct{})}
+	s := &server{log: &testlog.Buffer{}, done: make(chan struct{})}
 	db := filepath.Join(t.TempDir(), "roster.db")
 	s.cmd = exec.Command(rosterBin, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, args...)...)
 	var env []string

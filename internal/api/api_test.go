@@ -7,12 +7,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/api"
 	"github.com/rosterhq/roster/internal/httpserver"
+	"github.com/rosterhq/roster/internal/testlog"
 )
 
 // state is what a refused request must leave as it was: the member list and
@@ -420,7 +420,7 @@ func TestMetrics(t *testing.T) {
 // level the check endpoints' successful answers leave no request line,
 // while their failures and other requests do (httpserver.Quiet).
 func TestSuccessfulChecksAreNotLoggedAtInfo(t *testing.T) {
-	var log syncBuffer
+	var log testlog.Buffer
 	h := newHarnessWith(t, harnessOptions{log: &log})
 	acc, owner := h.owner("bigeye", "olive@acme.test")
 	me := decodeAs[meBody](t, owner.get("/api/v1/me"), http.StatusOK)
@@ -448,25 +448,6 @@ func TestSuccessfulChecksAreNotLoggedAtInfo(t *testing.T) {
 			t.Errorf("%s answered %s: logged at info %v, want %v; the log:\n%s", want.route, want.status, got, want.logged, log.String())
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer that the server's goroutines may write to
-// while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // TestLargeAnswerHasLength checks that a batch of 100 checks, whose answer
