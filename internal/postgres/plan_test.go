@@ -164,7 +164,15 @@ func TestQueryPlans(t *testing.T) {
 // take about twice as long.
 func checkGenericPlansKept(t *testing.T, s *Store, account string) {
 	t.Helper()
-	for _, f := range []roster.MemberFilter{{Limit: 50}, {Query: "dana", Limit: 50}, {Query: "user00001", Limit: 50}} {
+	for _, c := range []struct {
+		name string
+		f    roster.MemberFilter
+	}{
+		{"a page", roster.MemberFilter{Limit: 50}},
+		{"merged runs", roster.MemberFilter{Query: "dana", Limit: 50}},
+		{"a search only emails match", roster.MemberFilter{Query: "user00001", Limit: 50}},
+	} {
+		f := c.f
 		// One transaction, so one connection: prepared statements and
 		// their plans are the connection's.
 		storetest.Read(t, s, func(rtx roster.Tx) error {
@@ -182,13 +190,13 @@ func checkGenericPlansKept(t *testing.T, s *Store, account string) {
 			var generic, custom int64
 			if err := tx.queryRow(`SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1`,
 				query).Scan(&generic, &custom); err != nil {
-				return fmt.Errorf("%q: %w", f.Query, err)
+				return fmt.Errorf("%s: %w", c.name, err)
 			}
 			// PostgreSQL plans a statement for its values its first five
 			// times, then compares.
 			if generic < calls-5 {
-				t.Errorf("search %q: %d generic and %d custom plans in %d calls: PostgreSQL plans it on every call\n%s",
-					f.Query, generic, custom, calls, query)
+				t.Errorf("%s: %d generic and %d custom plans in %d calls: PostgreSQL plans it on every call\n%s",
+					c.name, generic, custom, calls, query)
 			}
 			return nil
 		})
