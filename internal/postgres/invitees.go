@@ -9,7 +9,8 @@ import (
 	"github.com/rosterhq/roster"
 )
 
-// UsersByEmail reads every user in one statement.
+// UsersByEmail reads every user in one statement, planned for its list
+// (see byKeys).
 func (t *tx) UsersByEmail(emails []string) (map[string]*roster.User, error) {
 	keys := make([]string, 0, len(emails))
 	for _, e := range emails {
@@ -17,7 +18,7 @@ func (t *tx) UsersByEmail(emails []string) (map[string]*roster.User, error) {
 			keys = append(keys, k)
 		}
 	}
-	rows, err := t.query(`SELECT `+userColumns+` FROM users WHERE email_key = ANY($1)`, keys)
+	rows, err := t.query(`SELECT `+userColumns+` FROM users WHERE email_key = ANY($1)`, byKeys, keys)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: users by email: %w", err)
 	}

@@ -361,3 +361,70 @@ func explain(t *testing.T, conn *pgxpool.Conn, query string, args ...any) string
 	}
 	return b.String()
 }
+
+// TestUserLookupsNeverScanUsers checks that looking one user up by email
+// or by id, as an invitation does, reads the index, whatever lookups the
+// connection made before and however the table grew since. A cached
+// statement would be planned once for any list after its first five
+// calls; when those included a bulk invitation's thousands of keys,
+// PostgreSQL judged a generic plan cheaper than their average and kept it.
+// Planned while users was small, that plan was a sequential scan, which it
+// kept as the table grew: a bulk of 9,900 emails compared every user with
+// every email (2.2 s among 30,000 users, where a plan for the list hashes
+// them), and one invitation's email took 1.3 ms.
+func TestUserLookupsNeverScanUsers(t *testing.T) {
+	s := open(t)
+	a := storetest.NewAccount(t, s, "Acme", "bizmetry")
+	owner := storetest.NewUser(t, s, "Olive Owner", "")
+	var many, manyIDs []string
+	for i := range 10000 {
+		many, manyIDs = append(many, fmt.Sprintf("nobody%d@example.test", i)), append(manyIDs, fmt.Sprintf("usr_nobody%d", i))
+	}
+	// One transaction, so one connection: prepared statements and their
+	// plans are the connection's, and pg_stat_xact_user_tables counts the
+	// transaction's scans.
+	storetest.Write(t, s, a.ID, func(rtx roster.Tx) error {
+		tx := rtx.(*tx)
+		lookUp := func(emails, ids []string) {
+			found, err := tx.UsersByEmail(emails)
+			if err == nil {
+				var shared map[string]*roster.User
+				if shared, err = tx.sharedUsers(ids); err == nil && len(shared) != len(found) {
+					err = fmt.Errorf("found %d users by email and %d by id", len(found), len(shared))
+				}
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		// As invitations come to a new Roster: mostly one at a time, and a
+		// bulk.
+		for i := range 8 {
+			if i == 2 {
+				lookUp(many, manyIDs)
+			} else {
+				lookUp([]string{owner.Email}, []string{owner.ID})
+			}
+		}
+		// Then many more users, whom autovacuum has not analyzed yet.
+		if _, err := tx.exec(`INSERT INTO users (id, email, email_key, name, created_at)
+			SELECT 'usr_' || i, 'User' || i || '@Example.test', 'user' || i || '@example.test', 'User ' || i, now()
+			FROM generate_series(1, 20000) AS i`); err != nil {
+			return err
+		}
+		seqScans := func() (n int64) {
+			if err := tx.queryRow(`SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'users'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		before := seqScans()
+		for range 4 {
+			lookUp([]string{owner.Email}, []string{owner.ID})
+		}
+		if scans := seqScans() - before; scans != 0 {
+			t.Errorf("%d sequential scans of 20,000 users in 8 lookups of one of them by email and by id", scans)
+		}
+		return nil
+	})
+}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/rosterhq/roster"
 )
 
@@ -21,16 +23,26 @@ func (t *tx) User(id string) (*roster.User, error) {
 	return scanUser(t.queryRow(`SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 }
 
+// byKeys is the mode of a statement that looks rows up by a list of keys,
+// of one or of thousands (a bulk invitation's): it is planned for its list
+// on every call, as an unnamed statement. Cached, it would be planned once
+// for any list after its first five calls, and when those included a
+// bulk's thousands, PostgreSQL judged the generic plan, a sequential scan
+// comparing each row with every key, cheaper than their average and kept
+// it: 2.2 s for 9,900 emails among 30,000 users, and 1.3 ms for one.
+const byKeys = pgx.QueryExecModeExec
+
 // sharedUsers reads existing users FOR SHARE, for a write that copies
 // their name onto new members: a concurrent SetUserName, which updates the
 // members it can see, then waits for this transaction (or this one for it),
-// and no member keeps a name the user no longer has.
+// and no member keeps a name the user no longer has. The statement is
+// planned for its list (see byKeys).
 func (t *tx) sharedUsers(ids []string) (map[string]*roster.User, error) {
 	out := make(map[string]*roster.User, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := t.query(`SELECT `+userColumns+` FROM users WHERE id = ANY($1) FOR SHARE`, ids)
+	rows, err := t.query(`SELECT `+userColumns+` FROM users WHERE id = ANY($1) FOR SHARE`, byKeys, ids)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: users: %w", err)
 	}
