@@ -155,14 +155,14 @@ func TestQueryPlans(t *testing.T) {
 			checkPlan(t, p.name+" (generic plan)", p.f, srch, explainGeneric(t, conn, query, args[1:]))
 		}
 	}
-	checkGenericPlansKept(t, s, a.ID)
+	checkGenericPlansKept(t, s, a.ID, dev)
 }
 
 // checkGenericPlansKept checks that PostgreSQL keeps the generic plan of
 // the cached statements whose plan suits any values: a page, merged runs
 // and a search only emails match. Planned again on every call, each would
 // take about twice as long.
-func checkGenericPlansKept(t *testing.T, s *Store, account string) {
+func checkGenericPlansKept(t *testing.T, s *Store, account string, dev int) {
 	t.Helper()
 	for _, c := range []struct {
 		name string
@@ -171,6 +171,9 @@ func checkGenericPlansKept(t *testing.T, s *Store, account string) {
 		{"a page", roster.MemberFilter{Limit: 50}},
 		{"merged runs", roster.MemberFilter{Query: "dana", Limit: 50}},
 		{"a search only emails match", roster.MemberFilter{Query: "user00001", Limit: 50}},
+		{"a search only emails match, filtered", roster.MemberFilter{Query: "user00001", Limit: 50, Status: roster.StatusActive}},
+		{"a search only emails match, by role", roster.MemberFilter{Query: "user00001", Limit: 50, Role: "Developer", RoleOrder: dev}},
+		{"a search only emails match, page N", roster.MemberFilter{Query: "user00001", Limit: 50, After: &roster.MemberCursor{Sort: roster.SortName, Key: "m", UserID: "x"}}},
 	} {
 		f := c.f
 		// One transaction, so one connection: prepared statements and
