@@ -85,6 +85,10 @@ type Tx interface {
 	// invitation's expiry and error while pending, and the profile roles.
 	// Returns not_found.
 	Member(account, user string) (*Member, error)
+	// MembersByUser returns the memberships of the account among these
+	// users, each as Member returns it, by user id; users who are not
+	// members are left out.
+	MembersByUser(account string, users []string) (map[string]*Member, error)
 	// UpdateMember writes Role, RoleOrder, Status and JoinedAt of an existing
 	// membership. Returns not_found.
 	UpdateMember(m *Member) error

@@ -84,18 +84,32 @@ type inviteBatch struct {
 	inviter *roster.User // nil when the operator invites
 
 	users   map[string]*roster.User   // by email key: the store's, then the batch's new ones
-	members map[string]*roster.Member // by user id: members looked up or added
+	members map[string]*roster.Member // by user id: the store's users' memberships (nil for none), then the batch's
 	out     []roster.Invitee
 }
 
 // newInviteBatch starts a batch, looking up at once the users with these
-// emails (those of the invitations to come).
+// emails (those of the invitations to come) and which of them are members
+// already.
 func (a *App) newInviteBatch(tx roster.Tx, p roster.Principal, acc *roster.Account, me *roster.Member, emails []string, now time.Time) (*inviteBatch, error) {
 	users, err := tx.UsersByEmail(emails)
 	if err != nil {
 		return nil, err
 	}
-	b := &inviteBatch{a: a, tx: tx, p: p, acc: acc, me: me, now: now, users: users, members: make(map[string]*roster.Member)}
+	b := &inviteBatch{a: a, tx: tx, p: p, acc: acc, me: me, now: now, users: users, members: make(map[string]*roster.Member, len(users))}
+	if len(users) > 0 {
+		ids := make([]string, 0, len(users))
+		for _, u := range users {
+			ids = append(ids, u.ID)
+		}
+		members, err := tx.MembersByUser(acc.ID, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			b.members[id] = members[id] // nil: not a member
+		}
+	}
 	if p.UserID != "" {
 		if b.inviter, err = tx.User(p.UserID); err != nil {
 			return nil, err
@@ -112,18 +126,7 @@ func (b *inviteBatch) add(in Invitation) (*roster.Member, error) {
 	user := b.users[key]
 	var existing *roster.Member
 	if user != nil {
-		var seen bool
-		if existing, seen = b.members[user.ID]; !seen {
-			m, err := b.tx.Member(b.acc.ID, user.ID)
-			switch roster.ErrorCode(err) {
-			case "":
-				existing = m
-			case roster.CodeNotFound:
-			default:
-				return nil, err
-			}
-			b.members[user.ID] = existing
-		}
+		existing = b.members[user.ID]
 	}
 	req := policy.Request{Action: policy.ActionInvite, Actor: b.me.Policy(), NewRole: in.Role}
 	if existing != nil {

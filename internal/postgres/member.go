@@ -133,6 +133,38 @@ func (t *tx) Member(account, user string) (*roster.Member, error) {
 	return m, nil
 }
 
+// MembersByUser reads the memberships in one statement, planned for its
+// list (see byKeys). Ids that no row can hold are no member's.
+func (t *tx) MembersByUser(account string, users []string) (map[string]*roster.Member, error) {
+	out := make(map[string]*roster.Member, len(users))
+	ids := make([]string, 0, len(users))
+	for _, id := range users {
+		if storable(id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 || !storable(account) {
+		return out, nil
+	}
+	rows, err := t.query(`SELECT `+memberColumns+memberFrom+` WHERE m.account_id = $1 AND m.user_id = ANY($2)`, byKeys, account, ids)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: members by user: %w", err)
+	}
+	defer rows.Close()
+	scanner := new(memberScanner)
+	for rows.Next() {
+		r := new(memberRow)
+		if err := scanner.scan(rows, r); err != nil {
+			return nil, fmt.Errorf("postgres: members by user: %w", err)
+		}
+		out[r.UserID] = &r.Member
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: members by user: %w", err)
+	}
+	return out, nil
+}
+
 // memberExists returns not_found unless the membership exists.
 func (t *tx) memberExists(account, user string) error {
 	ok, err := t.exists("member", `SELECT 1 FROM members WHERE account_id = $1 AND user_id = $2`, account, user)

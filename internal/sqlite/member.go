@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/rosterhq/roster"
@@ -80,22 +81,60 @@ func (t *tx) Member(account, user string) (*roster.Member, error) {
 	return m, nil
 }
 
-// loadProfileRoles fills in the ProfileRoles of members of one account.
+// MembersByUser reads the memberships in one statement and their profile
+// roles in another, the users passed as one JSON array.
+func (t *tx) MembersByUser(account string, users []string) (map[string]*roster.Member, error) {
+	out := make(map[string]*roster.Member, len(users))
+	if len(users) == 0 {
+		return out, nil
+	}
+	list, err := json.Marshal(users)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: members by user: %w", err)
+	}
+	rows, err := t.query(`SELECT `+memberColumns+memberFrom+
+		` WHERE m.account_id = ? AND m.user_id IN (SELECT value FROM json_each(?))`, account, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: members by user: %w", err)
+	}
+	defer rows.Close()
+	var members []*roster.Member
+	for rows.Next() {
+		m, err := scanMember(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: members by user: %w", err)
+		}
+		members = append(members, m)
+		out[m.UserID] = m
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: members by user: %w", err)
+	}
+	rows.Close()
+	if err := t.loadProfileRoles(account, members); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// loadProfileRoles fills in the ProfileRoles of members of one account, in
+// one statement, the users passed as one JSON array.
 func (t *tx) loadProfileRoles(account string, members []*roster.Member) error {
 	if len(members) == 0 {
 		return nil
 	}
 	byUser := make(map[string]*roster.Member, len(members))
-	args := make([]any, 0, len(members)+1)
-	args = append(args, account)
-	for _, m := range members {
+	ids := make([]string, len(members))
+	for i, m := range members {
 		byUser[m.UserID] = m
-		args = append(args, m.UserID)
+		ids[i] = m.UserID
 	}
-	// One placeholder per member: the statement's text depends only on the
-	// page's length, never on its content.
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return fmt.Errorf("sqlite: profile roles: %w", err)
+	}
 	rows, err := t.query(`SELECT user_id, profile, role FROM profile_roles
-		WHERE account_id = ? AND user_id IN (`+placeholders(len(members))+`)`, args...)
+		WHERE account_id = ? AND user_id IN (SELECT value FROM json_each(?))`, account, string(list))
 	if err != nil {
 		return fmt.Errorf("sqlite: profile roles: %w", err)
 	}

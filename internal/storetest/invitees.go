@@ -29,6 +29,52 @@ func testUsersByEmail(t *testing.T, s roster.Store) {
 	})
 }
 
+func testMembersByUser(t *testing.T, s roster.Store) {
+	a := NewAccount(t, s, "Acme", "bigeye")
+	other := NewAccount(t, s, "Other", "bigeye")
+	ann := NewUserMember(t, s, a, "Ann Admin", "Owner", roster.StatusActive)
+	bob := NewUserMember(t, s, a, "Bob Builder", "User", roster.StatusPending)
+	cat := NewUserMember(t, s, other, "Cat Elsewhere", "User", roster.StatusActive) // not a member of a
+	dan := NewUser(t, s, "Dan Nobody", "")                                          // in no account
+	Write(t, s, a.ID, func(tx roster.Tx) error {
+		if err := tx.PutInvitation(&roster.Invitation{AccountID: a.ID, UserID: bob.UserID, TokenHash: NewID("hash"),
+			ExpiresAt: T0.Add(roster.DefaultInviteTTL), SentAt: T0, LastError: "mailbox full"}); err != nil {
+			return err
+		}
+		return tx.SetProfileRole(a.ID, ann.UserID, "prod", "Admin", T0)
+	})
+	Read(t, s, func(tx roster.Tx) error {
+		// Each as Member returns it: the invitation, the profile roles.
+		want := map[string]*roster.Member{}
+		for _, id := range []string{ann.UserID, bob.UserID} {
+			m, err := tx.Member(a.ID, id)
+			if err != nil {
+				return err
+			}
+			want[id] = m
+		}
+		if want[ann.UserID].ProfileRoles["prod"] != "Admin" || want[bob.UserID].InvitationError != "mailbox full" {
+			t.Fatalf("Member() = %+v and %+v; want a profile role and an invitation error", want[ann.UserID], want[bob.UserID])
+		}
+		got, err := tx.MembersByUser(a.ID, []string{bob.UserID, cat.UserID, dan.ID, ann.UserID, "bad\x00id", bob.UserID})
+		if err != nil {
+			t.Fatalf("MembersByUser: %v", err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("MembersByUser mismatch (-want +got):\n%s", diff)
+		}
+		for _, users := range [][]string{nil, {dan.ID}} {
+			if got, err := tx.MembersByUser(a.ID, users); err != nil || len(got) != 0 {
+				t.Errorf("MembersByUser(%q) = %v, %v; want none", users, got, err)
+			}
+		}
+		if got, err := tx.MembersByUser("no-such-account", []string{ann.UserID}); err != nil || len(got) != 0 {
+			t.Errorf("MembersByUser of another account = %v, %v; want none", got, err)
+		}
+		return nil
+	})
+}
+
 // Invitee makes what inviting u to a writes, as the app does; n spaces the
 // times of several.
 func Invitee(t testing.TB, a *roster.Account, u *roster.User, newUser bool, inviter string, n int) roster.Invitee {

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t testing.TB) roster.Store) {
 		{"AccountVersion", testAccountVersion},
 		{"Users", testUsers},
 		{"UsersByEmail", testUsersByEmail},
+		{"MembersByUser", testMembersByUser},
 		{"AddInvitees", testAddInvitees},
 		{"Members", testMembers},
 		{"MemberInvitationFields", testMemberInvitationFields},
