@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/rosterhq/roster"
@@ -110,25 +111,64 @@ func (a *accountAccess) member(userID string, load func() (*roster.Member, error
 	loaded, err := load()
 	switch roster.ErrorCode(err) {
 	case "":
-		pm := loaded.Policy()
-		m = memberAccess{found: true, member: pm, subject: a.catalog.Subject(pm, loaded.ProfileRoles)}
-		a.mu.Lock()
-		if len(a.members) >= maxCachedMembers {
-			clear(a.members)
-		}
-		a.members[userID] = m
-		a.mu.Unlock()
 	case roster.CodeNotFound:
-		a.mu.Lock()
+		loaded = nil
+	default:
+		return memberAccess{}, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.put(userID, loaded), nil
+}
+
+// preload caches at once those of users not cached yet, so that a batch of
+// checks about many of them costs one read, not one each. load returns the
+// members among the users it is given, by user id.
+func (a *accountAccess) preload(users []string, load func([]string) (map[string]*roster.Member, error)) error {
+	var missing []string
+	a.mu.RLock()
+	for _, u := range users {
+		if _, ok := a.members[u]; ok {
+			continue
+		}
+		if _, ok := a.misses[u]; !ok {
+			missing = append(missing, u)
+		}
+	}
+	a.mu.RUnlock()
+	slices.Sort(missing)
+	if missing = slices.Compact(missing); len(missing) < 2 {
+		return nil // one is loaded as it is asked about
+	}
+	loaded, err := load(missing)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, u := range missing {
+		a.put(u, loaded[u])
+	}
+	return nil
+}
+
+// put caches the member m, or, for nil, that the user is not a member, and
+// returns what it cached. a.mu must be held for writing.
+func (a *accountAccess) put(userID string, m *roster.Member) memberAccess {
+	if m == nil {
 		if len(a.misses) >= maxCachedMisses {
 			clear(a.misses)
 		}
 		a.misses[userID] = struct{}{}
-		a.mu.Unlock()
-	default:
-		return memberAccess{}, err
+		return memberAccess{}
 	}
-	return m, nil
+	pm := m.Policy()
+	ma := memberAccess{found: true, member: pm, subject: a.catalog.Subject(pm, m.ProfileRoles)}
+	if len(a.members) >= maxCachedMembers {
+		clear(a.members)
+	}
+	a.members[userID] = ma
+	return ma
 }
 
 // hasProfile reports whether the profile exists, loading the account's
@@ -195,5 +235,19 @@ func (a *App) cachedMember(ctx context.Context, acct *accountAccess, userID stri
 			return err
 		})
 		return m, err
+	})
+}
+
+// preloadMembers caches at once those of users the account's cache lacks
+// (see accountAccess.preload).
+func (a *App) preloadMembers(ctx context.Context, acct *accountAccess, users []string) error {
+	return acct.preload(users, func(missing []string) (map[string]*roster.Member, error) {
+		var out map[string]*roster.Member
+		err := a.store.Read(ctx, func(tx roster.Tx) error {
+			var err error
+			out, err = tx.MembersByUser(acct.id, missing)
+			return err
+		})
+		return out, err
 	})
 }

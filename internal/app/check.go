@@ -73,6 +73,15 @@ func (a *App) checkInto(ctx context.Context, p roster.Principal, accountID strin
 			askedOthers = true
 		}
 	}
+	if batch {
+		users := make([]string, len(checks))
+		for i, c := range checks {
+			users[i] = c.User
+		}
+		if err := a.preloadMembers(ctx, acct, users); err != nil {
+			return err
+		}
+	}
 	for i, c := range checks {
 		m, err := a.cachedMember(ctx, acct, c.User)
 		if err != nil {

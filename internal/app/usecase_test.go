@@ -337,7 +337,7 @@ func TestCheck(t *testing.T) {
 	if _, err := e.app.GrantProfileRole(e.ctx, owner, accID, dev.UserID, "staging", "Organization Manager"); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
+	cases := []struct {
 		as   roster.Principal
 		q    app.Check
 		code string
@@ -354,7 +354,27 @@ func TestCheck(t *testing.T) {
 		{owner, app.Check{User: "usr_stranger", Permission: "slas.monitor"}, policy.CheckNotMember},
 		{dev, app.Check{User: dev.UserID, Permission: "templates.read"}, policy.CheckGranted},
 		{dev, app.Check{User: dev.UserID, Permission: "templates.manage"}, policy.CheckNotGranted},
-	} {
+	}
+	// The owner's questions in one batch first, while the account's cache
+	// holds none of the others (the grants above moved its version): the
+	// batch loads them all at once, and answers as the checks one by one do.
+	var batch []app.Check
+	var want []string
+	for _, c := range cases {
+		if c.as.UserID == owner.UserID {
+			batch, want = append(batch, c.q), append(want, c.code)
+		}
+	}
+	res, err := e.app.CheckBatch(e.ctx, owner, accID, batch)
+	if err != nil {
+		t.Fatalf("batch: %v", err)
+	}
+	for i, q := range batch {
+		if res[i].Code != want[i] {
+			t.Errorf("batch check %d %+v = %+v, want %s", i, q, res[i], want[i])
+		}
+	}
+	for _, c := range cases {
 		got, err := e.app.CheckPermission(e.ctx, c.as, accID, c.q)
 		if err != nil {
 			t.Errorf("%+v: %v", c.q, err)
@@ -365,10 +385,10 @@ func TestCheck(t *testing.T) {
 		}
 	}
 	// Without members.read one may ask only about oneself.
-	_, err := e.app.CheckPermission(e.ctx, dev, accID, app.Check{User: owner.UserID, Permission: "billing.manage"})
+	_, err = e.app.CheckPermission(e.ctx, dev, accID, app.Check{User: owner.UserID, Permission: "billing.manage"})
 	wantCode(t, err, roster.CodeForbidden)
 	// A batch answers in order; one bad entry refuses it all.
-	res, err := e.app.CheckBatch(e.ctx, owner, accID, []app.Check{
+	res, err = e.app.CheckBatch(e.ctx, owner, accID, []app.Check{
 		{User: dev.UserID, Permission: "agents.configure"}, {User: dev.UserID, Permission: "billing.manage"},
 	})
 	if err != nil || len(res) != 2 || !res[0].Allowed || res[1].Allowed {
