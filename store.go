@@ -60,6 +60,9 @@ type Tx interface {
 	CreateUser(u *User) error
 	// User returns the user with this id. Returns not_found.
 	User(id string) (*User, error)
+	// UsersByID returns the users with these ids, by id; ids no user has
+	// are left out.
+	UsersByID(ids []string) (map[string]*User, error)
 	// UserByEmail returns the user whose email equals email, case-insensitively.
 	// Returns not_found.
 	UserByEmail(email string) (*User, error)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/policy"
@@ -35,19 +36,21 @@ func (a *App) AuditWithPeople(ctx context.Context, p roster.Principal, accountID
 		if err := decide(acc.Catalog, policy.Request{Action: policy.ActionReadAudit, Actor: me.Policy()}); err != nil {
 			return err
 		}
+		var ids []string
 		for _, e := range page.Items {
 			for _, id := range []string{e.Actor, e.Target} {
-				if _, done := out.People[id]; id == "" || done {
-					continue
+				if id != "" {
+					ids = append(ids, id)
 				}
-				u, err := tx.User(id)
-				if roster.ErrorCode(err) == roster.CodeNotFound {
-					continue
-				} else if err != nil {
-					return err
-				}
-				out.People[id] = Person{Name: u.Name, Email: u.Email}
 			}
+		}
+		slices.Sort(ids)
+		users, err := tx.UsersByID(slices.Compact(ids))
+		if err != nil {
+			return err
+		}
+		for id, u := range users {
+			out.People[id] = Person{Name: u.Name, Email: u.Email}
 		}
 		return nil
 	})

@@ -40,6 +40,35 @@ func (t *tx) UsersByEmail(emails []string) (map[string]*roster.User, error) {
 	return out, nil
 }
 
+// UsersByID reads every user in one statement, the ids passed as one JSON
+// array.
+func (t *tx) UsersByID(ids []string) (map[string]*roster.User, error) {
+	out := make(map[string]*roster.User, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: users by id: %w", err)
+	}
+	rows, err := t.query(`SELECT `+userColumns+` FROM users WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: users by id: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[u.ID] = u
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: users by id: %w", err)
+	}
+	return out, nil
+}
+
 // memberNameKey is the position of name_key in AddInvitees' rows of members.
 const memberNameKey = 8
 

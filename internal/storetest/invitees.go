@@ -29,6 +29,25 @@ func testUsersByEmail(t *testing.T, s roster.Store) {
 	})
 }
 
+func testUsersByID(t *testing.T, s roster.Store) {
+	ann := NewUser(t, s, "Ann Admin", "Ann@Acme.test")
+	bob := NewUser(t, s, "Bob Builder", "bob@acme.test")
+	Read(t, s, func(tx roster.Tx) error {
+		got, err := tx.UsersByID([]string{bob.ID, "usr_nobody", ann.ID, "bad\x00id", bob.ID})
+		if err != nil {
+			t.Fatalf("UsersByID: %v", err)
+		}
+		want := map[string]*roster.User{ann.ID: ann, bob.ID: bob}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("UsersByID mismatch (-want +got):\n%s", diff)
+		}
+		if got, err := tx.UsersByID(nil); err != nil || len(got) != 0 {
+			t.Errorf("UsersByID(nil) = %v, %v; want none", got, err)
+		}
+		return nil
+	})
+}
+
 func testMembersByUser(t *testing.T, s roster.Store) {
 	a := NewAccount(t, s, "Acme", "bigeye")
 	other := NewAccount(t, s, "Other", "bigeye")

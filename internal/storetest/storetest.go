@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t testing.TB) roster.Store) {
 		{"AccountVersion", testAccountVersion},
 		{"Users", testUsers},
 		{"UsersByEmail", testUsersByEmail},
+		{"UsersByID", testUsersByID},
 		{"MembersByUser", testMembersByUser},
 		{"AddInvitees", testAddInvitees},
 		{"Members", testMembers},
