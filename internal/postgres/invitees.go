@@ -9,8 +9,7 @@ import (
 	"github.com/rosterhq/roster"
 )
 
-// UsersByEmail reads every user in one statement, planned for its list
-// (see byKeys).
+// UsersByEmail reads every user in one statement (see usersIn).
 func (t *tx) UsersByEmail(emails []string) (map[string]*roster.User, error) {
 	keys := make([]string, 0, len(emails))
 	for _, e := range emails {
@@ -18,23 +17,7 @@ func (t *tx) UsersByEmail(emails []string) (map[string]*roster.User, error) {
 			keys = append(keys, k)
 		}
 	}
-	rows, err := t.query(`SELECT `+userColumns+` FROM users WHERE email_key = ANY($1)`, byKeys, keys)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: users by email: %w", err)
-	}
-	defer rows.Close()
-	out := make(map[string]*roster.User, len(keys))
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out[roster.EmailKey(u.Email)] = u
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: users by email: %w", err)
-	}
-	return out, nil
+	return t.usersIn("email_key", keys, "", func(u *roster.User) string { return roster.EmailKey(u.Email) })
 }
 
 // AddInvitees writes the batch with one COPY per table (pgx's CopyFrom, in

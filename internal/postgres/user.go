@@ -32,8 +32,8 @@ func (t *tx) User(id string) (*roster.User, error) {
 // it: 2.2 s for 9,900 emails among 30,000 users, and 1.3 ms for one.
 const byKeys = pgx.QueryExecModeExec
 
-// UsersByID reads every user in one statement, planned for its list (see
-// byKeys). Ids that no row can hold are no user's.
+// UsersByID reads every user in one statement (see usersIn). Ids that no
+// row can hold are no user's.
 func (t *tx) UsersByID(ids []string) (map[string]*roster.User, error) {
 	keep := make([]string, 0, len(ids))
 	for _, id := range ids {
@@ -41,7 +41,7 @@ func (t *tx) UsersByID(ids []string) (map[string]*roster.User, error) {
 			keep = append(keep, id)
 		}
 	}
-	return t.usersByID(keep, "")
+	return t.usersIn("id", keep, "", userID)
 }
 
 // sharedUsers reads existing users FOR SHARE, for a write that copies
@@ -49,19 +49,22 @@ func (t *tx) UsersByID(ids []string) (map[string]*roster.User, error) {
 // members it can see, then waits for this transaction (or this one for it),
 // and no member keeps a name the user no longer has.
 func (t *tx) sharedUsers(ids []string) (map[string]*roster.User, error) {
-	return t.usersByID(ids, " FOR SHARE")
+	return t.usersIn("id", ids, " FOR SHARE", userID)
 }
 
-// usersByID reads the users with these ids in one statement, planned for
-// its list (see byKeys), with lock, a locking clause or "".
-func (t *tx) usersByID(ids []string, lock string) (map[string]*roster.User, error) {
-	out := make(map[string]*roster.User, len(ids))
-	if len(ids) == 0 {
+func userID(u *roster.User) string { return u.ID }
+
+// usersIn reads the users whose column is among keys, in one statement
+// planned for its list (see byKeys), with lock, a locking clause or "",
+// and returns them by key(user).
+func (t *tx) usersIn(column string, keys []string, lock string, key func(*roster.User) string) (map[string]*roster.User, error) {
+	out := make(map[string]*roster.User, len(keys))
+	if len(keys) == 0 {
 		return out, nil
 	}
-	rows, err := t.query(`SELECT `+userColumns+` FROM users WHERE id = ANY($1)`+lock, byKeys, ids)
+	rows, err := t.query(`SELECT `+userColumns+` FROM users WHERE `+column+` = ANY($1)`+lock, byKeys, keys)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: users: %w", err)
+		return nil, fmt.Errorf("postgres: users by %s: %w", column, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -69,10 +72,10 @@ func (t *tx) usersByID(ids []string, lock string) (map[string]*roster.User, erro
 		if err != nil {
 			return nil, err
 		}
-		out[u.ID] = u
+		out[key(u)] = u
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: users: %w", err)
+		return nil, fmt.Errorf("postgres: users by %s: %w", column, err)
 	}
 	return out, nil
 }

@@ -9,51 +9,34 @@ import (
 	"github.com/rosterhq/roster"
 )
 
-// UsersByEmail reads every user in one statement, the keys passed as one
-// JSON array.
+// UsersByEmail reads every user in one statement (see usersIn).
 func (t *tx) UsersByEmail(emails []string) (map[string]*roster.User, error) {
 	keys := make([]string, len(emails))
 	for i, e := range emails {
 		keys[i] = roster.EmailKey(e)
 	}
-	list, err := json.Marshal(keys)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: users by email: %w", err)
-	}
-	rows, err := t.query(`SELECT `+userColumns+` FROM users
-		WHERE email_key IN (SELECT value FROM json_each(?))`, string(list))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: users by email: %w", err)
-	}
-	defer rows.Close()
-	out := make(map[string]*roster.User, len(emails))
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out[roster.EmailKey(u.Email)] = u
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: users by email: %w", err)
-	}
-	return out, nil
+	return t.usersIn("email_key", keys, func(u *roster.User) string { return roster.EmailKey(u.Email) })
 }
 
-// UsersByID reads every user in one statement, the ids passed as one JSON
-// array.
+// UsersByID reads every user in one statement (see usersIn).
 func (t *tx) UsersByID(ids []string) (map[string]*roster.User, error) {
-	out := make(map[string]*roster.User, len(ids))
-	if len(ids) == 0 {
+	return t.usersIn("id", ids, func(u *roster.User) string { return u.ID })
+}
+
+// usersIn reads the users whose column is among keys, in one statement,
+// the keys passed as one JSON array, and returns them by key(user).
+func (t *tx) usersIn(column string, keys []string, key func(*roster.User) string) (map[string]*roster.User, error) {
+	out := make(map[string]*roster.User, len(keys))
+	if len(keys) == 0 {
 		return out, nil
 	}
-	list, err := json.Marshal(ids)
+	list, err := json.Marshal(keys)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: users by id: %w", err)
+		return nil, fmt.Errorf("sqlite: users by %s: %w", column, err)
 	}
-	rows, err := t.query(`SELECT `+userColumns+` FROM users WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+	rows, err := t.query(`SELECT `+userColumns+` FROM users WHERE `+column+` IN (SELECT value FROM json_each(?))`, string(list))
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: users by id: %w", err)
+		return nil, fmt.Errorf("sqlite: users by %s: %w", column, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -61,10 +44,10 @@ func (t *tx) UsersByID(ids []string) (map[string]*roster.User, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[u.ID] = u
+		out[key(u)] = u
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: users by id: %w", err)
+		return nil, fmt.Errorf("sqlite: users by %s: %w", column, err)
 	}
 	return out, nil
 }
