@@ -61,7 +61,8 @@ type Tx interface {
 	// User returns the user with this id. Returns not_found.
 	User(id string) (*User, error)
 	// UsersByID returns the users with these ids, by id; ids no user has
-	// are left out.
+	// (text no id can be included) are left out. ids may repeat or be
+	// empty.
 	UsersByID(ids []string) (map[string]*User, error)
 	// UserByEmail returns the user whose email equals email, case-insensitively.
 	// Returns not_found.
@@ -90,7 +91,8 @@ type Tx interface {
 	Member(account, user string) (*Member, error)
 	// MembersByUser returns the memberships of the account among these
 	// users, each as Member returns it, by user id; users who are not
-	// members are left out.
+	// members (text no id can be included) are left out. users may repeat
+	// or be empty.
 	MembersByUser(account string, users []string) (map[string]*Member, error)
 	// UpdateMember writes Role, RoleOrder, Status and JoinedAt of an existing
 	// membership. Returns not_found.

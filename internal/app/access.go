@@ -116,9 +116,11 @@ func (a *accountAccess) member(userID string, load func() (*roster.Member, error
 	default:
 		return memberAccess{}, err
 	}
+	m = a.access(loaded)
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.put(userID, loaded), nil
+	a.put(userID, m)
+	a.mu.Unlock()
+	return m, nil
 }
 
 // preload caches at once those of users not cached yet, so that a batch of
@@ -144,31 +146,41 @@ func (a *accountAccess) preload(users []string, load func([]string) (map[string]
 	if err != nil {
 		return err
 	}
+	access := make([]memberAccess, len(missing))
+	for i, u := range missing {
+		access[i] = a.access(loaded[u]) // by the ids asked about only
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for _, u := range missing {
-		a.put(u, loaded[u])
+	for i, u := range missing {
+		a.put(u, access[i])
 	}
 	return nil
 }
 
-// put caches the member m, or, for nil, that the user is not a member, and
-// returns what it cached. a.mu must be held for writing.
-func (a *accountAccess) put(userID string, m *roster.Member) memberAccess {
+// access resolves a member for the cache; nil is a user who is not one.
+func (a *accountAccess) access(m *roster.Member) memberAccess {
 	if m == nil {
+		return memberAccess{}
+	}
+	pm := m.Policy()
+	return memberAccess{found: true, member: pm, subject: a.catalog.Subject(pm, m.ProfileRoles)}
+}
+
+// put caches what access resolved for the user. a.mu must be held for
+// writing.
+func (a *accountAccess) put(userID string, m memberAccess) {
+	if !m.found {
 		if len(a.misses) >= maxCachedMisses {
 			clear(a.misses)
 		}
 		a.misses[userID] = struct{}{}
-		return memberAccess{}
+		return
 	}
-	pm := m.Policy()
-	ma := memberAccess{found: true, member: pm, subject: a.catalog.Subject(pm, m.ProfileRoles)}
 	if len(a.members) >= maxCachedMembers {
 		clear(a.members)
 	}
-	a.members[userID] = ma
-	return ma
+	a.members[userID] = m
 }
 
 // hasProfile reports whether the profile exists, loading the account's

@@ -106,7 +106,7 @@ func (a *App) newInviteBatch(tx roster.Tx, p roster.Principal, acc *roster.Accou
 		if err != nil {
 			return nil, err
 		}
-		for _, id := range ids {
+		for _, id := range ids { // by the ids asked about only
 			b.members[id] = members[id] // nil: not a member
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
 )
@@ -24,17 +25,15 @@ func (t *tx) UsersByID(ids []string) (map[string]*roster.User, error) {
 }
 
 // usersIn reads the users whose column is among keys, in one statement,
-// the keys passed as one JSON array, and returns them by key(user).
+// the keys passed as one JSON array (jsonKeys), and returns them by
+// key(user).
 func (t *tx) usersIn(column string, keys []string, key func(*roster.User) string) (map[string]*roster.User, error) {
 	out := make(map[string]*roster.User, len(keys))
-	if len(keys) == 0 {
+	list, ok := jsonKeys(keys)
+	if !ok {
 		return out, nil
 	}
-	list, err := json.Marshal(keys)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: users by %s: %w", column, err)
-	}
-	rows, err := t.query(`SELECT `+userColumns+` FROM users WHERE `+column+` IN (SELECT value FROM json_each(?))`, string(list))
+	rows, err := t.query(`SELECT `+userColumns+` FROM users WHERE `+column+` IN (SELECT value FROM json_each(?))`, list)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: users by %s: %w", column, err)
 	}
@@ -50,6 +49,23 @@ func (t *tx) usersIn(column string, keys []string, key func(*roster.User) string
 		return nil, fmt.Errorf("sqlite: users by %s: %w", column, err)
 	}
 	return out, nil
+}
+
+// jsonKeys returns keys as a JSON array for json_each, leaving out those
+// that are not UTF-8, which no id or email is (JSON would turn their bytes
+// into U+FFFD, and another key), and false when none is left.
+func jsonKeys(keys []string) (string, bool) {
+	valid := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if utf8.ValidString(k) {
+			valid = append(valid, k)
+		}
+	}
+	if len(valid) == 0 {
+		return "", false
+	}
+	b, _ := json.Marshal(valid) // a []string always encodes
+	return string(b), true
 }
 
 // memberNameKey is the position of name_key in AddInvitees' rows of members.

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/rosterhq/roster"
@@ -82,18 +81,15 @@ func (t *tx) Member(account, user string) (*roster.Member, error) {
 }
 
 // MembersByUser reads the memberships in one statement and their profile
-// roles in another, the users passed as one JSON array.
+// roles in another, the users passed as one JSON array (jsonKeys).
 func (t *tx) MembersByUser(account string, users []string) (map[string]*roster.Member, error) {
 	out := make(map[string]*roster.Member, len(users))
-	if len(users) == 0 {
+	list, ok := jsonKeys(users)
+	if !ok {
 		return out, nil
 	}
-	list, err := json.Marshal(users)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: members by user: %w", err)
-	}
 	rows, err := t.query(`SELECT `+memberColumns+memberFrom+
-		` WHERE m.account_id = ? AND m.user_id IN (SELECT value FROM json_each(?))`, account, string(list))
+		` WHERE m.account_id = ? AND m.user_id IN (SELECT value FROM json_each(?))`, account, list)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: members by user: %w", err)
 	}
@@ -118,23 +114,20 @@ func (t *tx) MembersByUser(account string, users []string) (map[string]*roster.M
 }
 
 // loadProfileRoles fills in the ProfileRoles of members of one account, in
-// one statement, the users passed as one JSON array.
+// one statement, the users passed as one JSON array (jsonKeys).
 func (t *tx) loadProfileRoles(account string, members []*roster.Member) error {
-	if len(members) == 0 {
-		return nil
-	}
 	byUser := make(map[string]*roster.Member, len(members))
 	ids := make([]string, len(members))
 	for i, m := range members {
 		byUser[m.UserID] = m
 		ids[i] = m.UserID
 	}
-	list, err := json.Marshal(ids)
-	if err != nil {
-		return fmt.Errorf("sqlite: profile roles: %w", err)
+	list, ok := jsonKeys(ids)
+	if !ok {
+		return nil
 	}
 	rows, err := t.query(`SELECT user_id, profile, role FROM profile_roles
-		WHERE account_id = ? AND user_id IN (SELECT value FROM json_each(?))`, account, string(list))
+		WHERE account_id = ? AND user_id IN (SELECT value FROM json_each(?))`, account, list)
 	if err != nil {
 		return fmt.Errorf("sqlite: profile roles: %w", err)
 	}

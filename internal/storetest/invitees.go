@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,8 +33,12 @@ func testUsersByEmail(t *testing.T, s roster.Store) {
 func testUsersByID(t *testing.T, s roster.Store) {
 	ann := NewUser(t, s, "Ann Admin", "Ann@Acme.test")
 	bob := NewUser(t, s, "Bob Builder", "bob@acme.test")
+	// An id with U+FFFD, which a lookup must not find by a key whose bytes
+	// are not UTF-8 (as JSON, say, would turn them into U+FFFD).
+	odd := &roster.User{ID: NewID("user") + "\uFFFD", Email: "odd@acme.test", Name: "Odd", CreatedAt: T0}
+	Write(t, s, "", func(tx roster.Tx) error { return tx.CreateUser(odd) })
 	Read(t, s, func(tx roster.Tx) error {
-		got, err := tx.UsersByID([]string{bob.ID, "usr_nobody", ann.ID, "bad\x00id", bob.ID})
+		got, err := tx.UsersByID([]string{bob.ID, "usr_nobody", ann.ID, "bad\x00id", bob.ID, strings.TrimSuffix(odd.ID, "\uFFFD") + "\xff"})
 		if err != nil {
 			t.Fatalf("UsersByID: %v", err)
 		}
@@ -43,6 +48,9 @@ func testUsersByID(t *testing.T, s roster.Store) {
 		}
 		if got, err := tx.UsersByID(nil); err != nil || len(got) != 0 {
 			t.Errorf("UsersByID(nil) = %v, %v; want none", got, err)
+		}
+		if got, err := tx.UsersByID([]string{odd.ID}); err != nil || got[odd.ID] == nil {
+			t.Errorf("UsersByID(%q) = %v, %v; want the user", odd.ID, got, err)
 		}
 		return nil
 	})
