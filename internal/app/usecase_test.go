@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -322,6 +323,17 @@ func (e *env) countMembers(accID string) int {
 	return n
 }
 
+// readCounter counts the read transactions run on a store.
+type readCounter struct {
+	roster.Store
+	reads int
+}
+
+func (c *readCounter) Read(ctx context.Context, fn func(roster.Tx) error) error {
+	c.reads++
+	return c.Store.Read(ctx, fn)
+}
+
 func TestCheck(t *testing.T) {
 	e := newEnv(t)
 	accID, owner := e.account("bizmetry", "olive@acme.test")
@@ -355,9 +367,10 @@ func TestCheck(t *testing.T) {
 		{dev, app.Check{User: dev.UserID, Permission: "templates.read"}, policy.CheckGranted},
 		{dev, app.Check{User: dev.UserID, Permission: "templates.manage"}, policy.CheckNotGranted},
 	}
-	// The owner's questions in one batch first, while the account's cache
-	// holds none of the others (the grants above moved its version): the
-	// batch loads them all at once, and answers as the checks one by one do.
+	// The owner's questions in one batch first, through an instance whose
+	// cache holds nobody: the batch loads the members it asks about at once,
+	// in one read after those of the account, its profiles and the asker,
+	// and answers as the checks one by one do.
 	var batch []app.Check
 	var want []string
 	for _, c := range cases {
@@ -365,7 +378,8 @@ func TestCheck(t *testing.T) {
 			batch, want = append(batch, c.q), append(want, c.code)
 		}
 	}
-	res, err := e.app.CheckBatch(e.ctx, owner, accID, batch)
+	counted := &readCounter{Store: e.store}
+	res, err := app.New(app.Config{Store: counted}).CheckBatch(e.ctx, owner, accID, batch)
 	if err != nil {
 		t.Fatalf("batch: %v", err)
 	}
@@ -373,6 +387,9 @@ func TestCheck(t *testing.T) {
 		if res[i].Code != want[i] {
 			t.Errorf("batch check %d %+v = %+v, want %s", i, q, res[i], want[i])
 		}
+	}
+	if counted.reads != 4 {
+		t.Errorf("a cold batch about 6 people took %d read transactions, want 4 (the account, its profiles, the asker, the others)", counted.reads)
 	}
 	for _, c := range cases {
 		got, err := e.app.CheckPermission(e.ctx, c.as, accID, c.q)
