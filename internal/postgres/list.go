@@ -484,11 +484,12 @@ func (b *listStatement) merged(s *search) string {
 // With hide, the account and the range are hidden from the planner, each
 // a subquery, as planValues binds them: see sorted.
 func (b *listStatement) emailMatches(s *search, hide bool) string {
-	acct, lo, hi := b.acct, b.arg(s.query), b.arg(s.query+prefixEnd)
-	if hide {
-		acct, lo, hi = `(SELECT `+acct+`::text)`, `(SELECT `+lo+`::text)`, `(SELECT `+hi+`::text)`
+	if !hide {
+		return `SELECT * FROM members e WHERE e.account_id = ` + b.acct + ` AND ` + b.emailRange("e", s) + b.filters("e")
 	}
-	return `SELECT * FROM members e WHERE e.account_id = ` + acct + ` AND e.email_key >= ` + lo + ` AND e.email_key < ` + hi + b.filters("e")
+	acct, lo, hi := b.acct, b.arg(s.query), b.arg(s.query+prefixEnd)
+	return `SELECT * FROM members e WHERE e.account_id = (SELECT ` + acct + `::text)` +
+		` AND e.email_key >= (SELECT ` + lo + `::text) AND e.email_key < (SELECT ` + hi + `::text)` + b.filters("e")
 }
 
 // sorted returns the statement of a sortMatches search: every match, from
