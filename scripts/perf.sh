@@ -14,7 +14,8 @@ bench() { # bench FILE PACKAGE PATTERN [BENCHTIME]
 	echo "== $2 $3 -> $raw/$1" >&2
 	go test -run '^$' -bench "$3" -benchtime "${4:-1s}" -benchmem -count=5 -timeout 120m "$2" >"$raw/$1"
 }
-bench check.txt ./internal/app/ 'BenchmarkCheck|BenchmarkMapLookupFloor'
+bench check.txt ./internal/app/ '^BenchmarkCheck$|^BenchmarkMapLookupFloor$'
+bench check-batch-cold.txt ./internal/app/ CheckBatchCold
 bench policy.txt ./policy/ CheckSubject
 # Three bulks a run: with the default 1 s, a run was one bulk when the
 # first took more than 1 s and otherwise the mean of two, so a figure near
