@@ -3,6 +3,8 @@ package web
 import (
 	"fmt"
 	"net/http"
+
+	"github.com/rosterhq/roster"
 )
 
 // transfer hands ownership to another Active member (SPEC §3 rule 5): the
@@ -15,7 +17,13 @@ func (w *Web) transfer(rw http.ResponseWriter, r *http.Request) {
 	}
 	v := pg.Viewer
 	userID := r.PostFormValue("user")
-	m, err := w.app.TransferOwnership(r.Context(), p, v.Account.ID, userID, r.PostFormValue("password"))
+	// The password is guessed against the same bucket as the API's
+	// transfer and a password change: a stolen session gets no more tries.
+	err := w.limit(rw, r, passwordKey(p.UserID))
+	var m *roster.Member
+	if err == nil {
+		m, err = w.app.TransferOwnership(r.Context(), p, v.Account.ID, userID, r.PostFormValue("password"))
+	}
 	if err != nil {
 		// The password is not kept: it is typed again.
 		d := &dialogState{Kind: "transfer", Values: map[string]string{"user": userID}}

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -543,6 +544,38 @@ func TestTransferOwnership(t *testing.T) {
 	after.has(t, "The Organization Manager is now the Organization Owner; you are now Organization Manager.")
 	if strings.Contains(after.body, "?dialog=transfer") {
 		t.Errorf("a former owner is still offered Transfer ownership")
+	}
+}
+
+// TestTransferGuessesLimited: guessing the owner's password in the
+// transfer dialog with a stolen session runs into the rate limit of the
+// API's transfer and of a password change, whoever the target is.
+func TestTransferGuessesLimited(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry", "Organization Manager")
+	b := s.browser()
+	b.login("owner@acme.test")
+	transfer := "/accounts/" + s.account + "/ownership-transfer"
+	limited := false
+	for i := 0; i < 30 && !limited; i++ {
+		p := b.post(transfer, url.Values{"user": {"usr_bogus"}, "password": {"guess " + strconv.Itoa(i)}})
+		switch p.status {
+		case http.StatusForbidden, http.StatusNotFound:
+		case http.StatusTooManyRequests:
+			limited = true
+			if p.header.Get("Retry-After") == "" {
+				t.Errorf("429 without Retry-After")
+			}
+		default:
+			t.Fatalf("guess %d: %d\n%s", i, p.status, p.text())
+		}
+	}
+	if !limited {
+		t.Fatalf("30 guesses of the password in the transfer dialog were never rate-limited")
+	}
+	// The right password, now, is refused too: the limit is on the person.
+	p := b.post(transfer, url.Values{"user": {s.ids["organization.manager@acme.test"]}, "password": {pw}})
+	if p.status != http.StatusTooManyRequests {
+		t.Errorf("transfer after the guesses: %d, want 429", p.status)
 	}
 }
 
