@@ -322,8 +322,17 @@ func TestPostgresMigrate(t *testing.T) {
 			t.Fatalf("migrate run %d: exit %d, stdout %q, stderr %q", i+1, code, out, errOut)
 		}
 	}
+	// Nor a password given as a query parameter, which pgx also takes.
+	withPassword := db + "&password=s3cret&sslpassword=s3cret"
+	if !strings.Contains(db, "?") {
+		withPassword = db + "?password=s3cret&sslpassword=s3cret"
+	}
+	out, errOut, code := runRoster(t, nil, "migrate", "--db", withPassword)
+	if code != 0 || strings.Contains(out+errOut, "s3cret") || !strings.Contains(out, "password=xxxxx") {
+		t.Errorf("migrate with a password parameter: exit %d, stdout %q, stderr %q; want the password hidden", code, out, errOut)
+	}
 	// A server that is not there is an error on one line, naming no password.
-	out, errOut, code := runRoster(t, nil, "migrate", "--db", "postgres://roster:s3cret@127.0.0.1:1/roster?connect_timeout=2")
+	out, errOut, code = runRoster(t, nil, "migrate", "--db", "postgres://roster:s3cret@127.0.0.1:1/roster?connect_timeout=2")
 	if code != 1 || strings.Contains(out+errOut, "s3cret") || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
 		t.Errorf("migrate with no server: exit %d, stdout %q, stderr %q; want exit 1, one line, no password", code, out, errOut)
 	}

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"runtime/debug"
+	"strings"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -227,7 +228,16 @@ func dbLabel(c config.Config) string {
 		return "postgres"
 	}
 	u.User = nil
-	return u.Redacted()
+	// pgx also takes a password (and a client key's, sslpassword) as a
+	// query parameter.
+	q := u.Query()
+	for k := range q {
+		if strings.Contains(strings.ToLower(k), "password") {
+			q.Set(k, "xxxxx")
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 func cmdMigrate(ctx context.Context, e env, args []string) error {
