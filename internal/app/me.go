@@ -177,6 +177,10 @@ func (a *App) RequestPasswordReset(ctx context.Context, email string) error {
 		if !u.Registered() {
 			return roster.Errorf(roster.CodeNotFound, "no password to reset")
 		}
+		// A new link replaces the older ones: only the latest email works.
+		if err := tx.DeletePasswordResets(u.ID); err != nil {
+			return err
+		}
 		raw, hash := secret.NewToken(prefixReset)
 		now := a.clock()
 		if err := tx.CreatePasswordReset(&roster.PasswordReset{Hash: hash, UserID: u.ID, ExpiresAt: now.Add(a.resetTTL)}); err != nil {

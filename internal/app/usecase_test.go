@@ -532,7 +532,10 @@ func TestPasswordChangeAndReset(t *testing.T) {
 	if err := e.app.RequestPasswordReset(e.ctx, "nobody@acme.test"); err != nil {
 		t.Errorf("reset for an unknown email: %v", err)
 	}
+	// Asking again replaces the first link.
+	replaced := e.resetToken("olive@acme.test")
 	tok := e.resetToken("Olive@acme.test")
+	wantCode(t, e.app.ConfirmPasswordReset(e.ctx, "", replaced, "third fine password"), roster.CodeInvalidToken)
 	if err := e.app.ConfirmPasswordReset(e.ctx, "", tok, "third fine password"); err != nil {
 		t.Fatal(err)
 	}
