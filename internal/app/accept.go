@@ -50,6 +50,17 @@ func (a *App) lookupInvitation(tx roster.Tx, token string) (*roster.Invitation, 
 	return inv, nil
 }
 
+// pendingMember returns the member of an invitation, which is valid only
+// while they are pending: a link left on a member who has joined, or has
+// been disabled since, must not activate them again.
+func pendingMember(tx roster.Tx, inv *roster.Invitation) (*roster.Member, error) {
+	m, err := tx.Member(inv.AccountID, inv.UserID)
+	if roster.ErrorCode(err) == roster.CodeNotFound || err == nil && m.Status != roster.StatusPending {
+		return nil, errBadInvitation()
+	}
+	return m, err
+}
+
 // Invitation describes a valid invitation link for the activation page.
 func (a *App) Invitation(ctx context.Context, token string) (*InvitationView, error) {
 	var out *InvitationView
@@ -62,7 +73,7 @@ func (a *App) Invitation(ctx context.Context, token string) (*InvitationView, er
 		if err != nil {
 			return err
 		}
-		m, err := tx.Member(inv.AccountID, inv.UserID)
+		m, err := pendingMember(tx, inv)
 		if err != nil {
 			return err
 		}
@@ -147,6 +158,10 @@ func (a *App) AcceptInvitation(ctx context.Context, ip string, in Acceptance) (*
 		if err != nil {
 			return err // used or revoked meanwhile
 		}
+		m, err := pendingMember(tx, again)
+		if err != nil {
+			return err
+		}
 		fresh, err := tx.User(again.UserID)
 		if err != nil {
 			return err
@@ -169,10 +184,6 @@ func (a *App) AcceptInvitation(ctx context.Context, ip string, in Acceptance) (*
 			if err := tx.SetUserName(fresh.ID, name); err != nil {
 				return err
 			}
-		}
-		m, err := tx.Member(again.AccountID, fresh.ID)
-		if err != nil {
-			return err
 		}
 		m.Status, m.JoinedAt = roster.StatusActive, &now
 		if err := tx.UpdateMember(m); err != nil {

@@ -31,13 +31,17 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"))
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "roster.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	e := &env{t: t, ctx: ctx, store: s, now: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	return newEnvOn(t, s)
+}
+
+// newEnvOn is newEnv on a store of the caller's, which closes it.
+func newEnvOn(t *testing.T, s roster.Store) *env {
+	e := &env{t: t, ctx: context.Background(), store: s, now: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
 	e.app = app.New(app.Config{
 		Store: s, Hasher: password.NewHasher(cheap, 4), BaseURL: "https://roster.test",
 		Now: func() time.Time { return e.now },

@@ -46,6 +46,12 @@ func (a *App) RetryMessage(ctx context.Context, id int64) (int64, error) {
 			out = id
 			return tx.RetryMessage(id, a.clock())
 		}
+		// Under the account's lock, as every writer of its members and log:
+		// otherwise an acceptance could commit between reading the member
+		// as pending and writing a new invitation for them.
+		if err := tx.LockAccount(m.AccountID); err != nil {
+			return err
+		}
 		member, err := tx.Member(m.AccountID, m.UserID)
 		if roster.ErrorCode(err) == roster.CodeNotFound || (err == nil && member.Status != roster.StatusPending) {
 			return roster.Errorf(roster.CodeConflict, "Message %d's invitation is no longer pending; nothing to resend.", id)

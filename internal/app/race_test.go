@@ -1,13 +1,18 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/app"
+	"github.com/rosterhq/roster/internal/postgres"
+	"github.com/rosterhq/roster/internal/secret"
 	"github.com/rosterhq/roster/internal/storetest"
 )
 
@@ -161,5 +166,132 @@ func TestConcurrentAcceptIsSingleUse(t *testing.T) {
 	}
 	if ok != 1 {
 		t.Errorf("%d acceptances succeeded, want exactly 1 (%v)", ok, results)
+	}
+}
+
+// TestInvitationLinkActivatesOnlyPending: an invitation left on a member
+// who is no longer pending (a writer that raced the acceptance, or an
+// older bug's leftover) neither shows on the activation page nor brings a
+// disabled member back.
+func TestInvitationLinkActivatesOnlyPending(t *testing.T) {
+	e := newEnv(t)
+	accID, owner := e.account("bigeye", "olive@acme.test")
+	dana := e.member(accID, owner, "dana@acme.test", "User")
+	if _, err := e.app.SetStatus(e.ctx, owner, accID, dana.UserID, "disabled"); err != nil {
+		t.Fatal(err)
+	}
+	raw, hash := secret.NewToken("rsi_") // an invitation's prefix
+	err := e.store.Write(e.ctx, accID, func(tx roster.Tx) error {
+		return tx.PutInvitation(&roster.Invitation{AccountID: accID, UserID: dana.UserID, TokenHash: hash,
+			ExpiresAt: e.now.Add(time.Hour), SentAt: e.now})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Invitation(e.ctx, raw); roster.ErrorCode(err) != roster.CodeInvalidToken {
+		t.Errorf("the activation page of a disabled member's stray link: %v, want invalid_token", err)
+	}
+	_, err = e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: raw, Password: pw})
+	wantCode(t, err, roster.CodeInvalidToken)
+	if st := e.get(accID, dana.UserID).Status; st != roster.StatusDisabled {
+		t.Errorf("a disabled member accepted a stray link: status %s", st)
+	}
+}
+
+// pauseStore pauses a Write of no account (RetryMessage's) at its first
+// member read, once armed, until released.
+type pauseStore struct {
+	roster.Store
+	armed            atomic.Bool
+	reached, release chan struct{}
+}
+
+type pauseTx struct {
+	roster.Tx
+	s *pauseStore
+}
+
+func (t pauseTx) Member(account, user string) (*roster.Member, error) {
+	m, err := t.Tx.Member(account, user)
+	if t.s.armed.CompareAndSwap(true, false) {
+		close(t.s.reached)
+		<-t.s.release
+	}
+	return m, err
+}
+
+func (s *pauseStore) Write(ctx context.Context, account string, fn func(roster.Tx) error) error {
+	if account != "" {
+		return s.Store.Write(ctx, account, fn)
+	}
+	return s.Store.Write(ctx, account, func(tx roster.Tx) error { return fn(pauseTx{tx, s}) })
+}
+
+// TestRetryMessageRacingAcceptance: on PostgreSQL, where writers of
+// different accounts run at once, the operator's retry of a given-up
+// invitation (a resend) that has read the member as pending while the
+// person accepts their newer link must not leave a live link on an Active
+// member. The retry holds the account's lock, so one of the two wins.
+func TestRetryMessageRacingAcceptance(t *testing.T) {
+	s, err := postgres.Open(context.Background(), pg.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ps := &pauseStore{Store: s, reached: make(chan struct{}), release: make(chan struct{})}
+	e := newEnvOn(t, ps)
+	accID, owner := e.account("bigeye", "olive@acme.test")
+	m, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "dana@acme.test", Role: "User"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first *roster.Message
+	err = s.Write(e.ctx, accID, func(tx roster.Tx) error {
+		msgs, err := tx.Messages("", 10)
+		if err != nil || len(msgs) == 0 {
+			return fmt.Errorf("no message: %v", err)
+		}
+		first = msgs[0]
+		return tx.MarkMessageFailed(first.ID, "550 no such mailbox", time.Time{}) // given up
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Resend(e.ctx, owner, accID, m.UserID); err != nil {
+		t.Fatal(err)
+	}
+	newer := tokenOf(t, e.lastLink(accID, m.UserID))
+
+	ps.armed.Store(true)
+	retried := make(chan error, 1)
+	go func() { _, err := e.app.RetryMessage(e.ctx, first.ID); retried <- err }()
+	<-ps.reached // the retry has read Dana as pending
+	accepted := make(chan error, 1)
+	go func() {
+		_, err := e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: newer, Name: "Dana", Password: pw})
+		accepted <- err
+	}()
+	time.Sleep(200 * time.Millisecond) // let the acceptance reach the account's lock, if it waits for it
+	close(ps.release)
+	retryErr, acceptErr := <-retried, <-accepted
+	t.Logf("retry: %v; accept: %v", retryErr, acceptErr)
+
+	got := e.get(accID, m.UserID)
+	latest := tokenOf(t, e.lastLink(accID, m.UserID))
+	_, linkErr := e.app.Invitation(e.ctx, latest)
+	var live bool
+	err = s.Write(e.ctx, accID, func(tx roster.Tx) error {
+		_, err := tx.InvitationByToken(secret.Hash(latest))
+		live = err == nil
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status == roster.StatusActive && live {
+		t.Errorf("Dana is Active and still holds a live invitation (retry: %v, accept: %v, page: %v)", retryErr, acceptErr, linkErr)
+	}
+	if (retryErr == nil) == (acceptErr == nil) {
+		t.Errorf("want exactly one of the retry and the acceptance to succeed: retry %v, accept %v", retryErr, acceptErr)
 	}
 }
