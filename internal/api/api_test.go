@@ -148,6 +148,8 @@ func TestBadRequests(t *testing.T) {
 		{name: "token name an object", method: "POST", path: "/api/v1/tokens", ct: jsonCT, body: `{"name": {}, "account": "` + acc + `"}`, field: "name", detail: "must be a string"},
 		{name: "batch checks an object", method: "POST", path: base + "/check/batch", ct: jsonCT, body: `{"checks": {}}`, field: "checks", detail: "must be a list"},
 		{name: "token expiry in the past", method: "POST", path: "/api/v1/tokens", ct: jsonCT, body: `{"name": "ci", "account": "` + acc + `", "expires_at": "2001-01-01T00:00:00Z"}`, field: "expires_at"},
+		// In UTC the year 10000, which no RFC 3339 time can show.
+		{name: "token expiry past the year 9999", method: "POST", path: "/api/v1/tokens", ct: jsonCT, body: `{"name": "ci", "account": "` + acc + `", "expires_at": "9999-12-31T23:00:00-05:00"}`, field: "expires_at"},
 		{name: "token without name", method: "POST", path: "/api/v1/tokens", ct: jsonCT, body: `{"account": "` + acc + `"}`, field: "name"},
 		{name: "check unknown permission", method: "POST", path: base + "/check", ct: jsonCT, body: `{"user": "` + admin.userID + `", "permission": "no.such"}`, field: "permission"},
 		{name: "check unknown profile", method: "POST", path: base + "/check", ct: jsonCT, body: `{"user": "` + admin.userID + `", "permission": "catalog.read", "profile": "nowhere"}`, field: "profile"},

@@ -28,6 +28,10 @@ func (a *App) CreateToken(ctx context.Context, p roster.Principal, in NewToken) 
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
 		return nil, "", roster.Invalid("expires_at", "The expiry must be in the future.")
 	}
+	if in.ExpiresAt != nil && in.ExpiresAt.UTC().Year() > 9999 {
+		// Answers give times in UTC, as RFC 3339, whose years end at 9999.
+		return nil, "", roster.Invalid("expires_at", "The expiry must be before the year 10000 in UTC; leave it out for a token that does not expire.")
+	}
 	var t *roster.APIToken
 	var raw string
 	err = a.inAccount(ctx, p, in.AccountID, func(tx roster.Tx, acc *roster.Account, me *roster.Member) error {
