@@ -206,10 +206,12 @@ type Tx interface {
 	// that it is due at once for any claimer. Returns not_found.
 	ReleaseMessage(id int64) error
 	// MarkMessageSent records a delivery, clears the link and the member's
-	// invitation error. Returns not_found.
+	// invitation error (only of an invitation issued no later than the
+	// message was made, as for MarkMessageFailed). Returns not_found.
 	MarkMessageSent(id int64, at time.Time) error
 	// MarkMessageFailed records a failed attempt and its error, and the
-	// member's invitation error. With retryAt zero the message is given up
+	// member's invitation error, unless the invitation was issued after the
+	// message was made (a newer link has an email of its own). With retryAt zero the message is given up
 	// (status failed, link cleared); otherwise it is due again at retryAt.
 	// Returns not_found.
 	MarkMessageFailed(id int64, errText string, retryAt time.Time) error
@@ -217,6 +219,8 @@ type Tx interface {
 	Message(id int64) (*Message, error)
 	// Messages lists the outbox, newest first, optionally of one status.
 	Messages(status string, limit int) ([]*Message, error)
-	// RetryMessage makes a failed or pending message due now. Returns not_found.
+	// RetryMessage makes a failed or pending message due now. A claim in
+	// force stays: the message is being sent, and a second claim would send
+	// it twice. Returns not_found.
 	RetryMessage(id int64, now time.Time) error
 }

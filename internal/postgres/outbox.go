@@ -88,22 +88,25 @@ func (t *tx) ClaimMessages(now time.Time, lease time.Duration, limit int) ([]*ro
 	return out, nil
 }
 
-// messageMember returns the member a message is tied to, if any.
-func (t *tx) messageMember(id int64) (account, user string, err error) {
-	err = t.queryRow(`SELECT account_id, user_id FROM outbox WHERE id = $1`, id).Scan(&account, &user)
-	return account, user, rowError("message", err, errMessageNotFound)
+// messageMember returns the member a message is tied to, if any, and when
+// the message was made.
+func (t *tx) messageMember(id int64) (account, user string, created time.Time, err error) {
+	err = t.queryRow(`SELECT account_id, user_id, created_at FROM outbox WHERE id = $1`, id).Scan(&account, &user, &created)
+	return account, user, created, rowError("message", err, errMessageNotFound)
 }
 
-// setInvitationError records the delivery outcome on the member's
-// invitation, if the message is tied to a member who has one.
-func (t *tx) setInvitationError(account, user, errText string) error {
+// setInvitationError records the delivery outcome of a message made at
+// created on the member's invitation, if the message is tied to a member
+// who has one issued no later: a link and its email are made at the same
+// instant, and the outcome of an older email says nothing of a newer link.
+func (t *tx) setInvitationError(account, user string, created time.Time, errText string) error {
 	if account == "" || user == "" {
 		return nil
 	}
-	if _, err := t.exec(`WITH i AS (UPDATE invitations SET last_error = $1 WHERE account_id = $2 AND user_id = $3
+	if _, err := t.exec(`WITH i AS (UPDATE invitations SET last_error = $1 WHERE account_id = $2 AND user_id = $3 AND sent_at <= $4
 			RETURNING account_id, user_id)
 		UPDATE members m SET invitation_error = $1 FROM i WHERE m.account_id = i.account_id AND m.user_id = i.user_id`,
-		errText, account, user); err != nil {
+		errText, account, user, created); err != nil {
 		return fmt.Errorf("postgres: set invitation error: %w", err)
 	}
 	return nil
@@ -115,7 +118,7 @@ func (t *tx) ReleaseMessage(id int64) error {
 }
 
 func (t *tx) MarkMessageSent(id int64, at time.Time) error {
-	account, user, err := t.messageMember(id)
+	account, user, created, err := t.messageMember(id)
 	if err != nil {
 		return err
 	}
@@ -124,14 +127,14 @@ func (t *tx) MarkMessageSent(id int64, at time.Time) error {
 		WHERE id = $2`, ts(at), id); err != nil {
 		return err
 	}
-	return t.setInvitationError(account, user, "")
+	return t.setInvitationError(account, user, created, "")
 }
 
 // MarkMessageFailed records errText made storable: it is an SMTP server's
 // reply, which PostgreSQL may refuse where SQLite would not.
 func (t *tx) MarkMessageFailed(id int64, errText string, retryAt time.Time) error {
 	errText = sanitize(errText)
-	account, user, err := t.messageMember(id)
+	account, user, created, err := t.messageMember(id)
 	if err != nil {
 		return err
 	}
@@ -147,7 +150,7 @@ func (t *tx) MarkMessageFailed(id int64, errText string, retryAt time.Time) erro
 	if err != nil {
 		return err
 	}
-	return t.setInvitationError(account, user, errText)
+	return t.setInvitationError(account, user, created, errText)
 }
 
 func (t *tx) Message(id int64) (*roster.Message, error) {
@@ -198,6 +201,6 @@ func (t *tx) Messages(status string, limit int) ([]*roster.Message, error) {
 // claim; a sent message is not found among those.
 func (t *tx) RetryMessage(id int64, now time.Time) error {
 	return t.execOne("retry message", errMessageNotFound,
-		`UPDATE outbox SET status = 'pending', next_attempt_at = $1, claimed_until = NULL
+		`UPDATE outbox SET status = 'pending', next_attempt_at = $1
 		WHERE id = $2 AND status IN ('pending', 'failed')`, ts(now), id)
 }

@@ -86,20 +86,23 @@ func (t *tx) ClaimMessages(now time.Time, lease time.Duration, limit int) ([]*ro
 	return out, nil
 }
 
-// messageMember returns the member a message is tied to, if any.
-func (t *tx) messageMember(id int64) (account, user string, err error) {
-	err = t.queryRow(`SELECT account_id, user_id FROM outbox WHERE id = ?`, id).Scan(&account, &user)
-	return account, user, rowError("message", err, errMessageNotFound)
+// messageMember returns the member a message is tied to, if any, and when
+// the message was made.
+func (t *tx) messageMember(id int64) (account, user string, created int64, err error) {
+	err = t.queryRow(`SELECT account_id, user_id, created_at FROM outbox WHERE id = ?`, id).Scan(&account, &user, &created)
+	return account, user, created, rowError("message", err, errMessageNotFound)
 }
 
-// setInvitationError records the delivery outcome on the member's
-// invitation, if the message is tied to a member who has one.
-func (t *tx) setInvitationError(account, user, errText string) error {
+// setInvitationError records the delivery outcome of a message made at
+// created on the member's invitation, if the message is tied to a member
+// who has one issued no later: a link and its email are made at the same
+// instant, and the outcome of an older email says nothing of a newer link.
+func (t *tx) setInvitationError(account, user string, created int64, errText string) error {
 	if account == "" || user == "" {
 		return nil
 	}
-	if _, err := t.exec(`UPDATE invitations SET last_error = ? WHERE account_id = ? AND user_id = ?`,
-		errText, account, user); err != nil {
+	if _, err := t.exec(`UPDATE invitations SET last_error = ? WHERE account_id = ? AND user_id = ? AND sent_at <= ?`,
+		errText, account, user, created); err != nil {
 		return fmt.Errorf("sqlite: set invitation error: %w", err)
 	}
 	return nil
@@ -111,7 +114,7 @@ func (t *tx) ReleaseMessage(id int64) error {
 }
 
 func (t *tx) MarkMessageSent(id int64, at time.Time) error {
-	account, user, err := t.messageMember(id)
+	account, user, created, err := t.messageMember(id)
 	if err != nil {
 		return err
 	}
@@ -120,11 +123,11 @@ func (t *tx) MarkMessageSent(id int64, at time.Time) error {
 		WHERE id = ?`, micros(at), id); err != nil {
 		return err
 	}
-	return t.setInvitationError(account, user, "")
+	return t.setInvitationError(account, user, created, "")
 }
 
 func (t *tx) MarkMessageFailed(id int64, errText string, retryAt time.Time) error {
-	account, user, err := t.messageMember(id)
+	account, user, created, err := t.messageMember(id)
 	if err != nil {
 		return err
 	}
@@ -140,7 +143,7 @@ func (t *tx) MarkMessageFailed(id int64, errText string, retryAt time.Time) erro
 	if err != nil {
 		return err
 	}
-	return t.setInvitationError(account, user, errText)
+	return t.setInvitationError(account, user, created, errText)
 }
 
 // Messages lists the outbox newest first; a limit below 1 means MaxPageSize.
@@ -190,6 +193,6 @@ func (t *tx) Messages(status string, limit int) ([]*roster.Message, error) {
 // claim; a sent message is not found among those.
 func (t *tx) RetryMessage(id int64, now time.Time) error {
 	return t.execOne("retry message", errMessageNotFound,
-		`UPDATE outbox SET status = 'pending', next_attempt_at = ?, claimed_until = 0
+		`UPDATE outbox SET status = 'pending', next_attempt_at = ?
 		WHERE id = ? AND status IN ('pending', 'failed')`, micros(now), id)
 }

@@ -140,6 +140,16 @@ func testOutbox(t *testing.T, s roster.Store) {
 	if got := claim(t, s, retried, lease, 10); !cmp.Equal(got, []int64{m2.ID}) {
 		t.Errorf("ClaimMessages after RetryMessage = %v, want [%d]", got, m2.ID)
 	}
+	// Retried again while that claim runs (the message is being sent), it
+	// is not claimed a second time before the lease ends.
+	Write(t, s, "", func(tx roster.Tx) error { return tx.RetryMessage(m2.ID, retried) })
+	if got := claim(t, s, retried.Add(time.Second), lease, 10); len(got) != 0 {
+		t.Errorf("ClaimMessages after retrying a claimed message = %v, want none until the claim ends", got)
+	}
+	// (The third message's claim has ended by then too.)
+	if got := claim(t, s, retried.Add(lease), lease, 10); !cmp.Equal(got, []int64{later.ID, m2.ID}) {
+		t.Errorf("ClaimMessages when the claims have ended = %v, want [%d %d]", got, later.ID, m2.ID)
+	}
 
 	Read(t, s, func(tx roster.Tx) error {
 		all, err := tx.Messages("", 10)
@@ -215,7 +225,26 @@ func testOutboxInvitationError(t *testing.T, s roster.Store) {
 		t.Errorf("InvitationError after delivery = %q, want \"\"", got)
 	}
 
-	msg = invite()
+	// The link is issued again a minute later, with a new email: the
+	// outcome of the older email, still being retried, says nothing of it.
+	old := invite()
+	Write(t, s, a.ID, func(tx roster.Tx) error {
+		return tx.PutInvitation(&roster.Invitation{AccountID: a.ID, UserID: m.UserID, TokenHash: NewID("hash"), ExpiresAt: T0.Add(time.Hour), SentAt: T0.Add(time.Minute)})
+	})
+	newer := enqueue(t, s, &roster.Message{
+		Kind: roster.MessageInvitation, To: m.Email, AccountID: a.ID, UserID: m.UserID,
+		Link: "https://roster.test/activate?token=newer", NextAttemptAt: T0.Add(time.Minute), CreatedAt: T0.Add(time.Minute),
+	})
+	Write(t, s, "", func(tx roster.Tx) error { return tx.MarkMessageSent(newer.ID, T0.Add(2*time.Minute)) })
+	Write(t, s, "", func(tx roster.Tx) error { return tx.MarkMessageFailed(old.ID, "421 try later", T0.Add(3*time.Minute)) })
+	if got := invitationError(); got != "" {
+		t.Errorf("InvitationError after the older email failed = %q, want the newer one's outcome, \"\"", got)
+	}
+
+	msg = enqueue(t, s, &roster.Message{
+		Kind: roster.MessageInvitation, To: m.Email, AccountID: a.ID, UserID: m.UserID,
+		Link: "https://roster.test/activate?token=newer", NextAttemptAt: T0.Add(time.Minute), CreatedAt: T0.Add(time.Minute),
+	})
 	Write(t, s, "", func(tx roster.Tx) error { return tx.MarkMessageFailed(msg.ID, "550 unknown mailbox", time.Time{}) })
 	if got := invitationError(); got != "550 unknown mailbox" {
 		t.Errorf("InvitationError after giving up = %q, want %q", got, "550 unknown mailbox")
