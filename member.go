@@ -55,6 +55,17 @@ type Member struct {
 	ProfileRoles map[string]string
 }
 
+// Shown returns the name and last login a membership of u shows. A member
+// who has joined shows the person's own; a pending one, the name the
+// inviter gave and no login: an account that has only invited someone
+// learns nothing of them that it did not write itself (DECISIONS 45).
+func (m *Member) Shown(u *User) (name string, lastLogin *time.Time) {
+	if m.Status == StatusPending {
+		return m.Name, nil
+	}
+	return u.Name, u.LastLoginAt
+}
+
 // Policy returns what the policy needs to know of the member.
 func (m *Member) Policy() policy.Member {
 	return policy.Member{Role: m.Role, Status: m.Status}

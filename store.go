@@ -70,19 +70,23 @@ type Tx interface {
 	// UsersByEmail returns the users whose emails are among emails,
 	// case-insensitively, by EmailKey; emails no user has are left out.
 	UsersByEmail(emails []string) (map[string]*User, error)
-	// SetUserName changes the user's name everywhere it shows, member lists
-	// and their search included. Returns not_found.
+	// SetUserName changes the user's name everywhere it shows, the member
+	// lists of the accounts they have joined and their search included;
+	// pending memberships keep theirs (Member.Shown). Returns not_found.
 	SetUserName(userID, name string) error
 	// SetUserPassword replaces the user's password hash with hash if it is
 	// still old ("" for a user who has none), so that two transactions
 	// that each checked the old password cannot both set one. Returns
 	// not_found, or conflict when the stored hash is no longer old.
 	SetUserPassword(userID, old, hash string) error
-	// SetLastLogin records a login. Returns not_found.
+	// SetLastLogin records a login, on the user and the memberships they
+	// have joined (Member.Shown). Returns not_found.
 	SetLastLogin(userID string, at time.Time) error
 
-	// CreateMember stores a membership of an existing user and account.
-	// Returns conflict if the user is already a member of the account.
+	// CreateMember stores a membership of an existing user and account,
+	// with the user's email and what it shows of them (Member.Shown: for a
+	// pending member, its own Name). Returns conflict if the user is
+	// already a member of the account.
 	// ProfileRoles is ignored (see SetProfileRole).
 	CreateMember(m *Member) error
 	// Member returns one membership with the user's email and name, the
@@ -97,6 +101,14 @@ type Tx interface {
 	// UpdateMember writes Role, RoleOrder, Status and JoinedAt of an existing
 	// membership. Returns not_found.
 	UpdateMember(m *Member) error
+	// SetMemberName sets the name one pending membership shows, as its
+	// inviter mends it, with its sort key and search. Returns not_found.
+	SetMemberName(account, user, name string) error
+	// ShowUser makes the membership show the user's own name and last
+	// login, as a member who has joined does (Member.Shown), read from the
+	// user as it is now, so that a rename committed meanwhile is not lost.
+	// Returns not_found.
+	ShowUser(account, user string) error
 	// DeleteMember deletes the membership with its invitation, profile roles
 	// and the user's API tokens for the account (so that a token cannot come
 	// back to life if the person is invited again). The user, audit events
@@ -125,7 +137,8 @@ type Tx interface {
 	// CreateUser (when NewUser), CreateMember, PutInvitation, AppendAudit
 	// and EnqueueMessage would, in a few statements rather than a few per
 	// person; event and message IDs may be left unset. The member's copies
-	// of the user's sort keys come from User. A user or membership that
+	// of the user's email and its sort key come from User, and its name
+	// from Member (Member.Shown). A user or membership that
 	// exists already
 	// fails the whole batch with conflict: the caller looks them up first,
 	// holding the account's write lock.

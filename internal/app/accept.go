@@ -81,8 +81,9 @@ func (a *App) Invitation(ctx context.Context, token string) (*InvitationView, er
 		if err != nil {
 			return err
 		}
+		// The name the inviter gave: a new user's suggestion for their own.
 		out = &InvitationView{
-			AccountName: acc.Name, Email: user.Email, Name: user.Name, Role: m.Role,
+			AccountName: acc.Name, Email: user.Email, Name: m.Name, Role: m.Role,
 			ExpiresAt: inv.ExpiresAt, Registered: user.Registered(),
 		}
 		if m.InvitedBy != "" {
@@ -181,12 +182,19 @@ func (a *App) AcceptInvitation(ctx context.Context, ip string, in Acceptance) (*
 			} else if err != nil {
 				return err
 			}
+		}
+		if hash != "" {
 			if err := tx.SetUserName(fresh.ID, name); err != nil {
 				return err
 			}
 		}
 		m.Status, m.JoinedAt = roster.StatusActive, &now
 		if err := tx.UpdateMember(m); err != nil {
+			return err
+		}
+		// Joined, the member shows the person's own name (and, below,
+		// their last login) instead of the one the inviter gave.
+		if err := tx.ShowUser(again.AccountID, fresh.ID); err != nil {
 			return err
 		}
 		if err := tx.DeleteInvitation(again.AccountID, fresh.ID); err != nil {

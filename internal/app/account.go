@@ -68,7 +68,7 @@ func (a *App) CreateAccount(ctx context.Context, in NewAccount) (*CreatedAccount
 			return err
 		}
 		owner := &roster.Member{
-			AccountID: acc.ID, UserID: user.ID, Role: acc.Catalog.Owner,
+			AccountID: acc.ID, UserID: user.ID, Name: ownerName, Role: acc.Catalog.Owner,
 			RoleOrder: acc.Catalog.Order(acc.Catalog.Owner), Status: roster.StatusPending,
 			InvitedAt: &now,
 		}

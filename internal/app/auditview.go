@@ -45,7 +45,23 @@ func (a *App) AuditWithPeople(ctx context.Context, p roster.Principal, accountID
 			}
 		}
 		slices.Sort(ids)
-		users, err := tx.UsersByID(slices.Compact(ids))
+		ids = slices.Compact(ids)
+		// Members as the account sees them (a pending one by the name it
+		// was given: roster.Member.Shown); people no longer members as
+		// they are.
+		members, err := tx.MembersByUser(accountID, ids)
+		if err != nil {
+			return err
+		}
+		var gone []string
+		for _, id := range ids {
+			if m := members[id]; m != nil {
+				out.People[id] = Person{Name: m.Name, Email: m.Email}
+			} else {
+				gone = append(gone, id)
+			}
+		}
+		users, err := tx.UsersByID(gone)
 		if err != nil {
 			return err
 		}

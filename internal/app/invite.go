@@ -143,8 +143,10 @@ func (b *inviteBatch) add(in Invitation) (*roster.Member, error) {
 		b.users[key] = user
 	}
 	now := b.now
+	// The member shows the name given here until they join, even when the
+	// person is already in Roster under another (roster.Member.Shown).
 	m := &roster.Member{
-		AccountID: b.acc.ID, UserID: user.ID, Email: user.Email, Name: user.Name,
+		AccountID: b.acc.ID, UserID: user.ID, Email: user.Email, Name: in.Name,
 		Role: in.Role, RoleOrder: b.acc.Catalog.Order(in.Role),
 		Status: roster.StatusPending, InvitedAt: &now, InvitedBy: b.p.UserID,
 	}
@@ -219,7 +221,7 @@ func (a *App) invitation(p roster.Principal, acc *roster.Account, m *roster.Memb
 	data := map[string]string{
 		"account_name": acc.Name,
 		"role":         m.Role,
-		"name":         user.Name,
+		"name":         m.Name,
 		"expires_at":   inv.ExpiresAt.Format(time.RFC3339),
 	}
 	kind := roster.MessageInvitation

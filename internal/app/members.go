@@ -182,21 +182,16 @@ func (a *App) SetPendingName(ctx context.Context, p roster.Principal, accountID,
 		if err := decide(acc.Catalog, req); err != nil {
 			return false, err
 		}
-		u, err := tx.User(t.UserID)
-		if err != nil {
-			return false, err
-		}
-		if u.Registered() {
-			return false, roster.Errorf(roster.CodeConflict, "This person has already set their own name; only they can change it.")
-		}
-		if u.Name == name {
+		// The name is this account's only (roster.Member.Shown): the person
+		// sets their own as they join, and other accounts never see it.
+		if t.Name == name {
 			return false, nil
 		}
-		if err := tx.SetUserName(u.ID, name); err != nil {
+		if err := tx.SetMemberName(accountID, t.UserID, name); err != nil {
 			return false, err
 		}
 		return true, audit(tx, p, accountID, roster.AuditMemberNameChanged, t.UserID, a.clock(),
-			map[string]string{"name": u.Name}, map[string]string{"name": name})
+			map[string]string{"name": t.Name}, map[string]string{"name": name})
 	})
 }
 

@@ -680,3 +680,97 @@ func TestUpdateAccountInvitationLifetime(t *testing.T) {
 		t.Errorf("invitation expires at %v, want %v", m.InvitationExpiresAt, want)
 	}
 }
+
+// TestPendingMemberShowsOnlyWhatTheAccountGave: an account that has only
+// invited someone learns nothing of them it did not write itself — not
+// their name or last login from another account where they work — and
+// cannot change what another account shows of them. Once they join, the
+// member shows the person as they are.
+func TestPendingMemberShowsOnlyWhatTheAccountGave(t *testing.T) {
+	e := newEnv(t)
+	accA, olive := e.account("bigeye", "olive@acme.test")
+	accB, bo := e.account("bizmetry", "bo@beta.test")
+	dora := e.member(accB, bo, "dora@beta.test", "Developer")
+	if _, _, err := e.app.Login(e.ctx, "", "dora@beta.test", pw); err != nil {
+		t.Fatal(err)
+	}
+
+	m, err := e.app.Invite(e.ctx, olive, accA, app.Invitation{Email: "dora@beta.test", Role: "User", Name: "Whoever"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, got := range map[string]*roster.Member{"invite's answer": m, "member": e.get(accA, dora.UserID)} {
+		if got.Name != "Whoever" || got.LastLoginAt != nil {
+			t.Errorf("%s of a person known elsewhere: name %q, last login %v; want the name given, no login", what, got.Name, got.LastLoginAt)
+		}
+	}
+	search := func(acc string, p roster.Principal, q string) int {
+		t.Helper()
+		page, err := e.app.ListMembers(e.ctx, p, acc, app.MemberQuery{Query: q, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(page.Items)
+	}
+	if n := search(accA, olive, "name of"); n != 0 {
+		t.Errorf("searching for the person's own name found %d pending members", n)
+	}
+	if n := search(accA, olive, "whoever"); n != 1 {
+		t.Errorf("searching for the given name found %d, want 1", n)
+	}
+
+	// Invited by both accounts, never registered: each shows its own name,
+	// and mending one leaves the other's alone.
+	nA, err := e.app.Invite(e.ctx, olive, accA, app.Invitation{Email: "nora@gamma.test", Role: "User", Name: "Zed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Invite(e.ctx, bo, accB, app.Invitation{Email: "nora@gamma.test", Role: "Developer", Name: "Nora Real"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.SetPendingName(e.ctx, olive, accA, nA.UserID, "Evil Name"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.get(accB, nA.UserID).Name; got != "Nora Real" {
+		t.Errorf("another account's pending member shows %q, want %q", got, "Nora Real")
+	}
+	err = e.store.Read(e.ctx, func(tx roster.Tx) error {
+		msgs, err := tx.Messages("", 100)
+		for _, msg := range msgs {
+			if msg.AccountID == accB && msg.UserID == nA.UserID && msg.Data["name"] != "Nora Real" {
+				t.Errorf("B's invitation greets %q, want the name B gave", msg.Data["name"])
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A person who has registered: the name is still only this account's.
+	if _, err := e.app.SetPendingName(e.ctx, olive, accA, dora.UserID, "Mended"); err != nil {
+		t.Errorf("mending the given name of a registered person: %v", err)
+	}
+	if got := e.get(accB, dora.UserID).Name; got != "Name of dora@beta.test" {
+		t.Errorf("the person's own account shows %q after another mended its name", got)
+	}
+	view, err := e.app.AuditWithPeople(e.ctx, olive, accA, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := view.People[dora.UserID].Name; got != "Mended" {
+		t.Errorf("the audit page names the pending person %q, want %q", got, "Mended")
+	}
+
+	// Once she joins, the account sees her as she is.
+	link := e.lastLink(accA, dora.UserID)
+	if _, err := e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: tokenOf(t, link), Password: pw}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.get(accA, dora.UserID); got.Name != "Name of dora@beta.test" || got.LastLoginAt == nil {
+		t.Errorf("after joining: name %q, last login %v; want her own", got.Name, got.LastLoginAt)
+	}
+	if n := search(accA, olive, "name of dora"); n != 1 {
+		t.Errorf("after joining, searching for her name found %d, want 1", n)
+	}
+}

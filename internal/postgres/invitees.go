@@ -34,7 +34,7 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 	events := copyTable{"append audit", "audit_events", []string{"account_id", "at", "actor", "action", "target", "before", "after", "ip"}, nil}
 	messages := copyTable{"enqueue messages", "outbox", []string{"kind", "recipient", "account_id", "user_id", "data", "link", "status",
 		"attempts", "next_attempt_at", "last_error", "created_at"}, nil}
-	// The copies of existing users' names are made from the users as they
+	// The copies of existing users' emails are made from the users as they
 	// are now, read FOR SHARE (see sharedUsers), not as the caller read
 	// them before deciding.
 	var existing []string
@@ -60,11 +60,12 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 		if in.NewUser {
 			users.add(u.ID, u.Email, roster.EmailKey(u.Email), u.Name, u.PasswordHash, optTS(u.LastLoginAt), ts(u.CreatedAt))
 		}
-		nameKey := roster.NameKey(u.Name)
+		name, login := m.Shown(u)
+		nameKey := roster.NameKey(name)
 		members.add(m.AccountID, m.UserID, m.Role, int32(m.RoleOrder), string(m.Status),
-			optTS(m.InvitedAt), m.InvitedBy, optTS(m.JoinedAt), nameKey, roster.EmailKey(u.Email), loginKey(u.LastLoginAt),
-			u.Email, u.Name, ts(inv.ExpiresAt), inv.LastError)
-		for _, w := range roster.SearchWords(u.Name) {
+			optTS(m.InvitedAt), m.InvitedBy, optTS(m.JoinedAt), nameKey, roster.EmailKey(u.Email), loginKey(login),
+			u.Email, name, ts(inv.ExpiresAt), inv.LastError)
+		for _, w := range roster.SearchWords(name) {
 			words.add(m.AccountID, w, nameKey, m.UserID)
 		}
 		invites.add(inv.AccountID, inv.UserID, inv.TokenHash, ts(inv.ExpiresAt), ts(inv.SentAt), inv.LastError)

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
 	"github.com/rosterhq/roster"
@@ -57,24 +56,28 @@ func TestAddInviteesRacedUser(t *testing.T) {
 	})
 }
 
-// TestAddInviteesCopiesTheCurrentName: an invitation looked a person up,
-// then the person renamed themselves (SetUserName takes no account lock)
-// before the invitation wrote the member. The member's copy of the name,
-// its sort key and its words are the new name's, not the one the
-// invitation read.
-func TestAddInviteesCopiesTheCurrentName(t *testing.T) {
+// TestShowUserCopiesTheCurrentName: an acceptance read the person, then
+// the person renamed themselves (SetUserName takes no account lock, and
+// skips the membership, still pending) before the acceptance made the
+// member show them. The member's name, its sort key and its words are the
+// new name's, not the one the acceptance read.
+func TestShowUserCopiesTheCurrentName(t *testing.T) {
 	s := open(t)
 	ctx := context.Background()
 	a := storetest.NewAccount(t, s, "Acme", "bigeye")
 	u := storetest.NewUser(t, s, "Old Name", "renamed@acme.test")
+	m := storetest.NewMember(t, s, a, u, "User", roster.StatusPending)
+	storetest.Write(t, s, a.ID, func(tx roster.Tx) error { return tx.SetMemberName(a.ID, u.ID, "Given Name") })
 	err := s.Write(ctx, a.ID, func(tx roster.Tx) error {
-		users, err := tx.UsersByEmail([]string{u.Email})
-		if err != nil || users[u.Email] == nil {
-			return fmt.Errorf("look-up: %v", err)
+		if _, err := tx.User(u.ID); err != nil {
+			return err
 		}
-		read := users[u.Email]
 		storetest.Write(t, s, "", func(tx roster.Tx) error { return tx.SetUserName(u.ID, "New Name") })
-		return tx.AddInvitees([]roster.Invitee{storetest.Invitee(t, a, read, false, "", 0)})
+		m.Status = roster.StatusActive
+		if err := tx.UpdateMember(m); err != nil {
+			return err
+		}
+		return tx.ShowUser(a.ID, u.ID)
 	})
 	if err != nil {
 		t.Fatalf("Write: %v", err)
@@ -84,7 +87,7 @@ func TestAddInviteesCopiesTheCurrentName(t *testing.T) {
 		if err != nil || m.Name != "New Name" {
 			t.Errorf("Member = %+v, %v; want the name New Name", m, err)
 		}
-		for q, want := range map[string]int{"new": 1, "old": 0} {
+		for q, want := range map[string]int{"new": 1, "old": 0, "given": 0} {
 			page, err := tx.ListMembers(a.ID, roster.MemberFilter{Query: q, Limit: 10})
 			if err != nil || len(page.Items) != want {
 				t.Errorf("search %q: %v, %v; want %d members", q, page, err, want)

@@ -12,9 +12,9 @@ import (
 	"github.com/rosterhq/roster"
 )
 
-// CreateMember copies the user's email, name, sort keys and name words into
-// the account's member tables; the member's own Email and Name fields are
-// not read.
+// CreateMember copies the user's email and what the member shows of them
+// (roster.Member.Shown), with its sort keys and name words, into the
+// account's member tables; the member's own Email field is not read.
 func (t *tx) CreateMember(m *roster.Member) error {
 	users, err := t.sharedUsers([]string{m.UserID})
 	if errors.Is(err, errUnstorable) {
@@ -27,6 +27,7 @@ func (t *tx) CreateMember(m *roster.Member) error {
 	if u == nil {
 		return errUserNotFound
 	}
+	name, login := m.Shown(u)
 	// Inserted only if the account exists, so that a missing account is
 	// not_found without a failed statement.
 	err = t.insert("create member", "This user is already a member of the account.", errAccountNotFound,
@@ -39,11 +40,52 @@ func (t *tx) CreateMember(m *roster.Member) error {
 		ON CONFLICT DO NOTHING`,
 		m.AccountID, m.UserID, m.Role, m.RoleOrder, string(m.Status),
 		optTS(m.InvitedAt), m.InvitedBy, optTS(m.JoinedAt),
-		roster.NameKey(u.Name), roster.EmailKey(u.Email), loginKey(u.LastLoginAt), u.Email, u.Name)
+		roster.NameKey(name), roster.EmailKey(u.Email), loginKey(login), u.Email, name)
 	if err != nil {
 		return err
 	}
-	return t.insertWords(m.AccountID, m.UserID, u.Name)
+	return t.insertWords(m.AccountID, m.UserID, name)
+}
+
+func (t *tx) SetMemberName(account, user, name string) error {
+	if err := checkValues(name); err != nil {
+		return err
+	}
+	if err := t.execOne("set member name", errMemberNotFound, `UPDATE members SET name_key = $1, name = $2
+		WHERE account_id = $3 AND user_id = $4`, roster.NameKey(name), name, account, user); err != nil {
+		return err
+	}
+	return t.reindexWords(account, user, name)
+}
+
+// ShowUser reads the user FOR SHARE: a rename (SetUserName, which takes no
+// account lock) either committed before, and is read, or waits for this
+// transaction and then finds the membership joined.
+func (t *tx) ShowUser(account, user string) error {
+	users, err := t.sharedUsers([]string{user})
+	if errors.Is(err, errUnstorable) {
+		return errUserNotFound
+	}
+	if err != nil {
+		return err
+	}
+	u := users[user]
+	if u == nil {
+		return errUserNotFound
+	}
+	if err := t.execOne("show user", errMemberNotFound, `UPDATE members SET name_key = $1, name = $2, last_login_at = $3
+		WHERE account_id = $4 AND user_id = $5`, roster.NameKey(u.Name), u.Name, loginKey(u.LastLoginAt), account, user); err != nil {
+		return err
+	}
+	return t.reindexWords(account, user, u.Name)
+}
+
+// reindexWords replaces the name words of a membership.
+func (t *tx) reindexWords(account, user, name string) error {
+	if _, err := t.exec(`DELETE FROM member_words WHERE account_id = $1 AND user_id = $2`, account, user); err != nil {
+		return fmt.Errorf("postgres: index member name: %w", err)
+	}
+	return t.insertWords(account, user, name)
 }
 
 // memberColumns are what scanMember reads from members m: everything is a

@@ -104,18 +104,20 @@ func (t *tx) SetUserName(userID, name string) error {
 	if err := t.execOne("set user name", errUserNotFound, `UPDATE users SET name = $1 WHERE id = $2`, name, userID); err != nil {
 		return err
 	}
-	if _, err := t.exec(`UPDATE members SET name_key = $1, name = $2 WHERE user_id = $3`, roster.NameKey(name), name, userID); err != nil {
+	// Pending memberships keep the name their inviter gave.
+	if _, err := t.exec(`UPDATE members SET name_key = $1, name = $2 WHERE user_id = $3 AND status <> 'pending'`,
+		roster.NameKey(name), name, userID); err != nil {
 		return fmt.Errorf("postgres: set user name: %w", err)
 	}
 	// Per membership, so that both statements find the words by
 	// member_words_by_member.
 	if _, err := t.exec(`DELETE FROM member_words w USING members m
-		WHERE m.user_id = $1 AND w.account_id = m.account_id AND w.user_id = m.user_id`, userID); err != nil {
+		WHERE m.user_id = $1 AND m.status <> 'pending' AND w.account_id = m.account_id AND w.user_id = m.user_id`, userID); err != nil {
 		return fmt.Errorf("postgres: set user name: %w", err)
 	}
 	if _, err := t.exec(`INSERT INTO member_words (account_id, word, name_key, user_id)
 		SELECT m.account_id, w.word, m.name_key, m.user_id FROM members m, unnest($2::text[]) AS w (word)
-		WHERE m.user_id = $1`, userID, roster.SearchWords(name)); err != nil {
+		WHERE m.user_id = $1 AND m.status <> 'pending'`, userID, roster.SearchWords(name)); err != nil {
 		return fmt.Errorf("postgres: index member name: %w", err)
 	}
 	return nil
@@ -163,7 +165,8 @@ func (t *tx) SetLastLogin(userID string, at time.Time) error {
 	if err := t.execOne("set last login", errUserNotFound, `UPDATE users SET last_login_at = $1 WHERE id = $2`, ts(at), userID); err != nil {
 		return err
 	}
-	if _, err := t.exec(`UPDATE members SET last_login_at = $1 WHERE user_id = $2`, loginKey(&at), userID); err != nil {
+	// Pending memberships show no login (roster.Member.Shown).
+	if _, err := t.exec(`UPDATE members SET last_login_at = $1 WHERE user_id = $2 AND status <> 'pending'`, loginKey(&at), userID); err != nil {
 		return fmt.Errorf("postgres: set last login: %w", err)
 	}
 	return nil

@@ -81,9 +81,10 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 			users = append(users, []any{u.ID, u.Email, roster.EmailKey(u.Email), u.Name, u.PasswordHash,
 				optMicros(u.LastLoginAt), micros(u.CreatedAt)})
 		}
+		name, login := m.Shown(u)
 		members = append(members, []any{m.AccountID, m.UserID, m.Role, m.RoleOrder, string(m.Status),
 			optMicros(m.InvitedAt), m.InvitedBy, optMicros(m.JoinedAt),
-			roster.NameKey(u.Name), roster.EmailKey(u.Email), optMicros(u.LastLoginAt), u.Email, u.Name})
+			roster.NameKey(name), roster.EmailKey(u.Email), optMicros(login), u.Email, name})
 		invitations = append(invitations, []any{inv.AccountID, inv.UserID, inv.TokenHash,
 			micros(inv.ExpiresAt), micros(inv.SentAt), inv.LastError})
 		before, after, err := eventJSON(e)
@@ -108,8 +109,9 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 	sortRows(members, memberNameKey)
 	var words [][]any
 	for _, in := range batch {
-		key := roster.NameKey(in.User.Name)
-		for _, w := range roster.SearchWords(in.User.Name) {
+		name, _ := in.Member.Shown(in.User)
+		key := roster.NameKey(name)
+		for _, w := range roster.SearchWords(name) {
 			words = append(words, []any{in.Member.AccountID, w, key, in.Member.UserID})
 		}
 	}

@@ -6,9 +6,9 @@ import (
 	"github.com/rosterhq/roster"
 )
 
-// CreateMember copies the user's email, name, sort keys and name words into
-// the account's member tables; the member's own Email and Name fields are
-// not read.
+// CreateMember copies the user's email and what the member shows of them
+// (roster.Member.Shown), with its sort keys and name words, into the
+// account's member tables; the member's own Email field is not read.
 func (t *tx) CreateMember(m *roster.Member) error {
 	u, err := t.User(m.UserID)
 	if err != nil {
@@ -19,16 +19,37 @@ func (t *tx) CreateMember(m *roster.Member) error {
 
 // createMember stores m, a membership of u.
 func (t *tx) createMember(m *roster.Member, u *roster.User) error {
+	name, login := m.Shown(u)
 	_, err := t.exec(`INSERT INTO members (account_id, user_id, role, role_order, status,
 			invited_at, invited_by, joined_at, name_key, email_key, last_login_at, email, name)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.AccountID, m.UserID, m.Role, m.RoleOrder, string(m.Status),
 		optMicros(m.InvitedAt), m.InvitedBy, optMicros(m.JoinedAt),
-		roster.NameKey(u.Name), roster.EmailKey(u.Email), optMicros(u.LastLoginAt), u.Email, u.Name)
+		roster.NameKey(name), roster.EmailKey(u.Email), optMicros(login), u.Email, name)
 	if err := insertError("create member", err, "This user is already a member of the account.", errAccountNotFound); err != nil {
 		return err
 	}
-	return t.insertWords(m.AccountID, m.UserID, u.Name)
+	return t.insertWords(m.AccountID, m.UserID, name)
+}
+
+func (t *tx) SetMemberName(account, user, name string) error {
+	if err := t.execOne("set member name", errMemberNotFound, `UPDATE members SET name_key = ?, name = ?
+		WHERE account_id = ? AND user_id = ?`, roster.NameKey(name), name, account, user); err != nil {
+		return err
+	}
+	return t.reindexWords(account, user, name)
+}
+
+func (t *tx) ShowUser(account, user string) error {
+	u, err := t.User(user)
+	if err != nil {
+		return err
+	}
+	if err := t.execOne("show user", errMemberNotFound, `UPDATE members SET name_key = ?, name = ?, last_login_at = ?
+		WHERE account_id = ? AND user_id = ?`, roster.NameKey(u.Name), u.Name, optMicros(u.LastLoginAt), account, user); err != nil {
+		return err
+	}
+	return t.reindexWords(account, user, u.Name)
 }
 
 // memberColumns are what scanMember reads, from members m left-joined with

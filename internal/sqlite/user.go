@@ -42,7 +42,9 @@ func (t *tx) SetUserName(userID, name string) error {
 	if err := t.execOne("set user name", errUserNotFound, `UPDATE users SET name = ? WHERE id = ?`, name, userID); err != nil {
 		return err
 	}
-	if _, err := t.exec(`UPDATE members SET name_key = ?, name = ? WHERE user_id = ?`, roster.NameKey(name), name, userID); err != nil {
+	// Pending memberships keep the name their inviter gave.
+	if _, err := t.exec(`UPDATE members SET name_key = ?, name = ? WHERE user_id = ? AND status <> 'pending'`,
+		roster.NameKey(name), name, userID); err != nil {
 		return fmt.Errorf("sqlite: set user name: %w", err)
 	}
 	accounts, err := t.userAccounts(userID)
@@ -50,19 +52,25 @@ func (t *tx) SetUserName(userID, name string) error {
 		return err
 	}
 	for _, account := range accounts {
-		if _, err := t.exec(`DELETE FROM member_words WHERE account_id = ? AND user_id = ?`, account, userID); err != nil {
-			return fmt.Errorf("sqlite: set user name: %w", err)
-		}
-		if err := t.insertWords(account, userID, name); err != nil {
+		if err := t.reindexWords(account, userID, name); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// userAccounts returns the ids of the accounts the user is a member of.
+// reindexWords replaces the name words of a membership.
+func (t *tx) reindexWords(account, userID, name string) error {
+	if _, err := t.exec(`DELETE FROM member_words WHERE account_id = ? AND user_id = ?`, account, userID); err != nil {
+		return fmt.Errorf("sqlite: index member name: %w", err)
+	}
+	return t.insertWords(account, userID, name)
+}
+
+// userAccounts returns the ids of the accounts the user has joined (is an
+// active or disabled member of).
 func (t *tx) userAccounts(userID string) ([]string, error) {
-	rows, err := t.query(`SELECT account_id FROM members WHERE user_id = ?`, userID)
+	rows, err := t.query(`SELECT account_id FROM members WHERE user_id = ? AND status <> 'pending'`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: user accounts: %w", err)
 	}
@@ -114,7 +122,8 @@ func (t *tx) SetLastLogin(userID string, at time.Time) error {
 	if err := t.execOne("set last login", errUserNotFound, `UPDATE users SET last_login_at = ? WHERE id = ?`, micros(at), userID); err != nil {
 		return err
 	}
-	if _, err := t.exec(`UPDATE members SET last_login_at = ? WHERE user_id = ?`, micros(at), userID); err != nil {
+	// Pending memberships show no login (roster.Member.Shown).
+	if _, err := t.exec(`UPDATE members SET last_login_at = ? WHERE user_id = ? AND status <> 'pending'`, micros(at), userID); err != nil {
 		return fmt.Errorf("sqlite: set last login: %w", err)
 	}
 	return nil

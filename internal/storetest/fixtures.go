@@ -99,6 +99,7 @@ func NewMember(t testing.TB, s roster.Store, a *roster.Account, u *roster.User, 
 	m := &roster.Member{
 		AccountID: a.ID,
 		UserID:    u.ID,
+		Name:      u.Name, // what a pending member shows, as an inviter who gave it
 		Role:      role,
 		RoleOrder: RoleOrder(t, a.Catalog, role),
 		Status:    status,

@@ -127,7 +127,11 @@ func testAddInvitees(t *testing.T, s roster.Store) {
 	owner := NewUserMember(t, s, a, "Olive Owner", "Owner", roster.StatusActive)
 	known := NewUser(t, s, "Kim Known", "kim@acme.test") // in Roster, not in the account
 	fresh := &roster.User{ID: NewID("user"), Email: "Nia@Acme.test", Name: "Nia New", CreatedAt: T0}
+	Write(t, s, "", func(tx roster.Tx) error { return tx.SetLastLogin(known.ID, T0) })
 	batch := []roster.Invitee{Invitee(t, a, known, false, owner.UserID, 1), Invitee(t, a, fresh, true, owner.UserID, 2)}
+	// Someone already in Roster shows, while pending, the name the inviter
+	// gave and no login (Member.Shown), not their own.
+	batch[0].Member.Name = "Kay Given"
 	v0, err := s.AccountVersion(ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -155,6 +159,19 @@ func testAddInvitees(t *testing.T, s roster.Store) {
 			inv, err := tx.InvitationByToken(in.Invitation.TokenHash)
 			if err != nil || inv.UserID != in.User.ID {
 				t.Errorf("InvitationByToken(%s) = %+v, %v", in.User.Name, inv, err)
+			}
+		}
+		for q, want := range map[string][]string{"given": {known.ID}, "known": nil} {
+			page, err := tx.ListMembers(a.ID, roster.MemberFilter{Query: q, Limit: 10})
+			if err != nil {
+				return err
+			}
+			var got []string
+			for _, m := range page.Items {
+				got = append(got, m.UserID)
+			}
+			if !cmp.Equal(got, want, cmpopts.EquateEmpty()) {
+				t.Errorf("search %q after AddInvitees = %v, want %v", q, got, want)
 			}
 		}
 		// Audit events and messages in the batch's order.

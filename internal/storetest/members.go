@@ -34,9 +34,10 @@ func testMembers(t *testing.T, s roster.Store) {
 	m := &roster.Member{
 		AccountID: a.ID,
 		UserID:    u.ID,
-		// Email and Name are the user's: the store must not take them from here.
+		// Email is the user's: the store must not take it from here. Name
+		// is what the member shows while pending (Member.Shown).
 		Email:     "ignored@example.test",
-		Name:      "Ignored",
+		Name:      "Invited Name",
 		Role:      "User",
 		RoleOrder: RoleOrder(t, a.Catalog, "User"),
 		Status:    roster.StatusPending,
@@ -47,21 +48,71 @@ func testMembers(t *testing.T, s roster.Store) {
 	}
 	Write(t, s, a.ID, func(tx roster.Tx) error { return tx.CreateMember(m) })
 
+	// Pending, the member shows the name it was given and no login: the
+	// account has only invited the person.
 	want := &roster.Member{
-		AccountID:   a.ID,
-		UserID:      u.ID,
-		Email:       "Dana@Acme.test",
-		Name:        "Dana Dev",
-		Role:        "User",
-		RoleOrder:   RoleOrder(t, a.Catalog, "User"),
-		Status:      roster.StatusPending,
-		LastLoginAt: &last,
-		InvitedAt:   &invited,
-		InvitedBy:   inviter.UserID,
+		AccountID: a.ID,
+		UserID:    u.ID,
+		Email:     "Dana@Acme.test",
+		Name:      "Invited Name",
+		Role:      "User",
+		RoleOrder: RoleOrder(t, a.Catalog, "User"),
+		Status:    roster.StatusPending,
+		InvitedAt: &invited,
+		InvitedBy: inviter.UserID,
 	}
 	if diff := cmp.Diff(want, member(t, s, a.ID, u.ID), memberOpts); diff != "" {
 		t.Errorf("Member after CreateMember mismatch (-want +got):\n%s", diff)
 	}
+
+	t.Run("a pending member shows only what it was given", func(t *testing.T) {
+		// Elsewhere the person has joined, and shows as themself.
+		b := NewAccount(t, s, "Beta", "bigeye")
+		joined := NewMember(t, s, b, u, "User", roster.StatusActive)
+		if joined.Name != "Dana Dev" || joined.LastLoginAt == nil || !joined.LastLoginAt.Equal(last) {
+			t.Errorf("an active member shows %q, last login %v; want the user's %q, %v", joined.Name, joined.LastLoginAt, "Dana Dev", last)
+		}
+		login := T0.Add(2 * time.Hour)
+		Write(t, s, "", func(tx roster.Tx) error {
+			if err := tx.SetUserName(u.ID, "Dana Renamed"); err != nil {
+				return err
+			}
+			return tx.SetLastLogin(u.ID, login)
+		})
+		if got := member(t, s, b.ID, u.ID); got.Name != "Dana Renamed" || got.LastLoginAt == nil || !got.LastLoginAt.Equal(login) {
+			t.Errorf("the joined member after SetUserName and SetLastLogin shows %q, %v; want %q, %v", got.Name, got.LastLoginAt, "Dana Renamed", login)
+		}
+		if diff := cmp.Diff(want, member(t, s, a.ID, u.ID), memberOpts); diff != "" {
+			t.Errorf("the pending member changed with the user (-want +got):\n%s", diff)
+		}
+		for q, wantIDs := range map[string][]string{"invited": {u.ID}, "renamed": nil} {
+			if got := listIDs(t, s, a.ID, roster.MemberFilter{Query: q, Limit: 10}); !cmp.Equal(got, wantIDs, cmpopts.EquateEmpty()) {
+				t.Errorf("search %q of the pending = %v, want %v", q, got, wantIDs)
+			}
+		}
+		if got := listIDs(t, s, b.ID, roster.MemberFilter{Query: "renamed", Limit: 10}); !cmp.Equal(got, []string{u.ID}) {
+			t.Errorf("search \"renamed\" of the joined = %v, want [%s]", got, u.ID)
+		}
+
+		// The inviter mends the name: this membership only.
+		Write(t, s, a.ID, func(tx roster.Tx) error { return tx.SetMemberName(a.ID, u.ID, "Mended Name") })
+		want.Name = "Mended Name"
+		if diff := cmp.Diff(want, member(t, s, a.ID, u.ID), memberOpts); diff != "" {
+			t.Errorf("Member after SetMemberName mismatch (-want +got):\n%s", diff)
+		}
+		if got := member(t, s, b.ID, u.ID).Name; got != "Dana Renamed" {
+			t.Errorf("SetMemberName reached another account: %q", got)
+		}
+		for q, wantIDs := range map[string][]string{"mended": {u.ID}, "invited": nil} {
+			if got := listIDs(t, s, a.ID, roster.MemberFilter{Query: q, Limit: 10}); !cmp.Equal(got, wantIDs, cmpopts.EquateEmpty()) {
+				t.Errorf("search %q after SetMemberName = %v, want %v", q, got, wantIDs)
+			}
+		}
+		wantWriteCode(t, s, a.ID, "SetMemberName(unknown)", roster.CodeNotFound,
+			func(tx roster.Tx) error { return tx.SetMemberName(a.ID, "no-such-user", "X") })
+		wantWriteCode(t, s, a.ID, "SetMemberName(of another account)", roster.CodeNotFound,
+			func(tx roster.Tx) error { return tx.SetMemberName(a.ID, inviter.UserID+"-x", "X") })
+	})
 
 	t.Run("conflict and not found", func(t *testing.T) {
 		wantWriteCode(t, s, a.ID, "CreateMember twice", roster.CodeConflict,
@@ -93,6 +144,31 @@ func testMembers(t *testing.T, s roster.Store) {
 		w.Role, w.RoleOrder, w.Status, w.JoinedAt = "Admin", up.RoleOrder, roster.StatusActive, &joined
 		if diff := cmp.Diff(&w, member(t, s, a.ID, u.ID), memberOpts); diff != "" {
 			t.Errorf("Member after UpdateMember mismatch (-want +got):\n%s", diff)
+		}
+		// Joined, the member shows the user as they are now, and follows
+		// them from then on.
+		Write(t, s, a.ID, func(tx roster.Tx) error { return tx.ShowUser(a.ID, u.ID) })
+		w.Name, w.LastLoginAt = "Dana Renamed", ptr(T0.Add(2*time.Hour))
+		if diff := cmp.Diff(&w, member(t, s, a.ID, u.ID), memberOpts); diff != "" {
+			t.Errorf("Member after ShowUser mismatch (-want +got):\n%s", diff)
+		}
+		if got := listIDs(t, s, a.ID, roster.MemberFilter{Query: "renamed", Limit: 10}); !cmp.Equal(got, []string{u.ID}) {
+			t.Errorf("search \"renamed\" after ShowUser = %v, want [%s]", got, u.ID)
+		}
+		wantWriteCode(t, s, a.ID, "ShowUser(unknown)", roster.CodeNotFound,
+			func(tx roster.Tx) error { return tx.ShowUser(a.ID, "no-such-user") })
+		wantWriteCode(t, s, a.ID, "ShowUser(not a member)", roster.CodeNotFound,
+			func(tx roster.Tx) error { return tx.ShowUser("no-such-account", u.ID) })
+		login := T0.Add(3 * time.Hour)
+		Write(t, s, "", func(tx roster.Tx) error {
+			if err := tx.SetUserName(u.ID, "Dana Dev"); err != nil {
+				return err
+			}
+			return tx.SetLastLogin(u.ID, login)
+		})
+		w.Name, w.LastLoginAt = "Dana Dev", &login
+		if diff := cmp.Diff(&w, member(t, s, a.ID, u.ID), memberOpts); diff != "" {
+			t.Errorf("Member after joining and SetUserName, SetLastLogin mismatch (-want +got):\n%s", diff)
 		}
 
 		w.Status = roster.StatusDisabled
