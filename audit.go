@@ -30,6 +30,8 @@ const (
 	// disabled member of, with the user as actor and target.
 	AuditPasswordChanged = "user.password_changed"
 	AuditPasswordReset   = "user.password_reset"
+	// A user's own name, likewise: it shows in every account they joined.
+	AuditNameChanged = "user.name_changed"
 )
 
 // AuditEvent is an append-only record of one change in an account.

@@ -6,6 +6,7 @@ type SelfAction string
 
 const (
 	ActionChangePassword SelfAction = "password.change"
+	ActionChangeName     SelfAction = "name.change"
 	ActionSignOut        SelfAction = "session.end"
 )
 
@@ -19,6 +20,10 @@ func DecideSelf(a SelfAction, viaToken bool) Decision {
 	switch a {
 	case ActionChangePassword:
 		return deny(CodeForbidden, "A password can only be changed from a signed-in session.")
+	case ActionChangeName:
+		// The name shows in every account the person has joined; a token
+		// acts in one.
+		return deny(CodeForbidden, "A name can only be changed from a signed-in session.")
 	case ActionSignOut:
 		return deny(CodeForbidden, "Only a session can be signed out; revoke an API token instead.")
 	}

@@ -3,7 +3,7 @@ package policy
 import "testing"
 
 func TestDecideSelf(t *testing.T) {
-	for _, a := range []SelfAction{ActionChangePassword, ActionSignOut} {
+	for _, a := range []SelfAction{ActionChangePassword, ActionChangeName, ActionSignOut} {
 		if d := DecideSelf(a, false); !d.Allowed {
 			t.Errorf("%s from a session refused: %+v", a, d)
 		}

@@ -48,10 +48,34 @@ func (a *App) SetMyName(ctx context.Context, p roster.Principal, name string) (*
 	if err != nil {
 		return nil, err
 	}
+	if err := decideSelf(policy.ActionChangeName, p); err != nil {
+		return nil, err
+	}
 	var u *roster.User
 	err = a.store.Write(ctx, "", func(tx roster.Tx) error {
+		accounts, err := lockMemberAccounts(tx, p.UserID)
+		if err != nil {
+			return err
+		}
+		before, err := tx.User(p.UserID)
+		if err != nil {
+			return err
+		}
+		if before.Name == name {
+			u = before
+			return nil
+		}
 		if err := tx.SetUserName(p.UserID, name); err != nil {
 			return err
+		}
+		// Written to each account the person has joined, as a password
+		// change is (DECISIONS 40): its members see the new name.
+		now := a.clock()
+		for _, id := range accounts {
+			if err := audit(tx, p, id, roster.AuditNameChanged, p.UserID, now,
+				map[string]string{"name": before.Name}, map[string]string{"name": name}); err != nil {
+				return err
+			}
 		}
 		u, err = tx.User(p.UserID)
 		return err

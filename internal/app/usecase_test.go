@@ -618,6 +618,36 @@ func TestPasswordChangesAreAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	want(roster.AuditPasswordReset, "198.51.100.7")
+
+	// So is a change of one's own name, which an API token may not make:
+	// the name shows in every account, a token acts in one.
+	raw, _, err = e.app.Login(e.ctx, "192.0.2.9", "olive@acme.test", "third fine password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err = e.app.AuthenticateSession(e.ctx, raw, "192.0.2.9"); err != nil {
+		t.Fatal(err)
+	}
+	_, secret, err := e.app.CreateToken(e.ctx, s, app.NewToken{Name: "ci", AccountID: accA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byToken, err := e.app.AuthenticateToken(e.ctx, secret, "192.0.2.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for acc := range logs {
+		before[acc] = newest(acc).ID
+	}
+	_, err = e.app.SetMyName(e.ctx, byToken, "Olive by Token")
+	wantCode(t, err, roster.CodeForbidden)
+	if _, err := e.app.SetMyName(e.ctx, s, "Olive Renamed"); err != nil {
+		t.Fatal(err)
+	}
+	want(roster.AuditNameChanged, "192.0.2.9")
+	if ev := newest(accA); ev.Before["name"] != "Olive Owner" || ev.After["name"] != "Olive Renamed" {
+		t.Errorf("name change event: before %v, after %v", ev.Before, ev.After)
+	}
 }
 
 func TestAuditRecordsChanges(t *testing.T) {

@@ -53,6 +53,7 @@ var auditVerbs = map[string]string{
 	roster.AuditTokenRevoked:             "revoked an API token",
 	roster.AuditPasswordChanged:          "changed their password",
 	roster.AuditPasswordReset:            "reset their password with an emailed link",
+	roster.AuditNameChanged:              "changed their name",
 }
 
 func (w *Web) audit(rw http.ResponseWriter, r *http.Request) {
@@ -127,6 +128,7 @@ var ofActorAlone = map[string]bool{
 	roster.AuditTokenRevoked:    true,
 	roster.AuditPasswordChanged: true,
 	roster.AuditPasswordReset:   true,
+	roster.AuditNameChanged:     true,
 }
 
 // targetLabel names the event's target, or nothing when the action speaks
