@@ -5,6 +5,8 @@
 package api
 
 import (
+	"bytes"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -90,52 +92,90 @@ func New(c Config) *API {
 }
 
 func (a *API) routes() {
-	a.handle("GET /api/openapi.json", a.openAPI)
+	a.handle("GET /api/openapi.json", a.openAPI, noInput)
 
-	a.handle("POST /api/v1/session", a.login)
-	a.handle("DELETE /api/v1/session", a.logout)
-	a.handle("GET /api/v1/me", a.me)
-	a.handle("PATCH /api/v1/me", a.patchMe)
-	a.handle("POST /api/v1/me/password", a.changePassword)
-	a.handle("POST /api/v1/password-reset", a.requestReset)
-	a.handle("POST /api/v1/password-reset/confirm", a.confirmReset)
-	a.handle("POST /api/v1/invitations/accept", a.acceptInvitation)
+	a.handle("POST /api/v1/session", a.login, withBody)
+	a.handle("DELETE /api/v1/session", a.logout, noInput)
+	a.handle("GET /api/v1/me", a.me, noInput)
+	a.handle("PATCH /api/v1/me", a.patchMe, withBody)
+	a.handle("POST /api/v1/me/password", a.changePassword, withBody)
+	a.handle("POST /api/v1/password-reset", a.requestReset, withBody)
+	a.handle("POST /api/v1/password-reset/confirm", a.confirmReset, withBody)
+	a.handle("POST /api/v1/invitations/accept", a.acceptInvitation, withBody)
 
-	a.handle("GET /api/v1/tokens", a.listTokens)
-	a.handle("POST /api/v1/tokens", a.createToken)
-	a.handle("DELETE /api/v1/tokens/{id}", a.revokeToken)
+	a.handle("GET /api/v1/tokens", a.listTokens, noInput)
+	a.handle("POST /api/v1/tokens", a.createToken, withBody)
+	a.handle("DELETE /api/v1/tokens/{id}", a.revokeToken, noInput)
 
 	const acc = "/api/v1/accounts/{account}"
-	a.handle("GET "+acc+"/members", a.listMembers)
-	a.handle("GET "+acc+"/members/{user}", a.getMember)
-	a.handle("PATCH "+acc+"/members/{user}", a.patchMember)
-	a.handle("DELETE "+acc+"/members/{user}", a.removeMember)
-	a.handle("POST "+acc+"/members/{user}/invitation/resend", a.resend)
-	a.handle("POST "+acc+"/invitations", a.invite)
-	a.handle("POST "+acc+"/invitations/bulk", a.bulkInvite)
-	a.handle("POST "+acc+"/ownership-transfer", a.transferOwnership)
-	a.handle("GET "+acc+"/roles", a.roles)
-	a.handle("GET "+acc+"/profiles", a.profiles)
-	a.handle("PUT "+acc+"/members/{user}/profiles/{profile}", a.grantProfileRole)
-	a.handle("DELETE "+acc+"/members/{user}/profiles/{profile}", a.revokeProfileRole)
-	a.handle("GET "+acc+"/audit", a.audit)
-	a.handle("POST "+acc+"/check", a.check)
-	a.handle("POST "+acc+"/check/batch", a.checkBatch)
+	a.handle("GET "+acc+"/members", a.listMembers, withQuery)
+	a.handle("GET "+acc+"/members/{user}", a.getMember, noInput)
+	a.handle("PATCH "+acc+"/members/{user}", a.patchMember, withBody)
+	a.handle("DELETE "+acc+"/members/{user}", a.removeMember, noInput)
+	a.handle("POST "+acc+"/members/{user}/invitation/resend", a.resend, noInput)
+	a.handle("POST "+acc+"/invitations", a.invite, withBody)
+	a.handle("POST "+acc+"/invitations/bulk", a.bulkInvite, withBody|withQuery)
+	a.handle("POST "+acc+"/ownership-transfer", a.transferOwnership, withBody)
+	a.handle("GET "+acc+"/roles", a.roles, noInput)
+	a.handle("GET "+acc+"/profiles", a.profiles, noInput)
+	a.handle("PUT "+acc+"/members/{user}/profiles/{profile}", a.grantProfileRole, withBody)
+	a.handle("DELETE "+acc+"/members/{user}/profiles/{profile}", a.revokeProfileRole, noInput)
+	a.handle("GET "+acc+"/audit", a.audit, withQuery)
+	a.handle("POST "+acc+"/check", a.check, withBody)
+	a.handle("POST "+acc+"/check/batch", a.checkBatch, withBody)
 
 	// What no route above matches: routed once, with the rest, rather
 	// than looked up before each request.
 	a.mux.HandleFunc("/", a.unrouted)
 }
 
-// handle mounts a handler that returns an error instead of writing one.
-func (a *API) handle(pattern string, h func(http.ResponseWriter, *http.Request) error) {
+// input is what a route reads besides its path: a body, which its handler
+// decodes, and a query string, which its handler checks (newQuery). What a
+// route does not read is refused, so that a client learns that it was not
+// heeded (SPEC §8).
+type input int
+
+const (
+	noInput   input = 0
+	withBody  input = 1 << iota // a body, decoded by the handler
+	withQuery                   // a query string, checked by the handler
+)
+
+// noBody is what a route without a body accepts in its place, besides
+// nothing: an empty JSON object, which some clients send with every DELETE.
+const noBody = "{}"
+
+// handle mounts a handler that returns an error instead of writing one,
+// refusing the input (besides its path) that it does not read.
+func (a *API) handle(pattern string, h func(http.ResponseWriter, *http.Request) error, in input) {
 	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		httpserver.SetRoute(r, pattern)
 		w.Header().Set("Cache-Control", "no-store")
-		if err := h(w, r); err != nil {
+		err := unread(w, r, in)
+		if err == nil {
+			err = h(w, r)
+		}
+		if err != nil {
 			httpserver.WriteError(w, r, a.log, err)
 		}
 	})
+}
+
+// unread refuses a query string or a body that a route with input in does
+// not read.
+func unread(w http.ResponseWriter, r *http.Request, in input) error {
+	if in&withQuery == 0 && r.URL.RawQuery != "" {
+		return roster.Invalid("", "This endpoint takes no query parameters.")
+	}
+	if in&withBody != 0 || r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return nil
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64))
+	b = bytes.Join(bytes.Fields(b), nil)
+	if err != nil || len(b) > 0 && string(b) != noBody {
+		return roster.Invalid("", "This request takes no body.")
+	}
+	return nil
 }
 
 var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}

@@ -165,6 +165,14 @@ func TestBadRequests(t *testing.T) {
 		{name: "forged accept token", anon: true, method: "POST", path: "/api/v1/invitations/accept", ct: jsonCT, body: `{"token": "rsi_forged", "name": "X", "password": "` + pw + `"}`, code: roster.CodeInvalidToken},
 		{name: "forged reset token", anon: true, method: "POST", path: "/api/v1/password-reset/confirm", ct: jsonCT, body: `{"token": "rsr_forged", "password": "a new passphrase"}`, code: roster.CodeInvalidToken},
 		{name: "reset of a bad email", anon: true, method: "POST", path: "/api/v1/password-reset", ct: jsonCT, body: `{"email": "not an email"}`, field: "email"},
+		// What a route does not read is refused rather than ignored.
+		{name: "a body on a resend", method: "POST", path: base + "/members/" + pending.User + "/invitation/resend", ct: jsonCT, body: `garbage`, detail: "takes no body"},
+		{name: "a text body on a resend", method: "POST", path: base + "/members/" + pending.User + "/invitation/resend", ct: "text/plain", body: `garbage`, detail: "takes no body"},
+		{name: "fields on a removal", method: "DELETE", path: base + "/members/" + pending.User, ct: jsonCT, body: `{"bogus": 1}`, detail: "takes no body"},
+		{name: "a query on the roles", method: "GET", path: base + "/roles?limit=1", detail: "takes no query"},
+		{name: "a query on the profiles", method: "GET", path: base + "/profiles?x=1", detail: "takes no query"},
+		{name: "a query on the tokens", method: "GET", path: "/api/v1/tokens?limit=abc", detail: "takes no query"},
+		{name: "a query on a check", method: "POST", path: base + "/check?user=x", ct: jsonCT, body: `{"user": "` + admin.userID + `", "permission": "catalog.read"}`, detail: "takes no query"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -501,4 +509,18 @@ func TestAcceptRateLimitedPerLink(t *testing.T) {
 		wantProblem(t, guess(pad), http.StatusUnauthorized, roster.CodeUnauthenticated)
 	}
 	wantProblem(t, guess(3), http.StatusTooManyRequests, roster.CodeRateLimited)
+}
+
+// TestRoutesWithoutBodyTakeAnEmptyObject: a route that reads no body
+// answers as usual with none, and with an empty JSON object, which some
+// clients send with every request.
+func TestRoutesWithoutBodyTakeAnEmptyObject(t *testing.T) {
+	h := newHarness(t)
+	acc, owner := h.owner("bigeye", "olive@acme.test")
+	pending := decodeAs[memberBody](t, owner.json("POST", "/api/v1/accounts/"+acc+"/invitations",
+		map[string]string{"email": "pat@acme.test", "role": "User"}), http.StatusCreated)
+	resend := "/api/v1/accounts/" + acc + "/members/" + pending.User + "/invitation/resend"
+	wantStatus(t, owner.send("POST", resend, "", nil), http.StatusOK)
+	wantStatus(t, owner.send("POST", resend, "application/json", []byte(" { } \n")), http.StatusOK)
+	wantStatus(t, owner.send("DELETE", "/api/v1/accounts/"+acc+"/members/"+pending.User, "application/json", []byte("{}")), http.StatusNoContent)
 }

@@ -68,7 +68,7 @@ func registeredRoutes(t *testing.T) []string {
 				}
 			}
 		case *ast.CallExpr:
-			if sel, ok := n.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "handle" && len(n.Args) == 2 {
+			if sel, ok := n.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "handle" && len(n.Args) == 3 {
 				routes = append(routes, eval(n.Args[0]))
 			}
 		}
