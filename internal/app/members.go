@@ -267,7 +267,7 @@ func (a *App) Remove(ctx context.Context, p roster.Principal, accountID, userID 
 func (a *App) TransferOwnership(ctx context.Context, p roster.Principal, accountID, userID, pass string) (*roster.Member, error) {
 	// The password is checked before the account's lock is taken: a hash
 	// takes tens of milliseconds.
-	passwordOK := false
+	passwordOK, checked := false, ""
 	if !p.ViaToken() {
 		var u *roster.User
 		err := a.store.Read(ctx, func(tx roster.Tx) error {
@@ -282,10 +282,20 @@ func (a *App) TransferOwnership(ctx context.Context, p roster.Principal, account
 			if passwordOK, err = a.hasher.Verify(ctx, pass, u.PasswordHash); err != nil {
 				return nil, err
 			}
+			checked = u.PasswordHash
 		}
 	}
 	var out *roster.Member
 	err := a.inAccount(ctx, p, accountID, func(tx roster.Tx, acc *roster.Account, me *roster.Member) error {
+		if passwordOK {
+			// The password checked must still be the owner's: a change or
+			// reset since (which ends this session too) wins.
+			if u, err := tx.User(p.UserID); err != nil {
+				return err
+			} else if u.PasswordHash != checked {
+				return errChangedMeanwhile()
+			}
+		}
 		t, err := tx.Member(accountID, userID)
 		if roster.ErrorCode(err) == roster.CodeNotFound {
 			// Rule 1 first: someone who may not transfer learns nothing more.

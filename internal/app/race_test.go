@@ -295,3 +295,48 @@ func TestRetryMessageRacingAcceptance(t *testing.T) {
 		t.Errorf("want exactly one of the retry and the acceptance to succeed: retry %v, accept %v", retryErr, acceptErr)
 	}
 }
+
+// beforeWriteStore runs first, once, before the next Write of an account.
+type beforeWriteStore struct {
+	roster.Store
+	first func()
+}
+
+func (s *beforeWriteStore) Write(ctx context.Context, account string, fn func(roster.Tx) error) error {
+	if f := s.first; f != nil && account != "" {
+		s.first = nil
+		f()
+	}
+	return s.Store.Write(ctx, account, fn)
+}
+
+// TestTransferRefusedWhenThePasswordChangedMeanwhile: the owner's password
+// is checked before the account's lock is taken; a change of it committed
+// in between (a reset by whoever holds the email, which also ends this
+// session) makes the transfer a conflict rather than go through on the
+// old password.
+func TestTransferRefusedWhenThePasswordChangedMeanwhile(t *testing.T) {
+	bs := &beforeWriteStore{Store: newEnv(t).store}
+	e := newEnvOn(t, bs)
+	accID, owner := e.account("bigeye", "olive@acme.test")
+	admin := e.member(accID, owner, "adam@acme.test", "Admin")
+	bs.first = func() {
+		var old string
+		err := bs.Store.Read(e.ctx, func(tx roster.Tx) error {
+			u, err := tx.User(owner.UserID)
+			old = u.PasswordHash
+			return err
+		})
+		if err == nil {
+			err = bs.Store.Write(e.ctx, "", func(tx roster.Tx) error { return tx.SetUserPassword(owner.UserID, old, old+"-changed") })
+		}
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	_, err := e.app.TransferOwnership(e.ctx, owner, accID, admin.UserID, pw)
+	wantCode(t, err, roster.CodeConflict)
+	if got := e.get(accID, admin.UserID).Role; got != "Admin" {
+		t.Errorf("the transfer went through on the old password: Adam is %s", got)
+	}
+}
