@@ -28,7 +28,7 @@ const (
 type Action string
 
 const (
-	ActionListMembers       Action = "members.list"   // list members, read roles and profiles
+	ActionListMembers       Action = "members.list"   // list members, read roles and profiles; read one member (oneself, with Self, needs nothing)
 	ActionReadAudit         Action = "audit.read"     // read the audit log
 	ActionInvite            Action = "member.invite"  // invite a person with NewRole
 	ActionResend            Action = "member.resend"  // resend a pending invitation
@@ -41,7 +41,7 @@ const (
 	ActionRevokeProfileRole Action = "profile.revoke" // take the profile role NewRole away from Target
 	ActionTransferOwnership Action = "ownership.transfer"
 	ActionCreateToken       Action = "token.create" // create an API token acting in the account
-	ActionCheckOther        Action = "check.other"  // ask the check API about another user
+	ActionCheckOther        Action = "check.other"  // ask the check API about another user (with Self, about oneself: needs nothing)
 )
 
 // Member is what the policy needs to know of a membership.
@@ -191,6 +191,10 @@ func needsRole(a Action) bool {
 // permitted applies rule 1 and the self and token rules whose code is forbidden.
 func (c *Catalog) permitted(r Request, actor Role) Decision {
 	switch r.Action {
+	case ActionListMembers, ActionCheckOther:
+		if r.Self {
+			return allow // reading oneself, or asking about oneself, needs no permission (SPEC §5)
+		}
 	case ActionRemove:
 		if r.Self {
 			return allow // leaving needs no permission (rule 6); rule 4 still applies

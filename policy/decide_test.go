@@ -228,6 +228,9 @@ func oracle(t *testing.T, tb table, r policy.Request) string {
 	if r.Action == policy.ActionRemove && r.Self {
 		needs = 0 // leaving needs no permission
 	}
+	if (r.Action == policy.ActionListMembers || r.Action == policy.ActionCheckOther) && r.Self {
+		needs = 0 // reading oneself, or asking about oneself, needs none (§5)
+	}
 	if actor.can&needs != needs {
 		forbidden = true
 	}
@@ -343,6 +346,9 @@ func requests(tb table) []policy.Request {
 				var targets []tgt
 				if !hasTarget(action) || action == policy.ActionInvite {
 					targets = append(targets, tgt{}) // no target (a new person, for invite)
+				}
+				if action == policy.ActionListMembers || action == policy.ActionCheckOther {
+					targets = append(targets, tgt{self: true}) // reading, or asking about, oneself
 				}
 				if hasTarget(action) {
 					for _, tr := range tb.roles {

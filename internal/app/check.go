@@ -61,17 +61,16 @@ func (a *App) checkInto(ctx context.Context, p roster.Principal, accountID strin
 	if !me.found || !policy.Admits(&me.member) {
 		return errNoAccount()
 	}
-	askedOthers := false // and may: the policy is asked once per request
+	self := true // every check is about the asker
 	for i, c := range checks {
 		if err := a.validCheck(ctx, acct, c, i, batch); err != nil {
 			return err
 		}
-		if c.User != p.UserID && !askedOthers {
-			if err := decide(acct.catalog, policy.Request{Action: policy.ActionCheckOther, Actor: me.member}); err != nil {
-				return err
-			}
-			askedOthers = true
-		}
+		self = self && c.User == p.UserID
+	}
+	// Once per request, for all its checks.
+	if err := decide(acct.catalog, policy.Request{Action: policy.ActionCheckOther, Actor: me.member, Self: self}); err != nil {
+		return err
 	}
 	if batch {
 		users := make([]string, len(checks))

@@ -80,10 +80,8 @@ func memberFilter(c *policy.Catalog, q MemberQuery) (roster.MemberFilter, error)
 func (a *App) Member(ctx context.Context, p roster.Principal, accountID, userID string) (*roster.Member, error) {
 	var out *roster.Member
 	err := a.readAccount(ctx, p, accountID, func(tx roster.Tx, acc *roster.Account, me *roster.Member) error {
-		if userID != me.UserID {
-			if err := decide(acc.Catalog, policy.Request{Action: policy.ActionListMembers, Actor: me.Policy()}); err != nil {
-				return err
-			}
+		if err := decide(acc.Catalog, policy.Request{Action: policy.ActionListMembers, Actor: me.Policy(), Self: userID == me.UserID}); err != nil {
+			return err
 		}
 		var err error
 		out, err = target(tx, accountID, userID)

@@ -64,16 +64,13 @@ func (a *App) Tokens(ctx context.Context, p roster.Principal) ([]*roster.APIToke
 		out, err = tx.APITokens(p.UserID)
 		return err
 	})
-	if p.ViaToken() {
-		kept := out[:0]
-		for _, t := range out {
-			if t.AccountID == p.TokenAccount {
-				kept = append(kept, t)
-			}
+	kept := out[:0]
+	for _, t := range out {
+		if policy.TokenReaches(p.ViaToken(), p.TokenAccount, t.AccountID) {
+			kept = append(kept, t)
 		}
-		out = kept
 	}
-	return out, err
+	return kept, err
 }
 
 // RevokeToken deletes one of the principal's tokens. Returns not_found for a
@@ -85,8 +82,12 @@ func (a *App) RevokeToken(ctx context.Context, p roster.Principal, id string) er
 			return err
 		}
 		for _, t := range ts {
-			if t.ID != id || (p.ViaToken() && t.AccountID != p.TokenAccount) {
+			if t.ID != id || !policy.TokenReaches(p.ViaToken(), p.TokenAccount, t.AccountID) {
 				continue
+			}
+			// Under the account's lock, as every writer of its log.
+			if err := tx.LockAccount(t.AccountID); err != nil {
+				return err
 			}
 			if err := tx.DeleteAPIToken(p.UserID, id); err != nil {
 				return err
