@@ -145,7 +145,6 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	})
 }
 
-// secureHeaders sets the headers every response carries.
 // The headers every response carries, with canonical keys, set without
 // allocating: the check path serves tens of thousands of these a second.
 // Handlers never modify these slices; they may replace them.
@@ -160,11 +159,18 @@ var securityHeaders = [...]struct {
 	{"Cross-Origin-Opener-Policy", []string{"same-origin"}},
 }
 
-func secureHeaders(next http.Handler) http.Handler {
+// hsts is Strict-Transport-Security for a year, the host alone: other
+// hosts of the operator's domain may still serve plain HTTP.
+var hsts = []string{"max-age=31536000"}
+
+func secureHeaders(next http.Handler, withHSTS bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		for _, sh := range securityHeaders {
 			h[sh.key] = sh.value
+		}
+		if withHSTS {
+			h["Strict-Transport-Security"] = hsts
 		}
 		next.ServeHTTP(w, r)
 	})

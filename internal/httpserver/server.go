@@ -41,6 +41,10 @@ type Config struct {
 	// TrustedProxies are the load balancers whose X-Forwarded-For is
 	// believed; none by default.
 	TrustedProxies []netip.Prefix
+	// HSTS adds Strict-Transport-Security to every response: for a
+	// service whose base URL is https, browsers then never reach it over
+	// plain HTTP again, where a network attacker could strip TLS.
+	HSTS bool
 }
 
 // New returns a server with every route mounted. Every request passes, in
@@ -73,7 +77,7 @@ func New(c Config) *Server {
 	if c.Auth != nil {
 		h = s.authenticate(h)
 	}
-	h = s.observe(secureHeaders(cop.Handler(h)))
+	h = s.observe(secureHeaders(cop.Handler(h), c.HSTS))
 	s.srv = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
