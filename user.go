@@ -40,6 +40,11 @@ func NormalizeEmail(field, s string) (string, error) {
 		if unicode.IsSpace(r) || unicode.IsControl(r) {
 			return "", Invalid(field, "The email address must not contain spaces or control characters.")
 		}
+		// Invisible characters (zero-width space, right-to-left override,
+		// byte order mark…) make one address look like another.
+		if unicode.Is(unicode.Cf, r) {
+			return "", Invalid(field, "The email address must not contain invisible formatting characters.")
+		}
 	}
 	addr, err := mail.ParseAddress(s)
 	if err != nil || addr.Address != s || addr.Name != "" {
@@ -49,12 +54,27 @@ func NormalizeEmail(field, s string) (string, error) {
 	if at <= 0 || at == len(s)-1 {
 		return "", Invalid(field, "%q is not a valid email address.", s)
 	}
-	domain := s[at+1:]
-	if strings.HasPrefix(domain, "[") || !strings.Contains(domain, ".") ||
-		strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+	if !validDomain(s[at+1:]) {
 		return "", Invalid(field, "%q is not a valid email address.", s)
 	}
 	return s, nil
+}
+
+// validDomain reports whether an email's domain is a host name that mail
+// can reach: two labels or more, none empty or beginning or ending with a
+// hyphen, and a top-level label that is not a number (no IP addresses,
+// bracketed or bare).
+func validDomain(domain string) bool {
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") || strings.HasPrefix(l, "[") {
+			return false
+		}
+	}
+	return strings.ContainsFunc(labels[len(labels)-1], func(r rune) bool { return r < '0' || r > '9' })
 }
 
 // EmailKey is the form under which emails are compared and indexed.
@@ -79,6 +99,12 @@ func cleanName(field, name, what string) (string, error) {
 	for _, r := range name {
 		if unicode.IsControl(r) {
 			return "", Invalid(field, "%s must not contain control characters.", capitalize(what))
+		}
+		// Invisible formatting (a right-to-left override shows "Eve
+		// \u202Enimda" as "Eve admin"), but for the joiners that some
+		// scripts and emoji need.
+		if unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d' {
+			return "", Invalid(field, "%s must not contain invisible formatting characters.", capitalize(what))
 		}
 	}
 	return name, nil

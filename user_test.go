@@ -30,6 +30,16 @@ func TestNormalizeEmail(t *testing.T) {
 		{"dana\x00@acme.test", "", false},
 		{strings.Repeat("a", 250) + "@acme.test", "", false},
 		{"\xff@acme.test", "", false},
+		{"dana@sub.acme-corp.test", "dana@sub.acme-corp.test", true},
+		{"café@acme.test", "café@acme.test", true},
+		{"dana@bücher.test", "dana@bücher.test", true},
+		{"a\u200b@acme.test", "", false},               // zero-width space
+		{"evil\u202emoc.elpmaxe@acme.test", "", false}, // right-to-left override
+		{"\ufeffdana@acme.test", "", false},            // byte order mark
+		{"dana@-acme.test", "", false},
+		{"dana@acme-.test", "", false},
+		{"root@127.0.0.1", "", false},
+		{"dana@acme.123", "", false},
 	} {
 		got, err := NormalizeEmail("email", tc.in)
 		if (err == nil) != tc.ok || got != tc.want {
@@ -81,6 +91,10 @@ func TestValidateName(t *testing.T) {
 		{"   ", "", false},
 		{"Bob\x00", "", false},
 		{"Bob\nBcc", "", false},
+		{"Eve \u202enimda", "", false},           // right-to-left override
+		{"Dana\u200bDev", "", false},             // zero-width space
+		{"می\u200cخواهم", "می\u200cخواهم", true}, // a zero-width non-joiner, as Persian writes
+		{"👩\u200d💻 Dana", "👩\u200d💻 Dana", true}, // an emoji joined by a zero-width joiner
 		{strings.Repeat("é", MaxNameLen), strings.Repeat("é", MaxNameLen), true},
 		{strings.Repeat("é", MaxNameLen+1), "", false},
 	} {
