@@ -31,9 +31,13 @@ type checkReads struct {
 	conn                    *sql.Conn
 	dataVersion, ver, token *sql.Stmt
 	wal                     *walIndex // nil: ask the pragma
-	seen                    int64     // the change counter the memo was filled at
-	versions                map[string]int64
-	tokens                  map[string]tokenMemo
+	// What the memo was filled at: the WAL-index header (viaWAL), or
+	// data_version.
+	viaWAL   bool
+	seenWAL  walHeader
+	seenDV   int64
+	versions map[string]int64
+	tokens   map[string]tokenMemo
 }
 
 type tokenMemo struct {
@@ -49,7 +53,7 @@ func newCheckReads(ctx context.Context, db *sql.DB, path string) (*checkReads, e
 	if err != nil {
 		return nil, err
 	}
-	c := &checkReads{conn: conn, seen: -1}
+	c := &checkReads{conn: conn, seenDV: -1}
 	// The -shm file exists once a connection has read the database in WAL
 	// mode, which the writer's migrations did.
 	if w, err := openWALIndex(path); err == nil {
@@ -82,29 +86,30 @@ func (c *checkReads) close() error {
 // fresh forgets everything if the database changed since the memo was
 // filled. It must run, under mu, before any read whose answer is kept.
 func (c *checkReads) fresh(ctx context.Context) error {
-	var dv int64
-	if n, ok := c.walChange(); ok {
-		dv = n
+	var changed bool
+	if h, ok := c.walHeader(); ok {
+		changed = !c.viaWAL || h != c.seenWAL
+		c.viaWAL, c.seenWAL = true, h
 	} else {
+		var dv int64
 		if err := c.dataVersion.QueryRowContext(ctx).Scan(&dv); err != nil {
 			return fmt.Errorf("sqlite: data_version: %w", err)
 		}
-		dv = -2 - dv // never equal to a WAL counter: a switch between the two forgets
+		changed = c.viaWAL || dv != c.seenDV // a switch between the two forgets
+		c.viaWAL, c.seenDV = false, dv
 	}
-	if dv != c.seen || len(c.versions)+len(c.tokens) > maxMemo {
-		c.seen = dv
+	if changed || len(c.versions)+len(c.tokens) > maxMemo {
 		c.versions = make(map[string]int64)
 		c.tokens = make(map[string]tokenMemo)
 	}
 	return nil
 }
 
-func (c *checkReads) walChange() (int64, bool) {
+func (c *checkReads) walHeader() (walHeader, bool) {
 	if c.wal == nil {
-		return 0, false
+		return walHeader{}, false
 	}
-	n, ok := c.wal.change()
-	return int64(n), ok
+	return c.wal.change()
 }
 
 // AccountVersion returns the account's version (see checkReads).

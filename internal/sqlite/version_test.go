@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"encoding/binary"
 	"path/filepath"
 	"testing"
 
@@ -27,7 +28,7 @@ func TestWALIndexCounterMovesWithEveryCommit(t *testing.T) {
 		storetest.NewAccount(t, s, "Acme", "bigeye")
 		after, ok := s.checks.wal.change()
 		if !ok || after == before {
-			t.Fatalf("commit %d: change counter %d → %d (ok=%v); want it to move", i, before, after, ok)
+			t.Fatalf("commit %d: change counter %d → %d (ok=%v); want it to move", i, before.iChange(), after.iChange(), ok)
 		}
 		before = after
 	}
@@ -37,7 +38,7 @@ func TestWALIndexCounterMovesWithEveryCommit(t *testing.T) {
 		t.Fatalf("Write = %v, want the conflict it returned", err)
 	}
 	if after, ok := s.checks.wal.change(); !ok || after != before {
-		t.Errorf("change counter %d → %d (ok=%v) after a rollback; want it unchanged", before, after, ok)
+		t.Errorf("change counter %d → %d (ok=%v) after a rollback; want it unchanged", before.iChange(), after.iChange(), ok)
 	}
 }
 
@@ -108,5 +109,36 @@ func TestCheckReadsFallBackToThePragma(t *testing.T) {
 	storetest.NewMember(t, b, acc, u, "Developer", roster.StatusActive)
 	if v2, err := a.AccountVersion(ctx, acc.ID); err != nil || v2 == v1 {
 		t.Errorf("AccountVersion after another connection's change = %d, %v; was %d", v2, err, v1)
+	}
+}
+
+// TestCheckReadsForgetOnAnyHeaderChange: the memo is kept only while the
+// whole WAL-index header stays the same. After a writer crashes, SQLite
+// rebuilds the index and starts its change counter again from 0, so the
+// counter alone could come back to the value the memo was filled at while
+// the database has changed; the header's salts and checksums would not.
+func TestCheckReadsForgetOnAnyHeaderChange(t *testing.T) {
+	mem := make([]byte, shmMapSize)
+	set := func(word int, v uint32) { // in both copies of the header
+		binary.NativeEndian.PutUint32(mem[word*4:], v)
+		binary.NativeEndian.PutUint32(mem[walHeaderSize+word*4:], v)
+	}
+	set(3, 1)  // isInit
+	set(2, 41) // iChange
+	set(8, 7)  // a salt
+	c := &checkReads{wal: &walIndex{mem: mem}, seenDV: -1}
+	if err := c.fresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c.versions["acc"] = 3
+	if err := c.fresh(context.Background()); err != nil || c.versions["acc"] != 3 {
+		t.Fatalf("the memo was forgotten with nothing changed (err %v)", err)
+	}
+	set(8, 8) // the index rebuilt: new salts, and by chance the same iChange
+	if err := c.fresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.versions["acc"]; ok {
+		t.Errorf("a remembered version outlived a change of the WAL-index header")
 	}
 }

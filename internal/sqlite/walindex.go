@@ -51,11 +51,17 @@ func openWALIndex(dbPath string) (*walIndex, error) {
 	return &walIndex{mem: mem}, nil
 }
 
-// change returns the header's change counter, and false if the two copies
-// of the header differ (a commit is being written) or the index is not
-// initialised: the caller must then look the slow way.
-func (w *walIndex) change() (uint32, bool) {
-	var first, second [walHeaderSize / 4]uint32
+// walHeader is the WAL-index header, as 32-bit words.
+type walHeader [walHeaderSize / 4]uint32
+
+// change returns the header, and false if its two copies differ (a commit
+// is being written) or the index is not initialised: the caller must then
+// look the slow way. Callers compare whole headers, not only iChange: when
+// SQLite rebuilds the index after a writer crashed, it starts iChange
+// again from 0, but the header's frame count, salts and checksums are the
+// new log's.
+func (w *walIndex) change() (walHeader, bool) {
+	var first, second walHeader
 	for i := range first {
 		first[i] = atomic.LoadUint32((*uint32)(unsafe.Pointer(&w.mem[i*4])))
 	}
@@ -63,14 +69,17 @@ func (w *walIndex) change() (uint32, bool) {
 		second[i] = atomic.LoadUint32((*uint32)(unsafe.Pointer(&w.mem[walHeaderSize+i*4])))
 	}
 	if first != second {
-		return 0, false
+		return walHeader{}, false
 	}
 	var b [4]byte
 	binary.NativeEndian.PutUint32(b[:], first[3]) // bytes 12–15: isInit, bigEndCksum, szPage
 	if b[0] == 0 {                                // isInit
-		return 0, false
+		return walHeader{}, false
 	}
-	return first[2], true // bytes 8–11: iChange
+	return first, true
 }
+
+// iChange is the header's change counter (bytes 8–11).
+func (h walHeader) iChange() uint32 { return h[2] }
 
 func (w *walIndex) close() error { return syscall.Munmap(w.mem) }
