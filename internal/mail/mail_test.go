@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -363,5 +364,56 @@ func TestWorkerWritesOutcomesUnderTheAccountLock(t *testing.T) {
 		if last != f.acc {
 			t.Errorf("failed %v: the outcome was written locking %q, want the account %q", fail, last, f.acc)
 		}
+	}
+}
+
+// TestWorkerDropsMessagesWhoseLinkDied: an invitation email waiting for a
+// retry when the invitation is resent (or revoked, or accepted) would
+// carry a dead link; it is not sent, and neither the new invitation's
+// delivery error nor the audit log hears of it. The new email goes out.
+func TestWorkerDropsMessagesWhoseLinkDied(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	srv := smtptest.Start(t, "", "")
+	m, _ := mail.NewSMTPMailer(srv.URL())
+	w := f.worker(t, m)
+	srv.FailWith(errors.New("mailbox busy"))
+	if n, err := w.DeliverDue(ctx); err != nil || n != 1 {
+		t.Fatalf("DeliverDue = %d, %v", n, err)
+	}
+	old := f.message(t)
+	srv.FailWith(nil)
+	f.now = f.now.Add(time.Minute)
+	if _, err := f.app.ResendOwnerActivation(ctx, f.acc); err != nil { // a new link, the old one dead
+		t.Fatal(err)
+	}
+	id := f.message(t).ID
+	before := f.auditActions(t)
+	f.now = f.now.Add(time.Hour)
+	if n, err := w.DeliverDue(ctx); err != nil || n != 2 {
+		t.Fatalf("DeliverDue = %d, %v; want both messages claimed", n, err)
+	}
+	srv.WaitFor(1, 5*time.Second)
+	time.Sleep(100 * time.Millisecond) // a second delivery would have arrived by now
+	if got := srv.Messages(); len(got) != 1 || !strings.Contains(got[0].Link(), "token=") {
+		t.Fatalf("delivered %d messages, want only the new one", len(got))
+	}
+	var dropped, sent *roster.Message
+	f.store.Read(ctx, func(tx roster.Tx) error {
+		dropped, _ = tx.Message(old.ID)
+		sent, _ = tx.Message(id)
+		return nil
+	})
+	if dropped.Status != roster.MessageFailed || dropped.Link != "" || !strings.Contains(dropped.LastError, "Not sent") {
+		t.Errorf("the message with the dead link: %+v; want failed, not sent, its link gone", dropped)
+	}
+	if sent.Status != roster.MessageSent {
+		t.Errorf("the new message: status %q, want sent", sent.Status)
+	}
+	if got := f.invitationError(t); got != "" {
+		t.Errorf("invitation_error = %q, want the new message's outcome (none)", got)
+	}
+	if after := f.auditActions(t); !maps.Equal(before, after) {
+		t.Errorf("audit log changed by dropping a message: %v → %v", before, after)
 	}
 }

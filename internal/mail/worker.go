@@ -3,10 +3,12 @@ package mail
 import (
 	"context"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/secret"
 )
 
 // Mailer sends one email. It returns an error for anything but a delivery
@@ -139,6 +141,12 @@ func (w *Worker) release(ctx context.Context, msgs []*roster.Message) {
 }
 
 func (w *Worker) deliver(ctx context.Context, m *roster.Message) {
+	if live, err := w.linkLive(ctx, m); err != nil {
+		w.Log.Error("outbox: look up the link", "id", m.ID, "err", err)
+	} else if !live {
+		w.drop(ctx, m)
+		return
+	}
 	e, err := w.Templates.Render(m, w.From, w.MessageIDHost)
 	if err == nil {
 		sendCtx, cancel := context.WithTimeout(ctx, w.SendTimeout)
@@ -171,6 +179,57 @@ func (w *Worker) deliver(ctx context.Context, m *roster.Message) {
 		return w.recordFailure(tx, m, sendErr, retry, now)
 	}); err != nil {
 		w.Log.Error("outbox: mark failed", "id", m.ID, "err", err)
+	}
+}
+
+// linkLive reports whether the link a message carries still works: an
+// invitation resent, revoked or accepted, or a password reset replaced or
+// used, since the message was queued (and while it waited for a retry)
+// has a dead link, which would only confuse the person who receives it.
+// A message without a link is live.
+func (w *Worker) linkLive(ctx context.Context, m *roster.Message) (bool, error) {
+	if m.Link == "" {
+		return true, nil
+	}
+	u, err := url.Parse(m.Link)
+	if err != nil {
+		return true, nil // not ours to judge; send it
+	}
+	token := u.Query().Get("token")
+	if token == "" {
+		return true, nil
+	}
+	hash := secret.Hash(token)
+	live := true
+	err = w.Store.Read(ctx, func(tx roster.Tx) error {
+		var err error
+		switch m.Kind {
+		case roster.MessageInvitation, roster.MessageOwnerActivation:
+			_, err = tx.InvitationByToken(hash)
+		case roster.MessagePasswordReset:
+			_, err = tx.PasswordResetByHash(hash)
+		default:
+			return nil
+		}
+		if roster.ErrorCode(err) == roster.CodeNotFound {
+			live, err = false, nil
+		}
+		return err
+	})
+	return live, err
+}
+
+// drop gives up a message whose link is dead without sending it. Its
+// outcome does not reach the member's invitation (a newer one's, if any:
+// MarkMessageFailed leaves an invitation issued after the message) nor the
+// audit log: nothing failed.
+func (w *Worker) drop(ctx context.Context, m *roster.Message) {
+	w.Log.Info("outbox: not sent, its link no longer works", "id", m.ID, "kind", m.Kind)
+	err := w.Store.Write(ctx, m.AccountID, func(tx roster.Tx) error {
+		return tx.MarkMessageFailed(m.ID, "Not sent: its link was replaced, used or revoked before it could be delivered.", time.Time{})
+	})
+	if err != nil {
+		w.Log.Error("outbox: mark not sent", "id", m.ID, "err", err)
 	}
 }
 
