@@ -50,6 +50,11 @@ func validInvitation(c *policy.Catalog, in Invitation) (Invitation, error) {
 func (a *App) Invite(ctx context.Context, p roster.Principal, accountID string, in Invitation) (*roster.Member, error) {
 	var out *roster.Member
 	err := a.inAccount(ctx, p, accountID, func(tx roster.Tx, acc *roster.Account, me *roster.Member) error {
+		// Someone who may not invite at all learns nothing from validation
+		// (not which role names exist): forbidden comes first (SPEC §3).
+		if d := acc.Catalog.Decide(inviteProbe(acc, me)); d.Code == policy.CodeForbidden {
+			return roster.Errorf(d.Code, "%s", d.Reason)
+		}
 		valid, err := validInvitation(acc.Catalog, in)
 		if err != nil {
 			return err

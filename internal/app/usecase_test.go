@@ -804,3 +804,20 @@ func TestPendingMemberShowsOnlyWhatTheAccountGave(t *testing.T) {
 		t.Errorf("after joining, searching for her name found %d, want 1", n)
 	}
 }
+
+// TestInviteForbiddenBeforeInvalid: a member who may not invite is told so
+// whatever the invitation holds, rather than which role names exist or
+// what is wrong with the email (SPEC §3: forbidden comes first).
+func TestInviteForbiddenBeforeInvalid(t *testing.T) {
+	e := newEnv(t)
+	accID, owner := e.account("bizmetry", "olive@acme.test")
+	arch := e.member(accID, owner, "archie@acme.test", "Architect")
+	for _, in := range []app.Invitation{
+		{Email: "x@acme.test", Role: "Nope"},
+		{Email: "not an email", Role: "Developer"},
+		{Email: "x@acme.test", Role: "Developer"},
+	} {
+		_, err := e.app.Invite(e.ctx, arch, accID, in)
+		wantCode(t, err, roster.CodeForbidden)
+	}
+}
