@@ -158,6 +158,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	}
 	stopWorker()
 	wg.Wait()
+	a.Wait()
 	if err != nil {
 		return err
 	}

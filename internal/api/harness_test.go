@@ -227,6 +227,7 @@ func (h *harness) invitationLink(accountID, userID string) string {
 // outboxLink returns the link of the newest outbox message that match accepts.
 func (h *harness) outboxLink(match func(*roster.Message) bool) string {
 	h.t.Helper()
+	h.app.Wait() // a reset request writes its link after answering
 	var link string
 	err := h.store.Read(h.ctx, func(tx roster.Tx) error {
 		msgs, err := tx.Messages("", 100000)

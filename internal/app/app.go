@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -55,7 +56,13 @@ type App struct {
 	access *accessCache
 	// tokenUses keeps requests from recording one token's use twice.
 	tokenUses tokenUses
+	// background is the work left running after an answer (Wait).
+	background sync.WaitGroup
 }
+
+// Wait waits for the work that use cases left running after they answered
+// (password reset requests), for a clean shutdown before the store closes.
+func (a *App) Wait() { a.background.Wait() }
 
 // New returns an App.
 func New(c Config) *App {

@@ -126,6 +126,7 @@ func (e *env) resetToken(email string) string {
 	if err := e.app.RequestPasswordReset(e.ctx, email); err != nil {
 		e.t.Fatal(err)
 	}
+	e.app.Wait()
 	var link string
 	err := e.store.Read(e.ctx, func(tx roster.Tx) error {
 		msgs, err := tx.Messages("", 1000)

@@ -186,14 +186,28 @@ func auditEach(tx roster.Tx, p roster.Principal, accounts []string, action strin
 }
 
 // RequestPasswordReset emails a single-use reset link when the email
-// belongs to a user with a password. The caller answers the same whether
-// or not it does.
+// belongs to a user with a password. It checks the email, then returns at
+// once, the same whether or not it does; the link is written in the
+// background (Wait).
 func (a *App) RequestPasswordReset(ctx context.Context, email string) error {
 	email, err := roster.NormalizeEmail("email", email)
 	if err != nil {
 		return err
 	}
-	err = a.store.Write(ctx, "", func(tx roster.Tx) error {
+	// The work is done after the answer: whether it writes a link or
+	// finds nothing to do must not show in how long the answer takes.
+	a.background.Go(func() {
+		if err := a.requestReset(context.WithoutCancel(ctx), email); err != nil {
+			a.log.Error("password reset request", "err", err)
+		}
+	})
+	return nil
+}
+
+// requestReset writes a reset link and its email for the user with this
+// email, if they have a password.
+func (a *App) requestReset(ctx context.Context, email string) error {
+	err := a.store.Write(ctx, "", func(tx roster.Tx) error {
 		u, err := tx.UserByEmail(email)
 		if err != nil {
 			return err

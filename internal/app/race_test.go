@@ -340,3 +340,55 @@ func TestTransferRefusedWhenThePasswordChangedMeanwhile(t *testing.T) {
 		t.Errorf("the transfer went through on the old password: Adam is %s", got)
 	}
 }
+
+// gateStore holds every Write until the gate opens.
+type gateStore struct {
+	roster.Store
+	gate chan struct{}
+}
+
+func (s *gateStore) Write(ctx context.Context, account string, fn func(roster.Tx) error) error {
+	<-s.gate
+	return s.Store.Write(ctx, account, fn)
+}
+
+// TestResetRequestAnswersBeforeItWrites: asking for a password reset
+// answers before the store is written, so that an email with a password
+// (a link to write) and one without (nothing to write) answer alike; the
+// link is written afterwards, and Wait waits for it.
+func TestResetRequestAnswersBeforeItWrites(t *testing.T) {
+	base := newEnv(t)
+	base.account("bigeye", "olive@acme.test")
+	gs := &gateStore{Store: base.store, gate: make(chan struct{})}
+	e := newEnvOn(t, gs)
+	answered := make(chan error, 2)
+	go func() {
+		answered <- e.app.RequestPasswordReset(e.ctx, "olive@acme.test")
+		answered <- e.app.RequestPasswordReset(e.ctx, "nobody@acme.test")
+	}()
+	for range 2 {
+		select {
+		case err := <-answered:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("RequestPasswordReset waited for the store to be written")
+		}
+	}
+	close(gs.gate)
+	e.app.Wait()
+	var resets int
+	err := base.store.Read(e.ctx, func(tx roster.Tx) error {
+		msgs, err := tx.Messages("", 100)
+		for _, m := range msgs {
+			if m.Kind == roster.MessagePasswordReset {
+				resets++
+			}
+		}
+		return err
+	})
+	if err != nil || resets != 1 {
+		t.Errorf("after Wait: %d reset emails (%v), want 1, for the email with a password", resets, err)
+	}
+}
