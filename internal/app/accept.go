@@ -192,8 +192,14 @@ func (a *App) AcceptInvitation(ctx context.Context, ip string, in Acceptance) (*
 		if err := tx.UpdateMember(m); err != nil {
 			return err
 		}
-		// Joined, the member shows the person's own name (and, below,
-		// their last login) instead of the one the inviter gave.
+		// The login first: it writes the user's row, which two
+		// acceptances by one person in two accounts then take in turn;
+		// ShowUser's shared lock taken first by both would deadlock them.
+		if err := tx.SetLastLogin(fresh.ID, now); err != nil {
+			return err
+		}
+		// Joined, the member shows the person's own name and last login
+		// instead of the name the inviter gave.
 		if err := tx.ShowUser(again.AccountID, fresh.ID); err != nil {
 			return err
 		}
@@ -203,9 +209,6 @@ func (a *App) AcceptInvitation(ctx context.Context, ip string, in Acceptance) (*
 		if err := audit(tx, p, again.AccountID, roster.AuditInvitationAccepted, fresh.ID, now,
 			map[string]string{"status": string(roster.StatusPending)},
 			map[string]string{"status": string(roster.StatusActive), "role": m.Role}); err != nil {
-			return err
-		}
-		if err := tx.SetLastLogin(fresh.ID, now); err != nil {
 			return err
 		}
 		raw, err := a.startSession(tx, fresh.ID, now)

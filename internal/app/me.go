@@ -68,6 +68,12 @@ func (a *App) SetMyName(ctx context.Context, p roster.Principal, name string) (*
 		if err := tx.SetUserName(p.UserID, name); err != nil {
 			return err
 		}
+		// An acceptance that committed after the memberships were read
+		// (on PostgreSQL, SetUserName waited for it) was renamed too:
+		// its account is locked and logged with the others.
+		if accounts, err = lockMemberAccounts(tx, p.UserID); err != nil {
+			return err
+		}
 		// Written to each account the person has joined, as a password
 		// change is (DECISIONS 40): its members see the new name.
 		now := a.clock()

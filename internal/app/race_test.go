@@ -392,3 +392,162 @@ func TestResetRequestAnswersBeforeItWrites(t *testing.T) {
 		t.Errorf("after Wait: %d reset emails (%v), want 1, for the email with a password", resets, err)
 	}
 }
+
+// showUserStore lets each Write's ShowUser return only when every Write
+// that runs one has reached that point, or after a while: two acceptances
+// in step. It counts the runs of each Write's function: PostgreSQL runs a
+// Write again after a deadlock.
+type showUserStore struct {
+	roster.Store
+	mu      sync.Mutex
+	runs    int
+	writes  int
+	shown   int
+	allDone chan struct{}
+}
+
+type showUserTx struct {
+	roster.Tx
+	s *showUserStore
+}
+
+func (t showUserTx) ShowUser(account, user string) error {
+	err := t.Tx.ShowUser(account, user)
+	t.s.mu.Lock()
+	t.s.shown++
+	if t.s.shown == 2 {
+		close(t.s.allDone)
+	}
+	t.s.mu.Unlock()
+	select {
+	case <-t.s.allDone:
+	case <-time.After(500 * time.Millisecond): // the other waits for this one: go on
+	}
+	return err
+}
+
+func (s *showUserStore) Write(ctx context.Context, account string, fn func(roster.Tx) error) error {
+	s.mu.Lock()
+	s.writes++
+	s.mu.Unlock()
+	return s.Store.Write(ctx, account, func(tx roster.Tx) error {
+		s.mu.Lock()
+		s.runs++
+		s.mu.Unlock()
+		return fn(showUserTx{tx, s})
+	})
+}
+
+// TestOnePersonAcceptingTwoInvitationsAtOnce: on PostgreSQL, a person
+// already in Roster accepts invitations to two accounts at the same
+// moment. Both join, and neither transaction deadlocks with the other
+// (each would have been run again, after a second's stall).
+func TestOnePersonAcceptingTwoInvitationsAtOnce(t *testing.T) {
+	s, err := postgres.Open(context.Background(), pg.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	e := newEnvOn(t, s)
+	accA, olive := e.account("bigeye", "olive@acme.test")
+	accB, bo := e.account("bigeye", "bo@beta.test")
+	accC, co := e.account("bigeye", "co@gamma.test")
+	e.member(accC, co, "dana@gamma.test", "User") // Dana has a password
+	var links []string
+	for _, inv := range []struct {
+		acc string
+		by  roster.Principal
+	}{{accA, olive}, {accB, bo}} {
+		m, err := e.app.Invite(e.ctx, inv.by, inv.acc, app.Invitation{Email: "dana@gamma.test", Role: "User"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		links = append(links, e.lastLink(inv.acc, m.UserID))
+	}
+	ss := &showUserStore{Store: s, allDone: make(chan struct{})}
+	e2 := newEnvOn(t, ss)
+	var wg sync.WaitGroup
+	errs := make([]error, len(links))
+	for i, link := range links {
+		wg.Go(func() {
+			_, errs[i] = e2.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: tokenOf(t, link), Password: pw})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("acceptance %d: %v", i, err)
+		}
+	}
+	if ss.runs != ss.writes {
+		t.Errorf("%d writes ran %d times: a deadlock made PostgreSQL run one again", ss.writes, ss.runs)
+	}
+}
+
+// renameHookStore runs first, once, when a Write is about to rename a user.
+type renameHookStore struct {
+	roster.Store
+	first func()
+}
+
+type renameHookTx struct {
+	roster.Tx
+	s *renameHookStore
+}
+
+func (t renameHookTx) SetUserName(user, name string) error {
+	if f := t.s.first; f != nil {
+		t.s.first = nil
+		f()
+	}
+	return t.Tx.SetUserName(user, name)
+}
+
+func (s *renameHookStore) Write(ctx context.Context, account string, fn func(roster.Tx) error) error {
+	return s.Store.Write(ctx, account, func(tx roster.Tx) error { return fn(renameHookTx{tx, s}) })
+}
+
+// TestRenameLogsAnAccountJoinedMeanwhile: on PostgreSQL, a person renames
+// themself while their acceptance of another account's invitation
+// commits. The new member shows the new name, and that account's log says
+// so, like the log of every account the person had joined.
+func TestRenameLogsAnAccountJoinedMeanwhile(t *testing.T) {
+	s, err := postgres.Open(context.Background(), pg.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	hs := &renameHookStore{Store: s}
+	e := newEnvOn(t, hs)
+	accA, olive := e.account("bigeye", "olive@acme.test")
+	accB, bo := e.account("bigeye", "bo@beta.test")
+	dana := e.member(accA, olive, "dana@acme.test", "User")
+	m, err := e.app.Invite(e.ctx, bo, accB, app.Invitation{Email: "dana@acme.test", Role: "User"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := e.lastLink(accB, m.UserID)
+	hs.first = func() { // the rename has read Dana's memberships: B is pending
+		done := make(chan error, 1)
+		go func() {
+			_, err := e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: tokenOf(t, link), Password: pw})
+			done <- err
+		}()
+		if err := <-done; err != nil {
+			t.Errorf("accept: %v", err)
+		}
+	}
+	if _, err := e.app.SetMyName(e.ctx, dana, "Dana Renamed"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.get(accB, dana.UserID).Name; got != "Dana Renamed" {
+		t.Errorf("the account joined meanwhile shows %q", got)
+	}
+	page, err := e.app.Audit(e.ctx, bo, accB, "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := page.Items[0]; ev.Action != roster.AuditNameChanged || ev.Target != dana.UserID {
+		t.Errorf("the newest event of the account joined meanwhile is %s of %s, want %s of Dana", ev.Action, ev.Target, roster.AuditNameChanged)
+	}
+}
