@@ -47,8 +47,10 @@ func (a *App) AuditWithPeople(ctx context.Context, p roster.Principal, accountID
 		slices.Sort(ids)
 		ids = slices.Compact(ids)
 		// Members as the account sees them (a pending one by the name it
-		// was given: roster.Member.Shown); people no longer members as
-		// they are.
+		// was given: roster.Member.Shown); people no longer members by
+		// their email alone, which the account wrote itself: one invited
+		// and revoked may never have joined, and their own name is not
+		// the account's to learn (DECISIONS 45).
 		members, err := tx.MembersByUser(accountID, ids)
 		if err != nil {
 			return err
@@ -66,7 +68,7 @@ func (a *App) AuditWithPeople(ctx context.Context, p roster.Principal, accountID
 			return err
 		}
 		for id, u := range users {
-			out.People[id] = Person{Name: u.Name, Email: u.Email}
+			out.People[id] = Person{Email: u.Email}
 		}
 		return nil
 	})

@@ -791,6 +791,23 @@ func TestPendingMemberShowsOnlyWhatTheAccountGave(t *testing.T) {
 	if got := view.People[dora.UserID].Name; got != "Mended" {
 		t.Errorf("the audit page names the pending person %q, want %q", got, "Mended")
 	}
+	// Invited and revoked at once, a person is not named by their own name.
+	if err := e.app.Remove(e.ctx, olive, accA, nA.UserID); err != nil {
+		t.Fatal(err)
+	}
+	peek, err := e.app.Invite(e.ctx, olive, accA, app.Invitation{Email: "bo@beta.test", Role: "User"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.app.Remove(e.ctx, olive, accA, peek.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if view, err = e.app.AuditWithPeople(e.ctx, olive, accA, "", 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := view.People[peek.UserID]; got.Name != "" || got.Email != "bo@beta.test" {
+		t.Errorf("the audit page names someone invited and revoked %+v, want their email alone", got)
+	}
 
 	// Once she joins, the account sees her as she is.
 	link := e.lastLink(accA, dora.UserID)

@@ -62,6 +62,9 @@ func checkCopies(t testing.TB, s *Store) {
 		"members whose profile roles copy differs": `SELECT count(*) FROM members m
 			WHERE m.profile_roles <> coalesce((SELECT jsonb_object_agg(p.profile, p.role) FROM profile_roles p
 				WHERE p.account_id = m.account_id AND p.user_id = m.user_id), '{}')`,
+		"pending members showing a login": `SELECT count(*) FROM members WHERE status = 'pending' AND last_login_at <> '-infinity'`,
+		"joined members whose name or login differs from the user's": `SELECT count(*) FROM members m JOIN users u ON u.id = m.user_id
+			WHERE m.status <> 'pending' AND (m.name <> u.name OR m.last_login_at <> coalesce(u.last_login_at, '-infinity'))`,
 		"name words of no member, or of another name": `SELECT count(*) FROM member_words w
 			WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.account_id = w.account_id AND m.user_id = w.user_id AND m.name_key = w.name_key)`,
 	} {

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/rosterhq/roster/internal/storetest"
 )
 
 // TestOpenConcurrently opens one new file from several stores at once, as
@@ -46,4 +49,28 @@ func TestOpenConcurrently(t *testing.T) {
 	for err := range errs {
 		t.Errorf("Open: %v", err)
 	}
+}
+
+// TestMigratePendingCopies: migration 006 clears what pending memberships
+// copied of a registered person (storetest.PendingCopiesMigration).
+func TestMigratePendingCopies(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	storetest.PendingCopiesMigration(t, s, func(account, user string, login time.Time) {
+		if _, err := s.writer.ExecContext(ctx, `UPDATE members SET last_login_at = ? WHERE account_id = ? AND user_id = ?`,
+			micros(login), account, user); err != nil {
+			t.Fatal(err)
+		}
+	}, func() {
+		p, err := provider(s.writer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.DownTo(ctx, 5); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.UpTo(ctx, 6); err != nil {
+			t.Fatal(err)
+		}
+	})
 }

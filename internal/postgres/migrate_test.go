@@ -1,0 +1,37 @@
+package postgres
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/rosterhq/roster/internal/storetest"
+)
+
+// TestMigratePendingCopies: migration 009 clears what pending memberships
+// copied of a registered person (storetest.PendingCopiesMigration).
+func TestMigratePendingCopies(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	storetest.PendingCopiesMigration(t, s, func(account, user string, login time.Time) {
+		if _, err := s.pool.Exec(ctx, `UPDATE members SET last_login_at = $1 WHERE account_id = $2 AND user_id = $3`,
+			loginKey(&login), account, user); err != nil {
+			t.Fatal(err)
+		}
+	}, func() {
+		db := stdlib.OpenDBFromPool(s.pool)
+		defer db.Close()
+		p, err := provider(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.DownTo(ctx, 8); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.UpTo(ctx, 9); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
