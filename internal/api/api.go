@@ -92,16 +92,16 @@ func New(c Config) *API {
 }
 
 func (a *API) routes() {
-	a.handle("GET /api/openapi.json", a.openAPI, noInput)
+	a.handle("GET /api/openapi.json", a.openAPI, public)
 
-	a.handle("POST /api/v1/session", a.login, withBody)
+	a.handle("POST /api/v1/session", a.login, public|withBody)
 	a.handle("DELETE /api/v1/session", a.logout, noInput)
 	a.handle("GET /api/v1/me", a.me, noInput)
 	a.handle("PATCH /api/v1/me", a.patchMe, withBody)
 	a.handle("POST /api/v1/me/password", a.changePassword, withBody)
-	a.handle("POST /api/v1/password-reset", a.requestReset, withBody)
-	a.handle("POST /api/v1/password-reset/confirm", a.confirmReset, withBody)
-	a.handle("POST /api/v1/invitations/accept", a.acceptInvitation, withBody)
+	a.handle("POST /api/v1/password-reset", a.requestReset, public|withBody)
+	a.handle("POST /api/v1/password-reset/confirm", a.confirmReset, public|withBody)
+	a.handle("POST /api/v1/invitations/accept", a.acceptInvitation, public|withBody)
 
 	a.handle("GET /api/v1/tokens", a.listTokens, noInput)
 	a.handle("POST /api/v1/tokens", a.createToken, withBody)
@@ -132,13 +132,15 @@ func (a *API) routes() {
 // input is what a route reads besides its path: a body, which its handler
 // decodes, and a query string, which its handler checks (newQuery). What a
 // route does not read is refused, so that a client learns that it was not
-// heeded (SPEC §8).
+// heeded (SPEC §8), after authentication: a caller who is not signed in is
+// told that first, unless the route is public.
 type input int
 
 const (
 	noInput   input = 0
 	withBody  input = 1 << iota // a body, decoded by the handler
 	withQuery                   // a query string, checked by the handler
+	public                      // answers callers who are not signed in
 )
 
 // noBody is what a route without a body accepts in its place, besides
@@ -152,6 +154,11 @@ func (a *API) handle(pattern string, h func(http.ResponseWriter, *http.Request) 
 		httpserver.SetRoute(r, pattern)
 		w.Header().Set("Cache-Control", "no-store")
 		err := unread(w, r, in)
+		if err != nil && in&public == 0 {
+			if _, unauthenticated := principal(r); unauthenticated != nil {
+				err = unauthenticated
+			}
+		}
 		if err == nil {
 			err = h(w, r)
 		}

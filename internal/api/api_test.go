@@ -523,4 +523,8 @@ func TestRoutesWithoutBodyTakeAnEmptyObject(t *testing.T) {
 	wantStatus(t, owner.send("POST", resend, "", nil), http.StatusOK)
 	wantStatus(t, owner.send("POST", resend, "application/json", []byte(" { } \n")), http.StatusOK)
 	wantStatus(t, owner.send("DELETE", "/api/v1/accounts/"+acc+"/members/"+pending.User, "application/json", []byte("{}")), http.StatusNoContent)
+	// Someone not signed in is told that first, whatever else is wrong.
+	wantProblem(t, h.client("anon").get("/api/v1/accounts/"+acc+"/roles?x=1"), http.StatusUnauthorized, roster.CodeUnauthenticated)
+	wantProblem(t, h.client("anon").send("POST", resend, "text/plain", []byte("garbage")), http.StatusUnauthorized, roster.CodeUnauthenticated)
+	wantProblem(t, h.client("anon").get("/api/openapi.json?x=1"), http.StatusBadRequest, roster.CodeInvalidInput)
 }
