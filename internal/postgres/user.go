@@ -45,9 +45,10 @@ func (t *tx) UsersByID(ids []string) (map[string]*roster.User, error) {
 }
 
 // sharedUsers reads existing users FOR SHARE, for a write that copies
-// their name onto new members: a concurrent SetUserName, which updates the
-// members it can see, then waits for this transaction (or this one for it),
-// and no member keeps a name the user no longer has.
+// them into members (their email; their name and login, for a member who
+// joins: ShowUser): a concurrent SetUserName, which updates the members it
+// can see, then waits for this transaction (or this one for it), and no
+// member keeps a name the user no longer has.
 func (t *tx) sharedUsers(ids []string) (map[string]*roster.User, error) {
 	return t.usersIn("id", ids, " FOR SHARE", userID)
 }
@@ -96,7 +97,8 @@ func scanUser(row interface{ Scan(...any) error }) (*roster.User, error) {
 }
 
 // SetUserName renames the user and rewrites the copies of the name that the
-// member lists sort and search by, in every account the user belongs to.
+// member lists show, sort and search by, in every account the user has
+// joined; a pending membership keeps the name its inviter gave.
 func (t *tx) SetUserName(userID, name string) error {
 	if err := checkValues(name); err != nil {
 		return err

@@ -37,7 +37,8 @@ func scanUser(row interface{ Scan(...any) error }) (*roster.User, error) {
 }
 
 // SetUserName renames the user and rewrites the copies of the name that the
-// member lists sort and search by, in every account the user belongs to.
+// member lists show, sort and search by, in every account the user has
+// joined; a pending membership keeps the name its inviter gave.
 func (t *tx) SetUserName(userID, name string) error {
 	if err := t.execOne("set user name", errUserNotFound, `UPDATE users SET name = ? WHERE id = ?`, name, userID); err != nil {
 		return err
