@@ -102,12 +102,22 @@ func cleanName(field, name, what string) (string, error) {
 		}
 		// Invisible formatting (a right-to-left override shows "Eve
 		// \u202Enimda" as "Eve admin"), but for the joiners that some
-		// scripts and emoji need.
-		if unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d' {
+		// scripts and emoji need and the left-to-right and right-to-left
+		// marks, which place neutral characters without reordering text.
+		if unicode.Is(unicode.Cf, r) && !allowedFormat[r] {
 			return "", Invalid(field, "%s must not contain invisible formatting characters.", capitalize(what))
 		}
 	}
 	return name, nil
+}
+
+// allowedFormat are the invisible formatting characters (Unicode Cf) a
+// name may hold (DECISIONS 47).
+var allowedFormat = map[rune]bool{
+	'\u200c': true, // zero-width non-joiner
+	'\u200d': true, // zero-width joiner
+	'\u200e': true, // left-to-right mark
+	'\u200f': true, // right-to-left mark
 }
 
 func capitalize(s string) string {
