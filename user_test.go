@@ -91,10 +91,12 @@ func TestValidateName(t *testing.T) {
 		{"   ", "", false},
 		{"Bob\x00", "", false},
 		{"Bob\nBcc", "", false},
-		{"Eve \u202enimda", "", false},           // right-to-left override
-		{"Dana\u200bDev", "", false},             // zero-width space
-		{"می\u200cخواهم", "می\u200cخواهم", true}, // a zero-width non-joiner, as Persian writes
-		{"👩\u200d💻 Dana", "👩\u200d💻 Dana", true}, // an emoji joined by a zero-width joiner
+		{"Eve \u202enimda", "", false},             // right-to-left override
+		{"Dana\u200bDev", "", false},               // zero-width space
+		{"می\u200cخواهم", "می\u200cخواهم", true},   // a zero-width non-joiner, as Persian writes
+		{"👩\u200d💻 Dana", "👩\u200d💻 Dana", true},   // an emoji joined by a zero-width joiner
+		{"دانا\u200f Dev", "دانا\u200f Dev", true}, // a right-to-left mark
+		{"Eve \u2067x\u2069", "", false},           // an isolate
 		{strings.Repeat("é", MaxNameLen), strings.Repeat("é", MaxNameLen), true},
 		{strings.Repeat("é", MaxNameLen+1), "", false},
 	} {
