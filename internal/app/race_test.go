@@ -233,11 +233,7 @@ func (s *pauseStore) Write(ctx context.Context, account string, fn func(roster.T
 // person accepts their newer link must not leave a live link on an Active
 // member. The retry holds the account's lock, so one of the two wins.
 func TestRetryMessageRacingAcceptance(t *testing.T) {
-	s, err := postgres.Open(context.Background(), pg.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openPostgres(t)
 	ps := &pauseStore{Store: s, reached: make(chan struct{}), release: make(chan struct{})}
 	e := newEnvOn(t, ps)
 	accID, owner := e.account("bigeye", "olive@acme.test")
@@ -443,11 +439,7 @@ func (s *showUserStore) Write(ctx context.Context, account string, fn func(roste
 // moment. Both join, and neither transaction deadlocks with the other
 // (each would have been run again, after a second's stall).
 func TestOnePersonAcceptingTwoInvitationsAtOnce(t *testing.T) {
-	s, err := postgres.Open(context.Background(), pg.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openPostgres(t)
 	e := newEnvOn(t, s)
 	accA, olive := e.account("bigeye", "olive@acme.test")
 	accB, bo := e.account("bigeye", "bo@beta.test")
@@ -512,11 +504,7 @@ func (s *renameHookStore) Write(ctx context.Context, account string, fn func(ros
 // commits. The new member shows the new name, and that account's log says
 // so, like the log of every account the person had joined.
 func TestRenameLogsAnAccountJoinedMeanwhile(t *testing.T) {
-	s, err := postgres.Open(context.Background(), pg.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openPostgres(t)
 	hs := &renameHookStore{Store: s}
 	e := newEnvOn(t, hs)
 	accA, olive := e.account("bigeye", "olive@acme.test")
@@ -550,4 +538,16 @@ func TestRenameLogsAnAccountJoinedMeanwhile(t *testing.T) {
 	if ev := page.Items[0]; ev.Action != roster.AuditNameChanged || ev.Target != dana.UserID {
 		t.Errorf("the newest event of the account joined meanwhile is %s of %s, want %s of Dana", ev.Action, ev.Target, roster.AuditNameChanged)
 	}
+}
+
+// openPostgres opens a store on a new database of the throwaway server
+// (skipped, or failed under ROSTER_REQUIRE_ALL, without PostgreSQL).
+func openPostgres(t *testing.T) roster.Store {
+	t.Helper()
+	s, err := postgres.Open(context.Background(), pg.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
