@@ -417,3 +417,35 @@ func TestWorkerDropsMessagesWhoseLinkDied(t *testing.T) {
 		t.Errorf("audit log changed by dropping a message: %v → %v", before, after)
 	}
 }
+
+// TestWorkerSendsTheInvitationAsItIsNow: the role and the name an
+// invitation's email states are the member's when it is sent, not when it
+// was queued: an inviter who mends them at once (or while the email waits
+// for a retry) is not contradicted by it.
+func TestWorkerSendsTheInvitationAsItIsNow(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	srv := smtptest.Start(t, "", "")
+	m, _ := mail.NewSMTPMailer(srv.URL())
+	err := f.store.Write(ctx, f.acc, func(tx roster.Tx) error {
+		member, err := tx.Member(f.acc, f.member)
+		if err != nil {
+			return err
+		}
+		member.Role = "Admin"
+		if err := tx.UpdateMember(member); err != nil {
+			return err
+		}
+		return tx.SetMemberName(f.acc, f.member, "Mended Name")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.worker(t, m).DeliverDue(ctx); err != nil || n != 1 {
+		t.Fatalf("DeliverDue = %d, %v", n, err)
+	}
+	text := srv.WaitFor(1, 5*time.Second)[0].Part("text/plain")
+	if !strings.Contains(text, "Hello Mended Name,") || !strings.Contains(text, "as its Admin") {
+		t.Errorf("the email does not say the member as they are now:\n%s", text)
+	}
+}

@@ -141,7 +141,7 @@ func (w *Worker) release(ctx context.Context, msgs []*roster.Message) {
 }
 
 func (w *Worker) deliver(ctx context.Context, m *roster.Message) {
-	if live, err := w.linkLive(ctx, m); err != nil {
+	if live, err := w.current(ctx, m); err != nil {
 		w.Log.Error("outbox: look up the link", "id", m.ID, "err", err)
 	} else if !live {
 		w.drop(ctx, m)
@@ -182,12 +182,14 @@ func (w *Worker) deliver(ctx context.Context, m *roster.Message) {
 	}
 }
 
-// linkLive reports whether the link a message carries still works: an
-// invitation resent, revoked or accepted, or a password reset replaced or
-// used, since the message was queued (and while it waited for a retry)
-// has a dead link, which would only confuse the person who receives it.
-// A message without a link is live.
-func (w *Worker) linkLive(ctx context.Context, m *roster.Message) (bool, error) {
+// current reports whether the link a message carries still works, and
+// brings an invitation's email up to date with its member: the role and
+// the name it greets may have been mended since it was queued (a retried
+// message waits up to an hour). An invitation resent, revoked or accepted,
+// or a password reset replaced or used, since the message was queued has a
+// dead link, which would only confuse the person who receives it. A
+// message without a link is live.
+func (w *Worker) current(ctx context.Context, m *roster.Message) (bool, error) {
 	if m.Link == "" {
 		return true, nil
 	}
@@ -205,7 +207,12 @@ func (w *Worker) linkLive(ctx context.Context, m *roster.Message) (bool, error) 
 		var err error
 		switch m.Kind {
 		case roster.MessageInvitation, roster.MessageOwnerActivation:
-			_, err = tx.InvitationByToken(hash)
+			if _, err = tx.InvitationByToken(hash); err == nil {
+				var member *roster.Member
+				if member, err = tx.Member(m.AccountID, m.UserID); err == nil && m.Data != nil {
+					m.Data["role"], m.Data["name"] = member.Role, member.Name
+				}
+			}
 		case roster.MessagePasswordReset:
 			_, err = tx.PasswordResetByHash(hash)
 		default:
