@@ -107,6 +107,16 @@ func cleanName(field, name, what string) (string, error) {
 		if unicode.Is(unicode.Cf, r) && !allowedFormat[r] {
 			return "", Invalid(field, "%s must not contain invisible formatting characters.", capitalize(what))
 		}
+		if unicode.In(r, unicode.Zl, unicode.Zp) {
+			return "", Invalid(field, "%s must be on one line.", capitalize(what))
+		}
+	}
+	// Something must show: not only spaces, marks and joiners, nor the
+	// Hangul fillers, letters drawn blank.
+	if !strings.ContainsFunc(name, func(r rune) bool {
+		return unicode.IsGraphic(r) && !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) && !blankLetter[r]
+	}) {
+		return "", Invalid(field, "Please enter %s.", what)
 	}
 	return name, nil
 }
@@ -119,6 +129,9 @@ var allowedFormat = map[rune]bool{
 	'\u200e': true, // left-to-right mark
 	'\u200f': true, // right-to-left mark
 }
+
+// blankLetter are the letters that are drawn as blank space.
+var blankLetter = map[rune]bool{'\u115f': true, '\u1160': true, '\u3164': true, '\uffa0': true}
 
 func capitalize(s string) string {
 	if s == "" {

@@ -97,6 +97,10 @@ func TestValidateName(t *testing.T) {
 		{"👩\u200d💻 Dana", "👩\u200d💻 Dana", true},   // an emoji joined by a zero-width joiner
 		{"دانا\u200f Dev", "دانا\u200f Dev", true}, // a right-to-left mark
 		{"Eve \u2067x\u2069", "", false},           // an isolate
+		{"\u200e", "", false},                      // nothing that shows
+		{"\u200d \u200c", "", false},
+		{"\u3164", "", false},        // a Hangul filler, drawn blank
+		{"Dana\u2028Dev", "", false}, // a line separator
 		{strings.Repeat("é", MaxNameLen), strings.Repeat("é", MaxNameLen), true},
 		{strings.Repeat("é", MaxNameLen+1), "", false},
 	} {
