@@ -73,6 +73,9 @@ func validDomain(domain string) bool {
 		if l == "" || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") || strings.HasPrefix(l, "[") {
 			return false
 		}
+		if len(l) > 63 && isASCII(l) { // DNS's limit; a label in another script is longer in bytes
+			return false
+		}
 	}
 	return strings.ContainsFunc(labels[len(labels)-1], func(r rune) bool { return r < '0' || r > '9' })
 }
@@ -128,6 +131,10 @@ var allowedFormat = map[rune]bool{
 	'\u200d': true, // zero-width joiner
 	'\u200e': true, // left-to-right mark
 	'\u200f': true, // right-to-left mark
+}
+
+func isASCII(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool { return r > unicode.MaxASCII })
 }
 
 // blankLetter are the letters that are drawn as blank space.

@@ -40,6 +40,8 @@ func TestNormalizeEmail(t *testing.T) {
 		{"dana@acme-.test", "", false},
 		{"root@127.0.0.1", "", false},
 		{"dana@acme.123", "", false},
+		{"dana@" + strings.Repeat("x", 63) + ".test", "dana@" + strings.Repeat("x", 63) + ".test", true},
+		{"dana@" + strings.Repeat("x", 64) + ".test", "", false}, // a DNS label holds 63
 	} {
 		got, err := NormalizeEmail("email", tc.in)
 		if (err == nil) != tc.ok || got != tc.want {

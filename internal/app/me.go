@@ -44,11 +44,11 @@ func (a *App) Me(ctx context.Context, p roster.Principal) (*roster.User, []roste
 
 // SetMyName changes the principal's own name: a person's name is theirs.
 func (a *App) SetMyName(ctx context.Context, p roster.Principal, name string) (*roster.User, error) {
-	name, err := roster.ValidateName("name", name)
-	if err != nil {
+	if err := decideSelf(policy.ActionChangeName, p); err != nil {
 		return nil, err
 	}
-	if err := decideSelf(policy.ActionChangeName, p); err != nil {
+	name, err := roster.ValidateName("name", name)
+	if err != nil {
 		return nil, err
 	}
 	var u *roster.User
