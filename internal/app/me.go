@@ -242,13 +242,18 @@ func (a *App) requestReset(ctx context.Context, email string) error {
 	return err
 }
 
-// ConfirmPasswordReset sets a new password with a reset link's token, for
-// a client at ip. It ends every session of the user and kills every other
-// reset link.
-func (a *App) ConfirmPasswordReset(ctx context.Context, ip, token, next string) error {
-	bad := roster.Errorf(roster.CodeInvalidToken, "This password reset link is not valid: it has been used, has expired, or was replaced by a newer one.")
+// CheckPasswordReset returns invalid_token unless the reset link's token
+// works, for the page that asks for the new password.
+func (a *App) CheckPasswordReset(ctx context.Context, token string) error {
+	_, err := a.resetUser(ctx, token)
+	return err
+}
+
+// resetUser returns the user of a working reset link's token, or
+// invalid_token.
+func (a *App) resetUser(ctx context.Context, token string) (*roster.User, error) {
 	if !secret.LooksLikeToken(prefixReset, token) {
-		return bad
+		return nil, errBadReset()
 	}
 	var u *roster.User
 	err := a.store.Read(ctx, func(tx roster.Tx) error {
@@ -263,8 +268,23 @@ func (a *App) ConfirmPasswordReset(ctx context.Context, ip, token, next string) 
 		return err
 	})
 	if roster.ErrorCode(err) == roster.CodeNotFound {
-		return bad
-	} else if err != nil {
+		return nil, errBadReset()
+	}
+	return u, err
+}
+
+// errBadReset is the one answer for a reset link that was used, expired,
+// replaced or never existed.
+func errBadReset() error {
+	return roster.Errorf(roster.CodeInvalidToken, "This password reset link is not valid: it has been used, has expired, or was replaced by a newer one.")
+}
+
+// ConfirmPasswordReset sets a new password with a reset link's token, for
+// a client at ip. It ends every session of the user and kills every other
+// reset link.
+func (a *App) ConfirmPasswordReset(ctx context.Context, ip, token, next string) error {
+	u, err := a.resetUser(ctx, token)
+	if err != nil {
 		return err
 	}
 	if err := password.Validate("password", next, u.Email); err != nil {
@@ -296,7 +316,7 @@ func (a *App) ConfirmPasswordReset(ctx context.Context, ip, token, next string) 
 		return auditEach(tx, p, accounts, roster.AuditPasswordReset, a.clock())
 	})
 	if roster.ErrorCode(err) == roster.CodeNotFound {
-		return bad
+		return errBadReset()
 	}
 	return err
 }

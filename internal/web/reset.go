@@ -15,8 +15,27 @@ type resetPage struct {
 }
 
 func (w *Web) resetPage(rw http.ResponseWriter, r *http.Request) {
-	w.render(rw, r, http.StatusOK, "reset", &page{Title: "Choose a new password",
-		Data: resetPage{Token: strings.TrimSpace(r.URL.Query().Get("token"))}})
+	token := strings.TrimSpace(r.URL.Query().Get("token"))
+	// A dead link says so at once, as an invitation's does, rather than
+	// after a new password has been typed.
+	switch err := w.app.CheckPasswordReset(r.Context(), token); {
+	case roster.ErrorCode(err) == roster.CodeInvalidToken:
+		w.badResetLink(rw, r, err)
+		return
+	case err != nil:
+		w.fail(rw, r, nil, err)
+		return
+	}
+	w.render(rw, r, http.StatusOK, "reset", &page{Title: "Choose a new password", Data: resetPage{Token: token}})
+}
+
+// badResetLink answers a reset link that does not work.
+func (w *Web) badResetLink(rw http.ResponseWriter, r *http.Request, err error) {
+	w.render(rw, r, http.StatusGone, "link_error", &page{Title: "Reset link not valid", Data: linkErrorPage{
+		Heading: "This password reset link cannot be used",
+		Message: roster.ErrorMessage(err),
+		Hint:    "Ask for a new link from the sign-in page.",
+	}})
 }
 
 // reset sets the new password; it ends every session of the user.
@@ -34,11 +53,7 @@ func (w *Web) reset(rw http.ResponseWriter, r *http.Request) {
 	case err == nil:
 		w.redirectWithFlash(rw, r, "/login", "Your password is changed. Sign in with it.")
 	case code == roster.CodeInvalidToken:
-		w.render(rw, r, http.StatusGone, "link_error", &page{Title: "Reset link not valid", Data: linkErrorPage{
-			Heading: "This password reset link cannot be used",
-			Message: roster.ErrorMessage(err),
-			Hint:    "Ask for a new link from the sign-in page.",
-		}})
+		w.badResetLink(rw, r, err)
 	case code == roster.CodeInternal:
 		w.fail(rw, r, nil, err)
 	default:

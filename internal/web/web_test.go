@@ -598,4 +598,32 @@ func TestPasswordResetPages(t *testing.T) {
 		t.Errorf("reset with a bad token: %d, want 410", r.status)
 	}
 	r.has(t, "This password reset link cannot be used")
+
+	// A dead link says so when it is opened, before a password is typed;
+	// a working one shows the form.
+	if r = b.get("/reset-password?token=rsr_nonsense"); r.status != http.StatusGone {
+		t.Errorf("opening a bad reset link: %d, want 410", r.status)
+	}
+	r.has(t, "This password reset link cannot be used")
+	s.app.Wait() // the reset request writes its link after answering
+	msgs, err := s.app.Outbox(context.Background(), "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var link string
+	for _, m := range msgs {
+		if m.Kind == roster.MessagePasswordReset {
+			link = m.Link
+		}
+	}
+	u, err := url.Parse(link)
+	if err != nil || link == "" {
+		t.Fatalf("no reset link in the outbox (%q, %v)", link, err)
+	}
+	form := b.get(u.RequestURI())
+	if form.status != http.StatusOK {
+		t.Fatalf("opening the mailed reset link: %d\n%s", form.status, form.text())
+	}
+	form.has(t, "Choose a new password")
+	checkNoInline(t, u.Path, form)
 }
