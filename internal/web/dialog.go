@@ -73,7 +73,7 @@ func (d *dialogState) setError(err error) {
 // the form does not show) is not lost but shown as the refusal.
 var dialogFields = map[string][]string{
 	"invite":   {"email", "name", "role"},
-	"edit":     {"role"},
+	"edit":     {"role", "name"},
 	"transfer": {"user", "password"},
 	"bulk":     {"csv"},
 }
@@ -102,7 +102,7 @@ func (w *Web) dialogFromQuery(r *http.Request, p roster.Principal, v *app.Viewer
 		if err := w.loadTarget(r, p, v, d, userID); err != nil {
 			return nil, err
 		}
-		d.Values["role"] = d.Target.Role
+		d.Values["role"], d.Values["name"] = d.Target.Role, d.Target.Name
 		if d.Kind == "remove" && d.Can.Remove.Code == policy.CodeLastOwner {
 			// Foreseen: removing (or leaving) would leave the account
 			// without an owner, so the dialog warns instead of asking.

@@ -34,3 +34,26 @@ func (w *Web) editRole(rw http.ResponseWriter, r *http.Request) {
 	}
 	w.redirectWithFlash(rw, r, list.link(accountURL(v.Account.ID)+"/users"), msg)
 }
+
+// editName saves the name a pending member shows, from the Edit dialog
+// (PATCH …/members/{user} with {"name"} in the API).
+func (w *Web) editName(rw http.ResponseWriter, r *http.Request) {
+	p, pg, list, ok := w.formFrame(rw, r, maxFormBytes)
+	if !ok {
+		return
+	}
+	v := pg.Viewer
+	userID, name := r.PathValue("user"), r.PostFormValue("name")
+	m, err := w.app.SetPendingName(r.Context(), p, v.Account.ID, userID, name)
+	if err != nil {
+		d := &dialogState{Kind: "edit"}
+		if lerr := w.loadTarget(r, p, v, d, userID); lerr != nil {
+			w.fail(rw, r, pg, lerr)
+			return
+		}
+		d.Values = map[string]string{"role": d.Target.Role, "name": name}
+		w.dialogRefused(rw, r, p, pg, list, d, err)
+		return
+	}
+	w.redirectWithFlash(rw, r, list.link(accountURL(v.Account.ID)+"/users"), fmt.Sprintf("The invitation to %s now names them %s.", m.Email, m.Name))
+}

@@ -13,6 +13,9 @@ const passwordTitle = "Change your password"
 type passwordForm struct {
 	Error string
 	Field string // the field the refusal is about: current, new or confirm
+	// Name is the person's name as the name form shows it, and NameError
+	// its refusal.
+	Name, NameError string
 }
 
 func (w *Web) passwordPage(rw http.ResponseWriter, r *http.Request) {
@@ -21,8 +24,34 @@ func (w *Web) passwordPage(rw http.ResponseWriter, r *http.Request) {
 		w.fail(rw, r, pg, err)
 		return
 	}
-	pg.Title, pg.Data = passwordTitle, passwordForm{}
+	pg.Title, pg.Data = passwordTitle, passwordForm{Name: pg.User.Name}
 	w.render(rw, r, http.StatusOK, "password", pg)
+}
+
+// changeName sets the person's own name (PATCH /api/v1/me), shown in every
+// account they have joined.
+func (w *Web) changeName(rw http.ResponseWriter, r *http.Request) {
+	p, pg, err := w.userFrame(r, "password")
+	if err != nil {
+		w.fail(rw, r, pg, err)
+		return
+	}
+	pg.Title = passwordTitle
+	if err := parseForm(rw, r, maxFormBytes); err != nil {
+		w.fail(rw, r, pg, err)
+		return
+	}
+	name := r.PostFormValue("name")
+	_, err = w.app.SetMyName(r.Context(), p, name)
+	switch code := roster.ErrorCode(err); {
+	case err == nil:
+		w.redirectWithFlash(rw, r, "/me/password", "Your name is saved.")
+	case code == roster.CodeInternal || code == roster.CodeUnauthenticated:
+		w.fail(rw, r, pg, err)
+	default:
+		pg.Data = passwordForm{Name: name, NameError: roster.ErrorMessage(err)}
+		w.render(rw, r, refusalStatus(err), "password", pg)
+	}
 }
 
 // changePassword sets a new password over the current one (as POST
@@ -55,7 +84,7 @@ func (w *Web) changePassword(rw http.ResponseWriter, r *http.Request) {
 	case code == roster.CodeInternal || code == roster.CodeUnauthenticated:
 		w.fail(rw, r, pg, err)
 	default:
-		pg.Data = passwordForm{Error: roster.ErrorMessage(err), Field: roster.ErrorField(err)}
+		pg.Data = passwordForm{Error: roster.ErrorMessage(err), Field: roster.ErrorField(err), Name: pg.User.Name}
 		w.render(rw, r, refusalStatus(err), "password", pg)
 	}
 }

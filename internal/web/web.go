@@ -112,6 +112,7 @@ func (w *Web) routes(static http.Handler) {
 	w.handle("POST /reset-password", w.reset)
 	w.handle("GET /me/password", w.passwordPage)
 	w.handle("POST /me/password", w.changePassword)
+	w.handle("POST /me/name", w.changeName)
 	w.handle("GET /setup", w.setupPage)
 	w.handle("POST /setup", w.setup)
 
@@ -121,6 +122,7 @@ func (w *Web) routes(static http.Handler) {
 	w.handle("POST "+acc+"/invitations", w.invite)
 	w.handle("POST "+acc+"/invitations/bulk", w.bulkInvite)
 	w.handle("POST "+acc+"/members/{user}/role", w.editRole)
+	w.handle("POST "+acc+"/members/{user}/name", w.editName)
 	w.handle("POST "+acc+"/members/{user}/disable", w.disable)
 	w.handle("POST "+acc+"/members/{user}/enable", w.enable)
 	w.handle("POST "+acc+"/members/{user}/remove", w.remove)

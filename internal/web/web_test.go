@@ -627,3 +627,66 @@ func TestPasswordResetPages(t *testing.T) {
 	form.has(t, "Choose a new password")
 	checkNoInline(t, u.Path, form)
 }
+
+// TestNamesFromThePages: a person changes their own name on their account
+// page (a refusal keeps what they typed), and an administrator mends a
+// pending member's name in the Edit dialog, which offers it only for a
+// pending member.
+func TestNamesFromThePages(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry", "Developer")
+	b := s.browser()
+	b.login("owner@acme.test")
+	if me := b.get("/me/password"); !strings.Contains(me.body, `action="/me/name"`) {
+		t.Errorf("the account page has no name form\n%s", me.text())
+	}
+	p := b.post("/me/name", url.Values{"name": {"Eve \u202enimda"}})
+	if p.status != http.StatusBadRequest {
+		t.Errorf("a name with a right-to-left override: %d, want 400", p.status)
+	}
+	p.has(t, "must not contain invisible formatting characters")
+	p = b.post("/me/name", url.Values{"name": {"Olive Renamed"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("rename: %d\n%s", p.status, p.text())
+	}
+	if after := b.follow(p.header.Get("Location")); !strings.Contains(after.body, `value="Olive Renamed"`) {
+		t.Errorf("the name form does not show the new name")
+	} else {
+		after.has(t, "Your name is saved.")
+	}
+	b.get(s.users()).has(t, "Olive Renamed")
+
+	// The Edit dialog of an Active member offers the role only.
+	if d := b.get(s.users() + "?dialog=edit&user=" + s.ids["developer@acme.test"]); strings.Contains(d.body, `id="edit-name"`) {
+		t.Errorf("the Edit dialog of an Active member offers to rename them")
+	}
+	p = b.post("/accounts/"+s.account+"/invitations", url.Values{"email": {"pat@acme.test"}, "name": {"Pat Typo"}, "role": {"Developer"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("invite: %d\n%s", p.status, p.text())
+	}
+	owner := roster.Principal{UserID: s.ids["owner@acme.test"]}
+	m, err := s.app.ListMembers(context.Background(), owner, s.account, app.MemberQuery{Query: "pat@acme.test", Limit: 1})
+	if err != nil || len(m.Items) != 1 {
+		t.Fatalf("the invited member: %v, %v", m, err)
+	}
+	s.ids["pat@acme.test"] = m.Items[0].UserID
+	if d := b.get(s.users() + "?dialog=edit&user=" + s.ids["pat@acme.test"]); !strings.Contains(d.body, `id="edit-name"`) || !strings.Contains(d.body, `value="Pat Typo"`) {
+		t.Errorf("the Edit dialog of a pending member does not offer their name")
+	}
+	p = b.post(s.member("pat@acme.test", "name"), url.Values{"name": {"  "}})
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, `id="edit-name-error"`) {
+		t.Errorf("a blank name: %d, want 400 with the error at the field\n%s", p.status, p.text())
+	}
+	p = b.post(s.member("pat@acme.test", "name"), url.Values{"name": {"Pat Fixed"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("mend the name: %d\n%s", p.status, p.text())
+	}
+	b.follow(p.header.Get("Location")).has(t, "now names them Pat Fixed", "Pat Fixed")
+	b.get("/accounts/"+s.account+"/audit").has(t, "changed the name of")
+
+	// Someone who may not edit members cannot mend a name.
+	dev := s.browser()
+	dev.login("developer@acme.test")
+	if p := dev.post(s.member("pat@acme.test", "name"), url.Values{"name": {"Dev Was Here"}}); p.status != http.StatusForbidden && p.status != http.StatusNotFound {
+		t.Errorf("a Developer mending a name: %d, want 403 or 404", p.status)
+	}
+}
