@@ -53,8 +53,8 @@ func (a *App) SetMyName(ctx context.Context, p roster.Principal, name string) (*
 	}
 	var u *roster.User
 	err = a.store.Write(ctx, "", func(tx roster.Tx) error {
-		accounts, err := lockMemberAccounts(tx, p.UserID)
-		if err != nil {
+		// The accounts' locks first, in order, as every writer takes them.
+		if _, err := lockMemberAccounts(tx, p.UserID); err != nil {
 			return err
 		}
 		before, err := tx.User(p.UserID)
@@ -71,7 +71,8 @@ func (a *App) SetMyName(ctx context.Context, p roster.Principal, name string) (*
 		// An acceptance that committed after the memberships were read
 		// (on PostgreSQL, SetUserName waited for it) was renamed too:
 		// its account is locked and logged with the others.
-		if accounts, err = lockMemberAccounts(tx, p.UserID); err != nil {
+		accounts, err := lockMemberAccounts(tx, p.UserID)
+		if err != nil {
 			return err
 		}
 		// Written to each account the person has joined, as a password
