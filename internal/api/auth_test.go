@@ -365,6 +365,10 @@ func TestTokenNeverExceedsItsCreator(t *testing.T) {
 	wantProblem(t, tok.json("POST", "/api/v1/me/password", map[string]string{"current": pw, "new": "another fine password"}),
 		http.StatusForbidden, roster.CodeForbidden)
 	wantProblem(t, tok.send("DELETE", "/api/v1/session", "", nil), http.StatusForbidden, roster.CodeForbidden)
+	// Nor a rename; and forbidden comes before anything wrong with the body.
+	wantProblem(t, tok.json("PATCH", "/api/v1/me", map[string]string{"name": "Renamed by Token"}), http.StatusForbidden, roster.CodeForbidden)
+	wantProblem(t, tok.send("PATCH", "/api/v1/me", "application/json", []byte(`{"bogus": 1}`)), http.StatusForbidden, roster.CodeForbidden)
+	wantProblem(t, tok.send("POST", "/api/v1/me/password", "application/json", []byte(`{"bogus": 1}`)), http.StatusForbidden, roster.CodeForbidden)
 	if got := decodeAs[memberBody](t, owner.get("/api/v1/accounts/"+acc+"/members/"+ada.userID), http.StatusOK); got.Role != "Admin" {
 		t.Errorf("Ada is %s after refused token requests, want Admin", got.Role)
 	}

@@ -90,6 +90,9 @@ func (a *API) patchMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := a.app.MayChangeName(p); err != nil {
+		return err
+	}
 	var in patchMeIn
 	if err := decode(w, r, &in); err != nil {
 		return err
@@ -106,6 +109,9 @@ func (a *API) patchMe(w http.ResponseWriter, r *http.Request) error {
 func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
 	p, err := principal(r)
 	if err != nil {
+		return err
+	}
+	if err := a.app.MayChangePassword(p); err != nil {
 		return err
 	}
 	var in passwordChangeIn

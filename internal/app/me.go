@@ -42,6 +42,17 @@ func (a *App) Me(ctx context.Context, p roster.Principal) (*roster.User, []roste
 	return u, ms, nil
 }
 
+// MayChangeName and MayChangePassword tell a caller, before it reads a
+// request's body, whether the principal may change their own name or
+// password at all (an API token may not), so that forbidden comes before
+// anything wrong with the body.
+func (a *App) MayChangeName(p roster.Principal) error { return decideSelf(policy.ActionChangeName, p) }
+
+// MayChangePassword: see MayChangeName.
+func (a *App) MayChangePassword(p roster.Principal) error {
+	return decideSelf(policy.ActionChangePassword, p)
+}
+
 // SetMyName changes the principal's own name: a person's name is theirs.
 func (a *App) SetMyName(ctx context.Context, p roster.Principal, name string) (*roster.User, error) {
 	if err := decideSelf(policy.ActionChangeName, p); err != nil {
