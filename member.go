@@ -28,7 +28,9 @@ func ParseStatus(field, s string) (Status, error) {
 }
 
 // Member is a user's membership of one account, joined with the user's
-// identity and, when pending, with the invitation.
+// email, the name and last login it shows (Shown: the person's own once
+// joined, the inviter's name and none while pending) and, when pending,
+// with the invitation.
 type Member struct {
 	AccountID string
 	UserID    string

@@ -89,8 +89,9 @@ type Tx interface {
 	// already a member of the account.
 	// ProfileRoles is ignored (see SetProfileRole).
 	CreateMember(m *Member) error
-	// Member returns one membership with the user's email and name, the
-	// invitation's expiry and error while pending, and the profile roles.
+	// Member returns one membership with the user's email and the name and
+	// last login it shows (Member.Shown), the invitation's expiry and error
+	// while pending, and the profile roles.
 	// Returns not_found.
 	Member(account, user string) (*Member, error)
 	// MembersByUser returns the memberships of the account among these

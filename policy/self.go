@@ -12,7 +12,8 @@ const (
 
 // DecideSelf decides an action on one's own identity. An API token acts in
 // one account, as its user's role there, and never on the identity itself:
-// a leaked token must not be able to change the password or end sessions.
+// a leaked token must not be able to change the password or the name, or
+// end sessions.
 func DecideSelf(a SelfAction, viaToken bool) Decision {
 	if !viaToken {
 		return allow

@@ -72,7 +72,7 @@ func cmdOutboxList(ctx context.Context, e env, args []string) error {
 func cmdOutboxRetry(ctx context.Context, e env, args []string) error {
 	c := config.Default()
 	c.FromEnv(e.getenv)
-	fs := newFlags(e, "outbox retry", "Makes a pending or failed message due now. A given-up invitation has lost its link,\nso a fresh one is sent instead (the old link stays dead).\n\nUsage: roster outbox retry [--db PATH] ID")
+	fs := newFlags(e, "outbox retry", "Makes a pending or failed message due now (one being sent stays with the instance\nsending it). A given-up invitation has lost its link, so a fresh one is sent instead:\nthe old link stays dead, and so does any newer link the member was sent since.\n\nUsage: roster outbox retry [--db PATH] ID")
 	c.RegisterDB(fs)
 	var id int64
 	if len(args) > 0 && args[len(args)-1] != "" && args[len(args)-1][0] != '-' {

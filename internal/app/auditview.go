@@ -19,7 +19,8 @@ type Person struct {
 type AuditView struct {
 	*roster.AuditPage
 	// People maps the user ids of the page's actors and targets to who they
-	// are; removed members are still there (users are never deleted).
+	// are; people no longer members are still there (users are never
+	// deleted), by email alone (DECISIONS 45).
 	People map[string]Person
 }
 

@@ -159,7 +159,7 @@ func (a *App) ChangePassword(ctx context.Context, p roster.Principal, current, n
 // lockMemberAccounts takes the write locks of the accounts the user is an
 // active or disabled member of, in ascending id order as roster.Tx asks, and
 // returns them: the accounts whose logs record a change the user makes to
-// their own password. (A pending member has not joined yet.) Memberships
+// their own password or name. (A pending member has not joined yet.) Memberships
 // are read again once the locks are held, until no account is new: one the
 // user joined meanwhile is locked too (out of order, which on PostgreSQL
 // may deadlock and run the Write again), and one the user left drops out.

@@ -168,8 +168,9 @@ func (a *App) SetStatus(ctx context.Context, p roster.Principal, accountID, user
 	})
 }
 
-// SetPendingName mends the name of a pending member who has not set one of
-// their own (SPEC §5: to fix a typo in an invitation).
+// SetPendingName mends the name this account shows for a pending member
+// (SPEC §5: to fix a typo in an invitation), registered elsewhere or not:
+// the name is the account's only (roster.Member.Shown).
 func (a *App) SetPendingName(ctx context.Context, p roster.Principal, accountID, userID, name string) (*roster.Member, error) {
 	name, err := roster.ValidateName("name", name)
 	if err != nil {

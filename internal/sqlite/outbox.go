@@ -189,8 +189,9 @@ func (t *tx) Messages(status string, limit int) ([]*roster.Message, error) {
 	return out, nil
 }
 
-// RetryMessage makes a pending or failed message due at now and frees its
-// claim; a sent message is not found among those.
+// RetryMessage makes a pending or failed message due at now; a claim in
+// force stays (the message is being sent). A sent message is not found
+// among those.
 func (t *tx) RetryMessage(id int64, now time.Time) error {
 	return t.execOne("retry message", errMessageNotFound,
 		`UPDATE outbox SET status = 'pending', next_attempt_at = ?
