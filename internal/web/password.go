@@ -31,43 +31,25 @@ func (w *Web) passwordPage(rw http.ResponseWriter, r *http.Request) {
 // changeName sets the person's own name (PATCH /api/v1/me), shown in every
 // account they have joined.
 func (w *Web) changeName(rw http.ResponseWriter, r *http.Request) {
-	p, pg, err := w.userFrame(r, "password")
-	if err != nil {
-		w.fail(rw, r, pg, err)
-		return
-	}
-	pg.Title = passwordTitle
-	if err := parseForm(rw, r, maxFormBytes); err != nil {
-		w.fail(rw, r, pg, err)
+	p, pg, ok := w.accountForm(rw, r)
+	if !ok {
 		return
 	}
 	name := r.PostFormValue("name")
-	_, err = w.app.SetMyName(r.Context(), p, name)
-	switch code := roster.ErrorCode(err); {
-	case err == nil:
-		w.redirectWithFlash(rw, r, "/me/password", "Your name is saved.")
-	case code == roster.CodeInternal || code == roster.CodeUnauthenticated:
-		w.fail(rw, r, pg, err)
-	default:
-		pg.Data = passwordForm{Name: name, NameError: roster.ErrorMessage(err)}
-		w.render(rw, r, refusalStatus(err), "password", pg)
-	}
+	_, err := w.app.SetMyName(r.Context(), p, name)
+	w.accountAnswer(rw, r, pg, err, "/me/password", "Your name is saved.",
+		passwordForm{Name: name, NameError: roster.ErrorMessage(err)})
 }
 
 // changePassword sets a new password over the current one (as POST
 // /api/v1/me/password does, with the same rate limit on guessing the
 // current one) and ends the person's other sessions.
 func (w *Web) changePassword(rw http.ResponseWriter, r *http.Request) {
-	p, pg, err := w.userFrame(r, "password")
-	if err != nil {
-		w.fail(rw, r, pg, err)
+	p, pg, ok := w.accountForm(rw, r)
+	if !ok {
 		return
 	}
-	pg.Title = passwordTitle
-	if err := parseForm(rw, r, maxFormBytes); err != nil {
-		w.fail(rw, r, pg, err)
-		return
-	}
+	var err error
 	next := r.PostFormValue("new")
 	if next != r.PostFormValue("confirm") {
 		err = roster.Invalid("confirm", "The new password and its confirmation differ.")
@@ -78,13 +60,36 @@ func (w *Web) changePassword(rw http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = w.app.ChangePassword(r.Context(), p, r.PostFormValue("current"), next)
 	}
+	w.accountAnswer(rw, r, pg, err, "/", "Your password is changed. Your other sessions have ended.",
+		passwordForm{Error: roster.ErrorMessage(err), Field: roster.ErrorField(err), Name: pg.User.Name})
+}
+
+// accountForm starts a post of one of the account page's forms: the
+// signed-in person's page and the parsed form, or false when it has
+// answered already.
+func (w *Web) accountForm(rw http.ResponseWriter, r *http.Request) (roster.Principal, *page, bool) {
+	p, pg, err := w.userFrame(r, "password")
+	if err == nil {
+		pg.Title = passwordTitle
+		err = parseForm(rw, r, maxFormBytes)
+	}
+	if err != nil {
+		w.fail(rw, r, pg, err)
+		return p, nil, false
+	}
+	return p, pg, true
+}
+
+// accountAnswer answers a post of the account page: on success a redirect
+// to with flash, on a refusal the page again with refused as its model.
+func (w *Web) accountAnswer(rw http.ResponseWriter, r *http.Request, pg *page, err error, to, flash string, refused passwordForm) {
 	switch code := roster.ErrorCode(err); {
 	case err == nil:
-		w.redirectWithFlash(rw, r, "/", "Your password is changed. Your other sessions have ended.")
+		w.redirectWithFlash(rw, r, to, flash)
 	case code == roster.CodeInternal || code == roster.CodeUnauthenticated:
 		w.fail(rw, r, pg, err)
 	default:
-		pg.Data = passwordForm{Error: roster.ErrorMessage(err), Field: roster.ErrorField(err), Name: pg.User.Name}
+		pg.Data = refused
 		w.render(rw, r, refusalStatus(err), "password", pg)
 	}
 }
