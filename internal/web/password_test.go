@@ -85,21 +85,9 @@ func TestChangePasswordGuarded(t *testing.T) {
 	if p := read(t, resp); p.status != http.StatusForbidden {
 		t.Errorf("cross-site post: %d, want 403", p.status)
 	}
-	limited := false
-	for i := 0; i < 30 && !limited; i++ {
-		p := b.post("/me/password", url.Values{"current": {"guess " + strings.Repeat("x", i)}, "new": {next}, "confirm": {next}})
-		switch p.status {
-		case http.StatusBadRequest:
-		case http.StatusTooManyRequests:
-			limited = true
-			if p.header.Get("Retry-After") == "" {
-				t.Errorf("429 without Retry-After")
-			}
-		default:
-			t.Fatalf("guess %d: %d\n%s", i, p.status, p.text())
-		}
-	}
-	if !limited {
+	if !guessUntilLimited(t, b, "/me/password", func(i int) url.Values {
+		return url.Values{"current": {"guess " + strings.Repeat("x", i)}, "new": {next}, "confirm": {next}}
+	}, http.StatusBadRequest) {
 		t.Errorf("30 guesses of the current password were never rate-limited")
 	}
 	if p := s.browser().post("/login", url.Values{"email": {"owner@acme.test"}, "password": {pw}}); p.status != http.StatusSeeOther {

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -555,21 +556,9 @@ func TestTransferGuessesLimited(t *testing.T) {
 	b := s.browser()
 	b.login("owner@acme.test")
 	transfer := "/accounts/" + s.account + "/ownership-transfer"
-	limited := false
-	for i := 0; i < 30 && !limited; i++ {
-		p := b.post(transfer, url.Values{"user": {"usr_bogus"}, "password": {"guess " + strconv.Itoa(i)}})
-		switch p.status {
-		case http.StatusForbidden, http.StatusNotFound:
-		case http.StatusTooManyRequests:
-			limited = true
-			if p.header.Get("Retry-After") == "" {
-				t.Errorf("429 without Retry-After")
-			}
-		default:
-			t.Fatalf("guess %d: %d\n%s", i, p.status, p.text())
-		}
-	}
-	if !limited {
+	if !guessUntilLimited(t, b, transfer, func(i int) url.Values {
+		return url.Values{"user": {"usr_bogus"}, "password": {"guess " + strconv.Itoa(i)}}
+	}, http.StatusForbidden, http.StatusNotFound) {
 		t.Fatalf("30 guesses of the password in the transfer dialog were never rate-limited")
 	}
 	// The right password, now, is refused too: the limit is on the person.
@@ -577,6 +566,26 @@ func TestTransferGuessesLimited(t *testing.T) {
 	if p.status != http.StatusTooManyRequests {
 		t.Errorf("transfer after the guesses: %d, want 429", p.status)
 	}
+}
+
+// guessUntilLimited posts up to 30 guesses (form(i)) to path, each answered
+// with one of the refused statuses, and reports whether one was answered
+// 429, with Retry-After, first.
+func guessUntilLimited(t *testing.T, b *browser, path string, form func(i int) url.Values, refused ...int) bool {
+	t.Helper()
+	for i := range 30 {
+		p := b.post(path, form(i))
+		switch {
+		case p.status == http.StatusTooManyRequests:
+			if p.header.Get("Retry-After") == "" {
+				t.Errorf("429 without Retry-After")
+			}
+			return true
+		case !slices.Contains(refused, p.status):
+			t.Fatalf("guess %d: %d\n%s", i, p.status, p.text())
+		}
+	}
+	return false
 }
 
 func TestPasswordResetPages(t *testing.T) {
