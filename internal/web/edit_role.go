@@ -3,6 +3,8 @@ package web
 import (
 	"fmt"
 	"net/http"
+
+	"github.com/rosterhq/roster"
 )
 
 // editRole saves the Edit dialog (seed: "Editing a User's Role": Role
@@ -16,13 +18,7 @@ func (w *Web) editRole(rw http.ResponseWriter, r *http.Request) {
 	userID, role := r.PathValue("user"), r.PostFormValue("role")
 	m, err := w.app.ChangeRole(r.Context(), p, v.Account.ID, userID, role)
 	if err != nil {
-		d := &dialogState{Kind: "edit"}
-		if lerr := w.loadTarget(r, p, v, d, userID); lerr != nil {
-			w.fail(rw, r, pg, lerr)
-			return
-		}
-		d.Values = map[string]string{"role": role}
-		w.dialogRefused(rw, r, p, pg, list, d, err)
+		w.editRefused(rw, r, p, pg, list, userID, "role", role, err)
 		return
 	}
 	msg := fmt.Sprintf("%s is now %s.", displayName(m), m.Role)
@@ -46,14 +42,22 @@ func (w *Web) editName(rw http.ResponseWriter, r *http.Request) {
 	userID, name := r.PathValue("user"), r.PostFormValue("name")
 	m, err := w.app.SetPendingName(r.Context(), p, v.Account.ID, userID, name)
 	if err != nil {
-		d := &dialogState{Kind: "edit"}
-		if lerr := w.loadTarget(r, p, v, d, userID); lerr != nil {
-			w.fail(rw, r, pg, lerr)
-			return
-		}
-		d.Values = map[string]string{"role": d.Target.Role, "name": name}
-		w.dialogRefused(rw, r, p, pg, list, d, err)
+		w.editRefused(rw, r, p, pg, list, userID, "name", name, err)
 		return
 	}
 	w.redirectWithFlash(rw, r, list.link(accountURL(v.Account.ID)+"/users"), fmt.Sprintf("The invitation to %s now names them %s.", m.Email, m.Name))
+}
+
+// editRefused shows the Edit dialog again with a refusal of one of its
+// forms: field keeps what was typed, the other form the member's own value.
+func (w *Web) editRefused(rw http.ResponseWriter, r *http.Request, p roster.Principal, pg *page, list listState,
+	userID, field, typed string, err error) {
+	d := &dialogState{Kind: "edit"}
+	if lerr := w.loadTarget(r, p, pg.Viewer, d, userID); lerr != nil {
+		w.fail(rw, r, pg, lerr)
+		return
+	}
+	d.Values = map[string]string{"role": d.Target.Role, "name": d.Target.Name}
+	d.Values[field] = typed
+	w.dialogRefused(rw, r, p, pg, list, d, err)
 }

@@ -691,6 +691,11 @@ func TestNamesFromThePages(t *testing.T) {
 	}
 	b.follow(p.header.Get("Location")).has(t, "now names them Pat Fixed", "Pat Fixed")
 	b.get("/accounts/"+s.account+"/audit").has(t, "changed the name of")
+	// A refused role change shows the dialog again with the name as it is.
+	p = b.post(s.member("pat@acme.test", "role"), url.Values{"role": {"Wizard"}})
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, `value="Pat Fixed"`) {
+		t.Errorf("a refused role change of a pending member: %d; the name field lost the name\n%s", p.status, p.text())
+	}
 
 	// Someone who may not edit members cannot mend a name.
 	dev := s.browser()
