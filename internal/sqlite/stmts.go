@@ -28,6 +28,10 @@ type stmtCache struct {
 	closed  bool
 	ready   map[string]*sql.Stmt
 	pending map[string]bool
+	// preparing counts the background preparations, which close waits
+	// for: one still running after the pool is closed could open a
+	// connection, and with it the database's files, again.
+	preparing sync.WaitGroup
 }
 
 func newStmtCache(db *sql.DB) *stmtCache {
@@ -43,7 +47,7 @@ func (c *stmtCache) lookup(query string) *sql.Stmt {
 		return st
 	}
 	c.pending[query] = true
-	go c.prepare(query)
+	c.preparing.Go(func() { c.prepare(query) })
 	return nil
 }
 
@@ -63,10 +67,15 @@ func (c *stmtCache) prepare(query string) {
 	}
 }
 
+// close closes the statements, once the preparations under way have
+// ended (each then closes its own).
 func (c *stmtCache) close() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.closed = true
+	c.mu.Unlock()
+	c.preparing.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, st := range c.ready {
 		st.Close()
 	}

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/app"
@@ -64,5 +65,36 @@ func TestBulkSizesDoNotFillTheStatementCache(t *testing.T) {
 	}
 	if got := s.writerStmts.kept(); got != after {
 		t.Errorf("the writer keeps %d statements after bulks of 2 to 12 rows, %d after one of 1: each size added its own", got, after)
+	}
+}
+
+// TestStatementCacheCloseWaitsForPreparations: a statement is prepared in
+// the background, on a connection of the pool. Closing the cache waits
+// for a preparation under way, so that the pool is not closed (and the
+// database's files removed, as a test's temporary directory is) while it
+// opens a connection; the statement it made is closed, not kept.
+func TestStatementCacheCloseWaitsForPreparations(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	c := newStmtCache(s.writer)
+	// The writer's only connection is busy: the preparation waits for it.
+	conn, err := s.writer.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := c.lookup(`SELECT count(*) FROM users`); st != nil {
+		t.Fatal("a statement seen for the first time was ready at once")
+	}
+	closed := make(chan struct{})
+	go func() { c.close(); close(closed) }()
+	select {
+	case <-closed:
+		t.Fatal("close returned while a preparation was under way")
+	case <-time.After(200 * time.Millisecond):
+	}
+	conn.Close() // the preparation gets its connection and ends
+	<-closed
+	if n := c.kept(); n != 0 {
+		t.Errorf("%d statements kept after close", n)
 	}
 }
