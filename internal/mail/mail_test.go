@@ -449,3 +449,21 @@ func TestWorkerSendsTheInvitationAsItIsNow(t *testing.T) {
 		t.Errorf("the email does not say the member as they are now:\n%s", text)
 	}
 }
+
+func TestSMTPRequiredSTARTTLSRefusesAPlainServer(t *testing.T) {
+	srv := smtptest.Start(t, "roster", "s3cret pass") // offers no STARTTLS
+	m, err := mail.NewSMTPMailer(srv.URL() + "?starttls=required")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := mail.Email{MessageID: "<x@y>", From: "a@b.test", To: "c@d.test", Subject: "s", Text: "https://roster.test/reset?token=secret", HTML: "h"}
+	if err := m.Send(context.Background(), e); err == nil || !strings.Contains(err.Error(), "STARTTLS") {
+		t.Errorf("Send to a server without STARTTLS = %v, want a STARTTLS error", err)
+	}
+	if got := srv.Messages(); len(got) != 0 {
+		t.Errorf("the server received %d messages in the clear", len(got))
+	}
+	if _, err := mail.NewSMTPMailer(srv.URL() + "?starttls=maybe"); err == nil {
+		t.Error("starttls=maybe was accepted")
+	}
+}

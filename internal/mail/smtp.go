@@ -3,16 +3,26 @@ package mail
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
 )
 
-// SMTPMailer sends through an SMTP server: STARTTLS when the server offers
-// it (smtp://), implicit TLS (smtps://), and authentication when the URL
-// carries a user (PLAIN, or ?auth=login|cram-md5|auto).
+// SMTPMailer sends through an SMTP server: STARTTLS (smtp://), implicit TLS
+// (smtps://), and authentication when the URL carries a user (PLAIN, or
+// ?auth=login|cram-md5|auto).
+//
+// Emails carry invitation and password reset links, which are as good as a
+// login, so smtp:// requires STARTTLS: a server that does not offer it, or
+// a network that strips the offer, gets nothing. Only a server on this
+// machine (localhost or a loopback IP), where no network lies between, is
+// sent to in the clear when it offers no STARTTLS; ?starttls=opportunistic
+// allows that for another host, and ?starttls=required refuses it for a
+// local one.
 type SMTPMailer struct {
 	host string
 	opts []gomail.Option
@@ -31,7 +41,11 @@ func NewSMTPMailer(rawURL string) (*SMTPMailer, error) {
 	opts := []gomail.Option{gomail.WithTimeout(30 * time.Second)}
 	switch u.Scheme {
 	case "smtp":
-		opts = append(opts, gomail.WithTLSPortPolicy(gomail.TLSOpportunistic))
+		policy, err := startTLSPolicy(u)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, gomail.WithTLSPortPolicy(policy))
 	case "smtps":
 		opts = append(opts, gomail.WithSSLPort(false))
 	default:
@@ -68,6 +82,33 @@ func NewSMTPMailer(rawURL string) (*SMTPMailer, error) {
 		return nil, fmt.Errorf("smtp url: %w", err)
 	}
 	return &SMTPMailer{host: u.Hostname(), opts: opts}, nil
+}
+
+// startTLSPolicy reads ?starttls= for an smtp:// URL; see SMTPMailer.
+func startTLSPolicy(u *url.URL) (gomail.TLSPolicy, error) {
+	switch v := u.Query().Get("starttls"); v {
+	case "required":
+		return gomail.TLSMandatory, nil
+	case "opportunistic":
+		return gomail.TLSOpportunistic, nil
+	case "":
+		if isLoopback(u.Hostname()) {
+			return gomail.TLSOpportunistic, nil
+		}
+		return gomail.TLSMandatory, nil
+	default:
+		return 0, fmt.Errorf("smtp url: starttls=%q, want required or opportunistic", v)
+	}
+}
+
+// isLoopback reports whether host names this machine: "localhost" or a
+// loopback IP. It does not resolve names, whose answers a network can forge.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Send delivers one email in its own connection.
