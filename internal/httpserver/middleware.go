@@ -233,8 +233,22 @@ type Authenticator interface {
 	AuthenticateToken(ctx context.Context, raw, ip string) (roster.Principal, error)
 }
 
-// SessionCookie is the name of the session cookie.
+// SessionCookie is the name of the session cookie over plain HTTP.
 const SessionCookie = "roster_session"
+
+// SessionCookieName is the session cookie's name: over https it carries the
+// __Host- prefix, with which a browser takes the cookie only from this very
+// host, over https, with Path=/ and no Domain. A sibling subdomain, or a
+// network attacker answering a plain-HTTP request for the host, could
+// otherwise plant a session of their own choosing in the victim's browser
+// (cookie tossing: the victim then works, unknowing, in the attacker's
+// account).
+func SessionCookieName(secure bool) string {
+	if secure {
+		return "__Host-" + SessionCookie
+	}
+	return SessionCookie
+}
 
 // authenticate puts the principal of a bearer token or session cookie in the
 // context. A bearer token that does not authenticate is refused at once; a
@@ -256,7 +270,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				return
 			}
 			r = r.WithContext(roster.NewContextWithPrincipal(r.Context(), p))
-		} else if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+		} else if c, err := r.Cookie(SessionCookieName(s.https)); err == nil && c.Value != "" {
 			p, err := s.auth.AuthenticateSession(r.Context(), c.Value, ip)
 			switch roster.ErrorCode(err) {
 			case "":

@@ -23,6 +23,7 @@ type Server struct {
 	log     *slog.Logger
 	auth    Authenticator
 	trusted []netip.Prefix
+	https   bool
 	metrics *metrics
 	mux     *http.ServeMux
 	srv     *http.Server
@@ -41,10 +42,11 @@ type Config struct {
 	// TrustedProxies are the load balancers whose X-Forwarded-For is
 	// believed; none by default.
 	TrustedProxies []netip.Prefix
-	// HSTS adds Strict-Transport-Security to every response: for a
-	// service whose base URL is https, browsers then never reach it over
-	// plain HTTP again, where a network attacker could strip TLS.
-	HSTS bool
+	// HTTPS says the base URL is https. Every response then carries
+	// Strict-Transport-Security, so that browsers never reach the service
+	// over plain HTTP again, where a network attacker could strip TLS; and
+	// the session cookie is read under its __Host- name (SessionCookieName).
+	HTTPS bool
 }
 
 // New returns a server with every route mounted. Every request passes, in
@@ -55,7 +57,7 @@ func New(c Config) *Server {
 		c.Registry = prometheus.NewRegistry()
 	}
 	s := &Server{store: c.Store, log: c.Logger, auth: c.Auth, mux: http.NewServeMux(), metrics: newMetrics(c.Registry),
-		trusted: c.TrustedProxies}
+		trusted: c.TrustedProxies, https: c.HTTPS}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(c.Registry, promhttp.HandlerOpts{}))
@@ -77,7 +79,7 @@ func New(c Config) *Server {
 	if c.Auth != nil {
 		h = s.authenticate(h)
 	}
-	h = s.observe(secureHeaders(cop.Handler(h), c.HSTS))
+	h = s.observe(secureHeaders(cop.Handler(h), c.HTTPS))
 	s.srv = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -17,7 +17,7 @@ import (
 func TestHSTSOnlyWhenAsked(t *testing.T) {
 	web := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") })
 	for _, hsts := range []bool{false, true} {
-		s := httpserver.New(httpserver.Config{Logger: slog.New(slog.DiscardHandler), Web: web, HSTS: hsts})
+		s := httpserver.New(httpserver.Config{Logger: slog.New(slog.DiscardHandler), Web: web, HTTPS: hsts})
 		for _, path := range []string{"/", "/nowhere/else"} {
 			rec := httptest.NewRecorder()
 			s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", path, nil))

@@ -153,13 +153,20 @@ func (w *Web) toLogin(rw http.ResponseWriter, r *http.Request) {
 }
 
 // flashCookie carries a one-line message across the redirect that follows
-// a successful form (post, redirect, get).
-const flashCookie = "roster_flash"
+// a successful form (post, redirect, get). Over https its name has the
+// __Host- prefix, as the session cookie's (httpserver.SessionCookieName),
+// so that no other host can plant a message in the page.
+func (w *Web) flashCookie() string {
+	if w.secureCookies {
+		return "__Host-roster_flash"
+	}
+	return "roster_flash"
+}
 
 // redirectWithFlash ends a successful POST: the next page shows msg once.
 func (w *Web) redirectWithFlash(rw http.ResponseWriter, r *http.Request, to, msg string) {
 	http.SetCookie(rw, &http.Cookie{
-		Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString([]byte(msg)),
+		Name: w.flashCookie(), Value: base64.RawURLEncoding.EncodeToString([]byte(msg)),
 		Path: "/", HttpOnly: true, Secure: w.secureCookies, SameSite: http.SameSiteLaxMode, MaxAge: 60,
 	})
 	http.Redirect(rw, r, to, http.StatusSeeOther)
@@ -167,11 +174,11 @@ func (w *Web) redirectWithFlash(rw http.ResponseWriter, r *http.Request, to, msg
 
 // takeFlash reads and clears the flash message, if any.
 func (w *Web) takeFlash(rw http.ResponseWriter, r *http.Request) string {
-	c, err := r.Cookie(flashCookie)
+	c, err := r.Cookie(w.flashCookie())
 	if err != nil || c.Value == "" {
 		return ""
 	}
-	http.SetCookie(rw, &http.Cookie{Name: flashCookie, Path: "/", HttpOnly: true, Secure: w.secureCookies,
+	http.SetCookie(rw, &http.Cookie{Name: w.flashCookie(), Path: "/", HttpOnly: true, Secure: w.secureCookies,
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
 	b, err := base64.RawURLEncoding.DecodeString(c.Value)
 	if err != nil || !utf8.Valid(b) {
