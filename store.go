@@ -220,12 +220,13 @@ type Tx interface {
 	// that it is due at once for any claimer. Returns not_found.
 	ReleaseMessage(id int64) error
 	// MarkMessageSent records a delivery, clears the link and the member's
-	// invitation error (only of an invitation issued no later than the
-	// message was made, as for MarkMessageFailed). Returns not_found.
+	// invitation error (only of the invitation issued with the message, as
+	// for MarkMessageFailed). Returns not_found.
 	MarkMessageSent(id int64, at time.Time) error
 	// MarkMessageFailed records a failed attempt and its error, and the
-	// member's invitation error, unless the invitation was issued after the
-	// message was made (a newer link has an email of its own). With retryAt zero the message is given up
+	// member's invitation error if the invitation was issued with the
+	// message (its SentAt is the message's CreatedAt; a newer link has an
+	// email of its own). With retryAt zero the message is given up
 	// (status failed, link cleared); otherwise it is due again at retryAt.
 	// Returns not_found.
 	MarkMessageFailed(id int64, errText string, retryAt time.Time) error

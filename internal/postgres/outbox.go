@@ -97,13 +97,16 @@ func (t *tx) messageMember(id int64) (account, user string, created time.Time, e
 
 // setInvitationError records the delivery outcome of a message made at
 // created on the member's invitation, if the message is tied to a member
-// who has one issued no later: a link and its email are made at the same
-// instant, and the outcome of an older email says nothing of a newer link.
+// whose link was issued with it: a link and its email are made with the
+// same instant, and the outcome of an older email says nothing of a newer
+// link. The instants are compared for equality, not order, so that a newer
+// link issued by an instance whose clock runs behind the older email's
+// maker is not taken for an older one.
 func (t *tx) setInvitationError(account, user string, created time.Time, errText string) error {
 	if account == "" || user == "" {
 		return nil
 	}
-	if _, err := t.exec(`WITH i AS (UPDATE invitations SET last_error = $1 WHERE account_id = $2 AND user_id = $3 AND sent_at <= $4
+	if _, err := t.exec(`WITH i AS (UPDATE invitations SET last_error = $1 WHERE account_id = $2 AND user_id = $3 AND sent_at = $4
 			RETURNING account_id, user_id)
 		UPDATE members m SET invitation_error = $1 FROM i WHERE m.account_id = i.account_id AND m.user_id = i.user_id`,
 		errText, account, user, created); err != nil {

@@ -95,13 +95,16 @@ func (t *tx) messageMember(id int64) (account, user string, created int64, err e
 
 // setInvitationError records the delivery outcome of a message made at
 // created on the member's invitation, if the message is tied to a member
-// who has one issued no later: a link and its email are made at the same
-// instant, and the outcome of an older email says nothing of a newer link.
+// whose link was issued with it: a link and its email are made with the
+// same instant, and the outcome of an older email says nothing of a newer
+// link. The instants are compared for equality, not order, so that a newer
+// link issued by an instance whose clock runs behind the older email's
+// maker is not taken for an older one.
 func (t *tx) setInvitationError(account, user string, created int64, errText string) error {
 	if account == "" || user == "" {
 		return nil
 	}
-	if _, err := t.exec(`UPDATE invitations SET last_error = ? WHERE account_id = ? AND user_id = ? AND sent_at <= ?`,
+	if _, err := t.exec(`UPDATE invitations SET last_error = ? WHERE account_id = ? AND user_id = ? AND sent_at = ?`,
 		errText, account, user, created); err != nil {
 		return fmt.Errorf("sqlite: set invitation error: %w", err)
 	}

@@ -252,4 +252,22 @@ func testOutboxInvitationError(t *testing.T, s roster.Store) {
 	if got := message(t, s, msg.ID); got.Link != "" || got.Status != roster.MessageFailed {
 		t.Errorf("given-up message: status %q, link %q; want failed, no link", got.Status, got.Link)
 	}
+
+	// Instances' clocks disagree: the email of the link before was made by
+	// one whose clock runs ahead, the link is issued again by one behind,
+	// so the older email looks made after the newer link. Its outcome
+	// still says nothing of the newer link.
+	ahead := enqueue(t, s, &roster.Message{
+		Kind: roster.MessageInvitation, To: m.Email, AccountID: a.ID, UserID: m.UserID,
+		Link: "https://roster.test/activate?token=ahead", NextAttemptAt: T0.Add(10 * time.Minute), CreatedAt: T0.Add(10 * time.Minute),
+	})
+	Write(t, s, a.ID, func(tx roster.Tx) error {
+		return tx.PutInvitation(&roster.Invitation{AccountID: a.ID, UserID: m.UserID, TokenHash: NewID("hash"), ExpiresAt: T0.Add(time.Hour), SentAt: T0.Add(5 * time.Minute)})
+	})
+	Write(t, s, "", func(tx roster.Tx) error {
+		return tx.MarkMessageFailed(ahead.ID, "421 from the clock ahead", T0.Add(11*time.Minute))
+	})
+	if got := invitationError(); got != "" {
+		t.Errorf("InvitationError after an older email made by a clock ahead failed = %q, want \"\"", got)
+	}
 }
