@@ -838,3 +838,60 @@ func TestInviteForbiddenBeforeInvalid(t *testing.T) {
 		wantCode(t, err, roster.CodeForbidden)
 	}
 }
+
+// TestDeliveryFailureReachesEveryKindOfInvitation: a link and its email are
+// written with the same instant, which is how a failed delivery finds the
+// invitation it belongs to; that holds for single and bulk invitations on
+// both stores, with a clock finer than the stores' microseconds.
+func TestDeliveryFailureReachesEveryKindOfInvitation(t *testing.T) {
+	for _, store := range []struct {
+		name string
+		env  func(t *testing.T) *env
+	}{
+		{"sqlite", newEnv},
+		{"postgres", func(t *testing.T) *env { return newEnvOn(t, openPostgres(t)) }},
+	} {
+		t.Run(store.name, func(t *testing.T) {
+			e := store.env(t)
+			e.now = e.now.Add(123456789 * time.Nanosecond)
+			accID, owner := e.account("bigeye", "olive@acme.test")
+			if _, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "ivy@acme.test", Role: "User"}); err != nil {
+				t.Fatal(err)
+			}
+			csv := "email,role,name\nbo@acme.test,User,Bo\ncy@acme.test,Admin,Cy\n"
+			if _, err := e.app.BulkInvite(e.ctx, owner, accID, strings.NewReader(csv), false); err != nil {
+				t.Fatal(err)
+			}
+			e.now = e.now.Add(time.Minute)
+			if err := e.store.Write(e.ctx, "", func(tx roster.Tx) error {
+				msgs, err := tx.ClaimMessages(e.now, time.Minute, 100)
+				if err != nil {
+					return err
+				}
+				for _, m := range msgs {
+					if m.UserID == owner.UserID {
+						continue
+					}
+					if err := tx.MarkMessageFailed(m.ID, "421 mailbox busy", e.now.Add(time.Minute)); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			page, err := e.app.ListMembers(e.ctx, owner, accID, app.MemberQuery{Status: string(roster.StatusPending)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page.Items) != 3 {
+				t.Fatalf("%d pending members, want 3", len(page.Items))
+			}
+			for _, m := range page.Items {
+				if m.InvitationError != "421 mailbox busy" {
+					t.Errorf("%s: invitation error %q, want the failed delivery's", m.Email, m.InvitationError)
+				}
+			}
+		})
+	}
+}
