@@ -38,26 +38,31 @@ func NewSMTPMailer(rawURL string) (*SMTPMailer, error) {
 	if u.Hostname() == "" {
 		return nil, fmt.Errorf("smtp url: no host")
 	}
+	// The port is always set here, never left to go-mail's port policies,
+	// which fall back to port 25 in the clear when the connection fails,
+	// even on a port given explicitly.
 	opts := []gomail.Option{gomail.WithTimeout(30 * time.Second)}
+	port := gomail.DefaultPortTLS // submission, STARTTLS
 	switch u.Scheme {
 	case "smtp":
 		policy, err := startTLSPolicy(u)
 		if err != nil {
 			return nil, err
 		}
-		opts = append(opts, gomail.WithTLSPortPolicy(policy))
+		opts = append(opts, gomail.WithTLSPolicy(policy))
 	case "smtps":
-		opts = append(opts, gomail.WithSSLPort(false))
+		port = gomail.DefaultPortSSL
+		opts = append(opts, gomail.WithSSL())
 	default:
 		return nil, fmt.Errorf("smtp url: scheme %q, want smtp or smtps", u.Scheme)
 	}
 	if p := u.Port(); p != "" {
-		port, err := strconv.Atoi(p)
-		if err != nil || port < 1 || port > 65535 {
+		var err error
+		if port, err = strconv.Atoi(p); err != nil || port < 1 || port > 65535 {
 			return nil, fmt.Errorf("smtp url: bad port %q", p)
 		}
-		opts = append(opts, gomail.WithPort(port))
 	}
+	opts = append(opts, gomail.WithPort(port))
 	if u.User != nil && u.User.Username() != "" {
 		pass, _ := u.User.Password()
 		auth := gomail.SMTPAuthPlain
