@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"maps"
+	"net"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/app"
 	"github.com/rosterhq/roster/internal/mail"
@@ -178,11 +180,11 @@ func TestWorkerRetriesWithBackoffAndRecordsTheError(t *testing.T) {
 		t.Fatalf("DeliverDue = %d, %v", n, err)
 	}
 	msg := f.message(t)
-	if msg.Status != roster.MessagePending || msg.Attempts != 1 || !strings.Contains(msg.LastError, "mailbox busy") || msg.Link == "" {
+	if msg.Status != roster.MessagePending || msg.Attempts != 1 || msg.LastError != "The mail server deferred the email (451 4.3.0)." || msg.Link == "" {
 		t.Errorf("after a failure: %+v", msg)
 	}
-	if got := f.invitationError(t); !strings.Contains(got, "mailbox busy") {
-		t.Errorf("invitation_error = %q, want the SMTP error", got)
+	if got := f.invitationError(t); got != msg.LastError {
+		t.Errorf("invitation_error = %q, want the SMTP reply's %q", got, msg.LastError)
 	}
 	if !msg.NextAttemptAt.Equal(f.now.Add(time.Minute)) {
 		t.Errorf("next attempt at %v, want one minute later", msg.NextAttemptAt)
@@ -465,5 +467,48 @@ func TestSMTPRequiredSTARTTLSRefusesAPlainServer(t *testing.T) {
 	}
 	if _, err := mail.NewSMTPMailer(srv.URL() + "?starttls=maybe"); err == nil {
 		t.Error("starttls=maybe was accepted")
+	}
+}
+
+// TestDeliveryErrorsNameNoNetwork: what account administrators read of a
+// failed delivery (the invitation's error, the audit log) is the mail
+// server's reply code, or that it could not be reached — never the
+// operator's addresses, which the log line of the failure keeps.
+func TestDeliveryErrorsNameNoNetwork(t *testing.T) {
+	ctx := context.Background()
+	closed := func() string {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		return l.Addr().String()
+	}()
+	srv := smtptest.Start(t, "", "")
+	srv.FailWith(&smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user here"})
+	for _, tc := range []struct{ url, want, logged string }{
+		{"smtp://" + closed, "The email could not be handed to the mail server; the operator's log has the details.", closed},
+		{srv.URL(), "The mail server refused the email (550 5.1.1).", "no such user here"},
+	} {
+		f := newFixture(t)
+		m, err := mail.NewSMTPMailer(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log bytes.Buffer
+		w := f.worker(t, m)
+		w.Log = slog.New(slog.NewTextHandler(&log, nil))
+		if n, err := w.DeliverDue(ctx); err != nil || n != 1 {
+			t.Fatalf("DeliverDue = %d, %v", n, err)
+		}
+		if got := f.message(t).LastError; got != tc.want {
+			t.Errorf("%s: the outbox says %q, want %q", tc.url, got, tc.want)
+		}
+		if got := f.invitationError(t); got != tc.want {
+			t.Errorf("%s: invitation_error = %q, want %q", tc.url, got, tc.want)
+		}
+		if !strings.Contains(log.String(), "delivery failed") || !strings.Contains(log.String(), tc.logged) {
+			t.Errorf("%s: the log lacks the failure's details (%s):\n%s", tc.url, tc.logged, log.String())
+		}
 	}
 }

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/secret"
+	gomail "github.com/wneessen/go-mail"
 )
 
 // Mailer sends one email. It returns an error for anything but a delivery
@@ -171,12 +173,12 @@ func (w *Worker) deliver(ctx context.Context, m *roster.Message) {
 		retry = now.Add(backoff(w.RetryBase, m.Attempts))
 	}
 	w.Log.Warn("outbox: delivery failed", "id", m.ID, "kind", m.Kind, "attempt", m.Attempts+1, "err", err, "retry_at", retry)
-	sendErr := err
+	reason := deliveryError(err)
 	if err := w.Store.Write(ctx, m.AccountID, func(tx roster.Tx) error {
-		if err := tx.MarkMessageFailed(m.ID, sendErr.Error(), retry); err != nil {
+		if err := tx.MarkMessageFailed(m.ID, reason, retry); err != nil {
 			return err
 		}
-		return w.recordFailure(tx, m, sendErr, retry, now)
+		return w.recordFailure(tx, m, reason, retry, now)
 	}); err != nil {
 		w.Log.Error("outbox: mark failed", "id", m.ID, "err", err)
 	}
@@ -243,12 +245,12 @@ func (w *Worker) drop(ctx context.Context, m *roster.Message) {
 // recordFailure puts an invitation's delivery failure in its account's
 // audit log, the invitation's history: on the first failure and when the
 // message is given up, not on every retry in between.
-func (w *Worker) recordFailure(tx roster.Tx, m *roster.Message, sendErr error, retry, now time.Time) error {
+func (w *Worker) recordFailure(tx roster.Tx, m *roster.Message, reason string, retry, now time.Time) error {
 	invitation := m.Kind == roster.MessageInvitation || m.Kind == roster.MessageOwnerActivation
 	if !invitation || m.AccountID == "" || (m.Attempts > 0 && !retry.IsZero()) {
 		return nil
 	}
-	after := map[string]string{"error": truncate(sendErr.Error(), 300), "attempts": strconv.Itoa(m.Attempts + 1)}
+	after := map[string]string{"error": reason, "attempts": strconv.Itoa(m.Attempts + 1)}
 	action := roster.AuditInvitationDeliveryFailed
 	if retry.IsZero() {
 		action = roster.AuditInvitationGivenUp
@@ -258,11 +260,25 @@ func (w *Worker) recordFailure(tx roster.Tx, m *roster.Message, sendErr error, r
 	return tx.AppendAudit(&roster.AuditEvent{AccountID: m.AccountID, At: now, Action: action, Target: m.UserID, After: after})
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+// deliveryError is what the outbox, the member's invitation and the
+// account's audit log say of a failed delivery: the mail server's reply
+// code when it answered, else that it could not be reached. Account
+// administrators read it, and a connection error names the operator's
+// network ("dial tcp 10.0.3.7:25: connect: connection refused"); the
+// whole error is in the log line of the failure, with the message's id.
+func deliveryError(err error) string {
+	var reply *gomail.SendError
+	if errors.As(err, &reply) && reply.ErrorCode() >= 400 && reply.ErrorCode() < 600 {
+		code := strconv.Itoa(reply.ErrorCode())
+		if enhanced := reply.EnhancedStatusCode(); enhanced != "" {
+			code += " " + enhanced
+		}
+		if reply.ErrorCode() >= 500 {
+			return "The mail server refused the email (" + code + ")."
+		}
+		return "The mail server deferred the email (" + code + ")."
 	}
-	return s[:n] + "…"
+	return "The email could not be handed to the mail server; the operator's log has the details."
 }
 
 // backoff is base doubled per attempt already made, at most an hour.

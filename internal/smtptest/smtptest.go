@@ -169,7 +169,8 @@ func (s *Server) Restart() {
 	s.serve(l)
 }
 
-// FailWith makes the server refuse every message with err (nil to accept again).
+// FailWith makes the server refuse every message with err (nil to accept
+// again): a *smtp.SMTPError is the reply as it is, any other error a 451.
 func (s *Server) FailWith(err error) {
 	s.mu.Lock()
 	s.fail = err
@@ -257,6 +258,10 @@ func (ss *session) Data(r io.Reader) error {
 	ss.s.mu.Lock()
 	defer ss.s.mu.Unlock()
 	if ss.s.fail != nil {
+		var reply *smtp.SMTPError
+		if errors.As(ss.s.fail, &reply) {
+			return reply
+		}
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: ss.s.fail.Error()}
 	}
 	ss.s.msgs = append(ss.s.msgs, Message{From: ss.from, To: ss.to, Raw: b})
