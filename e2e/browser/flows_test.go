@@ -111,8 +111,15 @@ func TestOwnerManagesAnInvitedUser(t *testing.T) {
 	owner.waitText(".flash", "Nina New is now SRE.")
 	owner.waitText(row+` td[data-label="Role"]`, "SRE")
 
-	// Disable, then Enable.
-	owner.click(row + ` button[aria-label="Disable Nina New"]`)
+	// Disable, after a confirmation (Cancel first changes nothing), then Enable.
+	owner.click(row + ` a[aria-label="Disable Nina New"]`)
+	owner.waitText("dialog[open]", "Disable Nina New?")
+	owner.click(`dialog[open] a.button`) // Cancel
+	owner.waitGone("dialog[open]")
+	owner.waitText(row, "Active")
+	owner.click(row + ` a[aria-label="Disable Nina New"]`)
+	owner.waitText("dialog[open]", "Disable Nina New?")
+	owner.click(`dialog[open] button[type=submit]`)
 	owner.waitText(".flash", "Nina New is disabled")
 	owner.waitText(row, "Disabled")
 	if !owner.enabled(row + ` button[aria-label="Enable Nina New"]`) {

@@ -35,7 +35,8 @@ func TestScreenshots(t *testing.T) {
 		b.click(`dialog[open] button[type=submit]`)
 		b.waitText(".flash", "Invitation sent to "+p.email)
 	}
-	b.click(rowOf("devops@bizmetry.example") + ` button[aria-label^="Disable"]`)
+	b.click(rowOf("devops@bizmetry.example") + ` a[aria-label^="Disable"]`)
+	b.click(`dialog[open] button[type=submit]`)
 	b.waitText(rowOf("devops@bizmetry.example"), "Disabled")
 	b.open("/")
 	b.waitText("#users-heading", "Users")

@@ -98,15 +98,17 @@ func (w *Web) dialogFromQuery(r *http.Request, p roster.Principal, v *app.Viewer
 	case "bulk":
 	case "transfer":
 		d.Values["user"] = userID // a link may preselect the new owner
-	case "edit", "remove":
+	case "edit", "remove", "disable":
 		if err := w.loadTarget(r, p, v, d, userID); err != nil {
 			return nil, err
 		}
 		d.Values["role"], d.Values["name"] = d.Target.Role, d.Target.Name
+		// Foreseen: removing (or leaving) or disabling would leave the
+		// account without an owner, so the dialog warns instead of asking.
 		if d.Kind == "remove" && d.Can.Remove.Code == policy.CodeLastOwner {
-			// Foreseen: removing (or leaving) would leave the account
-			// without an owner, so the dialog warns instead of asking.
 			d.LastOwner, d.Refusal = true, d.Can.Remove.Reason
+		} else if d.Kind == "disable" && !d.Can.Disable.Allowed {
+			d.LastOwner, d.Refusal = d.Can.Disable.Code == policy.CodeLastOwner, d.Can.Disable.Reason
 		}
 	default:
 		return nil, nil

@@ -275,6 +275,12 @@ func TestLastOwnerWarning(t *testing.T) {
 		t.Errorf("the last owner leaving: %d, want 409", r.status)
 	}
 	r.has(t, seedWarning)
+	// A Disable confirmation opened on oneself says why not instead of asking.
+	d = b.get(s.users() + "?dialog=disable&user=" + s.ids["owner@acme.test"])
+	d.has(t, "Disable Olive Owner?", "You cannot disable yourself.")
+	if strings.Contains(d.body, `class="button danger"`) {
+		t.Errorf("a Disable dialog on oneself offers to confirm")
+	}
 	// Disabling oneself is another rule, with its own sentence in the row.
 	r = b.post(s.member("owner@acme.test", "disable"), url.Values{"list": {"q=olive"}})
 	if r.status != http.StatusForbidden {
@@ -703,4 +709,32 @@ func TestNamesFromThePages(t *testing.T) {
 	if p := dev.post(s.member("pat@acme.test", "name"), url.Values{"name": {"Dev Was Here"}}); p.status != http.StatusForbidden && p.status != http.StatusNotFound {
 		t.Errorf("a Developer mending a name: %d, want 403 or 404", p.status)
 	}
+}
+
+// TestDisableAsksFirst: the row's Disable opens a confirmation (SPEC §5:
+// "Disable/Enable and Remove with confirmation") that names the member and
+// posts the change; the list itself changes nothing.
+func TestDisableAsksFirst(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry", "Developer")
+	b := s.browser()
+	b.login("owner@acme.test")
+	dev := s.ids["developer@acme.test"]
+	list := b.get(s.users())
+	if strings.Contains(list.body, `action="`+s.member("developer@acme.test", "disable")+`"`) {
+		t.Errorf("the list posts Disable without asking")
+	}
+	if !strings.Contains(list.body, `href="`+s.users()+`?dialog=disable&amp;user=`+dev+`"`) {
+		t.Errorf("the list offers no Disable confirmation for the developer")
+	}
+	d := b.get(s.users() + "?dialog=disable&user=" + dev)
+	d.has(t, "Disable The Developer?", "developer@acme.test")
+	for _, want := range []string{`action="` + s.member("developer@acme.test", "disable") + `"`, "Disable The Developer</button>"} {
+		if !strings.Contains(d.body, want) {
+			t.Errorf("the Disable dialog lacks %s", want)
+		}
+	}
+	if r := b.post(s.member("developer@acme.test", "disable"), nil); r.status != http.StatusSeeOther {
+		t.Fatalf("confirming: %d", r.status)
+	}
+	b.get(s.users()).has(t, "Disabled")
 }
