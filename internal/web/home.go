@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/policy"
@@ -26,6 +27,12 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request) {
 // accountHomePage is the model of an account's start page.
 type accountHomePage struct {
 	Role policy.Role
+	// Leave is whether the viewer may leave the account, which needs no
+	// permission (SPEC §3); Leaving, whether its confirmation is open
+	// (?leave), which posts to LeaveURL or goes back to HomeURL.
+	Leave             policy.Decision
+	Leaving           bool
+	LeaveURL, HomeURL string
 }
 
 // accountHome is an account's start page: administrators go straight to
@@ -44,6 +51,7 @@ func (w *Web) accountHome(rw http.ResponseWriter, r *http.Request) {
 	}
 	role, _ := v.Catalog().Role(v.Member.Role)
 	pg.Title = v.Account.Name
-	pg.Data = accountHomePage{Role: role}
+	pg.Data = accountHomePage{Role: role, Leave: v.On(v.Member).Remove, Leaving: r.URL.Query().Has("leave"),
+		HomeURL: accountURL(v.Account.ID), LeaveURL: accountURL(v.Account.ID) + "/members/" + url.PathEscape(v.Member.UserID) + "/remove"}
 	w.render(rw, r, http.StatusOK, "account_home", pg)
 }

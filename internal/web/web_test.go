@@ -738,3 +738,32 @@ func TestDisableAsksFirst(t *testing.T) {
 	}
 	b.get(s.users()).has(t, "Disabled")
 }
+
+// TestMemberWithoutUserManagementCanLeave: leaving needs no permission
+// (SPEC §3), so a member who cannot see the Users panel leaves from the
+// account's start page, after a confirmation.
+func TestMemberWithoutUserManagementCanLeave(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry", "Developer")
+	b := s.browser()
+	b.login("developer@acme.test")
+	home := "/accounts/" + s.account
+	b.get(home).has(t, "What your role allows", "Leave Acme…")
+	confirm := b.get(home + "?leave")
+	confirm.has(t, "You will lose access to Acme at once.")
+	if !strings.Contains(confirm.body, `action="`+s.member("developer@acme.test", "remove")+`"`) {
+		t.Fatalf("the confirmation posts nowhere useful:\n%s", confirm.body)
+	}
+	if r := b.post(s.member("developer@acme.test", "remove"), nil); r.status != http.StatusSeeOther || r.header.Get("Location") != "/" {
+		t.Fatalf("leaving: %d to %q", r.status, r.header.Get("Location"))
+	}
+	if r := b.get(home); r.status != http.StatusNotFound {
+		t.Errorf("the account after leaving: %d, want 404", r.status)
+	}
+	// The owner, who manages users, leaves from the Users panel; the
+	// start page sends them there.
+	o := s.browser()
+	o.login("owner@acme.test")
+	if r := o.get(home); r.status != http.StatusSeeOther {
+		t.Errorf("the owner's start page: %d, want a redirect to Users", r.status)
+	}
+}
