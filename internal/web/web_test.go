@@ -687,6 +687,14 @@ func TestNamesFromThePages(t *testing.T) {
 	if d := b.get(s.users() + "?dialog=edit&user=" + s.ids["pat@acme.test"]); !strings.Contains(d.body, `id="edit-name"`) || !strings.Contains(d.body, `value="Pat Typo"`) {
 		t.Errorf("the Edit dialog of a pending member does not offer their name")
 	}
+	// … and, as the seed's Edit dialog offers Remove, the revocation.
+	edit := b.get(s.users() + "?dialog=edit&user=" + s.ids["pat@acme.test"])
+	if !strings.Contains(edit.body, `href="`+s.users()+`?dialog=remove&amp;user=`+s.ids["pat@acme.test"]+`">Revoke invitation</a>`) {
+		t.Errorf("the Edit dialog of a pending member offers no Revoke\n%s", edit.text())
+	}
+	if d := b.get(s.users() + "?dialog=edit&user=" + s.ids["developer@acme.test"]); !strings.Contains(d.body, ">Remove user</a>") || strings.Contains(d.body, "Revoke invitation") {
+		t.Errorf("the Edit dialog of an Active member should offer Remove, not Revoke")
+	}
 	p = b.post(s.member("pat@acme.test", "name"), url.Values{"name": {"  "}})
 	if p.status != http.StatusBadRequest || !strings.Contains(p.body, `id="edit-name-error"`) {
 		t.Errorf("a blank name: %d, want 400 with the error at the field\n%s", p.status, p.text())
