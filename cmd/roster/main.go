@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -100,10 +101,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case errors.Is(err, errHelp):
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintln(stderr, "roster:", err)
+		printError(stderr, err)
 		return exitUsage
 	default:
-		fmt.Fprintln(stderr, "roster:", err)
+		printError(stderr, err)
 		return exitFailure
+	}
+}
+
+// printError writes err to stderr, each of its lines (several mistakes
+// joined) as a line of its own starting "roster:".
+func printError(stderr io.Writer, err error) {
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintln(stderr, "roster:", line)
 	}
 }

@@ -95,20 +95,26 @@ func TestBadInvocationsExit2WithOneLine(t *testing.T) {
 	os.WriteFile(bad, []byte("name: custom\nowner_fallback: Admin\nroles:\n  - name: Admin\n    rank: 1\n    permissions: [members.read]\n  - name: Admin\n    rank: 2\n    permissions: [members.read]\n"), 0o600)
 	env := []string{"ROSTER_DB=" + filepath.Join(dir, "r.db")}
 	for name, args := range map[string][]string{
-		"unknown flag":        {"account", "create", "--bogus"},
-		"missing name":        {"account", "create", "--owner-email", "a@b.test"},
-		"bad catalog file":    {"account", "create", "--name", "A", "--owner-email", "a@b.test", "--catalog", bad},
-		"missing catalog":     {"account", "create", "--name", "A", "--owner-email", "a@b.test", "--catalog", filepath.Join(dir, "none.yaml")},
-		"bad email":           {"account", "create", "--name", "A", "--owner-email", "not-an-email"},
-		"unknown command":     {"frobnicate"},
-		"serve bad addr":      {"serve", "--addr", "nonsense"},
-		"serve stray arg":     {"serve", "extra"},
-		"unknown subcommand":  {"account", "delete"},
-		"bad invite-ttl":      {"account", "create", "--name", "A", "--owner-email", "a@b.test", "--invite-ttl", "1h"},
-		"serve bad log level": {"serve", "--log-level", "loud"},
+		"unknown flag":           {"account", "create", "--bogus"},
+		"missing name":           {"account", "create", "--owner-email", "a@b.test"},
+		"bad catalog file":       {"account", "create", "--name", "A", "--owner-email", "a@b.test", "--catalog", bad},
+		"missing catalog":        {"account", "create", "--name", "A", "--owner-email", "a@b.test", "--catalog", filepath.Join(dir, "none.yaml")},
+		"bad email":              {"account", "create", "--name", "A", "--owner-email", "not-an-email"},
+		"unknown command":        {"frobnicate"},
+		"serve bad addr":         {"serve", "--addr", "nonsense"},
+		"serve stray arg":        {"serve", "extra"},
+		"unknown subcommand":     {"account", "delete"},
+		"bad invite-ttl":         {"account", "create", "--name", "A", "--owner-email", "a@b.test", "--invite-ttl", "1h"},
+		"serve bad log level":    {"serve", "--log-level", "loud"},
+		"serve libpq keyword db": {"serve", "--db", "host=db user=roster password=s3cret-pw dbname=roster"},
+		"serve bad smtp port":    {"serve", "--smtp-url", "smtp://u:s3cret-pw@mail.example.com:0"},
+		"serve smtps starttls":   {"serve", "--smtp-url", "smtps://mail.example.com?starttls=required"},
+		"serve base-url query":   {"serve", "--base-url", "https://u:s3cret-pw@roster.example.com?x=1"},
+		"serve bad mail-from":    {"serve", "--mail-from", "not an address"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			out, errOut, code := runRoster(t, env, args...)
+			fresh := t.TempDir()
+			out, errOut, code := runRoster(t, append(env, "ROSTER_DB="+filepath.Join(fresh, "r.db")), args...)
 			if code != 2 {
 				t.Errorf("exit %d, want 2 (stderr %q)", code, errOut)
 			}
@@ -118,10 +124,25 @@ func TestBadInvocationsExit2WithOneLine(t *testing.T) {
 			if out != "" {
 				t.Errorf("stdout = %q, want nothing", out)
 			}
+			if strings.Contains(errOut, "s3cret-pw") {
+				t.Errorf("stderr shows the password: %q", errOut)
+			}
+			// serve refuses its settings before anything runs: no
+			// database is made. (account create checks the email and the
+			// TTL with the account, after opening the database.)
+			if files, _ := filepath.Glob(filepath.Join(fresh, "*")); args[0] == "serve" && len(files) != 0 {
+				t.Errorf("files after a refused command: %q, want none", files)
+			}
 		})
 	}
+	// Several mistakes at once: a line each, each saying who speaks.
+	_, errOut, code := runRoster(t, env, "serve", "--mail-poll", "1ms", "--mail-max-attempts", "0")
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	if code != 2 || len(lines) != 2 || !strings.HasPrefix(lines[0], "roster: ") || !strings.HasPrefix(lines[1], "roster: ") {
+		t.Errorf("two mistakes: exit %d, stderr %q; want 2 and two roster: lines", code, errOut)
+	}
 	// The bad catalog's line names the file, the line and the problem.
-	_, errOut, _ := runRoster(t, env, "account", "create", "--name", "A", "--owner-email", "a@b.test", "--catalog", bad)
+	_, errOut, _ = runRoster(t, env, "account", "create", "--name", "A", "--owner-email", "a@b.test", "--catalog", bad)
 	if !strings.Contains(errOut, "bad.yaml:7") {
 		t.Errorf("catalog error %q does not name bad.yaml:7", errOut)
 	}
@@ -211,5 +232,18 @@ func TestMigrate(t *testing.T) {
 		if _, errOut, code := runRoster(t, nil, "migrate", "--db", db); code != 0 {
 			t.Fatalf("migrate run %d: exit %d %s", i, code, errOut)
 		}
+	}
+}
+
+// TestSetupLinkAtEveryLogLevel: the first-run link is the only way in to a
+// new service, so it is logged however quiet the log is set to be; and an
+// address that means every interface gives a link a browser can open.
+func TestSetupLinkAtEveryLogLevel(t *testing.T) {
+	port := freePort(t)
+	_, p, _ := net.SplitHostPort(port)
+	s := startServer(t, []string{"ROSTER_DB=" + filepath.Join(t.TempDir(), "r.db"), "ROSTER_LOG_LEVEL=error"}, "0.0.0.0:"+p)
+	s.stop()
+	if want := `setup_url="http://localhost:` + p + "/setup?token=rsu_"; !strings.Contains(s.log.String(), want) {
+		t.Errorf("log at level error lacks %s:\n%s", want, s.log)
 	}
 }

@@ -49,6 +49,12 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 		return usageError{fmt.Errorf("ROSTER_PPROF_ADDR %q: profiling listens on a loopback address only (127.0.0.1:port or [::1]:port)", pprofAddr)}
 	}
 	log := newLogger(e, c.LogLevel)
+	// The mailer first: a bad SMTP URL is the operator's typo, refused
+	// before a database is made or a port taken.
+	mailer, err := newMailer(c, log)
+	if err != nil {
+		return usageError{err}
+	}
 
 	store, err := openStore(ctx, c)
 	if err != nil {
@@ -60,19 +66,15 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.Addr, err)
 	}
-	if c.BaseURL == "http://"+c.Addr && c.Addr != l.Addr().String() {
+	if c.BaseURLDerived && c.Addr != l.Addr().String() {
 		// The base URL was derived from an address such as :0 or a host
 		// name; links in emails must name where the service really listens.
-		c.BaseURL = "http://" + l.Addr().String()
+		c.BaseURL = config.DerivedBaseURL(l.Addr().String())
 	}
 	a := app.New(app.Config{Store: store, Hasher: password.NewHasher(password.DefaultParams, 2), BaseURL: c.BaseURL, Logger: log})
 	templates, err := mail.ParseTemplates()
 	if err != nil {
 		return err
-	}
-	mailer, err := newMailer(c, log)
-	if err != nil {
-		return usageError{err}
 	}
 	host := "roster.local"
 	if u, err := url.Parse(c.BaseURL); err == nil && u.Hostname() != "" {
@@ -118,7 +120,9 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	case demoLogins != nil:
 		logDemoLogins(log, demoLogins)
 	case setupToken != "":
-		log.Info("first run: open this one-time link to create the first account and its owner (or use roster account create)",
+		// Whatever level the log is set to: without it, nobody can set
+		// the service up.
+		newLogger(e, "info").Info("first run: open this one-time link to create the first account and its owner (or use roster account create)",
 			"setup_url", c.BaseURL+"/setup?token="+setupToken)
 	case *demo:
 		log.Warn("--demo ignored: the database already has accounts")

@@ -8,8 +8,10 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -22,7 +24,11 @@ type Config struct {
 	BaseURL  string // ROSTER_BASE_URL: public address, for links in emails
 	SMTPURL  string // ROSTER_SMTP_URL: smtp://user:pass@host:port; "" for the log mailer
 	MailFrom string // ROSTER_MAIL_FROM
-	LogLevel string // ROSTER_LOG_LEVEL: debug, info, warn, error
+	// BaseURLDerived says BaseURL was not given but made from Addr by
+	// Validate (DerivedBaseURL), so serve may correct it to the address it
+	// really listens on (a port of 0).
+	BaseURLDerived bool
+	LogLevel       string // ROSTER_LOG_LEVEL: debug, info, warn, error
 
 	// AuthBurstPerIP and AuthBurstPerEmail bound login, password reset and
 	// invitation accept attempts (ROSTER_AUTH_BURST_PER_IP, _PER_EMAIL).
@@ -130,20 +136,28 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("addr %q: want host:port", c.Addr))
 	}
-	if strings.TrimSpace(c.DB) == "" {
-		errs = append(errs, errors.New("db: a SQLite path or a postgres:// URL is required"))
+	if err := c.checkDB(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.BaseURL == "" {
-		c.BaseURL = "http://" + c.Addr
+		c.BaseURL, c.BaseURLDerived = DerivedBaseURL(c.Addr), true
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("base-url %q: want an absolute http or https URL", c.BaseURL))
+	} else if u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(c.BaseURL, "?") || strings.Contains(c.BaseURL, "#") {
+		// Links are the base URL with a path appended: a query or a
+		// fragment would swallow it, and a password would be in every
+		// email and log line.
+		errs = append(errs, errors.New("base-url: want scheme://host[:port][/path], without a user, query or fragment"))
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.SMTPURL != "" {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
-			errs = append(errs, errors.New("smtp-url: want smtp://user:pass@host:port"))
+			errs = append(errs, errors.New("smtp-url: want smtp://user:pass@host:port or smtps://user:pass@host:port"))
 		}
+	}
+	if a, err := mail.ParseAddress(c.MailFrom); err != nil || a.Address == "" {
+		errs = append(errs, fmt.Errorf("mail-from %q: want an address such as Roster <roster@example.com>", c.MailFrom))
 	}
 	if c.AuthBurstPerIP < 1 || c.AuthBurstPerEmail < 1 {
 		errs = append(errs, errors.New("auth-burst-per-ip and auth-burst-per-email must be whole numbers of at least 1"))
@@ -167,7 +181,45 @@ func (c *Config) Validate() error {
 
 // Postgres reports whether DB names a PostgreSQL database.
 func (c *Config) Postgres() bool {
-	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
+	db := strings.ToLower(c.DB)
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// checkDB refuses a database setting that is neither a file path nor a
+// postgres:// URL but looks meant as a database address: another scheme,
+// or libpq's keyword form ("host=db password=…"), which would otherwise
+// become the name of a new SQLite file, and be logged as one. A
+// PostgreSQL URL's scheme is written in lower case, as the driver wants.
+func (c *Config) checkDB() error {
+	db := strings.TrimSpace(c.DB)
+	switch {
+	case db == "":
+		return errors.New("db: a SQLite path or a postgres:// URL is required")
+	case c.Postgres():
+		scheme, rest, _ := strings.Cut(c.DB, "://")
+		c.DB = strings.ToLower(scheme) + "://" + rest
+	case strings.Contains(db, "://"):
+		return errors.New("db: want a SQLite file path or a postgres:// URL")
+	case libpqKeywords.MatchString(db):
+		return errors.New("db: libpq's keyword form is not read; write the database as a postgres://user:password@host/name URL")
+	}
+	return nil
+}
+
+var libpqKeywords = regexp.MustCompile(`(?i)^\s*(host|hostaddr|port|dbname|user|password|sslmode|service)\s*=`)
+
+// DerivedBaseURL is the base URL of a service that was given none: its
+// listen address, with localhost for an address that means every
+// interface (0.0.0.0:8080, :8080), which is not a place a browser can go.
+func DerivedBaseURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip, err := netip.ParseAddr(host); host == "" || (err == nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // SecureCookies reports whether cookies must be marked Secure.

@@ -37,11 +37,46 @@ func TestValidateRefuses(t *testing.T) {
 		"base-url":  func(c *Config) { c.BaseURL = "ftp://x" },
 		"smtp-url":  func(c *Config) { c.SMTPURL = "http://mail" },
 		"log-level": func(c *Config) { c.LogLevel = "loud" },
+		// A database address that is not a postgres:// URL would be the
+		// name of a new SQLite file, password included, and logged.
+		"db libpq keywords":    func(c *Config) { c.DB = "host=db user=roster password=pw dbname=roster" },
+		"db other scheme":      func(c *Config) { c.DB = "mysql://u:pw@db/roster" },
+		"base-url user":        func(c *Config) { c.BaseURL = "https://u:pw@roster.example.com" },
+		"base-url query":       func(c *Config) { c.BaseURL = "https://roster.example.com?x=1" },
+		"base-url fragment":    func(c *Config) { c.BaseURL = "https://roster.example.com#f" },
+		"base-url empty query": func(c *Config) { c.BaseURL = "https://roster.example.com/?" },
+		"mail-from":            func(c *Config) { c.MailFrom = "not an address" },
 	} {
 		c := Default()
 		mod(&c)
 		if err := c.Validate(); err == nil {
 			t.Errorf("%s: Validate() = nil, want an error", name)
+		}
+	}
+}
+
+func TestValidateAccepts(t *testing.T) {
+	for name, tc := range map[string]struct {
+		mod               func(*Config)
+		db, base          string
+		postgres, derived bool
+	}{
+		"defaults":            {func(c *Config) {}, "roster.db", "http://127.0.0.1:8080", false, true},
+		"every interface":     {func(c *Config) { c.Addr = "0.0.0.0:8080" }, "roster.db", "http://localhost:8080", false, true},
+		"every interface v6":  {func(c *Config) { c.Addr = "[::]:9000" }, "roster.db", "http://localhost:9000", false, true},
+		"no host":             {func(c *Config) { c.Addr = ":8080" }, "roster.db", "http://localhost:8080", false, true},
+		"given base":          {func(c *Config) { c.BaseURL = "https://roster.example.com/team/" }, "roster.db", "https://roster.example.com/team", false, false},
+		"postgres upper case": {func(c *Config) { c.DB = "POSTGRES://u:pw@db/Roster" }, "postgres://u:pw@db/Roster", "http://127.0.0.1:8080", true, true},
+		"a path with =":       {func(c *Config) { c.DB = "/srv/a=b/roster.db" }, "/srv/a=b/roster.db", "http://127.0.0.1:8080", false, true},
+	} {
+		c := Default()
+		tc.mod(&c)
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if c.DB != tc.db || c.BaseURL != tc.base || c.Postgres() != tc.postgres || c.BaseURLDerived != tc.derived {
+			t.Errorf("%s: db %q, base %q, postgres %v, derived %v; want %q, %q, %v, %v", name, c.DB, c.BaseURL, c.Postgres(), c.BaseURLDerived, tc.db, tc.base, tc.postgres, tc.derived)
 		}
 	}
 }

@@ -33,10 +33,10 @@ type SMTPMailer struct {
 func NewSMTPMailer(rawURL string) (*SMTPMailer, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("smtp url: not a URL")
+		return nil, fmt.Errorf("smtp-url: not a URL")
 	}
 	if u.Hostname() == "" {
-		return nil, fmt.Errorf("smtp url: no host")
+		return nil, fmt.Errorf("smtp-url: no host")
 	}
 	// The port is always set here, never left to go-mail's port policies,
 	// which fall back to port 25 in the clear when the connection fails,
@@ -51,15 +51,18 @@ func NewSMTPMailer(rawURL string) (*SMTPMailer, error) {
 		}
 		opts = append(opts, gomail.WithTLSPolicy(policy))
 	case "smtps":
+		if u.Query().Has("starttls") {
+			return nil, fmt.Errorf("smtp-url: starttls= is for smtp://; smtps:// is TLS from the start")
+		}
 		port = gomail.DefaultPortSSL
 		opts = append(opts, gomail.WithSSL())
 	default:
-		return nil, fmt.Errorf("smtp url: scheme %q, want smtp or smtps", u.Scheme)
+		return nil, fmt.Errorf("smtp-url: scheme %q, want smtp or smtps", u.Scheme)
 	}
 	if p := u.Port(); p != "" {
 		var err error
 		if port, err = strconv.Atoi(p); err != nil || port < 1 || port > 65535 {
-			return nil, fmt.Errorf("smtp url: bad port %q", p)
+			return nil, fmt.Errorf("smtp-url: bad port %q", p)
 		}
 	}
 	opts = append(opts, gomail.WithPort(port))
@@ -75,7 +78,7 @@ func NewSMTPMailer(rawURL string) (*SMTPMailer, error) {
 		case "auto":
 			auth = gomail.SMTPAuthAutoDiscover
 		default:
-			return nil, fmt.Errorf("smtp url: auth=%q, want plain, login, cram-md5 or auto", mech)
+			return nil, fmt.Errorf("smtp-url: auth=%q, want plain, login, cram-md5 or auto", mech)
 		}
 		// PLAIN and LOGIN refuse to send the password over a connection
 		// that is not encrypted, unless the server is on this machine.
@@ -84,7 +87,7 @@ func NewSMTPMailer(rawURL string) (*SMTPMailer, error) {
 	}
 	// Check the options once now, so that a bad URL stops the service at start.
 	if _, err := gomail.NewClient(u.Hostname(), opts...); err != nil {
-		return nil, fmt.Errorf("smtp url: %w", err)
+		return nil, fmt.Errorf("smtp-url: %w", err)
 	}
 	return &SMTPMailer{host: u.Hostname(), opts: opts}, nil
 }
@@ -102,7 +105,7 @@ func startTLSPolicy(u *url.URL) (gomail.TLSPolicy, error) {
 		}
 		return gomail.TLSMandatory, nil
 	default:
-		return 0, fmt.Errorf("smtp url: starttls=%q, want required or opportunistic", v)
+		return 0, fmt.Errorf("smtp-url: starttls=%q, want required or opportunistic", v)
 	}
 }
 
