@@ -22,7 +22,7 @@ const accountUsage = `Usage:
 func cmdAccount(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(e.stderr, accountUsage)
-		return usagef("account: say create or resend-owner")
+		return usagef("account: say create, resend-owner or update")
 	}
 	switch args[0] {
 	case "create":

@@ -58,6 +58,7 @@ Usage:
   roster migrate [flags]               apply database migrations
   roster account create [flags]        create an account; prints its owner's activation link
   roster account resend-owner [flags]  a fresh activation link for an account's pending first owner
+  roster account update [flags]        rename an account or change its invitation lifetime
   roster invite --csv FILE --account ID --as EMAIL [--dry-run]
                                        invite every row of a CSV (email,role,name)
   roster outbox list [--status S]      outgoing email and its delivery state
@@ -65,7 +66,8 @@ Usage:
   roster version                       print the version
 
 Configuration comes from flags and ROSTER_* environment variables
-(ROSTER_ADDR, ROSTER_DB, ROSTER_BASE_URL, ROSTER_SMTP_URL, ROSTER_MAIL_FROM).
+(ROSTER_ADDR, ROSTER_DB, ROSTER_BASE_URL, ROSTER_SMTP_URL, ROSTER_MAIL_FROM and
+more: roster serve --help lists them all).
 `
 
 // run executes one command line and returns the exit status.

@@ -100,7 +100,13 @@ func provider(db *sql.DB) (*goose.Provider, error) {
 // the database file would drop SQLite's own locks on it. Within a process
 // too, two holders exclude each other.
 func lockMigrations(ctx context.Context, path string) (unlock func(), err error) {
-	f, err := os.OpenFile(path+"-migrate.lock", os.O_CREATE|os.O_RDWR, 0o600)
+	// The lock holds no data, and a descriptor open for reading is enough
+	// to lock it: a lock file made by another user (roster migrate run as
+	// root before the service's user runs serve) does not stop the service.
+	f, err := os.OpenFile(path+"-migrate.lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if errors.Is(err, os.ErrPermission) {
+		f, err = os.Open(path + "-migrate.lock")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: migration lock: %w", err)
 	}
