@@ -111,6 +111,7 @@ func TestBadInvocationsExit2WithOneLine(t *testing.T) {
 		"serve smtps starttls":   {"serve", "--smtp-url", "smtps://mail.example.com?starttls=required"},
 		"serve base-url query":   {"serve", "--base-url", "https://u:s3cret-pw@roster.example.com?x=1"},
 		"serve bad mail-from":    {"serve", "--mail-from", "not an address"},
+		"serve bad postgres url": {"serve", "--db", "postgres://u:s3cret-pw@db:notaport/roster"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			fresh := t.TempDir()

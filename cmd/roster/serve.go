@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -212,7 +213,11 @@ func openStore(ctx context.Context, c config.Config) (roster.Store, error) {
 		s, err := postgres.Open(ctx, c.DB)
 		if err != nil {
 			// dbLabel: the URL may hold a password, and errors are logged.
-			return nil, fmt.Errorf("open database %s: %w", dbLabel(c), err)
+			err = fmt.Errorf("open database %s: %w", dbLabel(c), err)
+			if errors.Is(err, postgres.ErrInvalidURL) {
+				return nil, usageError{err} // the operator's typo
+			}
+			return nil, err
 		}
 		return s, nil
 	}

@@ -78,13 +78,27 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	return &Store{pool: pool, catalogs: make(map[string]cachedCatalog)}, nil
 }
 
+// ErrInvalidURL is the error of a database URL that does not parse.
+var ErrInvalidURL = errors.New("postgres: the database URL is not valid")
+
+// invalidURL says why pgx could not parse the URL, without quoting the URL:
+// pgx's message ("cannot parse `URL`: why") quotes it with the password
+// masked, but not every password (one given as a query parameter), and
+// what it wraps may quote it whole.
+func invalidURL(err error) error {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, "`: "); i >= 0 && !strings.Contains(msg[i:], "://") && !strings.Contains(msg[i:], "password") {
+		return fmt.Errorf("%w: %s", ErrInvalidURL, msg[i+3:])
+	}
+	return ErrInvalidURL
+}
+
 // poolConfig parses url and applies the store's defaults where the URL
 // says nothing.
 func poolConfig(url string) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		// pgx's message may quote the URL, password included.
-		return nil, errors.New("postgres: the database URL is not valid")
+		return nil, invalidURL(err)
 	}
 	if !strings.Contains(url, "pool_max_conns") {
 		// pgx's default, max(4, CPUs), leaves requests queueing for a
