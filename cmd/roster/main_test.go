@@ -248,3 +248,28 @@ func TestSetupLinkAtEveryLogLevel(t *testing.T) {
 		t.Errorf("log at level error lacks %s:\n%s", want, s.log)
 	}
 }
+
+// TestShutdownCutsOffWhatOutlastsTheDrain: a request still running when
+// the drain ends (a client sending its body slowly) is cut off, and the
+// service still stops cleanly, saying so.
+func TestShutdownCutsOffWhatOutlastsTheDrain(t *testing.T) {
+	addr := freePort(t)
+	s := startServer(t, []string{"ROSTER_DB=" + filepath.Join(t.TempDir(), "r.db")}, addr)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Half a body: the handler waits for the rest.
+	fmt.Fprintf(conn, "POST /api/v1/session HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"email\":", addr)
+	time.Sleep(200 * time.Millisecond)
+	start := time.Now()
+	s.stop() // fails the test on a non-zero exit
+	if took := time.Since(start); took < 5*time.Second {
+		t.Errorf("stopped after %v, without waiting for the request under way", took)
+	}
+	log := s.log.String()
+	if !strings.Contains(log, "cut off") || !strings.Contains(log, "stopped") {
+		t.Errorf("the log does not say the request was cut off and the service stopped:\n%s", log)
+	}
+}

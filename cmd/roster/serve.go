@@ -160,6 +160,13 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.ShutdownTimeout)
 		err = srv.Shutdown(shutdownCtx)
 		cancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			// Requests still running when the drain ends are cut off, as
+			// the operator asked for a stop; each is its own transaction,
+			// so none is half done.
+			log.Warn("requests still running after the shutdown timeout were cut off", "timeout", c.ShutdownTimeout)
+			err = srv.Close()
+		}
 	}
 	stopWorker()
 	wg.Wait()

@@ -107,6 +107,9 @@ func (s *Server) Serve(l net.Listener) error {
 // Shutdown stops accepting and waits for requests under way, until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
 
+// Close ends every connection at once, requests under way included.
+func (s *Server) Close() error { return s.srv.Close() }
+
 // healthz answers as long as the process serves HTTP: liveness.
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
