@@ -210,7 +210,11 @@ func truncate(s string, n int) string {
 // funcs are the helpers templates may call. None of them decides a
 // permission: shown only reads a decision the policy made.
 var funcs = template.FuncMap{
-	"shown":       app.Shown,
+	"shown": app.Shown,
+	// fieldError is the field-error template's argument: the message shown
+	// under the input whose id is id, as id-error, which the input names
+	// in its aria-describedby.
+	"fieldError":  func(id, msg string) struct{ ID, Msg string } { return struct{ ID, Msg string }{id, msg} },
 	"statusLabel": statusLabel,
 	"statusClass": func(s roster.Status) string { return "status-" + string(s) },
 	"datetime": func(t *time.Time) string {

@@ -395,6 +395,11 @@ func TestBulkInviteShowsEachRow(t *testing.T) {
 	}
 	p = b.postCSV("/accounts/"+s.account+"/invitations/bulk", csv, false)
 	p.has(t, "1 invited, 1 already members, 1 invalid.")
+	// A file that is not a CSV of invitations: the error is at the field.
+	p = b.postCSV("/accounts/"+s.account+"/invitations/bulk", "name,age\nx,3\n", false)
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, `aria-describedby="bulk-csv-error"`) || !strings.Contains(p.body, `<p class="field-error" id="bulk-csv-error">`) {
+		t.Errorf("a bad CSV (%d) has no error tied to its field:\n%s", p.status, p.text())
+	}
 }
 
 func (b *browser) postCSV(path, csv string, dryRun bool) page {
@@ -433,6 +438,10 @@ func TestActivationLinks(t *testing.T) {
 		t.Errorf("refused activation (%d) lost the name:\n%s", p.status, p.text())
 	}
 	p.has(t, "at least 10 characters")
+	// … where a screen reader reads it with the field.
+	if !strings.Contains(p.body, `aria-describedby="activate-password-hint activate-password-error"`) || !strings.Contains(p.body, `<p class="field-error" id="activate-password-error">`) {
+		t.Errorf("the password's error is not tied to its field:\n%s", p.body)
+	}
 	p = b.post("/activate", url.Values{"token": {token}, "name": {"Nora New"}, "password": {pw}})
 	if p.status != http.StatusSeeOther {
 		t.Fatalf("activation: %d\n%s", p.status, p.text())
@@ -459,6 +468,9 @@ func TestSetupLinkIsOneTime(t *testing.T) {
 	p := b.post("/setup", form)
 	if p.status != http.StatusBadRequest || !strings.Contains(p.body, `value="ada@acme.test"`) || !strings.Contains(p.body, `value="bigeye" checked`) {
 		t.Errorf("refused setup (%d) lost what was typed:\n%s", p.status, p.text())
+	}
+	if !strings.Contains(p.body, `aria-describedby="setup-password-hint setup-password-error"`) || !strings.Contains(p.body, `<p class="field-error" id="setup-password-error">`) {
+		t.Errorf("the password's error is not tied to its field:\n%s", p.body)
 	}
 	form.Set("password", pw)
 	p = b.post("/setup", form)
@@ -734,8 +746,16 @@ func TestDisableAsksFirst(t *testing.T) {
 	if !strings.Contains(list.body, `href="`+s.users()+`?dialog=disable&amp;user=`+dev+`"`) {
 		t.Errorf("the list offers no Disable confirmation for the developer")
 	}
+	if strings.Contains(list.body, " inert") {
+		t.Errorf("the list without a dialog is inert")
+	}
 	d := b.get(s.users() + "?dialog=disable&user=" + dev)
 	d.has(t, "Disable The Developer?", "developer@acme.test")
+	// Behind an open dialog the list takes no focus or clicks, with or
+	// without JavaScript.
+	if !strings.Contains(d.body, `<section class="panel" aria-labelledby="users-heading" inert>`) {
+		t.Errorf("the list behind a dialog is not inert")
+	}
 	for _, want := range []string{`action="` + s.member("developer@acme.test", "disable") + `"`, "Disable The Developer</button>"} {
 		if !strings.Contains(d.body, want) {
 			t.Errorf("the Disable dialog lacks %s", want)
