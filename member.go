@@ -137,7 +137,7 @@ func ParseSort(s string) (MemberSort, bool, error) {
 	case SortName, SortEmail, SortRole, SortStatus, SortLastLogin:
 		return key, desc, nil
 	}
-	return "", false, Invalid("sort", "sort must be name, email, role, status or last_login, with - in front for descending; not %q.", s)
+	return "", false, Invalid("sort", "Sort by name, email, role, status or last_login, with - in front for descending; not %q.", s)
 }
 
 // MemberPage is one page of the member list.

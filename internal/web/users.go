@@ -124,6 +124,9 @@ func (w *Web) renderUsers(rw http.ResponseWriter, r *http.Request, p roster.Prin
 	}
 	if dlg != nil {
 		dlg.CloseURL = d.CloseURL()
+		if dlg.Target != nil {
+			dlg.CloseURL += rowAnchor(dlg.Target.UserID)
+		}
 		if dlg.Kind == "transfer" {
 			if err := w.loadTransferCandidates(r, p, v, dlg); err != nil {
 				w.fail(rw, r, pg, err)
@@ -146,3 +149,8 @@ func (m memberRow) ExpiryVerb() string {
 	}
 	return "expires"
 }
+
+// rowAnchor is the fragment of a member's row in the list (its id,
+// member-ID): after a dialog or an action on a row the list opens there,
+// where the keyboard's focus resumes, rather than at its top.
+func rowAnchor(userID string) string { return "#member-" + userID }

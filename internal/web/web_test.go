@@ -377,7 +377,7 @@ func TestInviteRedirectsWithFlash(t *testing.T) {
 	if bad.status != http.StatusOK {
 		t.Errorf("a bad sort answered %d, want the plain list", bad.status)
 	}
-	bad.has(t, "sort must be name, email, role, status or last_login")
+	bad.has(t, "Sort by name, email, role, status or last_login")
 }
 
 func TestBulkInviteShowsEachRow(t *testing.T) {
@@ -761,8 +761,12 @@ func TestDisableAsksFirst(t *testing.T) {
 			t.Errorf("the Disable dialog lacks %s", want)
 		}
 	}
-	if r := b.post(s.member("developer@acme.test", "disable"), nil); r.status != http.StatusSeeOther {
-		t.Fatalf("confirming: %d", r.status)
+	// Cancel, and the list after the change, open at the member's row.
+	if !strings.Contains(d.body, `href="`+s.users()+`#member-`+dev+`" autofocus>Cancel`) {
+		t.Errorf("the dialog's Cancel does not return to the row")
+	}
+	if r := b.post(s.member("developer@acme.test", "disable"), nil); r.status != http.StatusSeeOther || !strings.HasSuffix(r.header.Get("Location"), "#member-"+dev) {
+		t.Fatalf("confirming: %d to %q, want a redirect to the row", r.status, r.header.Get("Location"))
 	}
 	b.get(s.users()).has(t, "Disabled")
 }
