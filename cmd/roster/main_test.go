@@ -273,3 +273,42 @@ func TestShutdownCutsOffWhatOutlastsTheDrain(t *testing.T) {
 		t.Errorf("the log does not say the request was cut off and the service stopped:\n%s", log)
 	}
 }
+
+// TestServeRefusesADatabaseItCannotWrite: a database file the service's
+// user may read but not write is refused at start, rather than served
+// read-only with every write failing. Switching user needs root.
+func TestServeRefusesADatabaseItCannotWrite(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("SKIP: running serve as another user needs root")
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "r.db")
+	if _, errOut, code := runRoster(t, nil, "migrate", "--db", db); code != 0 {
+		t.Fatalf("migrate: %s", errOut)
+	}
+	// Everyone may make files in the directory (SQLite's -wal and -shm)
+	// and read the database; only root may write it.
+	for _, p := range []string{filepath.Dir(binary), filepath.Dir(dir)} {
+		os.Chmod(p, 0o755)
+	}
+	os.Chmod(dir, 0o777)
+	files, _ := filepath.Glob(db + "*")
+	for _, f := range files {
+		os.Chmod(f, 0o644)
+	}
+	cmd := exec.Command(binary, "serve", "--db", db, "--addr", freePort(t))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	done := make(chan struct{})
+	var out []byte
+	var err error
+	go func() { out, err = cmd.CombinedOutput(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("serve started on a database it cannot write")
+	}
+	if err == nil || !strings.Contains(string(out), "cannot be written") {
+		t.Errorf("serve on a read-only database: %v\n%s", err, out)
+	}
+}

@@ -108,7 +108,35 @@ func (s *Store) setUp(ctx context.Context) error {
 	if err := s.writer.PingContext(ctx); err != nil {
 		return fmt.Errorf("sqlite: open %s: %w", s.path, err)
 	}
-	return migrate(ctx, s.writer)
+	if err := migrate(ctx, s.writer); err != nil {
+		return err
+	}
+	return s.checkWritable(ctx)
+}
+
+// checkWritable writes the database header's user version as it is, in
+// a transaction it rolls back. SQLite opens a file this process may read
+// but not write read-only, without a word (and takes the write lock of
+// one in WAL mode): the service would start, answer ready, and fail every
+// write.
+func (s *Store) checkWritable(ctx context.Context) error {
+	c, err := s.writer.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", s.path, err)
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("sqlite: %s cannot be written by this user: %w", s.path, err)
+	}
+	defer c.ExecContext(ctx, "ROLLBACK")
+	var v int
+	if err := c.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", s.path, err)
+	}
+	if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v)); err != nil {
+		return fmt.Errorf("sqlite: %s cannot be written by this user: %w", s.path, err)
+	}
+	return nil
 }
 
 // checkPath refuses what is not a plain file name: the store adds its own
