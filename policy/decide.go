@@ -3,7 +3,11 @@
 // store. The API, the web UI, the CLI and the check endpoint all ask it.
 package policy
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // Decision codes: the same strings as roster's error codes, so a refusal
 // travels to the client unchanged.
@@ -217,7 +221,10 @@ func (c *Catalog) permitted(r Request, actor Role) Decision {
 	if !ok {
 		return deny(CodeForbidden, "Unknown action %q.", r.Action)
 	}
-	if !actor.perms.has(c.bit(need.perm)) {
+	if bit := c.bit(need.perm); !actor.perms.has(bit) {
+		if holders := c.rolesWith(bit); holders != "" {
+			return deny(CodeForbidden, "Your role (%s) does not allow you to %s; that takes %s.", actor.Name, need.doing, holders)
+		}
 		return deny(CodeForbidden, "Your role (%s) does not allow you to %s.", actor.Name, need.doing)
 	}
 	if r.Action == ActionTransferOwnership {
@@ -283,4 +290,28 @@ func (c *Catalog) conflicts(r Request) Decision {
 		}
 	}
 	return allow
+}
+
+// rolesWith names the roles that hold a permission, lowest rank first, as a
+// refusal names them ("Organization Manager or Organization Owner", as
+// BizMetry's page says who may manage users); "" when none does.
+func (c *Catalog) rolesWith(bit int) string {
+	var holders []*Role
+	for i := range c.Roles {
+		if bit >= 0 && c.Roles[i].perms.has(bit) {
+			holders = append(holders, &c.Roles[i])
+		}
+	}
+	slices.SortStableFunc(holders, func(a, b *Role) int { return a.Rank - b.Rank })
+	names := make([]string, len(holders))
+	for i, r := range holders {
+		names[i] = r.Name
+	}
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return "the role " + names[0]
+	}
+	return "the role " + strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }

@@ -738,3 +738,28 @@ func TestTokenReaches(t *testing.T) {
 		}
 	}
 }
+
+// A refusal for want of a permission names the roles that hold it, lowest
+// first, as BizMetry's page does ("only available to users with the
+// Organization Manager or Organization Owner account type").
+func TestRefusalNamesTheRolesThatMay(t *testing.T) {
+	active := func(role string) policy.Member { return policy.Member{Role: role, Status: policy.StatusActive} }
+	for _, tc := range []struct {
+		catalog string
+		req     policy.Request
+		want    string
+	}{
+		{"bizmetry", policy.Request{Action: policy.ActionListMembers, Actor: active("Developer"), ActiveOwners: 1},
+			"Your role (Developer) does not allow you to see the members of this account; that takes the role Organization Manager or Organization Owner."},
+		{"bigeye", policy.Request{Action: policy.ActionDisable, Actor: active("User"), Target: &policy.Member{Role: "User", Status: policy.StatusActive}, ActiveOwners: 1},
+			"Your role (User) does not allow you to disable members; that takes the role Admin or Owner."},
+	} {
+		c, err := policy.Builtin(tc.catalog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Decide(tc.req).Reason; got != tc.want {
+			t.Errorf("%s %s: %q, want %q", tc.catalog, tc.req.Action, got, tc.want)
+		}
+	}
+}

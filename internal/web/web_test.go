@@ -237,7 +237,7 @@ func TestMonitoringUserHasNoUsersAndRoles(t *testing.T) {
 	if p.status != http.StatusForbidden {
 		t.Errorf("users page for a Monitoring User: status %d, want 403", p.status)
 	}
-	p.has(t, "You don't have access to this", "Your role (Monitoring User) does not allow you to see the members of this account.")
+	p.has(t, "You don't have access to this", "Your role (Monitoring User) does not allow you to see the members of this account; that takes the role Organization Manager or Organization Owner.")
 	if strings.Contains(p.body, `class="members"`) {
 		t.Errorf("the member table is shown to a Monitoring User")
 	}
@@ -246,7 +246,7 @@ func TestMonitoringUserHasNoUsersAndRoles(t *testing.T) {
 	if r.status != http.StatusForbidden {
 		t.Errorf("invite by a Monitoring User: %d, want 403", r.status)
 	}
-	r.has(t, "Your role (Monitoring User) does not allow you to invite people.")
+	r.has(t, "Your role (Monitoring User) does not allow you to invite people; that takes the role Organization Manager or Organization Owner.")
 
 	owner := s.browser()
 	owner.login("owner@acme.test")
