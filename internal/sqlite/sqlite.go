@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/policy"
@@ -114,26 +115,13 @@ func (s *Store) setUp(ctx context.Context) error {
 	return s.checkWritable(ctx)
 }
 
-// checkWritable writes the database header's user version as it is, in
-// a transaction it rolls back. SQLite opens a file this process may read
-// but not write read-only, without a word (and takes the write lock of
-// one in WAL mode): the service would start, answer ready, and fail every
-// write.
-func (s *Store) checkWritable(ctx context.Context) error {
-	c, err := s.writer.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("sqlite: open %s: %w", s.path, err)
-	}
-	defer c.Close()
-	if _, err := c.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		return fmt.Errorf("sqlite: %s cannot be written by this user: %w", s.path, err)
-	}
-	defer c.ExecContext(ctx, "ROLLBACK")
-	var v int
-	if err := c.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return fmt.Errorf("sqlite: open %s: %w", s.path, err)
-	}
-	if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v)); err != nil {
+// checkWritable refuses a database file this process may read but not
+// write (or one on a read-only file system). SQLite opens such a file
+// read-only without a word: the service would start, answer ready, and
+// fail every write. access(2) asks without taking SQLite's write lock,
+// which another process may hold for a while.
+func (s *Store) checkWritable(context.Context) error {
+	if err := syscall.Access(s.path, 2 /* W_OK */); err != nil {
 		return fmt.Errorf("sqlite: %s cannot be written by this user: %w", s.path, err)
 	}
 	return nil
