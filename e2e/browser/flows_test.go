@@ -194,7 +194,7 @@ func TestMonitoringUserHasNoUserManagement(t *testing.T) {
 	users := eval[string](b, `location.pathname`) + "/users"
 	b.open(users)
 	b.waitText("h1", "You don't have access to this")
-	if got := b.text("main"); !strings.Contains(got, "Your role (Monitoring User) does not allow you to see the members of this account.") {
+	if got := b.text("main"); !strings.Contains(got, "Your role (Monitoring User) does not allow you to see the members of this account; that takes the role Organization Manager or Organization Owner.") {
 		t.Errorf("users page for a Monitoring User = %q", got)
 	}
 	if n := b.count("table.members"); n != 0 {
