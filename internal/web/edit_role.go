@@ -28,7 +28,7 @@ func (w *Web) editRole(rw http.ResponseWriter, r *http.Request) {
 		w.redirectWithFlash(rw, r, accountURL(v.Account.ID), "Your role is now "+m.Role+".")
 		return
 	}
-	w.redirectWithFlash(rw, r, list.link(accountURL(v.Account.ID)+"/users")+rowAnchor(m.UserID), msg)
+	w.redirectWithFlash(rw, r, list.atRow(v.Account.ID, m.UserID), msg)
 }
 
 // editName saves the name a pending member shows, from the Edit dialog
@@ -45,7 +45,7 @@ func (w *Web) editName(rw http.ResponseWriter, r *http.Request) {
 		w.editRefused(rw, r, p, pg, list, userID, "name", name, err)
 		return
 	}
-	w.redirectWithFlash(rw, r, list.link(accountURL(v.Account.ID)+"/users")+rowAnchor(m.UserID), fmt.Sprintf("The invitation to %s now names them %s.", m.Email, m.Name))
+	w.redirectWithFlash(rw, r, list.atRow(v.Account.ID, m.UserID), fmt.Sprintf("The invitation to %s now names them %s.", m.Email, m.Name))
 }
 
 // editRefused shows the Edit dialog again with a refusal of one of its

@@ -17,6 +17,6 @@ func (w *Web) resend(rw http.ResponseWriter, r *http.Request) {
 		w.rowRefused(rw, r, p, pg, list, userID, err)
 		return
 	}
-	w.redirectWithFlash(rw, r, list.link(accountURL(pg.Viewer.Account.ID)+"/users")+rowAnchor(m.UserID),
+	w.redirectWithFlash(rw, r, list.atRow(pg.Viewer.Account.ID, m.UserID),
 		fmt.Sprintf("A new invitation link was sent to %s; the previous one no longer works.", m.Email))
 }

@@ -29,5 +29,5 @@ func (w *Web) setStatus(rw http.ResponseWriter, r *http.Request, st roster.Statu
 		w.rowRefused(rw, r, p, pg, list, userID, err)
 		return
 	}
-	w.redirectWithFlash(rw, r, list.link(accountURL(pg.Viewer.Account.ID)+"/users")+rowAnchor(m.UserID), fmt.Sprintf(done, displayName(m)))
+	w.redirectWithFlash(rw, r, list.atRow(pg.Viewer.Account.ID, m.UserID), fmt.Sprintf(done, displayName(m)))
 }

@@ -154,3 +154,9 @@ func (m memberRow) ExpiryVerb() string {
 // member-ID): after a dialog or an action on a row the list opens there,
 // where the keyboard's focus resumes, rather than at its top.
 func rowAnchor(userID string) string { return "#member-" + userID }
+
+// atRow is the account's Users panel in this list state, opened at the
+// member's row: where a row's action returns.
+func (l listState) atRow(accountID, userID string) string {
+	return l.link(accountURL(accountID)+"/users") + rowAnchor(userID)
+}
