@@ -112,7 +112,7 @@ func (s *Store) setUp(ctx context.Context) error {
 	if err := migrate(ctx, s.writer); err != nil {
 		return err
 	}
-	return s.checkWritable(ctx)
+	return s.checkWritable()
 }
 
 // checkWritable refuses a database file this process may read but not
@@ -120,7 +120,7 @@ func (s *Store) setUp(ctx context.Context) error {
 // read-only without a word: the service would start, answer ready, and
 // fail every write. access(2) asks without taking SQLite's write lock,
 // which another process may hold for a while.
-func (s *Store) checkWritable(context.Context) error {
+func (s *Store) checkWritable() error {
 	if err := syscall.Access(s.path, 2 /* W_OK */); err != nil {
 		return fmt.Errorf("sqlite: %s cannot be written by this user: %w", s.path, err)
 	}
