@@ -315,3 +315,35 @@ func TestChangePasswordFromTheHeader(t *testing.T) {
 	b.login("organization.owner@bizmetry.example", "a new and longer passphrase")
 	b.waitText("#users-heading", "Users")
 }
+
+// TestOwnerHandsOverOwnership: from a member's Edit dialog the owner opens
+// the transfer dialog with them chosen, may find someone else instead by
+// name, confirms with their password and is then the Manager.
+func TestOwnerHandsOverOwnership(t *testing.T) {
+	s := startServer(t, "--demo")
+	b := newBrowser(t, s)
+	b.login("organization.owner@bizmetry.example", demoPassword)
+	b.click(rowOf("sre@bizmetry.example") + ` a[aria-label^="Edit"]`)
+	b.waitText("dialog[open]", "Edit User")
+	b.click(`dialog[open] a[aria-label^="Transfer ownership to"]`)
+	b.waitText("dialog[open] h2", "Transfer ownership")
+	if got := eval[string](b, `document.querySelector("#transfer-user").selectedOptions[0].text`); !strings.Contains(got, "sre@bizmetry.example") {
+		t.Errorf("the transfer dialog opened from the SRE's Edit dialog has %q chosen", got)
+	}
+	b.typeInto("#transfer-find", "organization.m")
+	b.click(`dialog[open] form[role=search] button[type=submit]`)
+	b.waitText("#transfer-user-hint", "The active members found.")
+	if got := b.options("#transfer-user"); len(got) != 2 || !strings.Contains(got[1], "organization.manager@bizmetry.example") {
+		t.Fatalf("members found by %q = %q, want the Manager alone", "organization.m", got)
+	}
+	b.choose("#transfer-user", eval[string](b, `document.querySelectorAll("#transfer-user option")[1].value`))
+	b.typeInto("#transfer-password", demoPassword)
+	b.click(`dialog[open] button.danger[type=submit]`)
+	b.waitText(".flash", "is now the Organization Owner; you are now Organization Manager.")
+	if got := b.text(rowOf("organization.manager@bizmetry.example")); !strings.Contains(got, "Organization Owner") {
+		t.Errorf("the new owner's row = %q", got)
+	}
+	if n := b.count(`a[href*="dialog=transfer"]`); n != 0 {
+		t.Errorf("the former owner is still offered Transfer ownership")
+	}
+}

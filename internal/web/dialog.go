@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/app"
@@ -27,8 +28,13 @@ type dialogState struct {
 	LastOwner bool
 	// Roles are the roles the dialog offers (invite, edit).
 	Roles []policy.Role
-	// Candidates are the Active members ownership may go to (transfer).
-	Candidates []*roster.Member
+	// Candidates are the Active members ownership may go to (transfer):
+	// those Find matches, the first MaxPageSize by name, and the member
+	// a link chose even when they are not among them. MoreCandidates says
+	// that more match than are listed.
+	Candidates     []*roster.Member
+	Find           string
+	MoreCandidates bool
 	// Bulk holds a bulk invitation's per-row outcomes once uploaded.
 	Bulk     []app.BulkRow
 	BulkDone bool
@@ -74,7 +80,7 @@ func (d *dialogState) setError(err error) {
 var dialogFields = map[string][]string{
 	"invite":   {"email", "name", "role"},
 	"edit":     {"role", "name"},
-	"transfer": {"user", "password"},
+	"transfer": {"user", "password", "find"},
 	"bulk":     {"csv"},
 }
 
@@ -98,6 +104,7 @@ func (w *Web) dialogFromQuery(r *http.Request, p roster.Principal, v *app.Viewer
 	case "bulk":
 	case "transfer":
 		d.Values["user"] = userID // a link may preselect the new owner
+		d.Find = r.URL.Query().Get("find")
 	case "edit", "remove", "disable":
 		if err := w.loadTarget(r, p, v, d, userID); err != nil {
 			return nil, err
@@ -134,19 +141,42 @@ func (w *Web) loadTarget(r *http.Request, p roster.Principal, v *app.Viewer, d *
 }
 
 // loadTransferCandidates lists the Active members who could become owner:
-// everyone Active but the viewer, the first MaxPageSize by name.
+// everyone Active but the viewer whom the dialog's search finds, the first
+// MaxPageSize by name, and the member already chosen wherever they are in
+// that order, so that a large account's owner can reach anyone.
 func (w *Web) loadTransferCandidates(r *http.Request, p roster.Principal, v *app.Viewer, d *dialogState) error {
-	res, err := w.app.ListMembers(r.Context(), p, v.Account.ID, app.MemberQuery{
-		Status: string(roster.StatusActive), Sort: string(roster.SortName), Limit: roster.MaxPageSize,
-	})
+	ctx := r.Context()
+	query := app.MemberQuery{Query: strings.TrimSpace(d.Find), Status: string(roster.StatusActive),
+		Sort: string(roster.SortName), Limit: roster.MaxPageSize}
+	res, err := w.app.ListMembers(ctx, p, v.Account.ID, query)
+	if roster.ErrorCode(err) == roster.CodeInvalidInput && query.Query != "" {
+		d.setError(roster.Invalid("find", "%s", roster.ErrorMessage(err)))
+		query.Query = ""
+		res, err = w.app.ListMembers(ctx, p, v.Account.ID, query)
+	}
 	if err != nil {
 		return err
 	}
+	d.MoreCandidates = res.Next != nil
+	chosen, listed := d.Values["user"], false
 	d.Candidates = d.Candidates[:0]
 	for _, m := range res.Items {
 		if m.UserID != v.Member.UserID {
 			d.Candidates = append(d.Candidates, m)
+			listed = listed || m.UserID == chosen
 		}
+	}
+	if chosen == "" || listed || chosen == v.Member.UserID {
+		return nil
+	}
+	m, err := w.app.Member(ctx, p, v.Account.ID, chosen)
+	switch {
+	case roster.ErrorCode(err) == roster.CodeNotFound:
+		return nil // a stale link: nobody is chosen
+	case err != nil:
+		return err
+	case m.Status == roster.StatusActive:
+		d.Candidates = append([]*roster.Member{m}, d.Candidates...)
 	}
 	return nil
 }

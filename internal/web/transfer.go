@@ -26,7 +26,7 @@ func (w *Web) transfer(rw http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		// The password is not kept: it is typed again.
-		d := &dialogState{Kind: "transfer", Values: map[string]string{"user": userID}}
+		d := &dialogState{Kind: "transfer", Values: map[string]string{"user": userID}, Find: r.PostFormValue("find")}
 		w.dialogRefused(rw, r, p, pg, list, d, err)
 		return
 	}

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"html"
 	"io"
 	"mime/multipart"
@@ -74,24 +75,31 @@ func (s *site) withAccount(catalog string, roles ...string) *site {
 	}
 	s.account = owner.Member.AccountID
 	s.ids["owner@acme.test"] = owner.User.ID
-	by := roster.Principal{UserID: owner.User.ID}
 	for _, role := range roles {
-		email := strings.ReplaceAll(strings.ToLower(role), " ", ".") + "@acme.test"
-		m, err := s.app.Invite(ctx, by, s.account, app.Invitation{Email: email, Role: role, Name: "The " + role})
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		link, err := s.app.InvitationLink(ctx, s.account, m.UserID)
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		u, _ := url.Parse(link)
-		if _, err := s.app.AcceptInvitation(ctx, "", app.Acceptance{Token: u.Query().Get("token"), Name: "The " + role, Password: pw}); err != nil {
-			s.t.Fatal(err)
-		}
-		s.ids[email] = m.UserID
+		s.activeMember("The "+role, strings.ReplaceAll(strings.ToLower(role), " ", ".")+"@acme.test", role)
 	}
 	return s
+}
+
+// activeMember has the owner invite a person with the role, who then
+// joins; s.ids gets their id.
+func (s *site) activeMember(name, email, role string) {
+	s.t.Helper()
+	ctx := context.Background()
+	by := roster.Principal{UserID: s.ids["owner@acme.test"]}
+	m, err := s.app.Invite(ctx, by, s.account, app.Invitation{Email: email, Role: role, Name: name})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	link, err := s.app.InvitationLink(ctx, s.account, m.UserID)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	u, _ := url.Parse(link)
+	if _, err := s.app.AcceptInvitation(ctx, "", app.Acceptance{Token: u.Query().Get("token"), Name: name, Password: pw}); err != nil {
+		s.t.Fatal(err)
+	}
+	s.ids[email] = m.UserID
 }
 
 // browser is an HTTP client with its own cookies that does not follow
@@ -564,6 +572,51 @@ func TestTransferOwnership(t *testing.T) {
 	if strings.Contains(after.body, "?dialog=transfer") {
 		t.Errorf("a former owner is still offered Transfer ownership")
 	}
+}
+
+// TestTransferReachesEveryMember: the transfer dialog lists the first
+// MaxPageSize active members by name; in a larger account its search finds
+// the others, and a member's Edit dialog opens it with them chosen.
+func TestTransferReachesEveryMember(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry")
+	for i := range roster.MaxPageSize + 5 {
+		s.activeMember(fmt.Sprintf("Person %03d", i), fmt.Sprintf("person%03d@acme.test", i), "Developer")
+	}
+	last := s.ids["person204@acme.test"]
+	option := `<option value="` + last + `">`
+	b := s.browser()
+	b.login("owner@acme.test")
+
+	d := b.get(s.users() + "?dialog=transfer")
+	if strings.Contains(d.body, last) {
+		t.Errorf("the dialog lists more than the first %d members", roster.MaxPageSize)
+	}
+	d.has(t, "Only the first members by name are listed; find a member by name or email to see the others.")
+
+	found := b.get(s.users() + "?dialog=transfer&find=person204")
+	if !strings.Contains(found.body, option) || strings.Contains(found.body, s.ids["person203@acme.test"]) {
+		t.Errorf("finding person204 does not list them alone:\n%s", found.text())
+	}
+	found.has(t, "The active members found.")
+	b.get(s.users()+"?dialog=transfer&find=nobody").has(t, "No other active member matches “nobody”.")
+
+	edit := b.get(s.users() + "?dialog=edit&user=" + last)
+	if !strings.Contains(edit.body, `href="`+s.users()+`?dialog=transfer&amp;user=`+last+`"`) {
+		t.Errorf("the Edit dialog of an active member does not offer to transfer ownership to them")
+	}
+	chosen := b.get(s.users() + "?dialog=transfer&user=" + last)
+	if !strings.Contains(chosen.body, `<option value="`+last+`" selected>`) {
+		t.Errorf("the dialog opened for a member beyond the first %d does not offer them, chosen", roster.MaxPageSize)
+	}
+	if strings.Contains(b.get(s.users()+"?dialog=edit&user="+s.ids["owner@acme.test"]).body, "?dialog=transfer&amp;user=") {
+		t.Errorf("the owner's own Edit dialog offers to transfer ownership to themself")
+	}
+
+	p := b.post("/accounts/"+s.account+"/ownership-transfer", url.Values{"user": {last}, "password": {pw}, "find": {"person204"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("transfer to a member found by the search: %d\n%s", p.status, p.text())
+	}
+	b.follow(p.header.Get("Location")).has(t, "Person 204 is now the Organization Owner")
 }
 
 // TestTransferGuessesLimited: guessing the owner's password in the
