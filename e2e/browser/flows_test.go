@@ -49,6 +49,8 @@ func TestOwnerManagesAnInvitedUser(t *testing.T) {
 	owner.choose("#invite-role", "Developer")
 	owner.click(`dialog[open] button[type=submit]`)
 	owner.waitText(".flash", "Invitation sent to nina.new@bizmetry.example as Developer.")
+	// A screen reader reads it out: it reaches the live region after load.
+	owner.waitText("#announcer", "Invitation sent to nina.new@bizmetry.example as Developer.")
 	row := rowOf("nina.new@bizmetry.example")
 	if got := owner.text(row); !strings.Contains(got, "Pending Activation") || !strings.Contains(got, "Developer") {
 		t.Errorf("new row = %q, want Developer, Pending Activation", got)

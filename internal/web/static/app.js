@@ -1,8 +1,8 @@
 // Roster's only script. Everything works without it: dialogs are rendered
 // open by the server and closed by their Cancel link. This file only makes
-// an open dialog modal (focus stays inside, Escape closes it), applies the
-// list's filters as soon as a dropdown changes, and closes the header menus
-// on Escape or a click elsewhere.
+// an open dialog modal (focus stays inside, Escape closes it), has screen
+// readers read out the message an action left (the flash), and closes the
+// header menus on Escape or a click elsewhere.
 (function () {
   'use strict';
 
@@ -24,20 +24,18 @@
     });
   }
 
-  function autoFilters() {
-    var form = document.querySelector('form.filters');
-    if (!form) {
+  // A live region is read out when its content changes, not when a page
+  // arrives with it filled in: the flash is copied into the empty one the
+  // page carries once the screen reader has seen the page.
+  function announceFlash() {
+    var flash = document.getElementById('flash');
+    var region = document.getElementById('announcer');
+    if (!flash || !region) {
       return;
     }
-    form.querySelectorAll('select').forEach(function (sel) {
-      sel.addEventListener('change', function () {
-        if (typeof form.requestSubmit === 'function') {
-          form.requestSubmit();
-        } else {
-          form.submit();
-        }
-      });
-    });
+    window.setTimeout(function () {
+      region.textContent = flash.textContent.trim();
+    }, 500);
   }
 
   function menus() {
@@ -64,7 +62,7 @@
 
   document.addEventListener('DOMContentLoaded', function () {
     modalDialog();
-    autoFilters();
+    announceFlash();
     menus();
   });
 })();
