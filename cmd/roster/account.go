@@ -47,7 +47,7 @@ func operatorApp(ctx context.Context, e env, c config.Config) (*app.App, func() 
 	if err != nil {
 		return nil, nil, err
 	}
-	a := app.New(app.Config{Store: store, Hasher: password.NewHasher(password.DefaultParams, 1), BaseURL: c.BaseURL, Logger: newLogger(e, c.LogLevel)})
+	a := app.New(app.Config{Store: store, Hasher: password.NewHasher(password.DefaultParams, 1), BaseURL: c.BaseURL, Logger: newLogger(e, c, c.LogLevel)})
 	return a, store.Close, nil
 }
 

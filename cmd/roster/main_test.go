@@ -249,6 +249,31 @@ func TestSetupLinkAtEveryLogLevel(t *testing.T) {
 	}
 }
 
+// TestJSONLogs: with ROSTER_LOG_FORMAT=json every line the service logs,
+// the setup link's included, is one JSON object, for log collectors.
+func TestJSONLogs(t *testing.T) {
+	addr := freePort(t)
+	s := startServer(t, []string{"ROSTER_DB=" + filepath.Join(t.TempDir(), "r.db"), "ROSTER_LOG_FORMAT=json"}, addr)
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	s.stop()
+	lines, setup := 0, false
+	for _, line := range strings.Split(strings.TrimSpace(s.log.String()), "\n") {
+		var entry map[string]any
+		if err := json.Unmarshal([]byte(line), &entry); err != nil {
+			t.Fatalf("a log line is not JSON (%v): %s", err, line)
+		}
+		lines++
+		setup = setup || strings.Contains(fmt.Sprint(entry["setup_url"]), "/setup?token=rsu_")
+	}
+	if lines < 3 || !setup {
+		t.Errorf("%d JSON lines, setup link among them: %v\n%s", lines, setup, s.log)
+	}
+}
+
 // TestShutdownCutsOffWhatOutlastsTheDrain: a request still running when
 // the drain ends (a client sending its body slowly) is cut off, and the
 // service still stops cleanly, saying so.

@@ -49,7 +49,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	if pprofAddr != "" && !loopbackAddr(pprofAddr) {
 		return usageError{fmt.Errorf("ROSTER_PPROF_ADDR %q: profiling listens on a loopback address only (127.0.0.1:port or [::1]:port)", pprofAddr)}
 	}
-	log := newLogger(e, c.LogLevel)
+	log := newLogger(e, c, c.LogLevel)
 	// The mailer first: a bad SMTP URL is the operator's typo, refused
 	// before a database is made or a port taken.
 	mailer, err := newMailer(c, log)
@@ -123,7 +123,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	case setupToken != "":
 		// Whatever level the log is set to: without it, nobody can set
 		// the service up.
-		newLogger(e, "info").Info("first run: open this one-time link to create the first account and its owner (or use roster account create)",
+		newLogger(e, c, "info").Info("first run: open this one-time link to create the first account and its owner (or use roster account create)",
 			"setup_url", c.BaseURL+"/setup?token="+setupToken)
 	case *demo:
 		log.Warn("--demo ignored: the database already has accounts")
@@ -200,10 +200,16 @@ func pprofMux() http.Handler {
 	})
 }
 
-func newLogger(e env, level string) *slog.Logger {
+// newLogger returns the logger of c's format at the level given (c's own,
+// or higher for what must always be seen), writing to stderr.
+func newLogger(e env, c config.Config, level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level)) // validated by config
-	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: l}))
+	opts := &slog.HandlerOptions{Level: l}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(e.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, opts))
 }
 
 // newMailer returns the SMTP mailer when configured, the log mailer otherwise.

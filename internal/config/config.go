@@ -29,6 +29,7 @@ type Config struct {
 	// really listens on (a port of 0).
 	BaseURLDerived bool
 	LogLevel       string // ROSTER_LOG_LEVEL: debug, info, warn, error
+	LogFormat      string // ROSTER_LOG_FORMAT: text (key=value) or json
 
 	// AuthBurstPerIP and AuthBurstPerEmail bound login, password reset and
 	// invitation accept attempts (ROSTER_AUTH_BURST_PER_IP, _PER_EMAIL).
@@ -59,6 +60,7 @@ func Default() Config {
 		DB:                "roster.db",
 		MailFrom:          "Roster <roster@localhost>",
 		LogLevel:          "info",
+		LogFormat:         "text",
 		AuthBurstPerIP:    100,
 		AuthBurstPerEmail: 10,
 		MailPoll:          time.Second,
@@ -77,6 +79,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "SMTP server smtp://user:pass@host:port (ROSTER_SMTP_URL); empty logs mail instead")
 	fs.StringVar(&c.MailFrom, "mail-from", c.MailFrom, "From address of emails (ROSTER_MAIL_FROM)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (ROSTER_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text (key=value lines) or json (one object a line) (ROSTER_LOG_FORMAT)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "load balancers whose X-Forwarded-For names the client, e.g. 10.0.0.0/8,192.168.1.5 (ROSTER_TRUSTED_PROXIES)")
 	fs.DurationVar(&c.MailPoll, "mail-poll", c.MailPoll, "how often the outbox is polled (ROSTER_MAIL_POLL)")
 	fs.DurationVar(&c.MailRetryBase, "mail-retry-base", c.MailRetryBase, "wait after a first failed delivery, doubled per further failure up to 1h (ROSTER_MAIL_RETRY_BASE)")
@@ -103,6 +106,7 @@ func (c *Config) FromEnv(getenv func(string) string) {
 	set(&c.SMTPURL, "ROSTER_SMTP_URL")
 	set(&c.MailFrom, "ROSTER_MAIL_FROM")
 	set(&c.LogLevel, "ROSTER_LOG_LEVEL")
+	set(&c.LogFormat, "ROSTER_LOG_FORMAT")
 	set(&c.TrustedProxies, "ROSTER_TRUSTED_PROXIES")
 	setInt := func(dst *int, name string) {
 		if v := getenv(name); v != "" {
@@ -175,6 +179,9 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("log-level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("log-format %q: want text or json", c.LogFormat))
 	}
 	return errors.Join(errs...)
 }
