@@ -72,14 +72,18 @@ func cmdAccountCreate(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return usagef("catalog: %v", firstLine(err.Error()))
 	}
+	in, err := app.NewAccount{
+		Name: *name, OwnerEmail: *ownerEmail, OwnerName: *ownerName, Catalog: catalog, InviteTTL: *inviteTTL,
+	}.Check()
+	if err != nil {
+		return operatorError(err) // before the database is opened, or made
+	}
 	a, closeStore, err := operatorApp(ctx, e, c)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	out, err := a.CreateAccount(ctx, app.NewAccount{
-		Name: *name, OwnerEmail: *ownerEmail, OwnerName: *ownerName, Catalog: catalog, InviteTTL: *inviteTTL,
-	})
+	out, err := a.CreateAccount(ctx, in)
 	if err != nil {
 		return operatorError(err)
 	}

@@ -340,8 +340,10 @@ func TestOutboxListAndRetry(t *testing.T) {
 	if _, _, code := runRoster(t, env, "outbox", "retry", "999"); code != 1 {
 		t.Errorf("outbox retry 999: exit %d, want 1", code)
 	}
-	if _, _, code := runRoster(t, env, "outbox", "retry", "abc"); code != 2 {
-		t.Errorf("outbox retry abc: exit %d, want 2", code)
+	for _, id := range []string{"abc", "-5", "0"} {
+		if _, errOut, code := runRoster(t, env, "outbox", "retry", id); code != 2 || !strings.Contains(errOut, "is not a message id") {
+			t.Errorf("outbox retry %s: exit %d, %q; want 2, not a message id", id, code, errOut)
+		}
 	}
 	if _, _, code := runRoster(t, env, "outbox", "list", "--status", "lost"); code != 2 {
 		t.Errorf("outbox list --status lost: exit %d, want 2", code)

@@ -128,10 +128,9 @@ func TestBadInvocationsExit2WithOneLine(t *testing.T) {
 			if strings.Contains(errOut, "s3cret-pw") {
 				t.Errorf("stderr shows the password: %q", errOut)
 			}
-			// serve refuses its settings before anything runs: no
-			// database is made. (account create checks the email and the
-			// TTL with the account, after opening the database.)
-			if files, _ := filepath.Glob(filepath.Join(fresh, "*")); args[0] == "serve" && len(files) != 0 {
+			// Settings and input are refused before anything runs: no
+			// database is made.
+			if files, _ := filepath.Glob(filepath.Join(fresh, "*")); len(files) != 0 {
 				t.Errorf("files after a refused command: %q, want none", files)
 			}
 		})

@@ -75,12 +75,16 @@ func cmdOutboxRetry(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "outbox retry", "Makes a pending or failed message due now (one being sent stays with the instance\nsending it). A given-up invitation has lost its link, so a fresh one is sent instead:\nthe old link stays dead, and so does any newer link the member was sent since.\n\nUsage: roster outbox retry [--db PATH] ID")
 	c.RegisterDB(fs)
 	var id int64
-	if len(args) > 0 && args[len(args)-1] != "" && args[len(args)-1][0] != '-' {
-		n, err := strconv.ParseInt(args[len(args)-1], 10, 64)
-		if err != nil || n < 1 {
-			return usagef("outbox retry: %q is not a message id", args[len(args)-1])
+	// The id is the last argument, after any flags; "-5" is a bad id, not
+	// an unknown flag.
+	if len(args) > 0 {
+		if last := args[len(args)-1]; last != "" && (last[0] != '-' || isInteger(last)) {
+			n, err := strconv.ParseInt(last, 10, 64)
+			if err != nil || n < 1 {
+				return usagef("outbox retry: %q is not a message id", last)
+			}
+			id, args = n, args[:len(args)-1]
 		}
-		id, args = n, args[:len(args)-1]
 	}
 	if err := parse(fs, args); err != nil {
 		return err
@@ -103,4 +107,10 @@ func cmdOutboxRetry(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "message %d is due now; a running roster serve will send it\n", id)
 	return nil
+}
+
+// isInteger reports whether s is a whole number, signed or not.
+func isInteger(s string) bool {
+	_, err := strconv.ParseInt(s, 10, 64)
+	return err == nil
 }

@@ -28,36 +28,45 @@ type CreatedAccount struct {
 	ActivationURL string
 }
 
-// CreateAccount creates an account whose first owner is a pending member
-// with an activation link. It is the operator's action (CLI and first-run
-// setup); nobody is signed in, so the audit log names no actor.
-func (a *App) CreateAccount(ctx context.Context, in NewAccount) (*CreatedAccount, error) {
+// Check validates an operator's new account and returns it normalized. It
+// needs no store, so a command can refuse a typo before opening (or, for
+// SQLite, creating) the database.
+func (in NewAccount) Check() (NewAccount, error) {
 	name, err := roster.ValidateAccountName(in.Name)
 	if err != nil {
-		return nil, err
+		return in, err
 	}
 	email, err := roster.NormalizeEmail("owner_email", in.OwnerEmail)
 	if err != nil {
-		return nil, err
+		return in, err
 	}
 	ownerName := ""
 	if in.OwnerName != "" {
 		if ownerName, err = roster.ValidateName("owner_name", in.OwnerName); err != nil {
-			return nil, err
+			return in, err
 		}
 	}
 	if in.Catalog == nil {
-		return nil, roster.Invalid("catalog", "A role catalog is required.")
+		return in, roster.Invalid("catalog", "A role catalog is required.")
 	}
-	ttl := in.InviteTTL
-	if ttl == 0 {
-		ttl = roster.DefaultInviteTTL
-	}
+	ttl := cmp.Or(in.InviteTTL, roster.DefaultInviteTTL)
 	if ttl < roster.MinInviteTTL || ttl > roster.MaxInviteTTL {
-		return nil, roster.Invalid("invite_ttl", "Invitations must last between 1 and 30 days.")
+		return in, roster.Invalid("invite_ttl", "Invitations must last between 1 and 30 days.")
 	}
+	return NewAccount{Name: name, OwnerEmail: email, OwnerName: ownerName, Catalog: in.Catalog, InviteTTL: ttl}, nil
+}
+
+// CreateAccount creates an account whose first owner is a pending member
+// with an activation link. It is the operator's action (CLI and first-run
+// setup); nobody is signed in, so the audit log names no actor.
+func (a *App) CreateAccount(ctx context.Context, in NewAccount) (*CreatedAccount, error) {
+	in, err := in.Check()
+	if err != nil {
+		return nil, err
+	}
+	email, ownerName := in.OwnerEmail, in.OwnerName
 	now := a.clock()
-	acc := &roster.Account{ID: secret.NewID("acc_"), Name: name, Catalog: in.Catalog, InviteTTL: ttl, CreatedAt: now}
+	acc := &roster.Account{ID: secret.NewID("acc_"), Name: in.Name, Catalog: in.Catalog, InviteTTL: in.InviteTTL, CreatedAt: now}
 	var out *CreatedAccount
 	err = a.store.Write(ctx, "", func(tx roster.Tx) error {
 		if err := tx.CreateAccount(acc); err != nil {
