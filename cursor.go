@@ -7,10 +7,14 @@ import (
 )
 
 // MemberCursor is a keyset position in the member list: the sort key of the
-// last member of a page. Clients see it only as an opaque string.
+// last member of a page, or with Back, of the first member of the page
+// after the one it names. Clients see it only as an opaque string.
 type MemberCursor struct {
 	Sort MemberSort `json:"s"`
 	Desc bool       `json:"d,omitempty"`
+	// Back makes the cursor name the page that ends just before its
+	// position: the list read the other way from it, turned round.
+	Back bool `json:"b,omitempty"`
 	// Key is the value of the sort column of the last row: the lowercase
 	// name or email, the role order, the status, or the last login in unix
 	// microseconds (0 for never). The name key breaks ties for role, status
@@ -40,6 +44,14 @@ func NewMemberCursor(m *Member, sort MemberSort, desc bool) *MemberCursor {
 			c.Num = m.LastLoginAt.UnixMicro()
 		}
 	}
+	return c
+}
+
+// NewMemberCursorBefore returns the cursor of the page that ends just
+// before m in the given order.
+func NewMemberCursorBefore(m *Member, sort MemberSort, desc bool) *MemberCursor {
+	c := NewMemberCursor(m, sort, desc)
+	c.Back = true
 	return c
 }
 

@@ -145,6 +145,9 @@ type MemberPage struct {
 	Items []*Member
 	// Next is where the next page starts; nil on the last page.
 	Next *MemberCursor
+	// Prev is where the page before starts (a cursor that reads back);
+	// nil on the first page. Only App.ListMembers sets it.
+	Prev *MemberCursor
 }
 
 // SearchWords splits text into lowercase words at spaces and punctuation.

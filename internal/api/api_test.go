@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -527,4 +528,56 @@ func TestRoutesWithoutBodyTakeAnEmptyObject(t *testing.T) {
 	wantProblem(t, h.client("anon").get("/api/v1/accounts/"+acc+"/roles?x=1"), http.StatusUnauthorized, roster.CodeUnauthenticated)
 	wantProblem(t, h.client("anon").send("POST", resend, "text/plain", []byte("garbage")), http.StatusUnauthorized, roster.CodeUnauthenticated)
 	wantProblem(t, h.client("anon").get("/api/openapi.json?x=1"), http.StatusBadRequest, roster.CodeInvalidInput)
+}
+
+// TestMemberListPagesBack: prev_cursor walks the member list back through
+// the very pages next_cursor walked forward, in every order, searched or
+// not; the first page has none.
+func TestMemberListPagesBack(t *testing.T) {
+	h := newHarness(t)
+	acc, owner := h.owner("bizmetry", "olive@acme.test")
+	roles := []string{"Developer", "SRE", "DevOps", "Architect"}
+	for i, name := range []string{"Dana Able", "Ben Dana", "Cleo Cole", "Dana Dunn", "Eve Dana", "Finn Ford", "Dana Gale", "Hal Hart", "Ivy Dana"} {
+		wantStatus(t, owner.json("POST", "/api/v1/accounts/"+acc+"/invitations",
+			map[string]string{"email": fmt.Sprintf("p%d@acme.test", i), "role": roles[i%len(roles)], "name": name}), http.StatusCreated)
+	}
+	type page struct {
+		listBody[memberBody]
+		PrevCursor string `json:"prev_cursor"`
+	}
+	ids := func(p page) string {
+		var s []string
+		for _, m := range p.Items {
+			s = append(s, m.Email)
+		}
+		return strings.Join(s, ",")
+	}
+	for _, sort := range []string{"name", "-name", "email", "-role", "status", "-last_login"} {
+		for _, q := range []string{"", "dana"} {
+			list := "/api/v1/accounts/" + acc + "/members?limit=2&sort=" + sort + "&q=" + q
+			var forward []page
+			for cursor := ""; ; {
+				p := decodeAs[page](t, owner.get(list+"&cursor="+url.QueryEscape(cursor)), http.StatusOK)
+				if (len(forward) == 0) != (p.PrevCursor == "") {
+					t.Errorf("sort %s q %q: page %d has prev_cursor %q", sort, q, len(forward)+1, p.PrevCursor)
+				}
+				forward = append(forward, p)
+				if cursor = p.NextCursor; cursor == "" {
+					break
+				}
+			}
+			if len(forward) < 3 {
+				t.Fatalf("sort %s q %q: %d pages, want at least 3", sort, q, len(forward))
+			}
+			for i, back := len(forward)-1, forward[len(forward)-1]; i > 0; i-- {
+				back = decodeAs[page](t, owner.get(list+"&cursor="+url.QueryEscape(back.PrevCursor)), http.StatusOK)
+				if got, want := ids(back), ids(forward[i-1]); got != want {
+					t.Errorf("sort %s q %q: back to page %d = %s, want %s", sort, q, i, got, want)
+				}
+				if (i == 1) != (back.PrevCursor == "") || back.NextCursor == "" {
+					t.Errorf("sort %s q %q: page %d going back has prev_cursor %q, next_cursor %q", sort, q, i, back.PrevCursor, back.NextCursor)
+				}
+			}
+		}
+	}
 }

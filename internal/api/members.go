@@ -33,6 +33,9 @@ func (a *API) listMembers(w http.ResponseWriter, r *http.Request) error {
 	if page.Next != nil {
 		out.NextCursor = page.Next.Encode()
 	}
+	if page.Prev != nil {
+		out.PrevCursor = page.Prev.Encode()
+	}
 	return write(w, http.StatusOK, out)
 }
 

@@ -59,6 +59,8 @@ func toMember(m *roster.Member) memberJSON {
 type listJSON[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"next_cursor"`
+	// PrevCursor is the member list's way back; other lists have none.
+	PrevCursor string `json:"prev_cursor,omitempty"`
 }
 
 type meJSON struct {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
@@ -30,10 +31,41 @@ func (a *App) ListMembers(ctx context.Context, p roster.Principal, accountID str
 		if err != nil {
 			return err
 		}
+		if f.After != nil && f.After.Back {
+			out, err = pageBefore(tx, accountID, f)
+			return err
+		}
 		out, err = tx.ListMembers(accountID, f)
+		if err == nil && f.After != nil && len(out.Items) > 0 {
+			out.Prev = roster.NewMemberCursorBefore(out.Items[0], f.Sort, f.Desc)
+		}
 		return err
 	})
 	return out, err
+}
+
+// pageBefore reads the page that ends just before f's cursor: the list in
+// the other direction from the same position, turned round. When fewer
+// than a page come before it (members left meanwhile), it is the first
+// page instead, so that a page going back is never short.
+func pageBefore(tx roster.Tx, accountID string, f roster.MemberFilter) (*roster.MemberPage, error) {
+	back, at := f, *f.After
+	at.Desc, at.Back = !f.Desc, false
+	back.Desc, back.After = !f.Desc, &at
+	page, err := tx.ListMembers(accountID, back)
+	if err != nil {
+		return nil, err
+	}
+	if len(page.Items) < f.Limit {
+		f.After = nil
+		return tx.ListMembers(accountID, f)
+	}
+	slices.Reverse(page.Items)
+	out := &roster.MemberPage{Items: page.Items, Next: roster.NewMemberCursor(page.Items[len(page.Items)-1], f.Sort, f.Desc)}
+	if page.Next != nil {
+		out.Prev = roster.NewMemberCursorBefore(page.Items[0], f.Sort, f.Desc)
+	}
+	return out, nil
 }
 
 func memberFilter(c *policy.Catalog, q MemberQuery) (roster.MemberFilter, error) {

@@ -17,6 +17,7 @@ type usersPage struct {
 	Columns    []column
 	Rows       []memberRow
 	NextURL    string
+	PrevURL    string
 	FirstURL   string
 	// Roles is the whole catalog, for the role filter.
 	Roles         []policy.Role
@@ -119,7 +120,8 @@ func (w *Web) renderUsers(rw http.ResponseWriter, r *http.Request, p roster.Prin
 	if res.Next != nil {
 		d.NextURL = list.link(d.Base, "cursor", res.Next.Encode())
 	}
-	if list.Cursor != "" {
+	if res.Prev != nil {
+		d.PrevURL = list.link(d.Base, "cursor", res.Prev.Encode())
 		d.FirstURL = list.link(d.Base, "cursor", "")
 	}
 	if dlg != nil {

@@ -852,3 +852,60 @@ func TestMemberWithoutUserManagementCanLeave(t *testing.T) {
 		t.Errorf("the owner's start page: %d, want a redirect to Users", r.status)
 	}
 }
+
+// TestPagingBackAndForth: the Users panel pages forward with Next and back
+// with Previous through the same pages, and says where it is.
+func TestPagingBackAndForth(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry")
+	by := roster.Principal{UserID: s.ids["owner@acme.test"]}
+	for i := range 2*roster.DefaultPageSize + 10 {
+		if _, err := s.app.Invite(context.Background(), by, s.account, app.Invitation{
+			Email: fmt.Sprintf("p%03d@acme.test", i), Role: "Developer", Name: fmt.Sprintf("Person %03d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := s.browser()
+	b.login("owner@acme.test")
+	rowID := regexp.MustCompile(`<tr id="member-([^"]+)"`)
+	link := func(p page, rel string) string {
+		m := regexp.MustCompile(`href="([^"]+)" rel="` + rel + `"`).FindStringSubmatch(p.body)
+		if m == nil {
+			return ""
+		}
+		return html.UnescapeString(m[1])
+	}
+	rows := func(p page) string {
+		var ids []string
+		for _, m := range rowID.FindAllStringSubmatch(p.body, -1) {
+			ids = append(ids, m[1])
+		}
+		return strings.Join(ids, ",")
+	}
+	pages := []page{b.get(s.users() + "?sort=-name")}
+	for next := link(pages[0], "next"); next != ""; next = link(pages[len(pages)-1], "next") {
+		pages = append(pages, b.get(next))
+	}
+	if len(pages) != 3 {
+		t.Fatalf("%d pages of %d members, want 3", len(pages), 2*roster.DefaultPageSize+11)
+	}
+	if link(pages[0], "prev") != "" || strings.Contains(pages[0].body, "First page") {
+		t.Errorf("the first page offers to go back")
+	}
+	back := pages[2]
+	for i := 1; i >= 0; i-- {
+		prev := link(back, "prev")
+		if prev == "" {
+			t.Fatalf("page %d has no Previous page", i+2)
+		}
+		back = b.get(prev)
+		if rows(back) != rows(pages[i]) {
+			t.Errorf("Previous from page %d is not page %d", i+2, i+1)
+		}
+		if link(back, "next") == "" {
+			t.Errorf("page %d, reached going back, has no Next page", i+1)
+		}
+	}
+	if link(back, "prev") != "" {
+		t.Errorf("page 1, reached going back, offers Previous")
+	}
+}
