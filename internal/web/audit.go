@@ -1,6 +1,8 @@
 package web
 
 import (
+	"cmp"
+	"fmt"
 	"net/http"
 	"sort"
 	"time"
@@ -80,7 +82,7 @@ func (w *Web) audit(rw http.ResponseWriter, r *http.Request) {
 		d.Rows = append(d.Rows, auditRow{
 			At: e.At, Actor: personLabel(view.People, e.Actor, noActor(e.Action)),
 			What: auditVerb(e.Action), Target: targetLabel(view.People, e),
-			Changes: changes(e.Before, e.After), IP: e.IP,
+			Changes: changes(view.People, e.Before, e.After), IP: e.IP,
 		})
 	}
 	pg.Title = "Audit log"
@@ -140,8 +142,25 @@ func targetLabel(people map[string]app.Person, e *roster.AuditEvent) string {
 	return personLabel(people, e.Target, "")
 }
 
-// changes lists before → after by field, in a stable order.
-func changes(before, after map[string]string) []change {
+// auditFields name the fields of events' changes as the pages do; a field
+// not here shows under its own name.
+var auditFields = map[string]string{
+	"name":                "Name",
+	"email":               "Email",
+	"role":                "Role",
+	"status":              "Status",
+	"expires_at":          "Link expires",
+	"invite_ttl":          "Invitations last",
+	"catalog":             "Role catalog",
+	"owner":               "Owner",
+	"previous_owner_role": "Former owner's new role",
+	"profile":             "Profile",
+	"token":               "Token",
+}
+
+// changes lists before → after by field, fields and values as the pages
+// say them, in a stable order.
+func changes(people map[string]app.Person, before, after map[string]string) []change {
 	keys := map[string]bool{}
 	for k := range before {
 		keys[k] = true
@@ -151,8 +170,35 @@ func changes(before, after map[string]string) []change {
 	}
 	var out []change
 	for k := range keys {
-		out = append(out, change{Field: k, Before: before[k], After: after[k]})
+		out = append(out, change{Field: cmp.Or(auditFields[k], k),
+			Before: fieldValue(people, k, before[k]), After: fieldValue(people, k, after[k])})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
 	return out
+}
+
+// fieldValue says a change's value as the pages do: a status by its label,
+// a time in the pages' format, a lifetime in days, an owner by name.
+func fieldValue(people map[string]app.Person, field, v string) string {
+	if v == "" {
+		return ""
+	}
+	switch field {
+	case "status":
+		return statusLabel(roster.Status(v))
+	case "expires_at":
+		if t, err := time.Parse(time.RFC3339, v); err == nil {
+			return formatTime(t)
+		}
+	case "invite_ttl":
+		if d, err := time.ParseDuration(v); err == nil && d > 0 && d%(24*time.Hour) == 0 {
+			if days := d / (24 * time.Hour); days != 1 {
+				return fmt.Sprintf("%d days", days)
+			}
+			return "1 day"
+		}
+	case "owner":
+		return personLabel(people, v, "")
+	}
+	return v
 }

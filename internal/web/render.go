@@ -227,9 +227,9 @@ var funcs = template.FuncMap{
 		if t == nil {
 			return "Never"
 		}
-		return t.UTC().Format("2 Jan 2006, 15:04 UTC")
+		return formatTime(*t)
 	},
-	"whenTime": func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
+	"whenTime": formatTime,
 	"isoTime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"lastOwnerCode": func(d policy.Decision) bool {
 		return d.Code == policy.CodeLastOwner
@@ -239,6 +239,9 @@ var funcs = template.FuncMap{
 }
 
 // statusLabel is how the seed names each status.
+// formatTime is how the pages show a moment: "2 Jan 2006, 15:04 UTC".
+func formatTime(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
+
 func statusLabel(s roster.Status) string {
 	switch s {
 	case roster.StatusActive:

@@ -572,6 +572,18 @@ func TestTransferOwnership(t *testing.T) {
 	if strings.Contains(after.body, "?dialog=transfer") {
 		t.Errorf("a former owner is still offered Transfer ownership")
 	}
+
+	// The audit log says the changes in the pages' words: fields by their
+	// labels, statuses as the list shows them, people by name, times in
+	// the pages' format.
+	log := b.get("/accounts/" + s.account + "/audit")
+	log.has(t, "Owner: Olive Owner (owner@acme.test) → The Organization Manager (organization.manager@acme.test)",
+		"Former owner's new role: — → Organization Manager", "Status: Pending Activation → Active", "Link expires: — → ")
+	for _, raw := range []string{"expires_at", "previous_owner_role", "pending", s.ids["owner@acme.test"]} {
+		if strings.Contains(log.text(), raw) {
+			t.Errorf("the audit log shows %q", raw)
+		}
+	}
 }
 
 // TestTransferReachesEveryMember: the transfer dialog lists the first
