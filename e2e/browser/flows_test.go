@@ -349,3 +349,30 @@ func TestOwnerHandsOverOwnership(t *testing.T) {
 		t.Errorf("the former owner is still offered Transfer ownership")
 	}
 }
+
+// TestAPITokenFromTheBrowser: on a phone-sized screen a member reaches the
+// API tokens page from their settings, creates a token, which is shown
+// once with the focus on it, and revokes it.
+func TestAPITokenFromTheBrowser(t *testing.T) {
+	s := startServer(t, "--demo")
+	b := newBrowser(t, s)
+	b.viewport(390, 844)
+	b.login("developer@bizmetry.example", demoPassword)
+	b.click(`a[href="/me/password"]`)
+	b.click(`nav.me-tabs a[href="/me/tokens"]`)
+	b.waitText("h1", "API tokens")
+	b.typeInto("#token-name", "ci pipeline")
+	b.click(`form[action="/me/tokens"] button[type=submit]`)
+	b.waitText("#created-heading", "Your new token “ci pipeline”")
+	if got := eval[string](b, `document.activeElement.id + " " + document.activeElement.value.slice(0, 4)`); got != "new-token rst_" {
+		t.Errorf("focus after creating a token is on %q, want the new token", got)
+	}
+	if w := eval[int](b, `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("the tokens page is %dpx wide on a 390px screen", w)
+	}
+	b.click(`a[aria-label="Revoke ci pipeline"]`)
+	b.waitText("#revoke-heading", "Revoke “ci pipeline”?")
+	b.click(`form[action$="/revoke"] button[type=submit]`)
+	b.waitText(".flash", "The token is revoked")
+	b.waitText("table.tokens", "You have no API tokens.")
+}

@@ -27,7 +27,7 @@ type pageTemplate struct {
 // (layout.html, partials.html) are shared by every page.
 var pageNames = []string{
 	"login", "activate", "link_error", "forgot", "reset", "setup", "password",
-	"account_home", "users", "roles", "audit", "error",
+	"account_home", "users", "roles", "audit", "error", "tokens",
 }
 
 func parsePages() (map[string]*pageTemplate, error) {

@@ -113,6 +113,9 @@ func (w *Web) routes(static http.Handler) {
 	w.handle("GET /me/password", w.passwordPage)
 	w.handle("POST /me/password", w.changePassword)
 	w.handle("POST /me/name", w.changeName)
+	w.handle("GET /me/tokens", w.tokensPage)
+	w.handle("POST /me/tokens", w.createToken)
+	w.handle("POST /me/tokens/{id}/revoke", w.revokeToken)
 	w.handle("GET /setup", w.setupPage)
 	w.handle("POST /setup", w.setup)
 

@@ -207,7 +207,7 @@ func TestPagesCarryCSPWithoutInlineCode(t *testing.T) {
 	b.login("owner@acme.test")
 	for _, path := range []string{s.users(), s.users() + "?dialog=invite", s.users() + "?dialog=bulk",
 		s.users() + "?dialog=edit&user=" + s.ids["developer@acme.test"], s.users() + "?dialog=transfer",
-		"/accounts/" + s.account + "/roles", "/accounts/" + s.account + "/audit", "/me/password"} {
+		"/accounts/" + s.account + "/roles", "/accounts/" + s.account + "/audit", "/me/password", "/me/tokens"} {
 		checkNoInline(t, path, b.get(path))
 	}
 }
@@ -919,5 +919,66 @@ func TestPagingBackAndForth(t *testing.T) {
 	}
 	if link(back, "prev") != "" {
 		t.Errorf("page 1, reached going back, offers Previous")
+	}
+}
+
+// TestAPITokensPage: a person creates a named token for one of their
+// accounts, sees its secret once, finds it listed without it, and revokes
+// it after confirming; nobody else can revoke it.
+func TestAPITokensPage(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry", "Developer")
+	ctx := context.Background()
+	b := s.browser()
+	b.login("owner@acme.test")
+	if p := s.browser().get("/me/tokens"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/login") {
+		t.Errorf("the tokens page for a visitor: %d to %q, want the login page", p.status, p.header.Get("Location"))
+	}
+	b.get("/me/tokens").has(t, "You have no API tokens.", "New token", "Acme · Organization Owner")
+
+	p := b.post("/me/tokens", url.Values{"name": {"deploy script"}, "account": {s.account}, "expiry": {"30"}})
+	if p.status != http.StatusCreated || p.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("create: %d, Cache-Control %q\n%s", p.status, p.header.Get("Cache-Control"), p.text())
+	}
+	m := regexp.MustCompile(`value="(rst_[^"]+)"`).FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("the answer does not show the new token:\n%s", p.text())
+	}
+	raw := m[1]
+	if who, err := s.app.AuthenticateToken(ctx, raw, "127.0.0.1"); err != nil || who.UserID != s.ids["owner@acme.test"] || who.TokenAccount != s.account {
+		t.Fatalf("the token shown does not authenticate as the owner in Acme: %+v, %v", who, err)
+	}
+	list := b.get("/me/tokens")
+	list.has(t, "deploy script", "Acme")
+	if strings.Contains(list.body, raw) {
+		t.Errorf("the token's secret is shown again")
+	}
+
+	for name, form := range map[string]url.Values{
+		"no name":        {"name": {""}, "account": {s.account}, "expiry": {"30"}},
+		"unknown expiry": {"name": {"x"}, "account": {s.account}, "expiry": {"forever"}},
+		"foreign acct":   {"name": {"x"}, "account": {"acc_nope"}, "expiry": {"never"}},
+	} {
+		if r := b.post("/me/tokens", form); r.status < 400 || r.status >= 500 || !strings.Contains(r.body, `class="refusal"`) && !strings.Contains(r.body, `class="field-error"`) {
+			t.Errorf("%s: %d without a refusal", name, r.status)
+		}
+	}
+	if ts, _ := s.app.Tokens(ctx, roster.Principal{UserID: s.ids["owner@acme.test"]}); len(ts) != 1 {
+		t.Fatalf("%d tokens after three refused forms, want 1", len(ts))
+	}
+	id := regexp.MustCompile(`id="token-([^"]+)"`).FindStringSubmatch(list.body)[1]
+
+	other := s.browser()
+	other.login("developer@acme.test")
+	if r := other.post("/me/tokens/"+id+"/revoke", nil); r.status != http.StatusNotFound {
+		t.Errorf("another member revoking the owner's token: %d, want 404", r.status)
+	}
+	b.get("/me/tokens?revoke="+id).has(t, "Revoke “deploy script”?")
+	r := b.post("/me/tokens/"+id+"/revoke", nil)
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("revoke: %d\n%s", r.status, r.text())
+	}
+	b.follow(r.header.Get("Location")).has(t, "The token is revoked", "You have no API tokens.")
+	if _, err := s.app.AuthenticateToken(ctx, raw, "127.0.0.1"); roster.ErrorCode(err) != roster.CodeUnauthenticated {
+		t.Errorf("the revoked token still authenticates: %v", err)
 	}
 }
