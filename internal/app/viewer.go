@@ -102,6 +102,9 @@ type MemberActions struct {
 	Resend   policy.Decision // resend a pending invitation
 	Revoke   policy.Decision // revoke a pending invitation
 	Transfer policy.Decision // make this member the owner
+	// GrantProfile is giving the member a role on a profile, asked with
+	// the lowest role: whether the Edit dialog offers it at all.
+	GrantProfile policy.Decision
 }
 
 // On returns what the viewer may do to member m. Actions that do not apply
@@ -114,13 +117,14 @@ func (v *Viewer) On(m *roster.Member) MemberActions {
 		return v.decide(policy.Request{Action: action, Target: &t, Self: self, NewRole: newRole, PasswordOK: true})
 	}
 	out := MemberActions{
-		Self:     self,
-		Edit:     req(policy.ActionChangeRole, m.Role),
-		EditName: req(policy.ActionEditName, ""),
-		Disable:  req(policy.ActionDisable, ""),
-		Enable:   req(policy.ActionEnable, ""),
-		Resend:   req(policy.ActionResend, ""),
-		Transfer: req(policy.ActionTransferOwnership, ""),
+		Self:         self,
+		Edit:         req(policy.ActionChangeRole, m.Role),
+		EditName:     req(policy.ActionEditName, ""),
+		Disable:      req(policy.ActionDisable, ""),
+		Enable:       req(policy.ActionEnable, ""),
+		Resend:       req(policy.ActionResend, ""),
+		Transfer:     req(policy.ActionTransferOwnership, ""),
+		GrantProfile: req(policy.ActionGrantProfileRole, inviteProbe(v.Account, v.Member).NewRole),
 	}
 	remove := req(policy.ActionRemove, "")
 	notPending := policy.Decision{Code: policy.CodeConflict, Reason: "This member has joined; remove them instead."}
@@ -138,6 +142,14 @@ func (v *Viewer) On(m *roster.Member) MemberActions {
 		out.Disable = policy.Decision{Code: policy.CodeConflict, Reason: "This member is already disabled."}
 	}
 	return out
+}
+
+// RevokeProfile is the policy's answer to taking member m's role on a
+// profile away.
+func (v *Viewer) RevokeProfile(m *roster.Member, role string) policy.Decision {
+	t := m.Policy()
+	return v.decide(policy.Request{Action: policy.ActionRevokeProfileRole, Target: &t,
+		Self: m.UserID == v.Member.UserID, NewRole: role})
 }
 
 // Shown reports whether a control for a decision belongs on the page: it is

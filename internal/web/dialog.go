@@ -35,6 +35,12 @@ type dialogState struct {
 	Candidates     []*roster.Member
 	Find           string
 	MoreCandidates bool
+	// Profiles are the Target's profile roles (edit); ProfileRoles the
+	// roles the viewer may grant on a profile, and ProfileNames the
+	// account's profiles, when they may.
+	Profiles     []profileRow
+	ProfileRoles []policy.Role
+	ProfileNames []string
 	// Bulk holds a bulk invitation's per-row outcomes once uploaded.
 	Bulk     []app.BulkRow
 	BulkDone bool
@@ -79,7 +85,7 @@ func (d *dialogState) setError(err error) {
 // the form does not show) is not lost but shown as the refusal.
 var dialogFields = map[string][]string{
 	"invite":   {"email", "name", "role"},
-	"edit":     {"role", "name"},
+	"edit":     {"role", "name", "profile"},
 	"transfer": {"user", "password", "find"},
 	"bulk":     {"csv"},
 }
@@ -136,6 +142,9 @@ func (w *Web) loadTarget(r *http.Request, p roster.Principal, v *app.Viewer, d *
 		if role.Name == m.Role || v.Catalog().CanAssign(v.Member.Role, role.Name) {
 			d.Roles = append(d.Roles, role)
 		}
+	}
+	if d.Kind == "edit" {
+		return w.loadProfiles(r, p, v, d)
 	}
 	return nil
 }

@@ -130,6 +130,8 @@ func (w *Web) routes(static http.Handler) {
 	w.handle("POST "+acc+"/members/{user}/enable", w.enable)
 	w.handle("POST "+acc+"/members/{user}/remove", w.remove)
 	w.handle("POST "+acc+"/members/{user}/resend", w.resend)
+	w.handle("POST "+acc+"/members/{user}/profiles", w.grantProfile)
+	w.handle("POST "+acc+"/members/{user}/profiles/{profile}/revoke", w.revokeProfile)
 	w.handle("POST "+acc+"/ownership-transfer", w.transfer)
 	w.handle("GET "+acc+"/roles", w.roles)
 	w.handle("GET "+acc+"/audit", w.audit)

@@ -982,3 +982,48 @@ func TestAPITokensPage(t *testing.T) {
 		t.Errorf("the revoked token still authenticates: %v", err)
 	}
 }
+
+// TestProfileRolesInTheEditDialog: SPEC §6 from the Edit dialog: a manager
+// grants a member a role on a profile (a new one, then an existing one),
+// is refused a role above their own and a bad name with the reason next
+// to the field, and takes a role away.
+func TestProfileRolesInTheEditDialog(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry", "Organization Manager", "Developer")
+	b := s.browser()
+	b.login("organization.manager@acme.test")
+	dev := s.ids["developer@acme.test"]
+	edit := s.users() + "?dialog=edit&user=" + dev
+	b.get(edit).has(t, "Profile roles", "None yet.", "Role on it")
+	grant := s.member("developer@acme.test", "profiles")
+
+	p := b.post(grant, url.Values{"profile": {"eu-prod"}, "role": {"SRE"}})
+	if p.status != http.StatusSeeOther || !strings.Contains(p.header.Get("Location"), "dialog=edit") {
+		t.Fatalf("grant: %d to %q\n%s", p.status, p.header.Get("Location"), p.text())
+	}
+	after := b.follow(p.header.Get("Location"))
+	after.has(t, "The Developer is now SRE on the profile eu-prod.", "eu-prod · SRE")
+	if !strings.Contains(after.body, `<option value="eu-prod">`) {
+		t.Errorf("the profile made is not offered for the next grant")
+	}
+
+	for _, c := range []struct{ profile, role, want string }{
+		{"EU Prod", "Developer", "A profile name is 1 to 63 lowercase letters"},
+		{"us-prod", "Organization Owner", "You can only give a role equal to or below your own"},
+	} {
+		r := b.post(grant, url.Values{"profile": {c.profile}, "role": {c.role}})
+		if r.status < 400 || r.status >= 500 {
+			t.Errorf("grant %s on %q: %d, want a refusal", c.role, c.profile, r.status)
+		}
+		r.has(t, c.want, "Profile roles")
+	}
+	m, err := s.app.Member(context.Background(), roster.Principal{UserID: s.ids["owner@acme.test"]}, s.account, dev)
+	if err != nil || len(m.ProfileRoles) != 1 || m.ProfileRoles["eu-prod"] != "SRE" {
+		t.Fatalf("profile roles after the refusals: %v, %v; want eu-prod SRE alone", m.ProfileRoles, err)
+	}
+
+	r := b.post(grant+"/eu-prod/revoke", nil)
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("revoke: %d\n%s", r.status, r.text())
+	}
+	b.follow(r.header.Get("Location")).has(t, "no longer has a role on the profile eu-prod", "None yet.")
+}
