@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -270,6 +271,42 @@ func TestJSONLogs(t *testing.T) {
 	}
 	if lines < 3 || !setup {
 		t.Errorf("%d JSON lines, setup link among them: %v\n%s", lines, setup, s.log)
+	}
+}
+
+// TestMetricsToken: with ROSTER_METRICS_TOKEN set, /metrics answers only
+// a scraper sending it, and the token opens nothing else.
+func TestMetricsToken(t *testing.T) {
+	const token = "metrics-0123456789abcdef"
+	addr := freePort(t)
+	s := startServer(t, []string{"ROSTER_DB=" + filepath.Join(t.TempDir(), "r.db"), "ROSTER_METRICS_TOKEN=" + token}, addr)
+	get := func(path, bearer string) (int, string) {
+		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	for _, bearer := range []string{"", "metrics-0123456789abcdeX", token + "0"} {
+		if code, _ := get("/metrics", bearer); code != http.StatusUnauthorized {
+			t.Errorf("/metrics with %q: %d, want 401", bearer, code)
+		}
+	}
+	if code, body := get("/metrics", token); code != http.StatusOK || !strings.Contains(body, "roster_http_requests_total") {
+		t.Errorf("/metrics with the token: %d\n%.300s", code, body)
+	}
+	if code, _ := get("/api/v1/me", token); code != http.StatusUnauthorized {
+		t.Errorf("the metrics token as an API token: %d, want 401", code)
+	}
+	s.stop()
+	if strings.Contains(s.log.String(), token) {
+		t.Errorf("the log shows the metrics token")
 	}
 }
 

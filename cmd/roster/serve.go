@@ -111,7 +111,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	}
 	proxies, _ := c.Proxies() // validated with the rest of the configuration
 	srv := httpserver.New(httpserver.Config{
-		Store: store, Logger: log, Auth: a, Registry: registry, TrustedProxies: proxies, HTTPS: c.SecureCookies(),
+		Store: store, Logger: log, Auth: a, Registry: registry, TrustedProxies: proxies, HTTPS: c.SecureCookies(), MetricsToken: c.MetricsToken,
 		API: api.New(api.Config{App: a, Logger: log, SecureCookies: c.SecureCookies(), Registerer: registry,
 			Limits: limits}),
 		Web: ui,

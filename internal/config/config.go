@@ -49,6 +49,11 @@ type Config struct {
 	// (ROSTER_TRUSTED_PROXIES). Empty: the connection's address is the client.
 	TrustedProxies string
 
+	// MetricsToken, when set, is the bearer token /metrics asks for
+	// (ROSTER_METRICS_TOKEN; from the environment only, as a flag would
+	// show it in the process list).
+	MetricsToken string
+
 	ShutdownTimeout time.Duration
 }
 
@@ -108,6 +113,7 @@ func (c *Config) FromEnv(getenv func(string) string) {
 	set(&c.LogLevel, "ROSTER_LOG_LEVEL")
 	set(&c.LogFormat, "ROSTER_LOG_FORMAT")
 	set(&c.TrustedProxies, "ROSTER_TRUSTED_PROXIES")
+	set(&c.MetricsToken, "ROSTER_METRICS_TOKEN")
 	setInt := func(dst *int, name string) {
 		if v := getenv(name); v != "" {
 			n, err := strconv.Atoi(v)
@@ -179,6 +185,9 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("log-level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	if c.MetricsToken != "" && (len(c.MetricsToken) < 16 || strings.ContainsAny(c.MetricsToken, " \t\r\n")) {
+		errs = append(errs, errors.New("ROSTER_METRICS_TOKEN: want at least 16 characters without spaces, such as the output of openssl rand -hex 32"))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log-format %q: want text or json", c.LogFormat))

@@ -32,12 +32,13 @@ func TestPrecedence(t *testing.T) {
 
 func TestValidateRefuses(t *testing.T) {
 	for name, mod := range map[string]func(*Config){
-		"addr":       func(c *Config) { c.Addr = "nonsense" },
-		"db":         func(c *Config) { c.DB = " " },
-		"base-url":   func(c *Config) { c.BaseURL = "ftp://x" },
-		"smtp-url":   func(c *Config) { c.SMTPURL = "http://mail" },
-		"log-level":  func(c *Config) { c.LogLevel = "loud" },
-		"log-format": func(c *Config) { c.LogFormat = "yaml" },
+		"addr":                func(c *Config) { c.Addr = "nonsense" },
+		"db":                  func(c *Config) { c.DB = " " },
+		"base-url":            func(c *Config) { c.BaseURL = "ftp://x" },
+		"smtp-url":            func(c *Config) { c.SMTPURL = "http://mail" },
+		"log-level":           func(c *Config) { c.LogLevel = "loud" },
+		"log-format":          func(c *Config) { c.LogFormat = "yaml" },
+		"metrics-token short": func(c *Config) { c.MetricsToken = "letmein" },
 		// A database address that is not a postgres:// URL would be the
 		// name of a new SQLite file, password included, and logged.
 		"db libpq keywords":    func(c *Config) { c.DB = "host=db user=roster password=pw dbname=roster" },

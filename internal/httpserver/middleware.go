@@ -256,6 +256,10 @@ func SessionCookieName(secure bool) string {
 // handler decides whether that is enough).
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == metricsPath {
+			next.ServeHTTP(w, r)
+			return
+		}
 		ip := ClientIP(r)
 		if h := r.Header.Get("Authorization"); h != "" {
 			raw, ok := strings.CutPrefix(h, "Bearer ")

@@ -4,11 +4,14 @@ package httpserver
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -47,6 +50,9 @@ type Config struct {
 	// over plain HTTP again, where a network attacker could strip TLS; and
 	// the session cookie is read under its __Host- name (SessionCookieName).
 	HTTPS bool
+	// MetricsToken, when set, is the bearer token a scraper must send for
+	// /metrics; without it /metrics is open to whoever reaches the port.
+	MetricsToken string
 }
 
 // New returns a server with every route mounted. Every request passes, in
@@ -60,7 +66,7 @@ func New(c Config) *Server {
 		trusted: c.TrustedProxies, https: c.HTTPS}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(c.Registry, promhttp.HandlerOpts{}))
+	s.mux.Handle("GET "+metricsPath, s.metricsHandler(c.Registry, c.MetricsToken))
 	if c.API != nil {
 		s.mux.Handle("/api/", c.API)
 	}
@@ -90,6 +96,31 @@ func New(c Config) *Server {
 		ErrorLog:          slog.NewLogLogger(c.Logger.Handler(), slog.LevelWarn),
 	}
 	return s
+}
+
+// metricsPath is where the metrics are served. It is nobody's request: no
+// session or API token is read for it (its own token, when set, is checked
+// by its handler).
+const metricsPath = "/metrics"
+
+// metricsHandler serves the registry's metrics, to a scraper that sends
+// the bearer token when one is set.
+func (s *Server) metricsHandler(reg *prometheus.Registry, token string) http.Handler {
+	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	if token == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte(token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		got := sha256.Sum256([]byte(raw))
+		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="roster metrics"`)
+			WriteError(w, r, s.log, roster.Errorf(roster.CodeUnauthenticated, "Send the metrics token as \"Authorization: Bearer <token>\"."))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Handler returns the server's root handler, for tests.
