@@ -26,6 +26,9 @@ type dialogState struct {
 	// marks the refusal that the seed's Last Owner Warning explains.
 	Refusal   string
 	LastOwner bool
+	// RefusalField, when set, is the field under which every refusal
+	// shows: that of the form it came from, when it is not the main one.
+	RefusalField string
 	// Roles are the roles the dialog offers (invite, edit).
 	Roles []policy.Role
 	// Candidates are the Active members ownership may go to (transfer):
@@ -72,6 +75,8 @@ func (d *dialogState) setError(err error) {
 	}
 	msg := roster.ErrorMessage(err)
 	switch code := roster.ErrorCode(err); {
+	case d.RefusalField != "":
+		d.Errors[d.RefusalField] = msg
 	case code == roster.CodeInvalidInput && roster.ErrorField(err) != "" && d.hasField(roster.ErrorField(err)):
 		d.Errors[roster.ErrorField(err)] = msg
 	case code == roster.CodeLastOwner:

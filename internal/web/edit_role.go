@@ -59,5 +59,8 @@ func (w *Web) editRefused(rw http.ResponseWriter, r *http.Request, p roster.Prin
 	}
 	d.Values = map[string]string{"role": d.Target.Role, "name": d.Target.Name}
 	d.Values[field] = typed
+	if field == "profile" {
+		d.RefusalField = field // under the profile forms, not by Save Changes
+	}
 	w.dialogRefused(rw, r, p, pg, list, d, err)
 }

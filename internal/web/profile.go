@@ -49,7 +49,7 @@ func (w *Web) revokeProfile(rw http.ResponseWriter, r *http.Request) {
 	userID, profile := r.PathValue("user"), r.PathValue("profile")
 	m, err := w.app.RevokeProfileRole(r.Context(), p, v.Account.ID, userID, profile)
 	if err != nil {
-		w.editRefused(rw, r, p, pg, list, userID, "", "", err)
+		w.editRefused(rw, r, p, pg, list, userID, "profile", "", err)
 		return
 	}
 	w.redirectWithFlash(rw, r, list.link(accountURL(v.Account.ID)+"/users", "dialog", "edit", "user", userID),

@@ -1015,6 +1015,9 @@ func TestProfileRolesInTheEditDialog(t *testing.T) {
 			t.Errorf("grant %s on %q: %d, want a refusal", c.role, c.profile, r.status)
 		}
 		r.has(t, c.want, "Profile roles")
+		if !strings.Contains(r.body, `<p class="field-error" id="grant-profile-error">`+html.EscapeString(c.want)) {
+			t.Errorf("grant %s on %q: the refusal is not under the profile field", c.role, c.profile)
+		}
 	}
 	m, err := s.app.Member(context.Background(), roster.Principal{UserID: s.ids["owner@acme.test"]}, s.account, dev)
 	if err != nil || len(m.ProfileRoles) != 1 || m.ProfileRoles["eu-prod"] != "SRE" {
