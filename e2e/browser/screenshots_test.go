@@ -7,7 +7,7 @@ import (
 )
 
 // TestScreenshots writes the README's pictures of the Users panel, the
-// Invite dialog and the Edit dialog, taken from the real server, to
+// Invite dialog, the Edit dialog and the API tokens page, taken from the real server, to
 // docs/screenshots/. It runs only when ROSTER_SCREENSHOTS=1, so that a
 // normal test run changes no tracked file.
 func TestScreenshots(t *testing.T) {
@@ -52,7 +52,20 @@ func TestScreenshots(t *testing.T) {
 	b.open("/")
 	b.click(rowOf("developer@bizmetry.example") + ` a[aria-label^="Edit"]`)
 	b.waitText("dialog[open]", "Edit User")
+	b.typeInto("#grant-profile", "eu-production")
+	b.choose("#grant-role", "DevOps")
+	b.click(`form.grant-profile button[type=submit]`)
+	b.waitText("dialog[open] .profile-roles", "eu-production")
 	b.screenshot(filepath.Join(dir, "edit-dialog.png"))
+
+	// The API tokens page with one token, once its secret is gone.
+	b.open("/me/tokens")
+	b.typeInto("#token-name", "deploy pipeline")
+	b.click(`form[action="/me/tokens"] button[type=submit]`)
+	b.waitText("#created-heading", "deploy pipeline")
+	b.open("/me/tokens")
+	b.waitText("table.tokens", "deploy pipeline")
+	b.screenshot(filepath.Join(dir, "tokens.png"))
 
 	b.open("/")
 	b.viewport(390, 844)

@@ -52,12 +52,12 @@ func (w *Web) editName(rw http.ResponseWriter, r *http.Request) {
 // forms: field keeps what was typed, the other form the member's own value.
 func (w *Web) editRefused(rw http.ResponseWriter, r *http.Request, p roster.Principal, pg *page, list listState,
 	userID, field, typed string, err error) {
-	d := &dialogState{Kind: "edit"}
+	d := &dialogState{Kind: "edit", Values: map[string]string{}}
 	if lerr := w.loadTarget(r, p, pg.Viewer, d, userID); lerr != nil {
 		w.fail(rw, r, pg, lerr)
 		return
 	}
-	d.Values = map[string]string{"role": d.Target.Role, "name": d.Target.Name}
+	d.Values["role"], d.Values["name"] = d.Target.Role, d.Target.Name
 	d.Values[field] = typed
 	if field == "profile" {
 		d.RefusalField = field // under the profile forms, not by Save Changes

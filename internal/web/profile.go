@@ -70,6 +70,15 @@ func (w *Web) loadProfiles(r *http.Request, p roster.Principal, v *app.Viewer, d
 		return nil
 	}
 	d.ProfileRoles = v.AssignableRoles()
+	// The role chosen at first is the account's default role, or the
+	// least powerful: never, unasked, the highest.
+	first := slices.MinFunc(d.ProfileRoles, func(a, b policy.Role) int { return a.Rank - b.Rank })
+	for _, r := range d.ProfileRoles {
+		if r.Name == v.Catalog().DefaultRole {
+			first = r
+		}
+	}
+	d.Values["profile_role"] = first.Name
 	profiles, err := w.app.Profiles(r.Context(), p, v.Account.ID)
 	if err != nil {
 		return err

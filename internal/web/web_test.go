@@ -994,6 +994,11 @@ func TestProfileRolesInTheEditDialog(t *testing.T) {
 	dev := s.ids["developer@acme.test"]
 	edit := s.users() + "?dialog=edit&user=" + dev
 	b.get(edit).has(t, "Profile roles", "None yet.", "Role on it")
+	// BizMetry has no default role: the least powerful is chosen.
+	lowest := slices.MinFunc(mustCatalog(t, "bizmetry").Roles, func(a, b policy.Role) int { return a.Rank - b.Rank }).Name
+	if sel := regexp.MustCompile(`(?s)<select id="grant-role".*?</select>`).FindString(b.get(edit).body); !strings.Contains(sel, `<option value="`+lowest+`" selected>`) {
+		t.Errorf("the grant's role does not start at the least powerful, %s:\n%s", lowest, sel)
+	}
 	grant := s.member("developer@acme.test", "profiles")
 
 	p := b.post(grant, url.Values{"profile": {"eu-prod"}, "role": {"SRE"}})
