@@ -580,4 +580,16 @@ func TestMemberListPagesBack(t *testing.T) {
 			}
 		}
 	}
+
+	// A cursor reading back from past the end (its member gone, or made
+	// up): the last members, and no next page.
+	all := decodeAs[page](t, owner.get("/api/v1/accounts/"+acc+"/members?limit=200&sort=name"), http.StatusOK)
+	past := (&roster.MemberCursor{Sort: roster.SortName, Back: true, Key: "zzzz", UserID: "usr_zzzz"}).Encode()
+	last := decodeAs[page](t, owner.get("/api/v1/accounts/"+acc+"/members?limit=2&sort=name&cursor="+past), http.StatusOK)
+	if got, want := ids(last), ids(page{listBody: listBody[memberBody]{Items: all.Items[len(all.Items)-2:]}}); got != want {
+		t.Errorf("back from past the end = %s, want the last two, %s", got, want)
+	}
+	if last.NextCursor != "" || last.PrevCursor == "" {
+		t.Errorf("back from past the end: next_cursor %q (want none), prev_cursor %q", last.NextCursor, last.PrevCursor)
+	}
 }

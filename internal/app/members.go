@@ -61,9 +61,20 @@ func pageBefore(tx roster.Tx, accountID string, f roster.MemberFilter) (*roster.
 		return tx.ListMembers(accountID, f)
 	}
 	slices.Reverse(page.Items)
-	out := &roster.MemberPage{Items: page.Items, Next: roster.NewMemberCursor(page.Items[len(page.Items)-1], f.Sort, f.Desc)}
+	out := &roster.MemberPage{Items: page.Items}
 	if page.Next != nil {
 		out.Prev = roster.NewMemberCursorBefore(page.Items[0], f.Sort, f.Desc)
+	}
+	// A next page only when a member follows: the cursor's own member may
+	// have left, or a client made the cursor up.
+	after := f
+	after.After, after.Limit = roster.NewMemberCursor(page.Items[len(page.Items)-1], f.Sort, f.Desc), 1
+	rest, err := tx.ListMembers(accountID, after)
+	if err != nil {
+		return nil, err
+	}
+	if len(rest.Items) > 0 {
+		out.Next = after.After
 	}
 	return out, nil
 }

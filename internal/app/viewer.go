@@ -102,9 +102,6 @@ type MemberActions struct {
 	Resend   policy.Decision // resend a pending invitation
 	Revoke   policy.Decision // revoke a pending invitation
 	Transfer policy.Decision // make this member the owner
-	// GrantProfile is giving the member a role on a profile, asked with
-	// the lowest role: whether the Edit dialog offers it at all.
-	GrantProfile policy.Decision
 }
 
 // On returns what the viewer may do to member m. Actions that do not apply
@@ -117,14 +114,13 @@ func (v *Viewer) On(m *roster.Member) MemberActions {
 		return v.decide(policy.Request{Action: action, Target: &t, Self: self, NewRole: newRole, PasswordOK: true})
 	}
 	out := MemberActions{
-		Self:         self,
-		Edit:         req(policy.ActionChangeRole, m.Role),
-		EditName:     req(policy.ActionEditName, ""),
-		Disable:      req(policy.ActionDisable, ""),
-		Enable:       req(policy.ActionEnable, ""),
-		Resend:       req(policy.ActionResend, ""),
-		Transfer:     req(policy.ActionTransferOwnership, ""),
-		GrantProfile: req(policy.ActionGrantProfileRole, inviteProbe(v.Account, v.Member).NewRole),
+		Self:     self,
+		Edit:     req(policy.ActionChangeRole, m.Role),
+		EditName: req(policy.ActionEditName, ""),
+		Disable:  req(policy.ActionDisable, ""),
+		Enable:   req(policy.ActionEnable, ""),
+		Resend:   req(policy.ActionResend, ""),
+		Transfer: req(policy.ActionTransferOwnership, ""),
 	}
 	remove := req(policy.ActionRemove, "")
 	notPending := policy.Decision{Code: policy.CodeConflict, Reason: "This member has joined; remove them instead."}
@@ -140,6 +136,21 @@ func (v *Viewer) On(m *roster.Member) MemberActions {
 		out.Enable = policy.Decision{Code: policy.CodeConflict, Reason: "This member is already active."}
 	case roster.StatusDisabled:
 		out.Disable = policy.Decision{Code: policy.CodeConflict, Reason: "This member is already disabled."}
+	}
+	return out
+}
+
+// ProfileGrants returns the roles the viewer may give member m on a
+// profile, in catalog order (SPEC §6: members.edit, at most their own
+// rank); none when they may not grant at all.
+func (v *Viewer) ProfileGrants(m *roster.Member) []policy.Role {
+	t := m.Policy()
+	var out []policy.Role
+	for _, r := range v.Account.Catalog.Roles {
+		if v.decide(policy.Request{Action: policy.ActionGrantProfileRole, Target: &t,
+			Self: m.UserID == v.Member.UserID, NewRole: r.Name}).Allowed {
+			out = append(out, r)
+		}
 	}
 	return out
 }

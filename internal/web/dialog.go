@@ -26,9 +26,11 @@ type dialogState struct {
 	// marks the refusal that the seed's Last Owner Warning explains.
 	Refusal   string
 	LastOwner bool
-	// RefusalField, when set, is the field under which every refusal
-	// shows: that of the form it came from, when it is not the main one.
-	RefusalField string
+	// ProfileForm says the refusal came from the profile roles' forms:
+	// it shows in their section (ProfileRefusal), or under the profile
+	// field when it is about that field.
+	ProfileForm    bool
+	ProfileRefusal string
 	// Roles are the roles the dialog offers (invite, edit).
 	Roles []policy.Role
 	// Candidates are the Active members ownership may go to (transfer):
@@ -75,8 +77,10 @@ func (d *dialogState) setError(err error) {
 	}
 	msg := roster.ErrorMessage(err)
 	switch code := roster.ErrorCode(err); {
-	case d.RefusalField != "":
-		d.Errors[d.RefusalField] = msg
+	case d.ProfileForm && code == roster.CodeInvalidInput && roster.ErrorField(err) == "profile" && len(d.ProfileRoles) > 0:
+		d.Errors["profile"] = msg
+	case d.ProfileForm:
+		d.ProfileRefusal = msg
 	case code == roster.CodeInvalidInput && roster.ErrorField(err) != "" && d.hasField(roster.ErrorField(err)):
 		d.Errors[roster.ErrorField(err)] = msg
 	case code == roster.CodeLastOwner:
@@ -156,8 +160,9 @@ func (w *Web) loadTarget(r *http.Request, p roster.Principal, v *app.Viewer, d *
 
 // loadTransferCandidates lists the Active members who could become owner:
 // everyone Active but the viewer whom the dialog's search finds, the first
-// MaxPageSize by name, and the member already chosen wherever they are in
-// that order, so that a large account's owner can reach anyone.
+// MaxPageSize by name, and without a search the member already chosen
+// wherever they are in that order, so that a large account's owner can
+// reach anyone.
 func (w *Web) loadTransferCandidates(r *http.Request, p roster.Principal, v *app.Viewer, d *dialogState) error {
 	ctx := r.Context()
 	query := app.MemberQuery{Query: strings.TrimSpace(d.Find), Status: string(roster.StatusActive),
@@ -180,8 +185,8 @@ func (w *Web) loadTransferCandidates(r *http.Request, p roster.Principal, v *app
 			listed = listed || m.UserID == chosen
 		}
 	}
-	if chosen == "" || listed || chosen == v.Member.UserID {
-		return nil
+	if chosen == "" || listed || chosen == v.Member.UserID || query.Query != "" {
+		return nil // a search lists what it found, and nobody else
 	}
 	m, err := w.app.Member(ctx, p, v.Account.ID, chosen)
 	switch {

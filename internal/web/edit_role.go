@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 
 	"github.com/rosterhq/roster"
@@ -18,7 +19,7 @@ func (w *Web) editRole(rw http.ResponseWriter, r *http.Request) {
 	userID, role := r.PathValue("user"), r.PostFormValue("role")
 	m, err := w.app.ChangeRole(r.Context(), p, v.Account.ID, userID, role)
 	if err != nil {
-		w.editRefused(rw, r, p, pg, list, userID, "role", role, err)
+		w.editRefused(rw, r, p, pg, list, userID, false, map[string]string{"role": role}, err)
 		return
 	}
 	msg := fmt.Sprintf("%s is now %s.", displayName(m), m.Role)
@@ -42,25 +43,23 @@ func (w *Web) editName(rw http.ResponseWriter, r *http.Request) {
 	userID, name := r.PathValue("user"), r.PostFormValue("name")
 	m, err := w.app.SetPendingName(r.Context(), p, v.Account.ID, userID, name)
 	if err != nil {
-		w.editRefused(rw, r, p, pg, list, userID, "name", name, err)
+		w.editRefused(rw, r, p, pg, list, userID, false, map[string]string{"name": name}, err)
 		return
 	}
 	w.redirectWithFlash(rw, r, list.atRow(v.Account.ID, m.UserID), fmt.Sprintf("The invitation to %s now names them %s.", m.Email, m.Name))
 }
 
 // editRefused shows the Edit dialog again with a refusal of one of its
-// forms: field keeps what was typed, the other form the member's own value.
+// forms, keeping what was typed (the other fields show the member's own
+// values). A refusal of the profile forms shows in their section.
 func (w *Web) editRefused(rw http.ResponseWriter, r *http.Request, p roster.Principal, pg *page, list listState,
-	userID, field, typed string, err error) {
-	d := &dialogState{Kind: "edit", Values: map[string]string{}}
+	userID string, profiles bool, typed map[string]string, err error) {
+	d := &dialogState{Kind: "edit", Values: map[string]string{}, ProfileForm: profiles}
 	if lerr := w.loadTarget(r, p, pg.Viewer, d, userID); lerr != nil {
 		w.fail(rw, r, pg, lerr)
 		return
 	}
 	d.Values["role"], d.Values["name"] = d.Target.Role, d.Target.Name
-	d.Values[field] = typed
-	if field == "profile" {
-		d.RefusalField = field // under the profile forms, not by Save Changes
-	}
+	maps.Copy(d.Values, typed)
 	w.dialogRefused(rw, r, p, pg, list, d, err)
 }

@@ -31,7 +31,7 @@ func (w *Web) grantProfile(rw http.ResponseWriter, r *http.Request) {
 	profile, role := strings.TrimSpace(r.PostFormValue("profile")), r.PostFormValue("role")
 	m, err := w.app.GrantProfileRole(r.Context(), p, v.Account.ID, userID, profile, role)
 	if err != nil {
-		w.editRefused(rw, r, p, pg, list, userID, "profile", profile, err)
+		w.editRefused(rw, r, p, pg, list, userID, true, map[string]string{"profile": profile, "profile_role": role}, err)
 		return
 	}
 	w.redirectWithFlash(rw, r, list.link(accountURL(v.Account.ID)+"/users", "dialog", "edit", "user", userID),
@@ -49,7 +49,7 @@ func (w *Web) revokeProfile(rw http.ResponseWriter, r *http.Request) {
 	userID, profile := r.PathValue("user"), r.PathValue("profile")
 	m, err := w.app.RevokeProfileRole(r.Context(), p, v.Account.ID, userID, profile)
 	if err != nil {
-		w.editRefused(rw, r, p, pg, list, userID, "profile", "", err)
+		w.editRefused(rw, r, p, pg, list, userID, true, nil, err)
 		return
 	}
 	w.redirectWithFlash(rw, r, list.link(accountURL(v.Account.ID)+"/users", "dialog", "edit", "user", userID),
@@ -66,10 +66,10 @@ func (w *Web) loadProfiles(r *http.Request, p roster.Principal, v *app.Viewer, d
 		d.Profiles = append(d.Profiles, profileRow{Profile: profile, Role: role, Revoke: v.RevokeProfile(m, role)})
 	}
 	slices.SortFunc(d.Profiles, func(a, b profileRow) int { return strings.Compare(a.Profile, b.Profile) })
-	if !d.Can.GrantProfile.Allowed {
+	d.ProfileRoles = v.ProfileGrants(m)
+	if len(d.ProfileRoles) == 0 {
 		return nil
 	}
-	d.ProfileRoles = v.AssignableRoles()
 	// The role chosen at first is the account's default role, or the
 	// least powerful: never, unasked, the highest.
 	first := slices.MinFunc(d.ProfileRoles, func(a, b policy.Role) int { return a.Rank - b.Rank })

@@ -238,10 +238,10 @@ var funcs = template.FuncMap{
 	"join":     strings.Join,
 }
 
-// statusLabel is how the seed names each status.
 // formatTime is how the pages show a moment: "2 Jan 2006, 15:04 UTC".
 func formatTime(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
 
+// statusLabel is how the seed names each status.
 func statusLabel(s roster.Status) string {
 	switch s {
 	case roster.StatusActive:

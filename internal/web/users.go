@@ -122,6 +122,9 @@ func (w *Web) renderUsers(rw http.ResponseWriter, r *http.Request, p roster.Prin
 	}
 	if res.Prev != nil {
 		d.PrevURL = list.link(d.Base, "cursor", res.Prev.Encode())
+	}
+	if list.Cursor != "" {
+		// Even a page left empty (its last member removed) leads back.
 		d.FirstURL = list.link(d.Base, "cursor", "")
 	}
 	if dlg != nil {

@@ -62,11 +62,17 @@ func newSite(t *testing.T, setupToken string) *site {
 // Active member of each given role (email = role slug @acme.test).
 func (s *site) withAccount(catalog string, roles ...string) *site {
 	s.t.Helper()
-	ctx := context.Background()
 	cat, err := policy.Builtin(catalog)
 	if err != nil {
 		s.t.Fatal(err)
 	}
+	return s.withCatalog(cat, roles...)
+}
+
+// withCatalog is withAccount with a catalog of one's own.
+func (s *site) withCatalog(cat *policy.Catalog, roles ...string) *site {
+	s.t.Helper()
+	ctx := context.Background()
 	owner, err := s.app.CreateAccountWithOwner(ctx, app.AccountWithOwner{
 		AccountName: "Acme", Catalog: cat, OwnerName: "Olive Owner", OwnerEmail: "owner@acme.test", Password: pw,
 	})
@@ -920,6 +926,11 @@ func TestPagingBackAndForth(t *testing.T) {
 	if link(back, "prev") != "" {
 		t.Errorf("page 1, reached going back, offers Previous")
 	}
+	// A page left empty (its members removed since) still leads back.
+	empty := b.get(s.users() + "?sort=name&cursor=" + (&roster.MemberCursor{Sort: roster.SortName, Key: "zzzz", UserID: "usr_zzzz"}).Encode())
+	if !strings.Contains(empty.body, "First page") {
+		t.Errorf("an empty page after the last offers no way back:\n%s", empty.text())
+	}
 }
 
 // TestAPITokensPage: a person creates a named token for one of their
@@ -953,17 +964,23 @@ func TestAPITokensPage(t *testing.T) {
 		t.Errorf("the token's secret is shown again")
 	}
 
+	elsewhere, err := s.app.CreateAccountWithOwner(ctx, app.AccountWithOwner{
+		AccountName: "Other", Catalog: mustCatalog(t, "bizmetry"), OwnerName: "Otto", OwnerEmail: "otto@other.test", Password: pw})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name, form := range map[string]url.Values{
 		"no name":        {"name": {""}, "account": {s.account}, "expiry": {"30"}},
 		"unknown expiry": {"name": {"x"}, "account": {s.account}, "expiry": {"forever"}},
-		"foreign acct":   {"name": {"x"}, "account": {"acc_nope"}, "expiry": {"never"}},
+		"unknown acct":   {"name": {"x"}, "account": {"acc_nope"}, "expiry": {"never"}},
+		"foreign acct":   {"name": {"x"}, "account": {elsewhere.Member.AccountID}, "expiry": {"never"}},
 	} {
 		if r := b.post("/me/tokens", form); r.status < 400 || r.status >= 500 || !strings.Contains(r.body, `class="refusal"`) && !strings.Contains(r.body, `class="field-error"`) {
 			t.Errorf("%s: %d without a refusal", name, r.status)
 		}
 	}
 	if ts, _ := s.app.Tokens(ctx, roster.Principal{UserID: s.ids["owner@acme.test"]}); len(ts) != 1 {
-		t.Fatalf("%d tokens after three refused forms, want 1", len(ts))
+		t.Fatalf("%d tokens after four refused forms, want 1", len(ts))
 	}
 	id := regexp.MustCompile(`id="token-([^"]+)"`).FindStringSubmatch(list.body)[1]
 
@@ -1011,17 +1028,22 @@ func TestProfileRolesInTheEditDialog(t *testing.T) {
 		t.Errorf("the profile made is not offered for the next grant")
 	}
 
-	for _, c := range []struct{ profile, role, want string }{
-		{"EU Prod", "Developer", "A profile name is 1 to 63 lowercase letters"},
-		{"us-prod", "Organization Owner", "You can only give a role equal to or below your own"},
+	// A bad name under the profile field; the policy's refusal at the top
+	// of the section; the role chosen kept either way.
+	for _, c := range []struct{ profile, role, want, where string }{
+		{"EU Prod", "DevOps", "A profile name is 1 to 63 lowercase letters", `<p class="field-error" id="grant-profile-error">`},
+		{"us-prod", "Organization Owner", "You can only give a role equal to or below your own", `<p class="refusal" role="alert">`},
 	} {
 		r := b.post(grant, url.Values{"profile": {c.profile}, "role": {c.role}})
 		if r.status < 400 || r.status >= 500 {
 			t.Errorf("grant %s on %q: %d, want a refusal", c.role, c.profile, r.status)
 		}
 		r.has(t, c.want, "Profile roles")
-		if !strings.Contains(r.body, `<p class="field-error" id="grant-profile-error">`+html.EscapeString(c.want)) {
-			t.Errorf("grant %s on %q: the refusal is not under the profile field", c.role, c.profile)
+		if !strings.Contains(r.body, c.where+html.EscapeString(c.want)) {
+			t.Errorf("grant %s on %q: the refusal is not in its place (%s)", c.role, c.profile, c.where)
+		}
+		if c.role == "DevOps" && !strings.Contains(r.body, `<option value="DevOps" selected>`) {
+			t.Errorf("the refused grant lost the role chosen")
 		}
 	}
 	m, err := s.app.Member(context.Background(), roster.Principal{UserID: s.ids["owner@acme.test"]}, s.account, dev)
@@ -1034,4 +1056,59 @@ func TestProfileRolesInTheEditDialog(t *testing.T) {
 		t.Fatalf("revoke: %d\n%s", r.status, r.text())
 	}
 	b.follow(r.header.Get("Location")).has(t, "no longer has a role on the profile eu-prod", "None yet.")
+}
+
+// TestProfileGrantsWithoutInvite: a role that may edit members but not
+// invite them (a catalog of the operator's own) grants profile roles from
+// the Edit dialog too: the roles offered are the policy's answer for a
+// grant, not for an invitation.
+func TestProfileGrantsWithoutInvite(t *testing.T) {
+	cat, err := policy.Parse("custom.yaml", []byte(`name: custom
+owner_fallback: Editor
+roles:
+  - {name: Owner, rank: 3, permissions: [members.read, members.invite, members.edit, members.disable, members.remove, ownership.transfer, audit.read]}
+  - {name: Editor, rank: 2, permissions: [members.read, members.edit]}
+  - {name: Viewer, rank: 1, permissions: [members.read]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSite(t, "").withCatalog(cat, "Editor", "Viewer")
+	b := s.browser()
+	b.login("editor@acme.test")
+	edit := b.get(s.users() + "?dialog=edit&user=" + s.ids["viewer@acme.test"])
+	if edit.status != http.StatusOK {
+		t.Fatalf("the Edit dialog for an editor who may not invite: %d\n%s", edit.status, edit.text())
+	}
+	sel := regexp.MustCompile(`(?s)<select id="grant-role".*?</select>`).FindString(edit.body)
+	if !strings.Contains(sel, `<option value="Viewer" selected>`) || !strings.Contains(sel, `"Editor"`) || strings.Contains(sel, `"Owner"`) {
+		t.Errorf("roles the editor may grant on a profile:\n%s", sel)
+	}
+	p := b.post(s.member("viewer@acme.test", "profiles"), url.Values{"profile": {"docs"}, "role": {"Editor"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("grant: %d\n%s", p.status, p.text())
+	}
+}
+
+// TestProfileRefusalsShowWithoutTheGrantForm: where the dialog offers no
+// grant (one's own dialog), a refused grant or removal still says why, in
+// the profile roles' section.
+func TestProfileRefusalsShowWithoutTheGrantForm(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry", "Organization Manager")
+	b := s.browser()
+	b.login("organization.manager@acme.test")
+	me := s.member("organization.manager@acme.test", "profiles")
+	for name, try := range map[string]func() page{
+		"grant to oneself":        func() page { return b.post(me, url.Values{"profile": {"eu"}, "role": {"Developer"}}) },
+		"remove what is not held": func() page { return b.post(me+"/eu/revoke", nil) },
+	} {
+		p := try()
+		if p.status < 400 || p.status >= 500 {
+			t.Errorf("%s: %d, want a refusal", name, p.status)
+		}
+		section := regexp.MustCompile(`(?s)<section class="dialog-section below".*?</section>`).FindString(p.body)
+		if !strings.Contains(section, `class="refusal" role="alert"`) {
+			t.Errorf("%s: the refusal is not shown in the profile roles' section:\n%s", name, p.text())
+		}
+	}
 }

@@ -33,6 +33,12 @@
     if (!flash || !region) {
       return;
     }
+    // An open modal dialog makes the rest of the page inert, the live
+    // region included: it is read out from inside the dialog then.
+    var dlg = document.querySelector('dialog[open]');
+    if (dlg) {
+      dlg.appendChild(region);
+    }
     window.setTimeout(function () {
       region.textContent = flash.textContent.trim();
     }, 500);
