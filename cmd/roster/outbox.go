@@ -78,8 +78,9 @@ func cmdOutboxRetry(ctx context.Context, e env, args []string) error {
 	// The id is the last argument, after any flags; "-5" is a bad id, not
 	// an unknown flag.
 	if len(args) > 0 {
-		if last := args[len(args)-1]; last != "" && (last[0] != '-' || isInteger(last)) {
-			n, err := strconv.ParseInt(last, 10, 64)
+		last := args[len(args)-1]
+		n, err := strconv.ParseInt(last, 10, 64)
+		if last != "" && (last[0] != '-' || err == nil) {
 			if err != nil || n < 1 {
 				return usagef("outbox retry: %q is not a message id", last)
 			}
@@ -107,10 +108,4 @@ func cmdOutboxRetry(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "message %d is due now; a running roster serve will send it\n", id)
 	return nil
-}
-
-// isInteger reports whether s is a whole number, signed or not.
-func isInteger(s string) bool {
-	_, err := strconv.ParseInt(s, 10, 64)
-	return err == nil
 }

@@ -4,7 +4,6 @@ package httpserver
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"log/slog"
@@ -18,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/secret"
 )
 
 // Server serves Roster over HTTP.
@@ -110,11 +110,11 @@ func (s *Server) metricsHandler(reg *prometheus.Registry, token string) http.Han
 	if token == "" {
 		return h
 	}
-	want := sha256.Sum256([]byte(token))
+	want := []byte(secret.Hash(token))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		got := sha256.Sum256([]byte(raw))
-		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+		// Digests of equal length, compared in constant time.
+		if subtle.ConstantTimeCompare([]byte(secret.Hash(raw)), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="roster metrics"`)
 			WriteError(w, r, s.log, roster.Errorf(roster.CodeUnauthenticated, "Send the metrics token as \"Authorization: Bearer <token>\"."))
 			return

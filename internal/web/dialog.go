@@ -33,10 +33,10 @@ type dialogState struct {
 	ProfileRefusal string
 	// Roles are the roles the dialog offers (invite, edit).
 	Roles []policy.Role
-	// Candidates are the Active members ownership may go to (transfer):
-	// those Find matches, the first MaxPageSize by name, and the member
-	// a link chose even when they are not among them. MoreCandidates says
-	// that more match than are listed.
+	// Candidates are the members ownership may go to (transfer): those
+	// Find matches, the first MaxPageSize by name, and without a search
+	// the member a link chose even when they are not among them.
+	// MoreCandidates says that more match than are listed.
 	Candidates     []*roster.Member
 	Find           string
 	MoreCandidates bool
@@ -118,6 +118,9 @@ func (w *Web) dialogFromQuery(r *http.Request, p roster.Principal, v *app.Viewer
 		d.Roles = v.AssignableRoles()
 	case "bulk":
 	case "transfer":
+		if !v.CanTransfer() {
+			return nil, nil // nobody to hand over to: the panel has no such button
+		}
 		d.Values["user"] = userID // a link may preselect the new owner
 		d.Find = r.URL.Query().Get("find")
 	case "edit", "remove", "disable":
@@ -179,13 +182,15 @@ func (w *Web) loadTransferCandidates(r *http.Request, p roster.Principal, v *app
 	d.MoreCandidates = res.Next != nil
 	chosen, listed := d.Values["user"], false
 	d.Candidates = d.Candidates[:0]
+	// Whom ownership may go to is the policy's to say (not oneself, only
+	// an Active member): the list's filter only narrows the reading.
 	for _, m := range res.Items {
-		if m.UserID != v.Member.UserID {
+		if v.On(m).Transfer.Allowed {
 			d.Candidates = append(d.Candidates, m)
 			listed = listed || m.UserID == chosen
 		}
 	}
-	if chosen == "" || listed || chosen == v.Member.UserID || query.Query != "" {
+	if chosen == "" || listed || query.Query != "" {
 		return nil // a search lists what it found, and nobody else
 	}
 	m, err := w.app.Member(ctx, p, v.Account.ID, chosen)
@@ -194,7 +199,7 @@ func (w *Web) loadTransferCandidates(r *http.Request, p roster.Principal, v *app
 		return nil // a stale link: nobody is chosen
 	case err != nil:
 		return err
-	case m.Status == roster.StatusActive:
+	case v.On(m).Transfer.Allowed:
 		d.Candidates = append([]*roster.Member{m}, d.Candidates...)
 	}
 	return nil

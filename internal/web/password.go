@@ -31,7 +31,7 @@ func (w *Web) passwordPage(rw http.ResponseWriter, r *http.Request) {
 // changeName sets the person's own name (PATCH /api/v1/me), shown in every
 // account they have joined.
 func (w *Web) changeName(rw http.ResponseWriter, r *http.Request) {
-	p, pg, ok := w.accountForm(rw, r)
+	p, pg, ok := w.userForm(rw, r, "password", passwordTitle)
 	if !ok {
 		return
 	}
@@ -45,7 +45,7 @@ func (w *Web) changeName(rw http.ResponseWriter, r *http.Request) {
 // /api/v1/me/password does, with the same rate limit on guessing the
 // current one) and ends the person's other sessions.
 func (w *Web) changePassword(rw http.ResponseWriter, r *http.Request) {
-	p, pg, ok := w.accountForm(rw, r)
+	p, pg, ok := w.userForm(rw, r, "password", passwordTitle)
 	if !ok {
 		return
 	}
@@ -64,13 +64,13 @@ func (w *Web) changePassword(rw http.ResponseWriter, r *http.Request) {
 		passwordForm{Error: roster.ErrorMessage(err), Field: roster.ErrorField(err), Name: pg.User.Name})
 }
 
-// accountForm starts a post of one of the account page's forms: the
-// signed-in person's page and the parsed form, or false when it has
-// answered already.
-func (w *Web) accountForm(rw http.ResponseWriter, r *http.Request) (roster.Principal, *page, bool) {
-	p, pg, err := w.userFrame(r, "password")
+// userForm starts a post of one of the forms of a signed-in person's own
+// pages (section, with its title): their page and the parsed form, or
+// false when it has answered already.
+func (w *Web) userForm(rw http.ResponseWriter, r *http.Request, section, title string) (roster.Principal, *page, bool) {
+	p, pg, err := w.userFrame(r, section)
 	if err == nil {
-		pg.Title = passwordTitle
+		pg.Title = title
 		err = parseForm(rw, r, maxFormBytes)
 	}
 	if err != nil {

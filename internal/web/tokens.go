@@ -71,7 +71,7 @@ func (w *Web) tokensPage(rw http.ResponseWriter, r *http.Request) {
 // createToken makes a token and answers with the page showing its secret,
 // once: not a redirect, which would have to carry the secret somewhere.
 func (w *Web) createToken(rw http.ResponseWriter, r *http.Request) {
-	p, pg, ok := w.tokensForm(rw, r)
+	p, pg, ok := w.userForm(rw, r, "tokens", tokensTitle)
 	if !ok {
 		return
 	}
@@ -109,7 +109,7 @@ func (w *Web) createToken(rw http.ResponseWriter, r *http.Request) {
 }
 
 func (w *Web) revokeToken(rw http.ResponseWriter, r *http.Request) {
-	p, pg, ok := w.tokensForm(rw, r)
+	p, pg, ok := w.userForm(rw, r, "tokens", tokensTitle)
 	if !ok {
 		return
 	}
@@ -118,20 +118,6 @@ func (w *Web) revokeToken(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.redirectWithFlash(rw, r, "/me/tokens", "The token is revoked; requests that send it are refused from now on.")
-}
-
-// tokensForm starts a post of the tokens page: the signed-in person's page
-// and the parsed form, or false when it has answered already.
-func (w *Web) tokensForm(rw http.ResponseWriter, r *http.Request) (roster.Principal, *page, bool) {
-	p, pg, err := w.userFrame(r, "tokens")
-	if err == nil {
-		err = parseForm(rw, r, maxFormBytes)
-	}
-	if err != nil {
-		w.fail(rw, r, pg, err)
-		return p, nil, false
-	}
-	return p, pg, true
 }
 
 // loadTokens lists the person's tokens, each with its account's name.

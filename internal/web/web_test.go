@@ -560,6 +560,14 @@ func TestTransferOwnership(t *testing.T) {
 	b.login("owner@acme.test")
 	d := b.get(s.users() + "?dialog=transfer")
 	d.has(t, "Transfer ownership", "The Organization Manager", "Your password")
+	if strings.Contains(d.body, `<option value="`+s.ids["owner@acme.test"]+`"`) {
+		t.Errorf("the owner is offered themself as the new owner")
+	}
+	manager := s.browser()
+	manager.login("organization.manager@acme.test")
+	if strings.Contains(manager.get(s.users()+"?dialog=transfer").body, `action="/accounts/`+s.account+`/ownership-transfer"`) {
+		t.Errorf("a member who may not transfer ownership gets the transfer dialog from a link")
+	}
 	transfer := "/accounts/" + s.account + "/ownership-transfer"
 	p := b.post(transfer, url.Values{"user": {s.ids["organization.manager@acme.test"]}, "password": {"not my password"}})
 	if p.status != http.StatusForbidden {
