@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -327,6 +328,15 @@ func TestOwnerHandsOverOwnership(t *testing.T) {
 	b.login("organization.owner@bizmetry.example", demoPassword)
 	b.click(rowOf("sre@bizmetry.example") + ` a[aria-label^="Edit"]`)
 	b.waitText("dialog[open]", "Edit User")
+	if tops := eval[[]float64](b, `[...document.querySelectorAll("dialog[open] .dialog-actions > *")].map(e => e.getBoundingClientRect().top)`); len(tops) != 4 || slices.Max(tops) != slices.Min(tops) {
+		t.Errorf("the owner's Edit dialog has its four actions at heights %v; want one row", tops)
+	}
+	// A profile grant brings the dialog back with the focus where it was
+	// made, not on the account role at the top.
+	b.typeInto("#grant-profile", "eu-production")
+	b.click(`form.grant-profile button[type=submit]`)
+	b.waitText("dialog[open] .profile-roles", "eu-production")
+	b.waitFor("focus on the profile field", `document.activeElement && document.activeElement.id === "grant-profile"`)
 	b.click(`dialog[open] a[aria-label^="Transfer ownership to"]`)
 	b.waitText("dialog[open] h2", "Transfer ownership")
 	if got := eval[string](b, `document.querySelector("#transfer-user").selectedOptions[0].text`); !strings.Contains(got, "sre@bizmetry.example") {

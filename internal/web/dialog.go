@@ -26,9 +26,10 @@ type dialogState struct {
 	// marks the refusal that the seed's Last Owner Warning explains.
 	Refusal   string
 	LastOwner bool
-	// ProfileForm says the refusal came from the profile roles' forms:
-	// it shows in their section (ProfileRefusal), or under the profile
-	// field when it is about that field.
+	// ProfileForm says the dialog comes back from the profile roles'
+	// forms: focus starts in their section, and a refusal shows there
+	// (ProfileRefusal), or under the profile field when it is about that
+	// field.
 	ProfileForm    bool
 	ProfileRefusal string
 	// Roles are the roles the dialog offers (invite, edit).
@@ -128,6 +129,7 @@ func (w *Web) dialogFromQuery(r *http.Request, p roster.Principal, v *app.Viewer
 			return nil, err
 		}
 		d.Values["role"], d.Values["name"] = d.Target.Role, d.Target.Name
+		d.ProfileForm = d.Kind == "edit" && r.URL.Query().Get("at") == "profiles"
 		// Foreseen: removing (or leaving) or disabling would leave the
 		// account without an owner, so the dialog warns instead of asking.
 		if d.Kind == "remove" && d.Can.Remove.Code == policy.CodeLastOwner {

@@ -34,7 +34,7 @@ func (w *Web) grantProfile(rw http.ResponseWriter, r *http.Request) {
 		w.editRefused(rw, r, p, pg, list, userID, true, map[string]string{"profile": profile, "profile_role": role}, err)
 		return
 	}
-	w.redirectWithFlash(rw, r, list.link(accountURL(v.Account.ID)+"/users", "dialog", "edit", "user", userID),
+	w.redirectWithFlash(rw, r, list.link(accountURL(v.Account.ID)+"/users", "dialog", "edit", "user", userID, "at", "profiles"),
 		fmt.Sprintf("%s is now %s on the profile %s.", displayName(m), role, profile))
 }
 
@@ -52,7 +52,7 @@ func (w *Web) revokeProfile(rw http.ResponseWriter, r *http.Request) {
 		w.editRefused(rw, r, p, pg, list, userID, true, nil, err)
 		return
 	}
-	w.redirectWithFlash(rw, r, list.link(accountURL(v.Account.ID)+"/users", "dialog", "edit", "user", userID),
+	w.redirectWithFlash(rw, r, list.link(accountURL(v.Account.ID)+"/users", "dialog", "edit", "user", userID, "at", "profiles"),
 		fmt.Sprintf("%s no longer has a role on the profile %s.", displayName(m), profile))
 }
 

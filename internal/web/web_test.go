@@ -952,7 +952,11 @@ func TestAPITokensPage(t *testing.T) {
 	if p := s.browser().get("/me/tokens"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/login") {
 		t.Errorf("the tokens page for a visitor: %d to %q, want the login page", p.status, p.header.Get("Location"))
 	}
-	b.get("/me/tokens").has(t, "You have no API tokens.", "New token", "Acme · Organization Owner")
+	tokens := b.get("/me/tokens")
+	tokens.has(t, "You have no API tokens.", "New token", "Acme · Organization Owner")
+	if !strings.Contains(tokens.body, `href="/me/password" aria-current="page">Your settings</a>`) {
+		t.Errorf("the header's link to the settings is not current on the tokens page:\n%s", tokens.body)
+	}
 
 	p := b.post("/me/tokens", url.Values{"name": {"deploy script"}, "account": {s.account}, "expiry": {"30"}})
 	if p.status != http.StatusCreated || p.header.Get("Cache-Control") != "no-store" {
@@ -1032,6 +1036,15 @@ func TestProfileRolesInTheEditDialog(t *testing.T) {
 	}
 	after := b.follow(p.header.Get("Location"))
 	after.has(t, "The Developer is now SRE on the profile eu-prod.", "eu-prod · SRE")
+	// Focus comes back to the section the grant was made in, not to the
+	// account role's dropdown at the top of the dialog.
+	autofocus := regexp.MustCompile(`<[^>]* autofocus[^>]*>`)
+	if got := autofocus.FindAllString(after.body, -1); len(got) != 1 || !strings.Contains(got[0], `id="grant-profile"`) {
+		t.Errorf("after a grant, autofocus is on %q; want the profile field alone", got)
+	}
+	if got := autofocus.FindAllString(b.get(edit).body, -1); len(got) != 1 || !strings.Contains(got[0], `id="edit-role"`) {
+		t.Errorf("the Edit dialog opened from the list autofocuses %q; want the role alone", got)
+	}
 	if !strings.Contains(after.body, `<option value="eu-prod">`) {
 		t.Errorf("the profile made is not offered for the next grant")
 	}
