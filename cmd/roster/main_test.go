@@ -301,8 +301,35 @@ func TestMetricsToken(t *testing.T) {
 	if code, body := get("/metrics", token); code != http.StatusOK || !strings.Contains(body, "roster_http_requests_total") {
 		t.Errorf("/metrics with the token: %d\n%.300s", code, body)
 	}
-	if code, _ := get("/api/v1/me", token); code != http.StatusUnauthorized {
-		t.Errorf("the metrics token as an API token: %d, want 401", code)
+	// The metrics token opens /metrics and nothing else: not the API as
+	// a token, not the web pages as a session.
+	for _, path := range []string{"/api/v1/me", "/api/v1/tokens", "/api/v1/accounts/acc_x/members", "/api/v1/accounts/acc_x/audit"} {
+		if code, _ := get(path, token); code != http.StatusUnauthorized {
+			t.Errorf("the metrics token on %s: %d, want 401", path, code)
+		}
+	}
+	req, _ := http.NewRequest("POST", "http://"+addr+"/api/v1/accounts/acc_x/check", strings.NewReader(`{"user":"usr_x","permission":"members.read"}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the metrics token on the check: %v, %v; want 401", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, path := range []string{"/", "/me/password"} {
+		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		// A bearer token that is not an API token is refused (401), or
+		// the page sends the visitor to sign in; it never opens.
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusUnauthorized && (resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/login")) {
+			t.Errorf("the metrics token on the page %s: %d to %q, want 401 or the sign-in page", path, resp.StatusCode, loc)
+		}
 	}
 	s.stop()
 	if strings.Contains(s.log.String(), token) {
