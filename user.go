@@ -88,6 +88,15 @@ func ValidateName(field, name string) (string, error) {
 	return cleanName(field, name, "the name")
 }
 
+// ValidateOptionalName is ValidateName for a name that may be left out, as
+// an invitation's: a blank one is none.
+func ValidateOptionalName(field, name string) (string, error) {
+	if strings.TrimSpace(name) == "" {
+		return "", nil
+	}
+	return ValidateName(field, name)
+}
+
 func cleanName(field, name, what string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {

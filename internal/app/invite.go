@@ -35,11 +35,9 @@ func validInvitation(c *policy.Catalog, in Invitation) (Invitation, error) {
 	if !c.HasRole(role) {
 		return in, roster.Invalid("role", "There is no role %q in this account.", truncate(role, 80))
 	}
-	name := ""
-	if in.Name != "" {
-		if name, err = roster.ValidateName("name", in.Name); err != nil {
-			return in, err
-		}
+	name, err := roster.ValidateOptionalName("name", in.Name)
+	if err != nil {
+		return in, err
 	}
 	return Invitation{Email: email, Role: role, Name: name}, nil
 }

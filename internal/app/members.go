@@ -213,9 +213,10 @@ func (a *App) SetStatus(ctx context.Context, p roster.Principal, accountID, user
 
 // SetPendingName mends the name this account shows for a pending member
 // (SPEC §5: to fix a typo in an invitation), registered elsewhere or not:
-// the name is the account's only (roster.Member.Shown).
+// the name is the account's only (roster.Member.Shown). A blank name
+// clears it, as an invitation may be sent without one.
 func (a *App) SetPendingName(ctx context.Context, p roster.Principal, accountID, userID, name string) (*roster.Member, error) {
-	name, err := roster.ValidateName("name", name)
+	name, err := roster.ValidateOptionalName("name", name)
 	if err != nil {
 		return nil, err
 	}

@@ -104,10 +104,6 @@ func TestBadInputChangesNothing(t *testing.T) {
 			_, err := e.app.SetStatus(e.ctx, owner, accID, dev.UserID, long)
 			return err
 		},
-		"empty pending name": func() error {
-			_, err := e.app.SetPendingName(e.ctx, owner, accID, pending.UserID, "   ")
-			return err
-		},
 		"10k pending name": func() error {
 			_, err := e.app.SetPendingName(e.ctx, owner, accID, pending.UserID, long)
 			return err
@@ -825,6 +821,42 @@ func TestPendingMemberShowsOnlyWhatTheAccountGave(t *testing.T) {
 // TestInviteForbiddenBeforeInvalid: a member who may not invite is told so
 // whatever the invitation holds, rather than which role names exist or
 // what is wrong with the email (SPEC §3: forbidden comes first).
+// TestPendingNameCleared: an invitation may be sent without a name, so a
+// name given to one may be taken back: the member then shows no name (the
+// pages show their email), a search by it no longer finds them, and the
+// change is audited. A blank name on an invitation is none, not a refusal.
+func TestPendingNameCleared(t *testing.T) {
+	e := newEnv(t)
+	accID, owner := e.account("bizmetry", "owner@acme.test")
+	m, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "sam@acme.test", Role: "SRE", Name: "Sma Typo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cleared, err := e.app.SetPendingName(e.ctx, owner, accID, m.UserID, "  ")
+	if err != nil {
+		t.Fatalf("clearing a pending member's name: %v", err)
+	}
+	if cleared.Name != "" || e.get(accID, m.UserID).Name != "" {
+		t.Errorf("after clearing, the name is %q (stored %q), want none", cleared.Name, e.get(accID, m.UserID).Name)
+	}
+	page, err := e.app.ListMembers(e.ctx, owner, accID, app.MemberQuery{Query: "sma", Limit: 10})
+	if err != nil || len(page.Items) != 0 {
+		t.Errorf("a search by the cleared name: %d found, %v; want none", len(page.Items), err)
+	}
+	events, err := e.app.Audit(e.ctx, owner, accID, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := events.Items[0]; ev.Action != roster.AuditMemberNameChanged || ev.Before["name"] != "Sma Typo" || ev.After["name"] != "" {
+		t.Errorf("the newest audit event is %s %v → %v, want the name cleared", ev.Action, ev.Before, ev.After)
+	}
+
+	blank, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "kim@acme.test", Role: "SRE", Name: " \t "})
+	if err != nil || blank.Name != "" {
+		t.Errorf("an invitation with a blank name: %v, name %q; want sent without one", err, blank.Name)
+	}
+}
+
 func TestInviteForbiddenBeforeInvalid(t *testing.T) {
 	e := newEnv(t)
 	accID, owner := e.account("bizmetry", "olive@acme.test")

@@ -46,7 +46,11 @@ func (w *Web) editName(rw http.ResponseWriter, r *http.Request) {
 		w.editRefused(rw, r, p, pg, list, userID, false, map[string]string{"name": name}, err)
 		return
 	}
-	w.redirectWithFlash(rw, r, list.atRow(v.Account.ID, m.UserID), fmt.Sprintf("The invitation to %s now names them %s.", m.Email, m.Name))
+	msg := fmt.Sprintf("The invitation to %s now names them %s.", m.Email, m.Name)
+	if m.Name == "" {
+		msg = fmt.Sprintf("The invitation to %s no longer names them.", m.Email)
+	}
+	w.redirectWithFlash(rw, r, list.atRow(v.Account.ID, m.UserID), msg)
 }
 
 // editRefused shows the Edit dialog again with a refusal of one of its

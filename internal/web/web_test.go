@@ -786,9 +786,18 @@ func TestNamesFromThePages(t *testing.T) {
 	if d := b.get(s.users() + "?dialog=edit&user=" + s.ids["developer@acme.test"]); !strings.Contains(d.body, ">Remove user</a>") || strings.Contains(d.body, "Revoke invitation") {
 		t.Errorf("the Edit dialog of an Active member should offer Remove, not Revoke")
 	}
-	p = b.post(s.member("pat@acme.test", "name"), url.Values{"name": {"  "}})
+	p = b.post(s.member("pat@acme.test", "name"), url.Values{"name": {"Pat\x00"}})
 	if p.status != http.StatusBadRequest || !strings.Contains(p.body, `id="edit-name-error"`) {
-		t.Errorf("a blank name: %d, want 400 with the error at the field\n%s", p.status, p.text())
+		t.Errorf("a name with a control character: %d, want 400 with the error at the field\n%s", p.status, p.text())
+	}
+	// A blank name takes the given one back: the row shows the email.
+	p = b.post(s.member("pat@acme.test", "name"), url.Values{"name": {"  "}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("clear the name: %d\n%s", p.status, p.text())
+	}
+	b.follow(p.header.Get("Location")).has(t, "The invitation to pat@acme.test no longer names them.")
+	if d := b.get(s.users() + "?dialog=edit&user=" + s.ids["pat@acme.test"]); !strings.Contains(d.body, `value=""`) || strings.Contains(d.body, "Pat Typo") {
+		t.Errorf("the Edit dialog after clearing still names them\n%s", d.text())
 	}
 	p = b.post(s.member("pat@acme.test", "name"), url.Values{"name": {"Pat Fixed"}})
 	if p.status != http.StatusSeeOther {
