@@ -234,8 +234,9 @@ type Tx interface {
 	Message(id int64) (*Message, error)
 	// Messages lists the outbox, newest first, optionally of one status.
 	Messages(status string, limit int) ([]*Message, error)
-	// RetryMessage makes a failed or pending message due now. A claim in
-	// force stays: the message is being sent, and a second claim would send
-	// it twice. Returns not_found.
+	// RetryMessage makes a failed or pending message due now. Returns
+	// not_found, or a conflict while a sender's claim is in force: the
+	// message is being sent, and the attempt's outcome, if it fails, would
+	// put off the retry again.
 	RetryMessage(id int64, now time.Time) error
 }

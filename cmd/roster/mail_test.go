@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,7 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/smtptest"
+	"github.com/rosterhq/roster/internal/sqlite"
 )
 
 // server is a running roster serve process.
@@ -336,6 +339,24 @@ func TestOutboxListAndRetry(t *testing.T) {
 	}
 	if out, errOut, code := runRoster(t, env, "outbox", "retry", "1"); code != 0 || !strings.Contains(out, "due now") {
 		t.Errorf("outbox retry 1: exit %d %s %s", code, out, errOut)
+	}
+	// While a sender holds the message (another instance's worker), a
+	// retry is refused: if that attempt failed, its backoff would replace
+	// the "now" asked for.
+	db, err := sqlite.Open(context.Background(), strings.TrimPrefix(env[0], "ROSTER_DB="))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Write(context.Background(), "", func(tx roster.Tx) error {
+		_, err := tx.ClaimMessages(time.Now(), time.Hour, 10)
+		return err
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runRoster(t, env, "outbox", "retry", "1"); code != 1 || !strings.Contains(errOut, "being sent right now") {
+		t.Errorf("outbox retry of a message being sent: exit %d %q, want 1, being sent", code, errOut)
 	}
 	if _, _, code := runRoster(t, env, "outbox", "retry", "999"); code != 1 {
 		t.Errorf("outbox retry 999: exit %d, want 1", code)

@@ -204,7 +204,23 @@ func (t *tx) Messages(status string, limit int) ([]*roster.Message, error) {
 // force stays (the message is being sent). A sent message is not found
 // among those.
 func (t *tx) RetryMessage(id int64, now time.Time) error {
-	return t.execOne("retry message", errMessageNotFound,
+	// A claim being made waits for this row's lock and then sees the
+	// retry, or holds the lock first, and this statement then sees the
+	// claim: never both.
+	err := t.execOne("retry message", errMessageBusy,
 		`UPDATE outbox SET status = 'pending', next_attempt_at = $1
-		WHERE id = $2 AND status IN ('pending', 'failed')`, ts(now), id)
+		WHERE id = $2 AND status IN ('pending', 'failed') AND (claimed_until IS NULL OR claimed_until <= $1)`, ts(now), id)
+	if err != errMessageBusy {
+		return err
+	}
+	// Nothing changed: the message is not there, was sent, or a sender
+	// holds it.
+	m, err := t.Message(id)
+	switch {
+	case err != nil:
+		return err
+	case m.Status == roster.MessageSent:
+		return errMessageNotFound
+	}
+	return errMessageBusy
 }

@@ -196,7 +196,20 @@ func (t *tx) Messages(status string, limit int) ([]*roster.Message, error) {
 // force stays (the message is being sent). A sent message is not found
 // among those.
 func (t *tx) RetryMessage(id int64, now time.Time) error {
-	return t.execOne("retry message", errMessageNotFound,
+	err := t.execOne("retry message", errMessageBusy,
 		`UPDATE outbox SET status = 'pending', next_attempt_at = ?
-		WHERE id = ? AND status IN ('pending', 'failed')`, micros(now), id)
+		WHERE id = ? AND status IN ('pending', 'failed') AND claimed_until <= ?`, micros(now), id, micros(now))
+	if err != errMessageBusy {
+		return err
+	}
+	// Nothing changed: the message is not there, was sent, or a sender
+	// holds it.
+	m, err := t.Message(id)
+	switch {
+	case err != nil:
+		return err
+	case m.Status == roster.MessageSent:
+		return errMessageNotFound
+	}
+	return errMessageBusy
 }

@@ -141,8 +141,14 @@ func testOutbox(t *testing.T, s roster.Store) {
 		t.Errorf("ClaimMessages after RetryMessage = %v, want [%d]", got, m2.ID)
 	}
 	// Retried again while that claim runs (the message is being sent), it
-	// is not claimed a second time before the lease ends.
-	Write(t, s, "", func(tx roster.Tx) error { return tx.RetryMessage(m2.ID, retried) })
+	// is refused, changes nothing, and is not claimed a second time
+	// before the lease ends.
+	wantWriteCode(t, s, "", "RetryMessage(claimed)", roster.CodeConflict, func(tx roster.Tx) error {
+		return tx.RetryMessage(m2.ID, retried.Add(time.Second))
+	})
+	if got := message(t, s, m2.ID); !got.NextAttemptAt.Equal(retried) {
+		t.Errorf("a refused retry of a claimed message made it due at %v, want %v still", got.NextAttemptAt, retried)
+	}
 	if got := claim(t, s, retried.Add(time.Second), lease, 10); len(got) != 0 {
 		t.Errorf("ClaimMessages after retrying a claimed message = %v, want none until the claim ends", got)
 	}
