@@ -153,9 +153,7 @@ type MemberPage struct {
 // SearchWords splits text into lowercase words at spaces and punctuation.
 // Names are indexed by these words and queries are split the same way.
 func SearchWords(s string) []string {
-	f := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
+	f := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !inWord(r) })
 	seen := make(map[string]bool, len(f))
 	out := f[:0]
 	for _, w := range f {
@@ -165,6 +163,15 @@ func SearchWords(s string) []string {
 		}
 	}
 	return out
+}
+
+// inWord reports whether r belongs to a word: letters and digits, and the
+// marks and joiners that scripts write words with (the vowel signs and the
+// virama of Devanagari, the zero-width non-joiner of Persian), without
+// which "प्रिया" would be three words of one letter each, and a search for
+// it would find every name with a word starting in one of them.
+func inWord(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) || r == '\u200c' || r == '\u200d'
 }
 
 // MatchesQuery is the definition of member search (SPEC §5), which every

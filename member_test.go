@@ -27,6 +27,14 @@ func TestMatchesQuery(t *testing.T) {
 		{"x@acme.test", "Dana", "", true},
 		{"x@acme.test", "Dana", "   ", true},
 		{"x@acme.test", "Dana", "'", false},
+		// Marks and joiners are part of words: a Devanagari name is not
+		// split at its vowel signs, a Persian one at its non-joiner.
+		{"x@acme.test", "प्रिया पटेल", "प्रि", true},
+		{"x@acme.test", "प्रिया पटेल", "र", false},
+		{"x@acme.test", "पूजा राय", "प्रिया", false},
+		{"x@acme.test", "می\u200cخواهم", "می\u200cخ", true},
+		{"x@acme.test", "می\u200cخواهم", "خ", false},
+		{"x@acme.test", "Jose\u0301 Ruiz", "jose\u0301", true}, // a decomposed é
 	} {
 		if got := MatchesQuery(tc.email, tc.name, tc.q); got != tc.want {
 			t.Errorf("MatchesQuery(%q, %q, %q) = %v, want %v", tc.email, tc.name, tc.q, got, tc.want)

@@ -30,7 +30,38 @@ func TestMigratePendingCopies(t *testing.T) {
 		if _, err := p.DownTo(ctx, 8); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := p.UpTo(ctx, 9); err != nil {
+		if _, err := p.Up(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestMigrateMarkedWords: migration 10 indexes again the names that the
+// words of the search split at marks and joiners before it
+// (storetest.MarkedWordsMigration).
+func TestMigrateMarkedWords(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	storetest.MarkedWordsMigration(t, s, func(account, user string, words []string) {
+		if _, err := s.pool.Exec(ctx, `DELETE FROM member_words WHERE account_id = $1 AND user_id = $2`, account, user); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.pool.Exec(ctx, `INSERT INTO member_words (account_id, word, name_key, user_id)
+			SELECT account_id, w, name_key, user_id FROM members, unnest($3::text[]) AS w
+			WHERE account_id = $1 AND user_id = $2`, account, user, words); err != nil {
+			t.Fatal(err)
+		}
+	}, func() {
+		db := stdlib.OpenDBFromPool(s.pool)
+		defer db.Close()
+		p, err := provider(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.DownTo(ctx, 9); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Up(ctx); err != nil {
 			t.Fatal(err)
 		}
 	})

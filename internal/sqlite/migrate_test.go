@@ -39,8 +39,8 @@ func TestOpenConcurrently(t *testing.T) {
 				errs <- err
 				return
 			}
-			if v != int64(len(files)) {
-				t.Errorf("Version() = %d, want %d", v, len(files))
+			if want := len(files) + len(goMigrations()); v != int64(want) {
+				t.Errorf("Version() = %d, want %d", v, want)
 			}
 		})
 	}
@@ -69,7 +69,37 @@ func TestMigratePendingCopies(t *testing.T) {
 		if _, err := p.DownTo(ctx, 5); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := p.UpTo(ctx, 6); err != nil {
+		if _, err := p.Up(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestMigrateMarkedWords: migration 7 indexes again the names that the
+// words of the search split at marks and joiners before it
+// (storetest.MarkedWordsMigration).
+func TestMigrateMarkedWords(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	storetest.MarkedWordsMigration(t, s, func(account, user string, words []string) {
+		if _, err := s.writer.ExecContext(ctx, `DELETE FROM member_words WHERE account_id = ? AND user_id = ?`, account, user); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range words {
+			if _, err := s.writer.ExecContext(ctx, `INSERT INTO member_words (account_id, word, name_key, user_id)
+				SELECT account_id, ?, name_key, user_id FROM members WHERE account_id = ? AND user_id = ?`, w, account, user); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}, func() {
+		p, err := provider(s.writer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.DownTo(ctx, 6); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Up(ctx); err != nil {
 			t.Fatal(err)
 		}
 	})

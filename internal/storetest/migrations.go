@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -8,11 +9,10 @@ import (
 )
 
 // PendingCopiesMigration checks the migration after which a pending member
-// shows only what the inviting account gave (DECISIONS 45), on a store
-// whose newest migration is that one. oldCopy makes a pending membership
-// what the code before it wrote: the user's last login (and name, which
-// the fixtures already copy); redo takes the migration back one version
-// and applies it again.
+// shows only what the inviting account gave (DECISIONS 45). oldCopy makes a
+// pending membership what the code before it wrote: the user's last login
+// (and name, which the fixtures already copy); redo takes the migrations
+// back to the one before it and applies them all again.
 func PendingCopiesMigration(t *testing.T, s roster.Store, oldCopy func(account, user string, login time.Time), redo func()) {
 	t.Helper()
 	a := NewAccount(t, s, "Acme", "bigeye")
@@ -52,4 +52,46 @@ func PendingCopiesMigration(t *testing.T, s roster.Store, oldCopy func(account, 
 		}
 		return nil
 	})
+}
+
+// MarkedWordsMigration checks the migration that indexes again the names
+// written with marks or joiners, at which roster.SearchWords split words
+// before it ("प्रिया" was three words of one letter). oldWords replaces a
+// member's indexed words with those given, as the store wrote them then;
+// redo takes the migrations back to the one before it and applies them all
+// again.
+func MarkedWordsMigration(t *testing.T, s roster.Store, oldWords func(account, user string, words []string), redo func()) {
+	t.Helper()
+	a := NewAccount(t, s, "Acme", "bigeye")
+	priya := NewUserMember(t, s, a, "प्रिया पटेल", "User", roster.StatusActive)
+	puja := NewUserMember(t, s, a, "पूजा राय", "User", roster.StatusPending)
+	dana := NewUserMember(t, s, a, "Dana Dev", "User", roster.StatusActive)
+	oldWords(a.ID, priya.UserID, []string{"प", "र", "य", "पट", "ल"})
+	oldWords(a.ID, puja.UserID, []string{"प", "ज", "र", "य"})
+	search := func(q string) []string {
+		var ids []string
+		Read(t, s, func(tx roster.Tx) error {
+			page, err := tx.ListMembers(a.ID, roster.MemberFilter{Query: q, Limit: 10})
+			for _, m := range page.Items {
+				ids = append(ids, m.UserID)
+			}
+			return err
+		})
+		slices.Sort(ids)
+		return ids
+	}
+	if got := search("य"); len(got) != 2 {
+		t.Fatalf("the old words were not made: %q finds %d members, want 2", "य", len(got))
+	}
+
+	redo()
+
+	for q, want := range map[string][]string{
+		"प्रि": {priya.UserID}, "र": {puja.UserID}, "य": nil, "प": {priya.UserID, puja.UserID}, "dana": {dana.UserID},
+	} {
+		slices.Sort(want)
+		if got := search(q); !slices.Equal(got, want) {
+			t.Errorf("search %q after the migration: %q, want %q", q, got, want)
+		}
+	}
 }

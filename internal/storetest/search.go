@@ -75,6 +75,10 @@ func testListMembersSearchShapes(t *testing.T, s roster.Store) {
 		person{"Bo Bo", ""},
 		person{"Kx7 Ann Bo Lee Mo", ""}, // names of five and six words
 		person{"Kai Kx1 Ann Bo Lee Mo", ""},
+		// Words written with marks and joiners (roster.SearchWords).
+		person{"प्रिया पटेल", ""},
+		person{"पूजा राय", ""},
+		person{"Sara می\u200cخواهم", ""},
 	)
 	pop := searchPopulation(t, s, a, people)
 	searchPopulation(t, s, other, people)
@@ -85,6 +89,7 @@ func testListMembersSearchShapes(t *testing.T, s roster.Store) {
 		// Several words: in any order, of which one starts another (one
 		// name word may match both), by name and email both.
 		"kx7 mo", "mo kai", "lee kx1 kai", "kxa kai kx", "kx kxa", "bo b", "kx.lee", "ann bo lee mo kx",
+		"प्रि", "र", "प", "पटेल प्रि", "می\u200cخ", "خ", "sara می",
 	}
 	check := func(when string, pop []*roster.Member) {
 		t.Helper()
