@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The seed's Last Owner Warning, with the BizMetry catalog's owner role.
@@ -384,4 +385,32 @@ func TestAPITokenFromTheBrowser(t *testing.T) {
 	b.click(`form[action$="/revoke"] button[type=submit]`)
 	b.waitText(".flash", "The token is revoked")
 	b.waitText("table.tokens", "You have no API tokens.")
+}
+
+// TestTimesInTheReadersZone: the pages write times in UTC, and the browser
+// shows them in the reader's own zone, in the same form, with the UTC time
+// as the title.
+func TestTimesInTheReadersZone(t *testing.T) {
+	s := startServer(t, "--demo")
+	b := newBrowser(t, s)
+	b.timezone("Asia/Kolkata") // UTC+5:30 all year
+	b.login("organization.owner@bizmetry.example", demoPassword)
+	b.open("/")
+	b.waitText("#users-heading", "Users")
+	cell := `td[data-label="Last Login"] time`
+	if b.count(cell) == 0 {
+		t.Fatal("no last login on the Users page")
+	}
+	iso := eval[string](b, `document.querySelector('`+cell+`').getAttribute("datetime")`)
+	at, err := time.Parse(time.RFC3339, iso)
+	if err != nil {
+		t.Fatalf("datetime %q: %v", iso, err)
+	}
+	local := at.In(time.FixedZone("IST", 5*3600+30*60)).Format("2 Jan 2006, 15:04")
+	if got := b.text(cell); !strings.HasPrefix(got, local+" ") {
+		t.Errorf("a last login shows %q, want the time in Kolkata, %q", got, local)
+	}
+	if got, want := eval[string](b, `document.querySelector('`+cell+`').title`), at.UTC().Format("2 Jan 2006, 15:04 UTC"); got != want {
+		t.Errorf("its title is %q, want the UTC time %q", got, want)
+	}
 }

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/rosterhq/roster/e2e/internal/rosterbin"
@@ -226,6 +228,15 @@ func (b *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 func (b *tab) viewport(w, h int64) {
 	b.t.Helper()
 	b.do("set viewport", chromedp.EmulateViewport(w, h))
+}
+
+// timezone makes the tab's clock read in the zone named (an IANA name).
+func (b *tab) timezone(name string) {
+	b.t.Helper()
+	b.do("set time zone", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: name})
+		return err
+	}))
 }
 
 func (b *tab) open(path string) {

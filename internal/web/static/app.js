@@ -1,8 +1,9 @@
 // Roster's only script. Everything works without it: dialogs are rendered
 // open by the server and closed by their Cancel link. This file only makes
 // an open dialog modal (focus stays inside, Escape closes it), has screen
-// readers read out the message an action left (the flash), and closes the
-// header menus on Escape or a click elsewhere.
+// readers read out the message an action left (the flash), shows times in
+// the reader's time zone, and closes the header menus on Escape or a click
+// elsewhere.
 (function () {
   'use strict';
 
@@ -44,6 +45,34 @@
     }, 500);
   }
 
+  // The server writes a moment in UTC ("23 Nov 2026, 13:24 UTC"), since it
+  // cannot know the reader's time zone; here it is shown in that zone, in
+  // the same form, with the UTC time as its title.
+  var months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+  function pad(n) {
+    return n < 10 ? '0' + n : String(n);
+  }
+
+  function localTimes() {
+    var zone;
+    try {
+      zone = new Intl.DateTimeFormat('en-GB', { timeZoneName: 'short' });
+    } catch (e) {
+      return;
+    }
+    document.querySelectorAll('time[datetime*="T"]').forEach(function (el) {
+      var d = new Date(el.getAttribute('datetime'));
+      if (isNaN(d.getTime())) {
+        return;
+      }
+      var name = zone.formatToParts(d).filter(function (p) { return p.type === 'timeZoneName'; })[0];
+      el.title = el.textContent;
+      el.textContent = d.getDate() + ' ' + months[d.getMonth()] + ' ' + d.getFullYear() + ', ' +
+        pad(d.getHours()) + ':' + pad(d.getMinutes()) + (name ? ' ' + name.value : '');
+    });
+  }
+
   function menus() {
     var all = document.querySelectorAll('header details');
     document.addEventListener('keydown', function (e) {
@@ -69,6 +98,7 @@
   document.addEventListener('DOMContentLoaded', function () {
     modalDialog();
     announceFlash();
+    localTimes();
     menus();
   });
 })();
