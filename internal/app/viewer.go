@@ -94,7 +94,7 @@ func (v *Viewer) AssignableRoles() []policy.Role {
 // it shows the Last Owner Warning instead of hiding the reason.
 type MemberActions struct {
 	Self     bool
-	Edit     policy.Decision // open the Edit dialog (change the role)
+	Edit     policy.Decision // open the Edit dialog (change the role; oneself's, to another)
 	EditName policy.Decision // mend a pending member's name
 	Disable  policy.Decision
 	Enable   policy.Decision
@@ -122,6 +122,9 @@ func (v *Viewer) On(m *roster.Member) MemberActions {
 		Resend:   req(policy.ActionResend, ""),
 		Transfer: req(policy.ActionTransferOwnership, ""),
 	}
+	if self {
+		out.Edit = v.changeOwnRole(m)
+	}
 	remove := req(policy.ActionRemove, "")
 	notPending := policy.Decision{Code: policy.CodeConflict, Reason: "This member has joined; remove them instead."}
 	if m.Status == roster.StatusPending {
@@ -138,6 +141,32 @@ func (v *Viewer) On(m *roster.Member) MemberActions {
 		out.Disable = policy.Decision{Code: policy.CodeConflict, Reason: "This member is already disabled."}
 	}
 	return out
+}
+
+// changeOwnRole is whether the viewer may change their own role to another:
+// their Edit dialog offers nothing else (no profile role for oneself, no
+// Remove), so a Bigeye User, who may give no role but their own, has none.
+// It is the first role the policy allows, else its refusal, the last-owner
+// one first so that the last owner sees the warning when they try.
+func (v *Viewer) changeOwnRole(m *roster.Member) policy.Decision {
+	t := m.Policy()
+	var refused policy.Decision
+	for _, r := range v.Account.Catalog.Roles {
+		if r.Name == m.Role {
+			continue
+		}
+		d := v.decide(policy.Request{Action: policy.ActionChangeRole, Target: &t, Self: true, NewRole: r.Name})
+		if d.Allowed {
+			return d
+		}
+		if refused.Code == "" || d.Code == policy.CodeLastOwner {
+			refused = d
+		}
+	}
+	if refused.Code == "" {
+		refused = policy.Decision{Code: policy.CodeConflict, Reason: "This account has no other role."}
+	}
+	return refused
 }
 
 // ProfileGrants returns the roles the viewer may give member m on a

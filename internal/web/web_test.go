@@ -1142,3 +1142,33 @@ func TestProfileRefusalsShowWithoutTheGrantForm(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnEditOnlyWithAnotherRole: one's own row offers Edit only when the
+// dialog could change one's role: a Bigeye User may give no role but their
+// own, an Admin may step down to User, and the last owner sees Edit so
+// that trying shows the Last Owner Warning.
+func TestOwnEditOnlyWithAnotherRole(t *testing.T) {
+	s := newSite(t, "").withAccount("bigeye", "Admin", "User")
+	for _, c := range []struct {
+		email string
+		want  bool
+	}{{"user@acme.test", false}, {"admin@acme.test", true}, {"owner@acme.test", true}} {
+		b := s.browser()
+		b.login(c.email)
+		list := b.get(s.users())
+		own := `href="` + s.users() + `?dialog=edit&amp;user=` + s.ids[c.email] + `"`
+		if got := strings.Contains(list.body, own); got != c.want {
+			t.Errorf("%s's own row offers Edit: %v, want %v", c.email, got, c.want)
+		}
+	}
+	// A User still edits another User.
+	b := s.browser()
+	b.login("user@acme.test")
+	p := b.post("/accounts/"+s.account+"/invitations", url.Values{"email": {"una@acme.test"}, "name": {"Una"}, "role": {"User"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("a User invites a User: %d\n%s", p.status, p.text())
+	}
+	if list := b.get(s.users()); !strings.Contains(list.body, `aria-label="Edit Una"`) {
+		t.Errorf("a User is not offered Edit on another User\n%s", list.text())
+	}
+}
