@@ -6,15 +6,13 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"strings"
-	"unicode"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
-	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/gomigrate"
 )
 
 //go:embed migrations/*.sql
@@ -86,51 +84,13 @@ func provider(db *sql.DB) (*goose.Provider, error) {
 // goMigrations are the migrations written in Go, numbered among the SQL
 // files of migrations/.
 func goMigrations() []*goose.Migration {
-	return []*goose.Migration{goose.NewGoMigration(10, &goose.GoFunc{RunTx: reindexMarkedNames}, nil)}
+	return []*goose.Migration{
+		goose.NewGoMigration(10, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			return gomigrate.MarkedNames(ctx, tx, `DELETE FROM member_words WHERE account_id = $1 AND user_id = $2`,
+				`INSERT INTO member_words (account_id, word, name_key, user_id) VALUES ($1, $2, $3, $4)`)
+		}}, nil),
+	}
 }
-
-// reindexMarkedNames is migration 10, in Go. roster.SearchWords keeps in a
-// word the marks and joiners that write it (a Devanagari vowel sign, a
-// Persian non-joiner), where it split words at them before; so the names
-// written with them are indexed again. Other names' words are unchanged.
-func reindexMarkedNames(ctx context.Context, tx *sql.Tx) error {
-	type member struct{ account, user, name string }
-	var marked []member
-	rows, err := tx.QueryContext(ctx, `SELECT account_id, user_id, name FROM members`)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var m member
-		if err := rows.Scan(&m.account, &m.user, &m.name); err != nil {
-			rows.Close()
-			return err
-		}
-		if strings.ContainsFunc(m.name, splitBefore) {
-			marked = append(marked, m)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, m := range marked {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM member_words WHERE account_id = $1 AND user_id = $2`, m.account, m.user); err != nil {
-			return err
-		}
-		for _, w := range roster.SearchWords(m.name) {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO member_words (account_id, word, name_key, user_id) VALUES ($1, $2, $3, $4)`,
-				m.account, w, roster.NameKey(m.name), m.user); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// splitBefore reports whether roster.SearchWords split words at r before
-// migration 10 and keeps it in them since.
-func splitBefore(r rune) bool { return unicode.IsMark(r) || r == '\u200c' || r == '\u200d' }
 
 // advisoryLocker is a goose session locker that waits for the migration
 // lock as long as the context allows. goose's own PostgreSQL locker polls

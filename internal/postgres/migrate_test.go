@@ -20,20 +20,7 @@ func TestMigratePendingCopies(t *testing.T) {
 			loginKey(&login), account, user); err != nil {
 			t.Fatal(err)
 		}
-	}, func() {
-		db := stdlib.OpenDBFromPool(s.pool)
-		defer db.Close()
-		p, err := provider(db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.DownTo(ctx, 8); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.Up(ctx); err != nil {
-			t.Fatal(err)
-		}
-	})
+	}, func() { remigrate(t, s, 8) })
 }
 
 // TestMigrateMarkedWords: migration 10 indexes again the names that the
@@ -51,18 +38,24 @@ func TestMigrateMarkedWords(t *testing.T) {
 			WHERE account_id = $1 AND user_id = $2`, account, user, words); err != nil {
 			t.Fatal(err)
 		}
-	}, func() {
-		db := stdlib.OpenDBFromPool(s.pool)
-		defer db.Close()
-		p, err := provider(db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.DownTo(ctx, 9); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.Up(ctx); err != nil {
-			t.Fatal(err)
-		}
-	})
+	}, func() { remigrate(t, s, 9) })
+}
+
+// remigrate takes s's migrations back to version and applies them all
+// again.
+func remigrate(t *testing.T, s *Store, version int64) {
+	t.Helper()
+	ctx := context.Background()
+	db := stdlib.OpenDBFromPool(s.pool)
+	defer db.Close()
+	p, err := provider(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, version); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
 }

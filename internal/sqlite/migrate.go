@@ -8,14 +8,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"strings"
 	"syscall"
 	"time"
-	"unicode"
 
 	"github.com/pressly/goose/v3"
 
-	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/gomigrate"
 )
 
 //go:embed migrations/*.sql
@@ -98,51 +96,13 @@ func provider(db *sql.DB) (*goose.Provider, error) {
 // goMigrations are the migrations written in Go, numbered among the SQL
 // files of migrations/.
 func goMigrations() []*goose.Migration {
-	return []*goose.Migration{goose.NewGoMigration(7, &goose.GoFunc{RunTx: reindexMarkedNames}, nil)}
+	return []*goose.Migration{
+		goose.NewGoMigration(7, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			return gomigrate.MarkedNames(ctx, tx, `DELETE FROM member_words WHERE account_id = ? AND user_id = ?`,
+				`INSERT INTO member_words (account_id, word, name_key, user_id) VALUES (?, ?, ?, ?)`)
+		}}, nil),
+	}
 }
-
-// reindexMarkedNames is migration 7, in Go. roster.SearchWords keeps in a
-// word the marks and joiners that write it (a Devanagari vowel sign, a
-// Persian non-joiner), where it split words at them before; so the names
-// written with them are indexed again. Other names' words are unchanged.
-func reindexMarkedNames(ctx context.Context, tx *sql.Tx) error {
-	type member struct{ account, user, name string }
-	var marked []member
-	rows, err := tx.QueryContext(ctx, `SELECT account_id, user_id, name FROM members`)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var m member
-		if err := rows.Scan(&m.account, &m.user, &m.name); err != nil {
-			rows.Close()
-			return err
-		}
-		if strings.ContainsFunc(m.name, splitBefore) {
-			marked = append(marked, m)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, m := range marked {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM member_words WHERE account_id = ? AND user_id = ?`, m.account, m.user); err != nil {
-			return err
-		}
-		for _, w := range roster.SearchWords(m.name) {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO member_words (account_id, word, name_key, user_id) VALUES (?, ?, ?, ?)`,
-				m.account, w, roster.NameKey(m.name), m.user); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// splitBefore reports whether roster.SearchWords split words at r before
-// migration 7 and keeps it in them since.
-func splitBefore(r rune) bool { return unicode.IsMark(r) || r == '\u200c' || r == '\u200d' }
 
 // lockMigrations takes an exclusive flock(2) on a file next to the
 // database, which a process holds while it sets the file up (WAL mode, on a

@@ -61,18 +61,7 @@ func TestMigratePendingCopies(t *testing.T) {
 			micros(login), account, user); err != nil {
 			t.Fatal(err)
 		}
-	}, func() {
-		p, err := provider(s.writer)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.DownTo(ctx, 5); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.Up(ctx); err != nil {
-			t.Fatal(err)
-		}
-	})
+	}, func() { remigrate(t, s, 5) })
 }
 
 // TestMigrateMarkedWords: migration 7 indexes again the names that the
@@ -91,16 +80,22 @@ func TestMigrateMarkedWords(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-	}, func() {
-		p, err := provider(s.writer)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.DownTo(ctx, 6); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.Up(ctx); err != nil {
-			t.Fatal(err)
-		}
-	})
+	}, func() { remigrate(t, s, 6) })
+}
+
+// remigrate takes s's migrations back to version and applies them all
+// again.
+func remigrate(t *testing.T, s *Store, version int64) {
+	t.Helper()
+	ctx := context.Background()
+	p, err := provider(s.writer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, version); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
