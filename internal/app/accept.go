@@ -163,6 +163,16 @@ func (a *App) AcceptInvitation(ctx context.Context, ip string, in Acceptance) (*
 		if err != nil {
 			return err
 		}
+		now := a.clock()
+		// The login first: it writes the user's row, so that (on
+		// PostgreSQL) a password reset or change cannot commit between the
+		// check below and this commit (it holds no lock of this account);
+		// and two acceptances by one person in two accounts take the row
+		// in turn (ShowUser's shared lock taken first by both would
+		// deadlock them).
+		if err := tx.SetLastLogin(again.UserID, now); err != nil {
+			return err
+		}
 		fresh, err := tx.User(again.UserID)
 		if err != nil {
 			return err
@@ -172,7 +182,6 @@ func (a *App) AcceptInvitation(ctx context.Context, ip string, in Acceptance) (*
 			// perhaps in another account) since it was checked.
 			return errChangedMeanwhile()
 		}
-		now := a.clock()
 		p := roster.Principal{UserID: fresh.ID, IP: ip}
 		if hash != "" {
 			// Conditional on the hash read under this account's lock: an
@@ -190,12 +199,6 @@ func (a *App) AcceptInvitation(ctx context.Context, ip string, in Acceptance) (*
 		}
 		m.Status, m.JoinedAt = roster.StatusActive, &now
 		if err := tx.UpdateMember(m); err != nil {
-			return err
-		}
-		// The login first: it writes the user's row, which two
-		// acceptances by one person in two accounts then take in turn;
-		// ShowUser's shared lock taken first by both would deadlock them.
-		if err := tx.SetLastLogin(fresh.ID, now); err != nil {
 			return err
 		}
 		// Joined, the member shows the person's own name and last login

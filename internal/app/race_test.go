@@ -292,18 +292,94 @@ func TestRetryMessageRacingAcceptance(t *testing.T) {
 	}
 }
 
-// beforeWriteStore runs first, once, before the next Write of an account.
+// beforeWriteStore runs first, once, before the next Write of account
+// ("" for a Write of no account).
 type beforeWriteStore struct {
 	roster.Store
-	first func()
+	account string
+	first   func()
 }
 
 func (s *beforeWriteStore) Write(ctx context.Context, account string, fn func(roster.Tx) error) error {
-	if f := s.first; f != nil && account != "" {
+	if f := s.first; f != nil && account == s.account {
 		s.first = nil
 		f()
 	}
 	return s.Store.Write(ctx, account, fn)
+}
+
+// resetPassword sets a new password on the user of email as a password
+// reset does, ending every session of theirs.
+func (e *env) resetPassword(email string) {
+	e.t.Helper()
+	if err := e.app.ConfirmPasswordReset(e.ctx, "", e.resetToken(email), "a brand new passphrase 123"); err != nil {
+		e.t.Errorf("reset: %v", err)
+	}
+}
+
+// TestLoginRefusedWhenThePasswordChangedMeanwhile: a login checks the
+// password before it writes the session; a reset committed in between
+// (which ends every session) refuses the login rather than leave a session
+// on the old password alive after it.
+func TestLoginRefusedWhenThePasswordChangedMeanwhile(t *testing.T) {
+	bs := &beforeWriteStore{Store: newEnv(t).store}
+	e := newEnvOn(t, bs)
+	e.account("bigeye", "olive@acme.test")
+	bs.first = func() { e.resetPassword("olive@acme.test") }
+	_, _, err := e.app.Login(e.ctx, "", "olive@acme.test", pw) // the old password
+	wantCode(t, err, roster.CodeUnauthenticated)
+}
+
+// beforeLastLoginStore runs first, once, inside a Write of account, before
+// it records a login (SetLastLogin).
+type beforeLastLoginStore struct {
+	roster.Store
+	account string
+	first   func()
+}
+
+type beforeLastLoginTx struct {
+	roster.Tx
+	s *beforeLastLoginStore
+}
+
+func (t beforeLastLoginTx) SetLastLogin(user string, at time.Time) error {
+	if f := t.s.first; f != nil {
+		t.s.first = nil
+		f()
+	}
+	return t.Tx.SetLastLogin(user, at)
+}
+
+func (s *beforeLastLoginStore) Write(ctx context.Context, account string, fn func(roster.Tx) error) error {
+	if account != s.account {
+		return s.Store.Write(ctx, account, fn)
+	}
+	return s.Store.Write(ctx, account, func(tx roster.Tx) error { return fn(beforeLastLoginTx{tx, s}) })
+}
+
+// TestAcceptRefusedWhenThePasswordChangedMeanwhile: on PostgreSQL, where
+// writers of different accounts run at once, a person accepting an
+// invitation with their password, while a reset of it commits (which
+// locks the accounts they have joined, not the inviting one), is refused
+// rather than made Active with a session on the old password.
+func TestAcceptRefusedWhenThePasswordChangedMeanwhile(t *testing.T) {
+	ls := &beforeLastLoginStore{Store: openPostgres(t)}
+	e := newEnvOn(t, ls)
+	accA, ownerA := e.account("bigeye", "olive@acme.test")
+	accB, ownerB := e.account("bigeye", "bo@beta.test")
+	e.member(accA, ownerA, "dana@acme.test", "User")
+	m, err := e.app.Invite(e.ctx, ownerB, accB, app.Invitation{Email: "dana@acme.test", Role: "User"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := tokenOf(t, e.lastLink(accB, m.UserID))
+	ls.account, ls.first = accB, func() { e.resetPassword("dana@acme.test") }
+	_, err = e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: link, Password: pw}) // the old password
+	wantCode(t, err, roster.CodeConflict)
+	if st := e.get(accB, m.UserID).Status; st != roster.StatusPending {
+		t.Errorf("after a refused acceptance Dana is %s, want still pending", st)
+	}
 }
 
 // TestTransferRefusedWhenThePasswordChangedMeanwhile: the owner's password
@@ -316,7 +392,7 @@ func TestTransferRefusedWhenThePasswordChangedMeanwhile(t *testing.T) {
 	e := newEnvOn(t, bs)
 	accID, owner := e.account("bigeye", "olive@acme.test")
 	admin := e.member(accID, owner, "adam@acme.test", "Admin")
-	bs.first = func() {
+	bs.account, bs.first = accID, func() {
 		var old string
 		err := bs.Store.Read(e.ctx, func(tx roster.Tx) error {
 			u, err := tx.User(owner.UserID)

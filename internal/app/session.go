@@ -59,8 +59,17 @@ func (a *App) Login(ctx context.Context, ip, email, pass string) (string, *roste
 	var raw string
 	err = a.store.Write(ctx, "", func(tx roster.Tx) error {
 		now := a.clock()
+		// The login's write locks the user's row first (on PostgreSQL),
+		// then the password checked is read again: a reset or a change
+		// committed since, which ended every session, ends this login too
+		// rather than see a session on the old password outlive it.
 		if err := tx.SetLastLogin(user.ID, now); err != nil {
 			return err
+		}
+		if u, err := tx.User(user.ID); err != nil {
+			return err
+		} else if u.PasswordHash != user.PasswordHash {
+			return errLogin()
 		}
 		raw, err = a.startSession(tx, user.ID, now)
 		return err
