@@ -54,6 +54,11 @@ type Tx interface {
 	UpdateAccount(a *Account) error
 	// CountAccounts returns how many accounts exist.
 	CountAccounts() (int, error)
+	// LockFirstRun takes the lock of setting up an empty installation until
+	// the transaction ends: two first-run setups (two instances' setup
+	// links) take it in turn, so that the second counts the first's
+	// account.
+	LockFirstRun() error
 
 	// CreateUser stores a new user. Returns conflict if the id is taken or
 	// another user has the same email, compared case-insensitively.

@@ -627,3 +627,63 @@ func openPostgres(t *testing.T) roster.Store {
 	t.Cleanup(func() { s.Close() })
 	return s
 }
+
+// countingStore lets the first Write that counts the accounts wait, for up
+// to a second, until another Write counts them too.
+type countingStore struct {
+	roster.Store
+	first   atomic.Bool
+	counted chan struct{}
+}
+
+type countingTx struct {
+	roster.Tx
+	s *countingStore
+}
+
+func (t countingTx) CountAccounts() (int, error) {
+	n, err := t.Tx.CountAccounts()
+	if t.s.first.CompareAndSwap(false, true) {
+		select {
+		case <-t.s.counted:
+		case <-time.After(time.Second):
+		}
+	} else {
+		close(t.s.counted)
+	}
+	return n, err
+}
+
+func (s *countingStore) Write(ctx context.Context, account string, fn func(roster.Tx) error) error {
+	return s.Store.Write(ctx, account, func(tx roster.Tx) error { return fn(countingTx{tx, s}) })
+}
+
+// TestTwoFirstRunSetupsMakeOneAccount: on PostgreSQL, two first-run setups
+// at once (two instances' setup links, a form sent twice) would each count
+// no account before either commits; they take turns, so exactly one sets
+// Roster up and the other is told it is set up already.
+func TestTwoFirstRunSetupsMakeOneAccount(t *testing.T) {
+	cs := &countingStore{Store: openPostgres(t), counted: make(chan struct{})}
+	e := newEnvOn(t, cs)
+	errs := make(chan error, 2)
+	for _, who := range []string{"ada", "bea"} {
+		go func() {
+			_, err := e.app.SetUp(e.ctx, "", app.AccountWithOwner{AccountName: "Acme " + who, Catalog: catalog(t, "bigeye"),
+				OwnerName: who, OwnerEmail: who + "@acme.test", Password: pw})
+			errs <- err
+		}()
+	}
+	var failed []error
+	for range 2 {
+		if err := <-errs; err != nil {
+			failed = append(failed, err)
+		}
+	}
+	if len(failed) != 1 || roster.ErrorCode(failed[0]) != roster.CodeConflict {
+		t.Errorf("two setups at once: refused %v, want exactly one, a conflict", failed)
+	}
+	var n int
+	if err := cs.Store.Read(e.ctx, func(tx roster.Tx) error { var err error; n, err = tx.CountAccounts(); return err }); err != nil || n != 1 {
+		t.Errorf("after two setups at once: %d accounts (%v), want 1", n, err)
+	}
+}

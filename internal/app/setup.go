@@ -64,6 +64,9 @@ func (a *App) createWithOwner(ctx context.Context, ip string, in AccountWithOwne
 	var out *Accepted
 	err = a.store.Write(ctx, "", func(tx roster.Tx) error {
 		if firstOnly {
+			if err := tx.LockFirstRun(); err != nil {
+				return err
+			}
 			if n, err := tx.CountAccounts(); err != nil {
 				return err
 			} else if n > 0 {

@@ -67,6 +67,17 @@ func (t *tx) UpdateAccount(a *roster.Account) error {
 		`UPDATE accounts SET name = $1, invite_ttl = $2 WHERE id = $3`, a.Name, a.InviteTTL.Microseconds(), a.ID)
 }
 
+// firstRunLockID is the key of the transaction-level advisory lock of
+// LockFirstRun, next to migrationLockID's.
+const firstRunLockID = migrationLockID + 1
+
+func (t *tx) LockFirstRun() error {
+	if _, err := t.exec(`SELECT pg_advisory_xact_lock($1)`, int64(firstRunLockID)); err != nil {
+		return fmt.Errorf("postgres: lock first run: %w", err)
+	}
+	return nil
+}
+
 func (t *tx) CountAccounts() (int, error) {
 	var n int
 	if err := t.queryRow(`SELECT COUNT(*) FROM accounts`).Scan(&n); err != nil {

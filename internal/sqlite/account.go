@@ -63,6 +63,10 @@ func (t *tx) UpdateAccount(a *roster.Account) error {
 		`UPDATE accounts SET name = ?, invite_ttl = ? WHERE id = ?`, a.Name, a.InviteTTL.Microseconds(), a.ID)
 }
 
+// LockFirstRun has nothing to take: a Write holds the database's only
+// write lock.
+func (t *tx) LockFirstRun() error { return nil }
+
 func (t *tx) CountAccounts() (int, error) {
 	var n int
 	if err := t.queryRow(`SELECT COUNT(*) FROM accounts`).Scan(&n); err != nil {
