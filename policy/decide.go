@@ -167,6 +167,15 @@ func (c *Catalog) Decide(r Request) Decision {
 		return deny(CodeInsufficientRole, "You can only act on someone at or below your own role (%s).", actor.Name)
 	}
 
+	// Rule 6: nobody raises their own role, in rank (above) nor in
+	// permissions: with a catalog of the operator's own, a role of the
+	// same rank may hold more.
+	if r.Action == ActionChangeRole && r.Self {
+		if extra := c.lacks(actor, newRole); extra != "" {
+			return deny(CodeForbidden, "You cannot give yourself a role with permissions your own lacks (%s).", extra)
+		}
+	}
+
 	// Rule 4: the account never loses its last Active owner.
 	if r.Target != nil && c.losesOwner(r) && r.ActiveOwners <= 1 {
 		return deny(CodeLastOwner, "This is the last active %s of the account. Assign another user as %s first.", c.Owner, c.Owner)
@@ -244,6 +253,17 @@ func (c *Catalog) bit(perm string) int {
 		return b
 	}
 	return -1
+}
+
+// lacks returns the first permission of role that actor does not hold, or
+// "" when it holds them all.
+func (c *Catalog) lacks(actor, role Role) string {
+	for _, p := range role.Permissions {
+		if !actor.perms.has(c.bit(p)) {
+			return p
+		}
+	}
+	return ""
 }
 
 // losesOwner reports whether the request would take the owner role, or

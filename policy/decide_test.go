@@ -763,3 +763,37 @@ func TestRefusalNamesTheRolesThatMay(t *testing.T) {
 		}
 	}
 }
+
+// TestNoSelfRaiseByPermissions: rule 6 (nobody raises their own role)
+// holds for a role of the same rank that holds more permissions, which a
+// catalog of the operator's own may have; a lateral move to one holding no
+// more, or a step down, stays allowed.
+func TestNoSelfRaiseByPermissions(t *testing.T) {
+	c, err := policy.Parse("same-rank.yaml", []byte(`name: same-rank
+owner_fallback: Lead
+roles:
+  - {name: Owner, rank: 3, permissions: [members.read, members.invite, members.edit, members.disable, members.remove, ownership.transfer, billing.manage]}
+  - {name: Boss, rank: 2, permissions: [members.read, members.invite, members.edit, billing.manage]}
+  - {name: Lead, rank: 2, permissions: [members.read, members.invite, members.edit]}
+  - {name: Peer, rank: 2, permissions: [members.read, members.edit]}
+  - {name: Viewer, rank: 1, permissions: [members.read]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lead := policy.Member{Role: "Lead", Status: policy.StatusActive}
+	for role, want := range map[string]string{"Boss": policy.CodeForbidden, "Peer": "", "Viewer": "", "Owner": policy.CodeInsufficientRole} {
+		d := c.Decide(policy.Request{Action: policy.ActionChangeRole, Actor: lead, Target: &lead, Self: true, NewRole: role, ActiveOwners: 1})
+		if d.Code != want || d.Allowed != (want == "") {
+			t.Errorf("a Lead changing their own role to %s: %+v, want code %q", role, d, want)
+		}
+		if role == "Boss" && !strings.Contains(d.Reason, "billing.manage") {
+			t.Errorf("the refusal does not name the permission gained: %q", d.Reason)
+		}
+	}
+	// Giving Boss to someone else at one's rank is rule 2's business, as before.
+	other := policy.Member{Role: "Peer", Status: policy.StatusActive}
+	if d := c.Decide(policy.Request{Action: policy.ActionChangeRole, Actor: lead, Target: &other, NewRole: "Boss", ActiveOwners: 1}); !d.Allowed {
+		t.Errorf("a Lead giving Boss to a Peer: %+v, want allowed", d)
+	}
+}
