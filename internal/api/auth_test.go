@@ -357,6 +357,14 @@ func TestTokenNeverExceedsItsCreator(t *testing.T) {
 	if len(me.Memberships) != 1 || me.Memberships[0].Account != acc {
 		t.Errorf("the token's /me shows %+v, want only account %s", me.Memberships, acc)
 	}
+	// The scheme's name is case-insensitive: some clients send "bearer".
+	req, _ := http.NewRequest("GET", h.srv.URL+"/api/v1/me", nil)
+	req.Header.Set("Authorization", "bearer "+tok.bearer)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("the token with a lowercase scheme: %v, %v; want 200", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	// No token from a token, no transfer, no password change, no logout.
 	wantProblem(t, tok.json("POST", "/api/v1/tokens", map[string]string{"name": "child", "account": acc}), http.StatusForbidden, roster.CodeForbidden)
 	wantProblem(t, tok.json("POST", "/api/v1/tokens", map[string]string{"name": "child", "account": other}), http.StatusNotFound, roster.CodeNotFound)

@@ -250,6 +250,17 @@ func SessionCookieName(secure bool) string {
 	return SessionCookie
 }
 
+// bearer returns the token of an Authorization header of the Bearer scheme,
+// whose name is case-insensitive (RFC 9110 §11.1): some clients send
+// "bearer".
+func bearer(h string) (string, bool) {
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
+}
+
 // authenticate puts the principal of a bearer token or session cookie in the
 // context. A bearer token that does not authenticate is refused at once; a
 // stale cookie is just ignored (the request goes on unauthenticated, and the
@@ -262,12 +273,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		ip := ClientIP(r)
 		if h := r.Header.Get("Authorization"); h != "" {
-			raw, ok := strings.CutPrefix(h, "Bearer ")
+			raw, ok := bearer(h)
 			if !ok {
 				WriteError(w, r, s.log, roster.Errorf(roster.CodeUnauthenticated, "The Authorization header must be \"Bearer <token>\"."))
 				return
 			}
-			p, err := s.auth.AuthenticateToken(r.Context(), strings.TrimSpace(raw), ip)
+			p, err := s.auth.AuthenticateToken(r.Context(), raw, ip)
 			if err != nil {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="roster"`)
 				WriteError(w, r, s.log, err)

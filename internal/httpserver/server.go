@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -112,7 +111,7 @@ func (s *Server) metricsHandler(reg *prometheus.Registry, token string) http.Han
 	}
 	want := []byte(secret.Hash(token))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		raw, _ := bearer(r.Header.Get("Authorization"))
 		// Digests of equal length, compared in constant time.
 		if subtle.ConstantTimeCompare([]byte(secret.Hash(raw)), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="roster metrics"`)
