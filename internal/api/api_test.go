@@ -141,7 +141,7 @@ func TestBadRequests(t *testing.T) {
 		{name: "bad profile slug", method: "PUT", path: member + "/profiles/Not_A_Slug", ct: jsonCT, body: `{"role": "User"}`, field: "profile"},
 		{name: "PATCH with two fields", method: "PATCH", path: member, ct: jsonCT, body: `{"role": "User", "status": "disabled"}`},
 		{name: "PATCH with nothing", method: "PATCH", path: member, ct: jsonCT, body: `{}`},
-		{name: "PATCH with null", method: "PATCH", path: member, ct: jsonCT, body: `{"role": null}`},
+		{name: "PATCH with null", method: "PATCH", path: member, ct: jsonCT, body: `{"role": null}`, detail: "as a string (not null)"},
 		{name: "PATCH status pending", method: "PATCH", path: member, ct: jsonCT, body: `{"status": "pending"}`, field: "status"},
 		{name: "PATCH pending name with an override", method: "PATCH", path: base + "/members/" + pending.User, ct: jsonCT, body: `{"name": "Eve \u202enimda"}`, field: "name"},
 		{name: "PATCH me without name", method: "PATCH", path: "/api/v1/me", ct: jsonCT, body: `{}`, field: "name"},

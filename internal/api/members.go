@@ -68,7 +68,7 @@ func (a *API) patchMember(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if n != 1 {
-		return roster.Invalid("", "Change exactly one of role, status or name per request.")
+		return roster.Invalid("", "Send exactly one of role, status or name, as a string (not null): one change a request.")
 	}
 	account, user := r.PathValue("account"), r.PathValue("user")
 	var m *roster.Member
