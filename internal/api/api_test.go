@@ -523,6 +523,8 @@ func TestRoutesWithoutBodyTakeAnEmptyObject(t *testing.T) {
 	resend := "/api/v1/accounts/" + acc + "/members/" + pending.User + "/invitation/resend"
 	wantStatus(t, owner.send("POST", resend, "", nil), http.StatusOK)
 	wantStatus(t, owner.send("POST", resend, "application/json", []byte(" { } \n")), http.StatusOK)
+	// Pretty-printed by a client that indents: still an empty object.
+	wantStatus(t, owner.send("POST", resend, "application/json", []byte("{\n"+strings.Repeat(" ", 200)+"\n}\n")), http.StatusOK)
 	wantStatus(t, owner.send("DELETE", "/api/v1/accounts/"+acc+"/members/"+pending.User, "application/json", []byte("{}")), http.StatusNoContent)
 	// Someone not signed in is told that first, whatever else is wrong.
 	wantProblem(t, h.client("anon").get("/api/v1/accounts/"+acc+"/roles?x=1"), http.StatusUnauthorized, roster.CodeUnauthenticated)
