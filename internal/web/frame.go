@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/httpserver"
@@ -76,12 +77,17 @@ func parseForm(rw http.ResponseWriter, r *http.Request, limit int64) error {
 
 // localPath accepts a path on this site to return to after signing in, and
 // nothing else: a "next" parameter must not send anyone to another host.
+// Browsers read a backslash as a slash and drop tabs and newlines, and
+// http.Redirect cleans the path ("/./\evil.test" becomes "/\evil.test",
+// which a browser takes for "//evil.test"), so a path holding any of them,
+// raw or escaped, is refused.
 func localPath(s string) string {
-	if s == "" || !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") {
+	if !strings.HasPrefix(s, "/") || strings.ContainsRune(s, '\\') || strings.ContainsFunc(s, unicode.IsControl) {
 		return ""
 	}
 	u, err := url.Parse(s)
-	if err != nil || u.Host != "" || u.Scheme != "" {
+	if err != nil || u.Host != "" || u.Scheme != "" || u.User != nil ||
+		strings.ContainsRune(u.Path, '\\') || strings.ContainsFunc(u.Path, unicode.IsControl) {
 		return ""
 	}
 	return s
