@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -96,6 +97,10 @@ func New(c Config) (*Web, error) {
 
 func (w *Web) routes(static http.Handler) {
 	w.handle("GET /static/", func(rw http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(rw, r) // the files, not a listing of them
+			return
+		}
 		// Files are embedded in the binary: they change only with it.
 		rw.Header().Set("Cache-Control", "public, max-age=3600")
 		http.StripPrefix("/static/", static).ServeHTTP(rw, r)

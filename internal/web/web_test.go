@@ -1177,3 +1177,18 @@ func TestOwnEditOnlyWithAnotherRole(t *testing.T) {
 		t.Errorf("a User is not offered Edit on another User\n%s", list.text())
 	}
 }
+
+// TestStaticFiles: the page's files are served, cacheable, and their
+// directory is not listed.
+func TestStaticFiles(t *testing.T) {
+	s := newSite(t, "")
+	b := s.browser()
+	for _, f := range []string{"/static/app.js", "/static/style.css"} {
+		if p := b.get(f); p.status != http.StatusOK || !strings.Contains(p.header.Get("Cache-Control"), "max-age") {
+			t.Errorf("%s: %d, Cache-Control %q", f, p.status, p.header.Get("Cache-Control"))
+		}
+	}
+	if p := b.get("/static/"); p.status != http.StatusNotFound || strings.Contains(p.body, "app.js") {
+		t.Errorf("/static/: %d, want 404 without a listing\n%s", p.status, p.body)
+	}
+}
