@@ -234,6 +234,24 @@ func TestMigrate(t *testing.T) {
 			t.Fatalf("migrate run %d: exit %d %s", i, code, errOut)
 		}
 	}
+	// What serve refuses, migrate refuses too, before making a file of it.
+	dir := t.TempDir()
+	for _, bad := range []string{"host=db password=hunter2", "mysql://x/y"} {
+		cmd := exec.Command(binary, "migrate", "--db", bad)
+		cmd.Dir = dir
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(stderr.String(), "db:") {
+			t.Errorf("migrate --db %q: exit %d (%v), %q; want 2 and the reason", bad, code, err, stderr.String())
+		}
+		if strings.Contains(stdout.String()+stderr.String(), "hunter2") {
+			t.Errorf("migrate --db %q printed the password", bad)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a refused migrate left %d files behind", len(entries))
+	}
 }
 
 // TestSetupLinkAtEveryLogLevel: the first-run link is the only way in to a

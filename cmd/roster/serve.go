@@ -271,6 +271,9 @@ func cmdMigrate(ctx context.Context, e env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if err := c.CheckDB(); err != nil {
+		return usageError{err}
+	}
 	store, err := openStore(ctx, c)
 	if err != nil {
 		return err

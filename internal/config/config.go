@@ -143,10 +143,12 @@ func (c *Config) FromEnv(getenv func(string) string) {
 // errors are one line each, naming the setting.
 func (c *Config) Validate() error {
 	var errs []error
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("addr %q: want host:port", c.Addr))
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		errs = append(errs, fmt.Errorf("addr %q: the port must be a number from 0 to 65535", c.Addr))
 	}
-	if err := c.checkDB(); err != nil {
+	if err := c.CheckDB(); err != nil {
 		errs = append(errs, err)
 	}
 	if c.BaseURL == "" {
@@ -201,12 +203,12 @@ func (c *Config) Postgres() bool {
 	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
 }
 
-// checkDB refuses a database setting that is neither a file path nor a
+// CheckDB refuses a database setting that is neither a file path nor a
 // postgres:// URL but looks meant as a database address: another scheme,
 // or libpq's keyword form ("host=db password=…"), which would otherwise
 // become the name of a new SQLite file, and be logged as one. A
 // PostgreSQL URL's scheme is written in lower case, as the driver wants.
-func (c *Config) checkDB() error {
+func (c *Config) CheckDB() error {
 	db := strings.TrimSpace(c.DB)
 	switch {
 	case db == "":

@@ -33,6 +33,7 @@ func TestPrecedence(t *testing.T) {
 func TestValidateRefuses(t *testing.T) {
 	for name, mod := range map[string]func(*Config){
 		"addr":                func(c *Config) { c.Addr = "nonsense" },
+		"addr port":           func(c *Config) { c.Addr = "127.0.0.1:99999" },
 		"db":                  func(c *Config) { c.DB = " " },
 		"base-url":            func(c *Config) { c.BaseURL = "ftp://x" },
 		"smtp-url":            func(c *Config) { c.SMTPURL = "http://mail" },
