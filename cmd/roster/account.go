@@ -14,7 +14,7 @@ import (
 )
 
 const accountUsage = `Usage:
-  roster account create --name NAME --owner-email EMAIL [--owner-name NAME] [--catalog bizmetry|bigeye|FILE]
+  roster account create --name NAME --owner-email EMAIL [--owner-name NAME] [--catalog bizmetry|bigeye|FILE] [--invite-ttl DURATION]
   roster account resend-owner --account ID
   roster account update --account ID [--name NAME] [--invite-ttl DURATION]
 `

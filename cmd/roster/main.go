@@ -70,7 +70,8 @@ Usage:
 
 Configuration comes from flags and ROSTER_* environment variables
 (ROSTER_ADDR, ROSTER_DB, ROSTER_BASE_URL, ROSTER_SMTP_URL, ROSTER_MAIL_FROM and
-more: roster serve --help lists them all).
+more: roster serve --help lists the flags; ROSTER_METRICS_TOKEN and
+ROSTER_PPROF_ADDR are environment variables only).
 `
 
 // run executes one command line and returns the exit status.

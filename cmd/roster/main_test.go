@@ -267,6 +267,29 @@ func TestSetupLinkAtEveryLogLevel(t *testing.T) {
 	}
 }
 
+// TestLogMailerAtEveryLogLevel: the log mailer's messages carry the links
+// people need to get in, and the outbox holds them as sent once logged, so
+// they are logged however quiet the log is set to be.
+func TestLogMailerAtEveryLogLevel(t *testing.T) {
+	env := []string{"ROSTER_DB=" + filepath.Join(t.TempDir(), "r.db"), "ROSTER_LOG_LEVEL=error", "ROSTER_MAIL_POLL=50ms"}
+	if _, errOut, code := runRoster(t, env, "account", "create", "--name", "Acme", "--owner-email", "olive@acme.test"); code != 0 {
+		t.Fatal(errOut)
+	}
+	s := startServer(t, env, freePort(t))
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if out, _, _ := runRoster(t, env, "outbox", "list", "--status", "sent"); strings.Contains(out, "owner_activation") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the owner's activation email was not sent")
+		}
+	}
+	s.stop()
+	if !strings.Contains(s.log.String(), "/activate?token=") {
+		t.Errorf("log at level error lacks the owner's activation link:\n%s", s.log)
+	}
+}
+
 // TestJSONLogs: with ROSTER_LOG_FORMAT=json every line the service logs,
 // the setup link's included, is one JSON object, for log collectors.
 func TestJSONLogs(t *testing.T) {

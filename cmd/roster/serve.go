@@ -33,7 +33,8 @@ import (
 func cmdServe(ctx context.Context, e env, args []string) error {
 	c := config.Default()
 	c.FromEnv(e.getenv)
-	fs := newFlags(e, "serve", "Runs the Roster service: the JSON API, the web UI and the outbox worker.\nMigrations are applied at start.")
+	fs := newFlags(e, "serve", "Runs the Roster service: the JSON API, the web UI and the outbox worker.\nMigrations are applied at start.\n\n"+
+		"Environment only: ROSTER_METRICS_TOKEN (a bearer token /metrics then asks for)\nand ROSTER_PPROF_ADDR (a loopback address for Go's profiler).")
 	c.Register(fs)
 	demo := fs.Bool("demo", false, "on an empty database, create a demo account per role catalog with one member of every role, and print their logins (demo data: never for real use)")
 	if err := parse(fs, args); err != nil {
@@ -50,9 +51,14 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 		return usageError{fmt.Errorf("ROSTER_PPROF_ADDR %q: profiling listens on a loopback address only (127.0.0.1:port or [::1]:port)", pprofAddr)}
 	}
 	log := newLogger(e, c, c.LogLevel)
+	// What an operator needs to get in, logged whatever level the log is
+	// set to: the first-run setup link, the demo logins, and the log
+	// mailer's messages (invitation links; one lost to a quiet log could
+	// not be sent again, the outbox holding it as sent).
+	always := newLogger(e, c, "info")
 	// The mailer first: a bad SMTP URL is the operator's typo, refused
 	// before a database is made or a port taken.
-	mailer, err := newMailer(c, log)
+	mailer, err := newMailer(c, always)
 	if err != nil {
 		return usageError{err}
 	}
@@ -119,11 +125,9 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	log.Info("roster serving", "addr", l.Addr().String(), "base_url", c.BaseURL, "db", dbLabel(c), "version", version)
 	switch {
 	case demoLogins != nil:
-		logDemoLogins(log, demoLogins)
+		logDemoLogins(always, demoLogins)
 	case setupToken != "":
-		// Whatever level the log is set to: without it, nobody can set
-		// the service up.
-		newLogger(e, c, "info").Info("first run: open this one-time link to create the first account and its owner (or use roster account create)",
+		always.Info("first run: open this one-time link to create the first account and its owner (or use roster account create)",
 			"setup_url", c.BaseURL+"/setup?token="+setupToken)
 	case *demo:
 		log.Warn("--demo ignored: the database already has accounts")

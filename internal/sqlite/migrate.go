@@ -39,6 +39,9 @@ func Migrate(ctx context.Context, path string) error {
 	if err := checkPath(path); err != nil {
 		return err
 	}
+	if err := checkDir(path); err != nil {
+		return err
+	}
 	unlock, err := lockMigrations(ctx, path)
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -61,6 +62,9 @@ type cachedCatalog struct {
 // and applies pending migrations.
 func Open(ctx context.Context, path string) (*Store, error) {
 	if err := checkPath(path); err != nil {
+		return nil, err
+	}
+	if err := checkDir(path); err != nil {
 		return nil, err
 	}
 	writer, err := openWriter(path)
@@ -123,6 +127,18 @@ func (s *Store) setUp(ctx context.Context) error {
 func (s *Store) checkWritable() error {
 	if err := syscall.Access(s.path, 2 /* W_OK */); err != nil {
 		return fmt.Errorf("sqlite: %s cannot be written by this user: %w", s.path, err)
+	}
+	return nil
+}
+
+// checkDir refuses a database whose directory is missing or not writable:
+// SQLite makes the file's -wal and -shm next to it, and without them fails
+// with "attempt to write a readonly database", which names neither.
+func checkDir(path string) error {
+	dir := filepath.Dir(path)
+	if err := syscall.Access(dir, 2 /* W_OK */); err != nil {
+		return fmt.Errorf("sqlite: the directory %s must exist and be writable by this user (SQLite makes %s-wal and %s-shm in it): %w",
+			dir, filepath.Base(path), filepath.Base(path), err)
 	}
 	return nil
 }

@@ -71,6 +71,27 @@ func TestOpenRejectsURIs(t *testing.T) {
 	}
 }
 
+// TestOpenNamesAMissingDirectory: a database in a directory that does not
+// exist is refused with the directory named, before anything is made.
+func TestOpenNamesAMissingDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "no-such-dir")
+	path := filepath.Join(dir, "roster.db")
+	for name, open := range map[string]func() error{
+		"Open": func() error {
+			s, err := Open(context.Background(), path)
+			if err == nil {
+				s.Close()
+			}
+			return err
+		},
+		"Migrate": func() error { return Migrate(context.Background(), path) },
+	} {
+		if err := open(); err == nil || !strings.Contains(err.Error(), "the directory "+dir+" must exist and be writable") {
+			t.Errorf("%s in a missing directory: %v; want the directory named", name, err)
+		}
+	}
+}
+
 // TestPragmas checks the connection settings the store relies on.
 func TestPragmas(t *testing.T) {
 	s := open(t)
