@@ -38,6 +38,15 @@ func NewSMTPMailer(rawURL string) (*SMTPMailer, error) {
 	if u.Hostname() == "" {
 		return nil, fmt.Errorf("smtp-url: no host")
 	}
+	// A misspelt parameter would otherwise be ignored without a word.
+	for k := range u.Query() {
+		if k != "starttls" && k != "auth" {
+			return nil, fmt.Errorf("smtp-url: unknown parameter %q; the URL takes starttls= and auth=", k)
+		}
+	}
+	if u.Query().Has("auth") && (u.User == nil || u.User.Username() == "") {
+		return nil, fmt.Errorf("smtp-url: auth= needs a user in the URL (smtp://user:pass@host)")
+	}
 	// The port is always set here, never left to go-mail's port policies,
 	// which fall back to port 25 in the clear when the connection fails,
 	// even on a port given explicitly.
