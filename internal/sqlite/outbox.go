@@ -192,9 +192,9 @@ func (t *tx) Messages(status string, limit int) ([]*roster.Message, error) {
 	return out, nil
 }
 
-// RetryMessage makes a pending or failed message due at now; a claim in
-// force stays (the message is being sent). A sent message is not found
-// among those.
+// RetryMessage makes a pending or failed message due at now, unless a
+// sender's claim is in force (the message is being sent): that is a
+// conflict. A sent message is not found among those.
 func (t *tx) RetryMessage(id int64, now time.Time) error {
 	err := t.execOne("retry message", errMessageBusy,
 		`UPDATE outbox SET status = 'pending', next_attempt_at = ?
