@@ -139,7 +139,12 @@ func newPermSet(n int) permSet { return make(permSet, (n+63)/64) }
 
 func (s permSet) add(bit int) { s[bit/64] |= 1 << (bit % 64) }
 
+// has reports whether the set holds bit; never -1, Catalog.bit's answer
+// for a permission no role holds.
 func (s permSet) has(bit int) bool {
+	if bit < 0 {
+		return false
+	}
 	w := bit / 64
 	return w < len(s) && s[w]&(1<<(bit%64)) != 0
 }

@@ -797,3 +797,27 @@ roles:
 		t.Errorf("a Lead giving Boss to a Peer: %+v, want allowed", d)
 	}
 }
+
+// TestPermissionNoRoleHolds: a catalog of the operator's own need not give
+// any role every permission Roster reads (here no audit.read, no
+// members.disable, no members.remove); asking for one is refused, never a
+// panic.
+func TestPermissionNoRoleHolds(t *testing.T) {
+	c, err := policy.Parse("small.yaml", []byte(`name: small
+owner_fallback: Member
+roles:
+  - {name: Owner, rank: 2, permissions: [members.read, members.invite, members.edit, ownership.transfer]}
+  - {name: Member, rank: 1, permissions: [members.read]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := policy.Member{Role: "Owner", Status: policy.StatusActive}
+	member := policy.Member{Role: "Member", Status: policy.StatusActive}
+	for _, a := range []policy.Action{policy.ActionReadAudit, policy.ActionDisable, policy.ActionEnable, policy.ActionRemove} {
+		d := c.Decide(policy.Request{Action: a, Actor: owner, Target: &member, PasswordOK: true, ActiveOwners: 1})
+		if d.Allowed || d.Code != policy.CodeForbidden {
+			t.Errorf("%s with no role holding its permission: %+v, want forbidden", a, d)
+		}
+	}
+}
