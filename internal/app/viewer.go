@@ -143,19 +143,24 @@ func (v *Viewer) On(m *roster.Member) MemberActions {
 	return out
 }
 
+// ChangeRole is the policy's answer to giving member m the role.
+func (v *Viewer) ChangeRole(m *roster.Member, role string) policy.Decision {
+	t := m.Policy()
+	return v.decide(policy.Request{Action: policy.ActionChangeRole, Target: &t, Self: m.UserID == v.Member.UserID, NewRole: role})
+}
+
 // changeOwnRole is whether the viewer may change their own role to another:
 // their Edit dialog offers nothing else (no profile role for oneself, no
 // Remove), so a Bigeye User, who may give no role but their own, has none.
 // It is the first role the policy allows, else its refusal, the last-owner
 // one first so that the last owner sees the warning when they try.
 func (v *Viewer) changeOwnRole(m *roster.Member) policy.Decision {
-	t := m.Policy()
 	var refused policy.Decision
 	for _, r := range v.Account.Catalog.Roles {
 		if r.Name == m.Role {
 			continue
 		}
-		d := v.decide(policy.Request{Action: policy.ActionChangeRole, Target: &t, Self: true, NewRole: r.Name})
+		d := v.ChangeRole(m, r.Name)
 		if d.Allowed {
 			return d
 		}

@@ -145,7 +145,10 @@ func (w *Web) dialogFromQuery(r *http.Request, p roster.Principal, v *app.Viewer
 
 // loadTarget fills in the member a dialog is about, and the roles the Edit
 // dialog offers: those the viewer may give, plus the member's own so that
-// the dropdown shows it.
+// the dropdown shows it. For one's own role, those the policy lets one
+// move to (and those the last-owner rule refuses, whose warning shows on
+// Save): with a catalog of the operator's own, a role of one's rank may
+// hold more than one may give oneself.
 func (w *Web) loadTarget(r *http.Request, p roster.Principal, v *app.Viewer, d *dialogState, userID string) error {
 	m, err := w.app.Member(r.Context(), p, v.Account.ID, userID)
 	if err != nil {
@@ -153,7 +156,11 @@ func (w *Web) loadTarget(r *http.Request, p roster.Principal, v *app.Viewer, d *
 	}
 	d.Target, d.Can = m, v.On(m)
 	for _, role := range v.Catalog().Roles {
-		if role.Name == m.Role || v.Catalog().CanAssign(v.Member.Role, role.Name) {
+		offer := role.Name == m.Role || v.Catalog().CanAssign(v.Member.Role, role.Name)
+		if offer && d.Can.Self && role.Name != m.Role {
+			offer = app.Shown(v.ChangeRole(m, role.Name))
+		}
+		if offer {
 			d.Roles = append(d.Roles, role)
 		}
 	}

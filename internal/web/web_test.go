@@ -1192,3 +1192,34 @@ func TestStaticFiles(t *testing.T) {
 		t.Errorf("/static/: %d, want 404 without a listing\n%s", p.status, p.body)
 	}
 }
+
+// TestOwnRoleChoicesAreThePolicys: one's own Edit dialog offers the roles
+// the policy lets one move to, not every role of one's rank: with a
+// catalog of the operator's own, a Boss of the Lead's rank holds billing,
+// which a Lead may not give themself (DECISIONS 59), though they may give
+// it to someone else.
+func TestOwnRoleChoicesAreThePolicys(t *testing.T) {
+	cat, err := policy.Parse("same-rank.yaml", []byte(`name: same-rank
+owner_fallback: Lead
+roles:
+  - {name: Owner, rank: 3, permissions: [members.read, members.invite, members.edit, members.disable, members.remove, ownership.transfer, billing.manage]}
+  - {name: Boss, rank: 2, permissions: [members.read, members.invite, members.edit, billing.manage]}
+  - {name: Lead, rank: 2, permissions: [members.read, members.invite, members.edit]}
+  - {name: Viewer, rank: 1, permissions: [members.read]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSite(t, "").withCatalog(cat, "Lead", "Viewer")
+	b := s.browser()
+	b.login("lead@acme.test")
+	options := func(user string) string {
+		return regexp.MustCompile(`(?s)<select id="edit-role".*?</select>`).FindString(b.get(s.users() + "?dialog=edit&user=" + s.ids[user]).body)
+	}
+	if own := options("lead@acme.test"); strings.Contains(own, `value="Boss"`) || !strings.Contains(own, `value="Viewer"`) {
+		t.Errorf("the Lead's own role choices:\n%s\nwant Lead and Viewer, not Boss", own)
+	}
+	if other := options("viewer@acme.test"); !strings.Contains(other, `value="Boss"`) {
+		t.Errorf("the Lead may give Boss to the Viewer, but is not offered it:\n%s", other)
+	}
+}
