@@ -624,6 +624,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(edit(13, "    rank: 0")))
 	f.Add([]byte("{\"name\": \"x\\/y\", \"roles\": [{\"name\": \"\\ud83d\\ude00\"}]}"))
 	f.Add([]byte("a: &a [*a]\n"))
+	// A catalog that gives no role some permission Roster reads.
+	f.Add([]byte("name: small\nowner_fallback: Member\nroles:\n  - {name: Owner, rank: 2, permissions: [members.read, ownership.transfer]}\n  - {name: Member, rank: 1, permissions: [members.read]}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := policy.Parse("fuzz.yaml", data)
 		if err != nil {
@@ -637,5 +639,18 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("owner role %q does not hold ownership.transfer", c.Owner)
 		}
 		checkRoundTrip(t, c)
+		// Whatever the catalog holds, every decision is an answer, not a
+		// panic, and a refusal says why.
+		for _, a := range allActions {
+			for _, actor := range c.Roles {
+				for _, target := range c.Roles {
+					m, tm := policy.Member{Role: actor.Name, Status: policy.StatusActive}, policy.Member{Role: target.Name, Status: policy.StatusActive}
+					d := c.Decide(policy.Request{Action: a, Actor: m, Target: &tm, NewRole: target.Name, PasswordOK: true, ActiveOwners: 1})
+					if !d.Allowed && (d.Code == "" || d.Reason == "") {
+						t.Fatalf("Decide(%s by %s on %s) refused without a code or a reason: %+v", a, actor.Name, target.Name, d)
+					}
+				}
+			}
+		}
 	})
 }
