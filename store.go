@@ -36,6 +36,11 @@ type Store interface {
 	// access of an authenticated check. Returns not_found.
 	APITokenVersion(ctx context.Context, hash string) (*APIToken, int64, error)
 
+	// Ready reports whether the store can serve requests: its database
+	// answers, and a database file is still the one the store opened.
+	// /readyz asks it.
+	Ready(ctx context.Context) error
+
 	// Close releases the store's resources.
 	Close() error
 }

@@ -441,3 +441,39 @@ func TestServeRefusesADatabaseItCannotWrite(t *testing.T) {
 		t.Errorf("serve on a read-only database: %v\n%s", err, out)
 	}
 }
+
+// TestNotReadyWhenTheDatabaseFileIsGone: a SQLite file deleted or replaced
+// under a running service (a restore while running) leaves its connections
+// writing to the old file, which a restart would lose; /readyz says so.
+func TestNotReadyWhenTheDatabaseFileIsGone(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "r.db")
+	addr := freePort(t)
+	s := startServer(t, []string{"ROSTER_DB=" + db}, addr)
+	ready := func() int {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := ready(); code != http.StatusOK {
+		t.Fatalf("readyz with the database in place: %d", code)
+	}
+	if err := os.Rename(db, db+".moved"); err != nil {
+		t.Fatal(err)
+	}
+	if code := ready(); code != http.StatusServiceUnavailable {
+		t.Errorf("readyz with the database moved away: %d, want 503", code)
+	}
+	if err := os.Rename(db+".moved", db); err != nil {
+		t.Fatal(err)
+	}
+	if code := ready(); code != http.StatusOK {
+		t.Errorf("readyz with the database back: %d, want 200", code)
+	}
+	s.stop()
+	if !strings.Contains(s.log.String(), "is no longer the file this process opened") {
+		t.Errorf("the log does not say why the service is not ready:\n%s", s.log)
+	}
+}

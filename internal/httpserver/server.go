@@ -150,10 +150,7 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	err := s.store.Read(ctx, func(tx roster.Tx) error {
-		_, err := tx.CountAccounts()
-		return err
-	})
+	err := s.store.Ready(ctx)
 	w.Header().Set("Content-Type", "application/json")
 	if err != nil {
 		s.log.Warn("not ready", "err", err)

@@ -112,6 +112,14 @@ func poolConfig(url string) (*pgxpool.Config, error) {
 }
 
 // Close closes the connection pool.
+// Ready reads from the database.
+func (s *Store) Ready(ctx context.Context) error {
+	return s.Read(ctx, func(tx roster.Tx) error {
+		_, err := tx.CountAccounts()
+		return err
+	})
+}
+
 func (s *Store) Close() error {
 	s.pool.Close()
 	return nil

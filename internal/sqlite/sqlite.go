@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -36,6 +37,7 @@ const busyTimeoutMillis = 10000
 // Store is a roster.Store on one SQLite file.
 type Store struct {
 	path   string
+	file   os.FileInfo // the database file as opened: Ready compares
 	writer *sql.DB // exactly one connection: the write lock
 	reader *sql.DB // query-only connections for Read
 
@@ -99,7 +101,25 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	if s.file, err = os.Stat(path); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	return s, nil
+}
+
+// Ready reads from the database, and refuses when its path no longer
+// names the file the store opened: deleted, moved, or replaced by a copy
+// (a restore while running). The store's connections would go on with
+// the old file, whose writes a restart would lose.
+func (s *Store) Ready(ctx context.Context) error {
+	if fi, err := os.Stat(s.path); err != nil || !os.SameFile(fi, s.file) {
+		return fmt.Errorf("sqlite: %s is no longer the file this process opened (deleted, moved or replaced); restart Roster", s.path)
+	}
+	return s.Read(ctx, func(tx roster.Tx) error {
+		_, err := tx.CountAccounts()
+		return err
+	})
 }
 
 // setUp connects the writer, which puts a new file in WAL mode, and
