@@ -1,6 +1,9 @@
 package policy
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Answers of the check API (SPEC §5).
 const (
@@ -116,12 +119,30 @@ func accountWide(permission string) bool {
 	return strings.HasPrefix(permission, "members.") || strings.HasPrefix(permission, "ownership.")
 }
 
-// CanAssign reports whether a member with actorRole may give role to someone:
-// the roles an Invite dialog offers.
+// CanAssign reports whether a member with actorRole may invite someone
+// with role: the roles an Invite dialog offers.
 func (c *Catalog) CanAssign(actorRole, role string) bool {
 	return c.Decide(Request{
 		Action:  ActionInvite,
 		Actor:   Member{Role: actorRole, Status: StatusActive},
 		NewRole: role,
+	}).Allowed
+}
+
+// CanGive reports whether a member with actorRole may give role to someone
+// at all: by invitation, or by changing the role of a member of the least
+// powerful role, on whom rule 3 lets every rank act. A catalog of the
+// operator's own may grant members.edit without members.invite.
+func (c *Catalog) CanGive(actorRole, role string) bool {
+	if c.CanAssign(actorRole, role) {
+		return true
+	}
+	least := slices.MinFunc(c.Roles, func(a, b Role) int { return a.Rank - b.Rank })
+	return c.Decide(Request{
+		Action:       ActionChangeRole,
+		Actor:        Member{Role: actorRole, Status: StatusActive},
+		Target:       &Member{Role: least.Name, Status: StatusActive},
+		NewRole:      role,
+		ActiveOwners: 2, // a hypothetical member, never the last owner
 	}).Allowed
 }

@@ -148,7 +148,7 @@ func (a *App) Roles(ctx context.Context, p roster.Principal, accountID string) (
 			return err
 		}
 		for _, r := range acc.Catalog.Roles {
-			out = append(out, RoleView{Role: r, Assignable: acc.Catalog.CanAssign(me.Role, r.Name)})
+			out = append(out, RoleView{Role: r, Assignable: acc.Catalog.CanGive(me.Role, r.Name)})
 		}
 		return nil
 	})

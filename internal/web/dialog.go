@@ -144,11 +144,12 @@ func (w *Web) dialogFromQuery(r *http.Request, p roster.Principal, v *app.Viewer
 }
 
 // loadTarget fills in the member a dialog is about, and the roles the Edit
-// dialog offers: those the viewer may give, plus the member's own so that
-// the dropdown shows it. For one's own role, those the policy lets one
-// move to (and those the last-owner rule refuses, whose warning shows on
-// Save): with a catalog of the operator's own, a role of one's rank may
-// hold more than one may give oneself.
+// dialog offers: the member's own, so that the dropdown shows it, and those
+// the policy lets the viewer give them (and those the last-owner rule
+// refuses, whose warning shows on Save). Asked of the policy for this
+// member: with a catalog of the operator's own, a role may edit without
+// inviting, and a role of one's rank may hold more than one may give
+// oneself.
 func (w *Web) loadTarget(r *http.Request, p roster.Principal, v *app.Viewer, d *dialogState, userID string) error {
 	m, err := w.app.Member(r.Context(), p, v.Account.ID, userID)
 	if err != nil {
@@ -156,11 +157,7 @@ func (w *Web) loadTarget(r *http.Request, p roster.Principal, v *app.Viewer, d *
 	}
 	d.Target, d.Can = m, v.On(m)
 	for _, role := range v.Catalog().Roles {
-		offer := role.Name == m.Role || v.Catalog().CanAssign(v.Member.Role, role.Name)
-		if offer && d.Can.Self && role.Name != m.Role {
-			offer = app.Shown(v.ChangeRole(m, role.Name))
-		}
-		if offer {
+		if role.Name == m.Role || app.Shown(v.ChangeRole(m, role.Name)) {
 			d.Roles = append(d.Roles, role)
 		}
 	}

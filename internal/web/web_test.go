@@ -1223,3 +1223,55 @@ roles:
 		t.Errorf("the Lead may give Boss to the Viewer, but is not offered it:\n%s", other)
 	}
 }
+
+// TestEditWithoutInvite: a role that may change roles but not invite (a
+// catalog of the operator's own) is offered, in the Edit dialog, the roles
+// it may give, and the API's roles say it may give them.
+func TestEditWithoutInvite(t *testing.T) {
+	cat, err := policy.Parse("edit-only.yaml", []byte(`name: edit-only
+owner_fallback: Helper
+roles:
+  - {name: Owner, rank: 3, permissions: [members.read, members.invite, members.edit, members.disable, members.remove, ownership.transfer]}
+  - {name: Helper, rank: 2, permissions: [members.read, members.edit]}
+  - {name: Guest, rank: 1, permissions: [members.read]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSite(t, "").withCatalog(cat, "Helper", "Guest")
+	b := s.browser()
+	b.login("helper@acme.test")
+	sel := regexp.MustCompile(`(?s)<select id="edit-role".*?</select>`).FindString(b.get(s.users() + "?dialog=edit&user=" + s.ids["guest@acme.test"]).body)
+	if !strings.Contains(sel, `value="Helper"`) || !strings.Contains(sel, `value="Guest"`) || strings.Contains(sel, `value="Owner"`) {
+		t.Errorf("the Helper's choices for the Guest:\n%s\nwant Helper and Guest", sel)
+	}
+	roles, err := s.app.Roles(context.Background(), roster.Principal{UserID: s.ids["helper@acme.test"]}, s.account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range roles {
+		if want := r.Name != "Owner"; r.Assignable != want {
+			t.Errorf("for the Helper, %s assignable = %v, want %v", r.Name, r.Assignable, want)
+		}
+	}
+}
+
+// TestLastOwnerWarningNamesTheOwnerRole: the warning says the seed's words
+// for the built-in catalogs, and names the owner role of a catalog of the
+// operator's own.
+func TestLastOwnerWarningNamesTheOwnerRole(t *testing.T) {
+	cat, err := policy.Parse("boss.yaml", []byte(`name: boss
+owner_fallback: Staff
+roles:
+  - {name: Boss, rank: 2, permissions: [members.read, members.invite, members.edit, members.disable, members.remove, ownership.transfer]}
+  - {name: Staff, rank: 1, permissions: [members.read]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSite(t, "").withCatalog(cat)
+	b := s.browser()
+	b.login("owner@acme.test")
+	b.get(s.users()+"?dialog=remove&user="+s.ids["owner@acme.test"]).has(t,
+		"You cannot remove or disable the last Boss of an account. Assign another user as Boss first.")
+}
