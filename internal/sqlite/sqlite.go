@@ -38,8 +38,8 @@ const busyTimeoutMillis = 10000
 type Store struct {
 	path   string
 	file   os.FileInfo // the database file as opened: Ready compares
-	writer *sql.DB // exactly one connection: the write lock
-	reader *sql.DB // query-only connections for Read
+	writer *sql.DB     // exactly one connection: the write lock
+	reader *sql.DB     // query-only connections for Read
 
 	checks *checkReads // the check path's reads, remembered between commits
 
