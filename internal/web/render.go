@@ -211,6 +211,15 @@ func truncate(s string, n int) string {
 // permission: shown only reads a decision the policy made.
 var funcs = template.FuncMap{
 	"shown": app.Shown,
+	// ownerShort is how the Last Owner Warning names the owner role the
+	// second time: "Owner", as the seed says for "Organization Owner",
+	// unless a catalog of the operator's own names it otherwise ("Boss").
+	"ownerShort": func(owner string) string {
+		if strings.HasSuffix(owner, "Owner") {
+			return "Owner"
+		}
+		return owner
+	},
 	// fieldError is the field-error template's argument: the message shown
 	// under the input whose id is id, as id-error, which the input names
 	// in its aria-describedby.
