@@ -178,15 +178,24 @@ func (a *App) UpdateAccount(ctx context.Context, accountID string, in AccountUpd
 		if err != nil {
 			return err
 		}
-		before := map[string]string{"name": acc.Name, "invite_ttl": acc.InviteTTL.String()}
-		acc.Name = cmp.Or(in.Name, acc.Name)
-		acc.InviteTTL = cmp.Or(in.InviteTTL, acc.InviteTTL)
+		out = acc
+		// The event holds what changed; nothing changed, nothing is written.
+		before, after := map[string]string{}, map[string]string{}
+		if in.Name != "" && in.Name != acc.Name {
+			before["name"], after["name"] = acc.Name, in.Name
+			acc.Name = in.Name
+		}
+		if in.InviteTTL != 0 && in.InviteTTL != acc.InviteTTL {
+			before["invite_ttl"], after["invite_ttl"] = acc.InviteTTL.String(), in.InviteTTL.String()
+			acc.InviteTTL = in.InviteTTL
+		}
+		if len(after) == 0 {
+			return nil
+		}
 		if err := tx.UpdateAccount(acc); err != nil {
 			return err
 		}
-		out = acc
-		return audit(tx, roster.Principal{}, accountID, roster.AuditAccountUpdated, "", a.clock(), before,
-			map[string]string{"name": acc.Name, "invite_ttl": acc.InviteTTL.String()})
+		return audit(tx, roster.Principal{}, accountID, roster.AuditAccountUpdated, "", a.clock(), before, after)
 	})
 	if roster.ErrorCode(err) == roster.CodeNotFound {
 		return nil, roster.Errorf(roster.CodeNotFound, "No account %q.", accountID)

@@ -705,6 +705,35 @@ func TestUpdateAccountInvitationLifetime(t *testing.T) {
 	if want := e.now.Add(48 * time.Hour); m.InvitationExpiresAt == nil || !m.InvitationExpiresAt.Equal(want) {
 		t.Errorf("invitation expires at %v, want %v", m.InvitationExpiresAt, want)
 	}
+	// The event holds what changed; an update that changes nothing writes
+	// none.
+	events := func() []*roster.AuditEvent {
+		t.Helper()
+		page, err := e.app.Audit(e.ctx, owner, accID, "", 200)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []*roster.AuditEvent
+		for _, ev := range page.Items {
+			if ev.Action == roster.AuditAccountUpdated {
+				out = append(out, ev)
+			}
+		}
+		return out
+	}
+	if got := events(); len(got) != 1 || len(got[0].After) != 1 || got[0].After["invite_ttl"] != "48h0m0s" {
+		t.Errorf("after a lifetime change the account's events are %+v, want one holding invite_ttl alone", got)
+	}
+	acc, err := e.app.UpdateAccount(e.ctx, accID, app.AccountUpdate{Name: "Acme", InviteTTL: 48 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(events()); n != 1 {
+		t.Errorf("an update to the same name and lifetime wrote %d events in all, want still 1", n)
+	}
+	if acc.Name != "Acme" || acc.InviteTTL != 48*time.Hour {
+		t.Errorf("the no-op update answered %q, %v", acc.Name, acc.InviteTTL)
+	}
 }
 
 // TestPendingMemberShowsOnlyWhatTheAccountGave: an account that has only
