@@ -215,6 +215,38 @@ func TestWorkerRetriesWithBackoffAndRecordsTheError(t *testing.T) {
 	}
 }
 
+// resendingMailer resends the owner's activation while it sends, then
+// fails: the attempt's invitation is history by the time it fails.
+type resendingMailer struct {
+	f *fixture
+}
+
+func (m resendingMailer) Send(ctx context.Context, _ mail.Email) error {
+	m.f.now = m.f.now.Add(time.Second)
+	if _, err := m.f.app.ResendOwnerActivation(ctx, m.f.acc); err != nil {
+		return err
+	}
+	return errors.New("connection refused")
+}
+
+// TestWorkerRecordsNoFailureOfAnInvitationReplacedMeanwhile: an attempt
+// whose invitation was resent while it ran fails without a delivery
+// failure in the account's log, or on the member's invitation: the newer
+// invitation has its own email, which has not failed.
+func TestWorkerRecordsNoFailureOfAnInvitationReplacedMeanwhile(t *testing.T) {
+	f := newFixture(t)
+	w := f.worker(t, resendingMailer{f})
+	if n, err := w.DeliverDue(context.Background()); err != nil || n != 1 {
+		t.Fatalf("DeliverDue = %d, %v", n, err)
+	}
+	if got := f.auditActions(t); got[roster.AuditInvitationDeliveryFailed] != 0 || got[roster.AuditInvitationResent] != 1 {
+		t.Errorf("audit after a failure of a replaced invitation = %v, want the resend and no failure", got)
+	}
+	if got := f.invitationError(t); got != "" {
+		t.Errorf("the new invitation shows the old one's failure: %q", got)
+	}
+}
+
 func TestWorkerGivesUpAndRedactsTheLink(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)

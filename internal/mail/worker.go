@@ -191,7 +191,25 @@ func (w *Worker) deliver(ctx context.Context, m *roster.Message) {
 // or a password reset replaced or used, since the message was queued has a
 // dead link, which would only confuse the person who receives it. A
 // message without a link is live.
-func (w *Worker) current(ctx context.Context, m *roster.Message) (bool, error) {
+func (w *Worker) current(ctx context.Context, m *roster.Message) (live bool, err error) {
+	err = w.Store.Read(ctx, func(tx roster.Tx) error {
+		if live, err = linkLive(tx, m); err != nil || !live || m.Data == nil ||
+			(m.Kind != roster.MessageInvitation && m.Kind != roster.MessageOwnerActivation) {
+			return err
+		}
+		member, err := tx.Member(m.AccountID, m.UserID)
+		if err == nil {
+			m.Data["role"], m.Data["name"] = member.Role, member.Name
+		}
+		return err
+	})
+	return live, err
+}
+
+// linkLive reports whether the link m carries still works: its invitation
+// or password reset is the newest, unused and not revoked. A message
+// without a link, or of another kind, is live.
+func linkLive(tx roster.Tx, m *roster.Message) (bool, error) {
 	if m.Link == "" {
 		return true, nil
 	}
@@ -204,28 +222,18 @@ func (w *Worker) current(ctx context.Context, m *roster.Message) (bool, error) {
 		return true, nil
 	}
 	hash := secret.Hash(token)
-	live := true
-	err = w.Store.Read(ctx, func(tx roster.Tx) error {
-		var err error
-		switch m.Kind {
-		case roster.MessageInvitation, roster.MessageOwnerActivation:
-			if _, err = tx.InvitationByToken(hash); err == nil {
-				var member *roster.Member
-				if member, err = tx.Member(m.AccountID, m.UserID); err == nil && m.Data != nil {
-					m.Data["role"], m.Data["name"] = member.Role, member.Name
-				}
-			}
-		case roster.MessagePasswordReset:
-			_, err = tx.PasswordResetByHash(hash)
-		default:
-			return nil
-		}
-		if roster.ErrorCode(err) == roster.CodeNotFound {
-			live, err = false, nil
-		}
-		return err
-	})
-	return live, err
+	switch m.Kind {
+	case roster.MessageInvitation, roster.MessageOwnerActivation:
+		_, err = tx.InvitationByToken(hash)
+	case roster.MessagePasswordReset:
+		_, err = tx.PasswordResetByHash(hash)
+	default:
+		return true, nil
+	}
+	if roster.ErrorCode(err) == roster.CodeNotFound {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // drop gives up a message whose link is dead without sending it. Its
@@ -244,11 +252,16 @@ func (w *Worker) drop(ctx context.Context, m *roster.Message) {
 
 // recordFailure puts an invitation's delivery failure in its account's
 // audit log, the invitation's history: on the first failure and when the
-// message is given up, not on every retry in between.
+// message is given up, not on every retry in between; and only while the
+// message's invitation is the member's current one (resent, revoked or
+// accepted during the attempt, it is history the log already has).
 func (w *Worker) recordFailure(tx roster.Tx, m *roster.Message, reason string, retry, now time.Time) error {
 	invitation := m.Kind == roster.MessageInvitation || m.Kind == roster.MessageOwnerActivation
 	if !invitation || m.AccountID == "" || (m.Attempts > 0 && !retry.IsZero()) {
 		return nil
+	}
+	if live, err := linkLive(tx, m); err != nil || !live {
+		return err
 	}
 	after := map[string]string{"error": reason, "attempts": strconv.Itoa(m.Attempts + 1)}
 	action := roster.AuditInvitationDeliveryFailed
