@@ -93,11 +93,17 @@ func (a *App) createWithOwner(ctx context.Context, ip string, in AccountWithOwne
 		if err := tx.CreateMember(owner); err != nil {
 			return err
 		}
-		if err := audit(tx, roster.Principal{}, acc.ID, roster.AuditAccountCreated, "", now, nil,
+		// Set up in the browser, the account is the new owner's doing, from
+		// their address; the demo's is the operator's.
+		p := roster.Principal{UserID: user.ID, IP: ip}
+		creator := roster.Principal{}
+		if firstOnly {
+			creator = p
+		}
+		if err := audit(tx, creator, acc.ID, roster.AuditAccountCreated, "", now, nil,
 			map[string]string{"name": acc.Name, "catalog": acc.Catalog.Name}); err != nil {
 			return err
 		}
-		p := roster.Principal{UserID: user.ID, IP: ip}
 		if err := audit(tx, p, acc.ID, roster.AuditInvitationAccepted, user.ID, now, nil,
 			map[string]string{"status": string(roster.StatusActive), "role": owner.Role}); err != nil {
 			return err

@@ -133,6 +133,17 @@ func TestSetUpOnlyOnAnEmptyInstallation(t *testing.T) {
 	if _, _, err := e.app.Login(e.ctx, "", "ada@acme.test", pw); err != nil {
 		t.Errorf("the owner cannot log in with the setup password: %v", err)
 	}
+	// Set up in the browser, the account is the new owner's doing, from
+	// their address.
+	events, err := e.app.Audit(e.ctx, roster.Principal{UserID: got.User.ID}, got.Member.AccountID, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range events.Items {
+		if ev.Action == roster.AuditAccountCreated && (ev.Actor != got.User.ID || ev.IP != "192.0.2.9") {
+			t.Errorf("account.created by %q from %q, want the owner from 192.0.2.9", ev.Actor, ev.IP)
+		}
+	}
 
 	again := in
 	again.OwnerEmail = "eve@acme.test"

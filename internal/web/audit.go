@@ -25,7 +25,10 @@ type auditRow struct {
 	What    string
 	Target  string
 	Changes []change
-	IP      string
+	// IP is the client's address; without one, From says where the
+	// change came from: the command line, or Roster itself (the mail
+	// worker).
+	IP, From string
 }
 
 type change struct {
@@ -82,12 +85,23 @@ func (w *Web) audit(rw http.ResponseWriter, r *http.Request) {
 		d.Rows = append(d.Rows, auditRow{
 			At: e.At, Actor: personLabel(view.People, e.Actor, noActor(e.Action)),
 			What: auditVerb(e.Action), Target: targetLabel(view.People, e),
-			Changes: changes(view.People, e.Before, e.After), IP: e.IP,
+			Changes: changes(view.People, e.Before, e.After), IP: e.IP, From: fromLabel(e.Action),
 		})
 	}
 	pg.Title = "Audit log"
 	pg.Data = d
 	w.render(rw, r, http.StatusOK, "audit", pg)
+}
+
+// fromLabel says where a change without a client's address came from:
+// Roster itself for the mail worker's delivery events, else the command
+// line.
+func fromLabel(action string) string {
+	switch action {
+	case roster.AuditInvitationDeliveryFailed, roster.AuditInvitationGivenUp:
+		return "Roster"
+	}
+	return "command line"
 }
 
 // noActor names who made a change that has no actor: the mail worker for

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/rosterhq/roster"
 )
 
 // TestEveryAuditActionHasAVerb reads the audit actions declared in the
@@ -47,5 +49,12 @@ func TestEveryAuditActionHasAVerb(t *testing.T) {
 	}
 	if got := noActor("member.invitation_given_up"); got != "Mail delivery" {
 		t.Errorf("a given-up invitation is shown as done by %q, want Mail delivery", got)
+	}
+	// Without a client's address, a change came from Roster itself (the
+	// mail worker) or from the command line.
+	for action, want := range map[string]string{roster.AuditInvitationDeliveryFailed: "Roster", roster.AuditInvitationGivenUp: "Roster", roster.AuditAccountUpdated: "command line"} {
+		if got := fromLabel(action); got != want {
+			t.Errorf("%s comes from %q, want %q", action, got, want)
+		}
 	}
 }
