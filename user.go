@@ -45,6 +45,14 @@ func NormalizeEmail(field, s string) (string, error) {
 		if unicode.Is(unicode.Cf, r) {
 			return "", Invalid(field, "The email address must not contain invisible formatting characters.")
 		}
+		// A sign that lowercases to a letter without being that letter's
+		// capital (the Kelvin sign K, the Ångström sign Å, a dotted İ)
+		// would give the address the key of another (EmailKey): inviting
+		// kate@ would find the person invited as Kate@ with a Kelvin sign,
+		// and mail them.
+		if l := unicode.ToLower(r); l != r && unicode.ToUpper(l) != r {
+			return "", Invalid(field, "The email address holds %q, a sign that stands for another letter; type the letter itself.", r)
+		}
 	}
 	addr, err := mail.ParseAddress(s)
 	if err != nil || addr.Address != s || addr.Name != "" {

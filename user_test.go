@@ -3,6 +3,7 @@ package roster
 import (
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -36,6 +37,11 @@ func TestNormalizeEmail(t *testing.T) {
 		{"a\u200b@acme.test", "", false},               // zero-width space
 		{"evil\u202emoc.elpmaxe@acme.test", "", false}, // right-to-left override
 		{"\ufeffdana@acme.test", "", false},            // byte order mark
+		{"\u212aate@acme.test", "", false},             // the Kelvin sign, whose key is kate@'s
+		{"\u212bsa@acme.test", "", false},              // the Ångström sign, whose key is åsa@'s
+		{"\u0130da@acme.test", "", false},              // a dotted capital I, whose key is ida@'s
+		{"Ömer@acme.test", "Ömer@acme.test", true},     // a capital whose lowercase is its own
+		{"ÅSA@acme.test", "ÅSA@acme.test", true},
 		{"dana@-acme.test", "", false},
 		{"dana@acme-.test", "", false},
 		{"root@127.0.0.1", "", false},
@@ -71,6 +77,13 @@ func FuzzNormalizeEmail(f *testing.F) {
 		}
 		if strings.Count(got, "@") < 1 || got != strings.TrimSpace(got) {
 			t.Fatalf("NormalizeEmail(%q) accepted %q", s, got)
+		}
+		// No two addresses accepted share a key but for the case of their
+		// letters: each letter's lowercase has it for its capital.
+		for _, r := range got {
+			if l := unicode.ToLower(r); l != r && unicode.ToUpper(l) != r {
+				t.Fatalf("NormalizeEmail(%q) accepted %q, whose %q stands for %q", s, got, r, l)
+			}
 		}
 		// Normalising is idempotent.
 		again, err := NormalizeEmail("email", got)
