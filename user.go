@@ -131,6 +131,12 @@ func cleanName(field, name, what string) (string, error) {
 			return "", Invalid(field, "%s must be on one line.", capitalize(what))
 		}
 	}
+	// Mail programs decode "=?charset?Q?…?=" in an email's subject, where
+	// names appear, into any characters: the invisible ones refused above
+	// included.
+	if strings.Contains(name, "=?") {
+		return "", Invalid(field, "%s must not contain \"=?\".", capitalize(what))
+	}
 	// Something must show: not only spaces, marks and joiners, nor the
 	// Hangul fillers, letters drawn blank.
 	if !strings.ContainsFunc(name, func(r rune) bool {

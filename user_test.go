@@ -102,6 +102,8 @@ func TestValidateName(t *testing.T) {
 		{"Dana Dev", "Dana Dev", true},
 		{"  Zoë  O'Brien-Smith ", "Zoë  O'Brien-Smith", true},
 		{"李小龍", "李小龍", true},
+		{"=?UTF-8?Q?Security_=E2=80=AEtnuocca?=", "", false}, // an encoded word, which a subject would decode
+		{"a = b?", "a = b?", true},
 		{"", "", false},
 		{"   ", "", false},
 		{"Bob\x00", "", false},

@@ -69,6 +69,23 @@ func TestSMTPDeliversMultipartWithStableID(t *testing.T) {
 	}
 }
 
+// TestSubjectCarriesNoEncodedWord: a name stored before names refused
+// "=?" cannot smuggle an encoded word (which mail programs decode into any
+// characters) into the subject.
+func TestSubjectCarriesNoEncodedWord(t *testing.T) {
+	msg := &roster.Message{ID: 7, Kind: roster.MessageInvitation, To: "dana@acme.test",
+		Data: map[string]string{"account_name": "Acme", "inviter_name": "=?UTF-8?Q?Security_=E2=80=AEtnuocca?=", "role": "Admin",
+			"expires_at": "2026-11-29T09:00:00Z"},
+		Link: "https://roster.test/activate?token=rsi_abc"}
+	e, err := templates(t).Render(msg, "Roster <roster@acme.test>", "roster.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(e.Subject, "=?") {
+		t.Errorf("Subject = %q, holds an encoded word", e.Subject)
+	}
+}
+
 func TestSMTPWrongPasswordFails(t *testing.T) {
 	srv := smtptest.Start(t, "roster", "right")
 	u, _ := url.Parse(srv.URL())

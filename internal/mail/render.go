@@ -79,8 +79,11 @@ func (t *Templates) Render(m *roster.Message, from, messageIDHost string) (Email
 		MessageID: fmt.Sprintf("<roster-%d@%s>", m.ID, messageIDHost),
 		From:      from,
 		To:        m.To,
-		// A subject is one line: names in it come from users.
-		Subject: strings.Join(strings.Fields(subject.String()), " "),
+		// A subject is one line, and plain text: names in it come from
+		// users, and "=?…?=" in a header is decoded by mail programs as an
+		// encoded word, which could carry the characters names may not
+		// (names have refused "=?" since; older ones may hold it).
+		Subject: strings.ReplaceAll(strings.Join(strings.Fields(subject.String()), " "), "=?", "= ?"),
 		Text:    text.String(),
 		HTML:    html.String(),
 	}, nil
