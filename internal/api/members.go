@@ -126,9 +126,6 @@ func (a *API) invite(w http.ResponseWriter, r *http.Request) error {
 	return write(w, http.StatusCreated, toMember(m))
 }
 
-// maxCSV bounds a bulk invitation: 10,000 rows of generous width.
-const maxCSV = 8 << 20
-
 func (a *API) bulkInvite(w http.ResponseWriter, r *http.Request) error {
 	p, err := principal(r)
 	if err != nil {
@@ -142,7 +139,7 @@ func (a *API) bulkInvite(w http.ResponseWriter, r *http.Request) error {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "text/csv" {
 		return roster.Invalid("", "Send the CSV with Content-Type: text/csv.")
 	}
-	body := http.MaxBytesReader(w, r.Body, maxCSV)
+	body := http.MaxBytesReader(w, r.Body, app.MaxBulkBytes)
 	rows, err := a.app.BulkInvite(r.Context(), p, r.PathValue("account"), body, dry)
 	if err != nil {
 		var mbe *http.MaxBytesError

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -102,6 +103,10 @@ func (a *App) BulkInvite(ctx context.Context, p roster.Principal, accountID stri
 	return out, nil
 }
 
+// MaxBulkBytes bounds a bulk invitation's CSV, in the API and the web UI
+// alike: MaxBulkRows rows of generous width.
+const MaxBulkBytes = 8 << 20
+
 type csvRow struct {
 	line int
 	in   Invitation
@@ -112,7 +117,14 @@ type csvRow struct {
 // whole (no header, too many rows) is invalid_input; a malformed row is
 // reported on its own.
 func parseInviteCSV(r io.Reader) ([]csvRow, error) {
-	cr := csv.NewReader(r)
+	// A byte order mark goes before the reader sees it: in front of a
+	// quoted header ("email", as PowerShell writes it) it would be a bare
+	// quote.
+	br := bufio.NewReader(r)
+	if bom, _ := br.Peek(3); string(bom) == "\ufeff" {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -128,7 +140,7 @@ func parseInviteCSV(r io.Reader) ([]csvRow, error) {
 	}
 	col := map[string]int{"email": -1, "role": -1, "name": -1}
 	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		h = strings.ToLower(strings.TrimSpace(h))
 		j, known := col[h]
 		if !known {
 			return nil, roster.Invalid("csv", "Unknown column %q; the header is email,role,name.", truncate(h, 40))
@@ -160,11 +172,11 @@ func parseInviteCSV(r io.Reader) ([]csvRow, error) {
 			continue
 		}
 		line, _ := cr.FieldPos(0) // only valid after a successful Read
-		if len(rows) >= MaxBulkRows {
-			return nil, roster.Invalid("csv", "The file has more than %d rows; split it.", MaxBulkRows)
-		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // a blank line
+		}
+		if len(rows) >= MaxBulkRows {
+			return nil, roster.Invalid("csv", "The file has more than %d rows; split it.", MaxBulkRows)
 		}
 		get := func(name string) string {
 			if i := col[name]; i >= 0 && i < len(rec) {

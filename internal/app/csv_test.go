@@ -3,6 +3,7 @@ package app
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
 )
@@ -35,6 +36,35 @@ func TestParseInviteCSVTooManyRows(t *testing.T) {
 	}
 	if _, err := parseInviteCSV(strings.NewReader(b.String())); roster.ErrorCode(err) != roster.CodeInvalidInput {
 		t.Errorf("%d rows: %v, want invalid_input", MaxBulkRows+1, err)
+	}
+}
+
+// TestParseInviteCSVAsSpreadsheetsWriteIt: a byte order mark before a
+// quoted header (PowerShell's Export-Csv), and blank lines after the last
+// of MaxBulkRows rows, which are not rows.
+func TestParseInviteCSVAsSpreadsheetsWriteIt(t *testing.T) {
+	rows, err := parseInviteCSV(strings.NewReader("\ufeff\"email\",\"role\",\"name\"\r\n\"ps@acme.test\",\"User\",\"P S\"\r\n"))
+	if err != nil || len(rows) != 1 || rows[0].in.Email != "ps@acme.test" || rows[0].in.Name != "P S" {
+		t.Errorf("a BOM before a quoted header: %+v, %v", rows, err)
+	}
+	var b strings.Builder
+	b.WriteString("email\n")
+	for range MaxBulkRows {
+		b.WriteString("a@b.test\n")
+	}
+	b.WriteString("   \n\n")
+	if rows, err := parseInviteCSV(strings.NewReader(b.String())); err != nil || len(rows) != MaxBulkRows {
+		t.Errorf("%d rows and blank lines: %d rows, %v; want all %d", MaxBulkRows, len(rows), err, MaxBulkRows)
+	}
+}
+
+// TestTruncateKeepsCharactersWhole: a long value cut for a message is cut
+// between characters, never inside one.
+func TestTruncateKeepsCharactersWhole(t *testing.T) {
+	s := strings.Repeat("é", 200) // two bytes each
+	got := truncate(s, 255)
+	if !utf8.ValidString(got) || !strings.HasSuffix(got, "…") || len(got) > 255+len("…") {
+		t.Errorf("truncate to 255 bytes = %q", got)
 	}
 }
 

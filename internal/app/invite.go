@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/secret"
@@ -274,6 +275,9 @@ func (a *App) Resend(ctx context.Context, p roster.Principal, accountID, userID 
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n-- // not in the middle of a character
 	}
 	return s[:n] + "…"
 }

@@ -8,14 +8,15 @@ import (
 	"unicode"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/app"
 	"github.com/rosterhq/roster/internal/httpserver"
 )
 
-// Body limits: a form of a few fields, and a CSV upload (SPEC §5 allows
-// 10,000 rows of a bulk invitation).
+// Body limits: a form of a few fields, and a CSV upload, as large as the
+// API takes one, with room for the form around it.
 const (
 	maxFormBytes = 64 << 10
-	maxCSVBytes  = 4 << 20
+	maxCSVBytes  = app.MaxBulkBytes + maxFormBytes
 )
 
 // accountFrame loads who is signed in and what they may do in the account

@@ -409,6 +409,11 @@ func TestBulkInviteShowsEachRow(t *testing.T) {
 	}
 	p = b.postCSV("/accounts/"+s.account+"/invitations/bulk", csv, false)
 	p.has(t, "1 invited, 1 already members, 1 invalid.")
+	// A file as large as the API takes (5 MiB here) is taken here too.
+	big := "email,role,name\nbo@acme.test,Developer,Bo\n" + strings.Repeat(" \n", 5<<19)
+	if p := b.postCSV("/accounts/"+s.account+"/invitations/bulk", big, true); p.status != http.StatusOK {
+		t.Errorf("a 5 MiB file: %d\n%.300s", p.status, p.text())
+	}
 	// A file that is not a CSV of invitations: the error is at the field.
 	p = b.postCSV("/accounts/"+s.account+"/invitations/bulk", "name,age\nx,3\n", false)
 	if p.status != http.StatusBadRequest || !strings.Contains(p.body, `aria-describedby="bulk-csv-error"`) || !strings.Contains(p.body, `<p class="field-error" id="bulk-csv-error">`) {
