@@ -368,9 +368,10 @@ func (a *App) TransferOwnership(ctx context.Context, p roster.Principal, account
 		if err := tx.UpdateMember(me); err != nil {
 			return err
 		}
+		// Both role changes, each under the name of whose it is.
 		if err := audit(tx, p, accountID, roster.AuditOwnershipTransferred, t.UserID, now,
-			map[string]string{"owner": me.UserID, "role": before},
-			map[string]string{"owner": t.UserID, "previous_owner_role": me.Role}); err != nil {
+			map[string]string{"owner": me.UserID, "new_owner_role": before, "previous_owner_role": acc.Catalog.Owner},
+			map[string]string{"owner": t.UserID, "new_owner_role": t.Role, "previous_owner_role": me.Role}); err != nil {
 			return err
 		}
 		u, err := tx.User(t.UserID)

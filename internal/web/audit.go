@@ -167,7 +167,8 @@ var auditFields = map[string]string{
 	"invite_ttl":          "Invitations last",
 	"catalog":             "Role catalog",
 	"owner":               "Owner",
-	"previous_owner_role": "Former owner's new role",
+	"new_owner_role":      "New owner's role",
+	"previous_owner_role": "Former owner's role",
 	"profile":             "Profile",
 	"token":               "Token",
 }

@@ -602,8 +602,9 @@ func TestTransferOwnership(t *testing.T) {
 	// the pages' format.
 	log := b.get("/accounts/" + s.account + "/audit")
 	log.has(t, "Owner: Olive Owner (owner@acme.test) → The Organization Manager (organization.manager@acme.test)",
-		"Former owner's new role: — → Organization Manager", "Status: Pending Activation → Active", "Link expires: — → ")
-	for _, raw := range []string{"expires_at", "previous_owner_role", "pending", s.ids["owner@acme.test"]} {
+		"New owner's role: Organization Manager → Organization Owner", "Former owner's role: Organization Owner → Organization Manager",
+		"Status: Pending Activation → Active", "Link expires: — → ")
+	for _, raw := range []string{"expires_at", "previous_owner_role", "new_owner_role", "pending", s.ids["owner@acme.test"]} {
 		if strings.Contains(log.text(), raw) {
 			t.Errorf("the audit log shows %q", raw)
 		}
