@@ -171,6 +171,9 @@ var auditFields = map[string]string{
 	"previous_owner_role": "Former owner's role",
 	"profile":             "Profile",
 	"token":               "Token",
+	"error":               "Delivery error",
+	"attempts":            "Attempts",
+	"retry_at":            "Next attempt",
 }
 
 // changes lists before → after by field, fields and values as the pages
@@ -201,7 +204,7 @@ func fieldValue(people map[string]app.Person, field, v string) string {
 	switch field {
 	case "status":
 		return statusLabel(roster.Status(v))
-	case "expires_at":
+	case "expires_at", "retry_at":
 		if t, err := time.Parse(time.RFC3339, v); err == nil {
 			return formatTime(t)
 		}

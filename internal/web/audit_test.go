@@ -58,3 +58,18 @@ func TestEveryAuditActionHasAVerb(t *testing.T) {
 		}
 	}
 }
+
+// TestDeliveryFailureInThePagesWords: the mail worker's fields show under
+// labels, its next attempt as the pages show times.
+func TestDeliveryFailureInThePagesWords(t *testing.T) {
+	got := changes(nil, nil, map[string]string{"error": "The mail server refused the email (550 5.1.1).", "attempts": "1", "retry_at": "2026-11-23T09:01:00Z"})
+	want := map[string]string{"Delivery error": "The mail server refused the email (550 5.1.1).", "Attempts": "1", "Next attempt": "23 Nov 2026, 09:01 UTC"}
+	if len(got) != len(want) {
+		t.Fatalf("changes = %+v", got)
+	}
+	for _, c := range got {
+		if want[c.Field] != c.After {
+			t.Errorf("%s → %q, want %q", c.Field, c.After, want[c.Field])
+		}
+	}
+}
