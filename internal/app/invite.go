@@ -222,6 +222,9 @@ func (a *App) invitation(p roster.Principal, acc *roster.Account, m *roster.Memb
 		AccountID: acc.ID, At: now, Actor: p.UserID, Action: action, Target: m.UserID, IP: p.IP,
 		After: map[string]string{"role": m.Role, "email": user.Email, "expires_at": inv.ExpiresAt.Format(time.RFC3339)},
 	}
+	if m.Name != "" {
+		event.After["name"] = m.Name // the name the account gave them
+	}
 	data := map[string]string{
 		"account_name": acc.Name,
 		"role":         m.Role,

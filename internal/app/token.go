@@ -48,7 +48,11 @@ func (a *App) CreateToken(ctx context.Context, p roster.Principal, in NewToken) 
 		if err := tx.CreateAPIToken(t); err != nil {
 			return err
 		}
-		return audit(tx, p, acc.ID, roster.AuditTokenCreated, p.UserID, now, nil, map[string]string{"token": t.ID, "name": name})
+		after := map[string]string{"token": t.ID, "name": name}
+		if t.ExpiresAt != nil {
+			after["expires_at"] = t.ExpiresAt.Format(time.RFC3339)
+		}
+		return audit(tx, p, acc.ID, roster.AuditTokenCreated, p.UserID, now, nil, after)
 	})
 	if err != nil {
 		return nil, "", err

@@ -684,6 +684,21 @@ func TestAuditRecordsChanges(t *testing.T) {
 	v := e.member(accID, owner, "v@acme.test", "User")
 	_, err = e.app.Audit(e.ctx, v, accID, "", 0)
 	wantCode(t, err, roster.CodeForbidden)
+
+	// An invitation's event holds the name given; a token's, its expiry.
+	if _, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "nia@acme.test", Role: "User", Name: "Nia Given"}); err != nil {
+		t.Fatal(err)
+	}
+	if page, _ = e.app.Audit(e.ctx, owner, accID, "", 1); page.Items[0].After["name"] != "Nia Given" {
+		t.Errorf("member.invited holds %v, want the name given", page.Items[0].After)
+	}
+	expires := e.now.Add(30 * 24 * time.Hour)
+	if _, _, err := e.app.CreateToken(e.ctx, owner, app.NewToken{Name: "ci", AccountID: accID, ExpiresAt: &expires}); err != nil {
+		t.Fatal(err)
+	}
+	if page, _ = e.app.Audit(e.ctx, owner, accID, "", 1); page.Items[0].After["expires_at"] != expires.UTC().Format(time.RFC3339) {
+		t.Errorf("token.created holds %v, want its expiry", page.Items[0].After)
+	}
 }
 
 func TestUpdateAccountInvitationLifetime(t *testing.T) {
