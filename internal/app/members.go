@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"maps"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
@@ -299,9 +301,22 @@ func (a *App) Remove(ctx context.Context, p roster.Principal, accountID, userID 
 		if err := tx.DeleteMember(accountID, userID); err != nil {
 			return err
 		}
-		return audit(tx, p, accountID, action, userID, a.clock(),
-			map[string]string{"role": t.Role, "status": string(t.Status)}, nil)
+		before := map[string]string{"role": t.Role, "status": string(t.Status)}
+		if len(t.ProfileRoles) > 0 {
+			before["profile_roles"] = profileRolesText(t.ProfileRoles) // removed with the membership
+		}
+		return audit(tx, p, accountID, action, userID, a.clock(), before, nil)
 	})
+}
+
+// profileRolesText writes a member's profile roles for the audit log:
+// "eu-prod: SRE, us-prod: DevOps", by profile.
+func profileRolesText(roles map[string]string) string {
+	out := make([]string, 0, len(roles))
+	for _, profile := range slices.Sorted(maps.Keys(roles)) {
+		out = append(out, profile+": "+roles[profile])
+	}
+	return strings.Join(out, ", ")
 }
 
 // TransferOwnership makes another Active member the owner; in the same

@@ -685,6 +685,19 @@ func TestAuditRecordsChanges(t *testing.T) {
 	_, err = e.app.Audit(e.ctx, v, accID, "", 0)
 	wantCode(t, err, roster.CodeForbidden)
 
+	// A removal's event lists the profile roles removed with the
+	// membership.
+	w := e.member(accID, owner, "w@acme.test", "User")
+	if _, err := e.app.GrantProfileRole(e.ctx, owner, accID, w.UserID, "prod", "User"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.app.Remove(e.ctx, owner, accID, w.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if page, _ = e.app.Audit(e.ctx, owner, accID, "", 1); page.Items[0].Before["profile_roles"] != "prod: User" {
+		t.Errorf("member.removed holds %v, want the profile roles removed", page.Items[0].Before)
+	}
+
 	// An invitation's event holds the name given; a token's, its expiry.
 	if _, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "nia@acme.test", Role: "User", Name: "Nia Given"}); err != nil {
 		t.Fatal(err)

@@ -264,6 +264,48 @@ func TestWorkerRecordsNoFailureOfAnInvitationReplacedMeanwhile(t *testing.T) {
 	}
 }
 
+// slowLockStore makes every Write of an account wait an hour, on the
+// fixture's clock, for the account's lock.
+type slowLockStore struct {
+	roster.Store
+	f *fixture
+}
+
+func (s slowLockStore) Write(ctx context.Context, account string, fn func(roster.Tx) error) error {
+	if account != "" {
+		s.f.now = s.f.now.Add(time.Hour)
+	}
+	return s.Store.Write(ctx, account, fn)
+}
+
+// TestDeliveryFailureTimedUnderTheLock: a failure's event takes its time
+// once the account's lock is held, so that an event written after another
+// (a long bulk invitation holding the lock) is not timed before it.
+func TestDeliveryFailureTimedUnderTheLock(t *testing.T) {
+	f := newFixture(t)
+	w := f.worker(t, failingMailer{})
+	w.Store = slowLockStore{f.store, f}
+	if n, err := w.DeliverDue(context.Background()); err != nil || n != 1 {
+		t.Fatalf("DeliverDue = %d, %v", n, err)
+	}
+	var at time.Time
+	f.store.Read(context.Background(), func(tx roster.Tx) error {
+		page, err := tx.ListAudit(f.acc, nil, 1)
+		if err == nil && len(page.Items) == 1 && page.Items[0].Action == roster.AuditInvitationDeliveryFailed {
+			at = page.Items[0].At
+		}
+		return err
+	})
+	if !at.Equal(f.now) {
+		t.Errorf("the failure is timed %v, want %v, when the lock was held", at, f.now)
+	}
+}
+
+// failingMailer refuses every email.
+type failingMailer struct{}
+
+func (failingMailer) Send(context.Context, mail.Email) error { return errors.New("connection refused") }
+
 func TestWorkerGivesUpAndRedactsTheLink(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)

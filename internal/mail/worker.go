@@ -178,7 +178,10 @@ func (w *Worker) deliver(ctx context.Context, m *roster.Message) {
 		if err := tx.MarkMessageFailed(m.ID, reason, retry); err != nil {
 			return err
 		}
-		return w.recordFailure(tx, m, reason, retry, now)
+		// The event's time is taken under the account's lock, which a
+		// long bulk invitation may have held meanwhile: the log's order
+		// is its times' order.
+		return w.recordFailure(tx, m, reason, retry, w.Now().UTC())
 	}); err != nil {
 		w.Log.Error("outbox: mark failed", "id", m.ID, "err", err)
 	}

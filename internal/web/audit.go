@@ -170,6 +170,7 @@ var auditFields = map[string]string{
 	"new_owner_role":      "New owner's role",
 	"previous_owner_role": "Former owner's role",
 	"profile":             "Profile",
+	"profile_roles":       "Profile roles",
 	"token":               "Token",
 	"error":               "Delivery error",
 	"attempts":            "Attempts",
