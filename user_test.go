@@ -127,3 +127,16 @@ func TestValidateName(t *testing.T) {
 		}
 	}
 }
+
+// TestTruncateKeepsCharactersWhole: a long value cut for a message is cut
+// between characters, never inside one.
+func TestTruncateKeepsCharactersWhole(t *testing.T) {
+	s := strings.Repeat("é", 200) // two bytes each
+	got := Truncate(s, 255)
+	if !utf8.ValidString(got) || !strings.HasSuffix(got, "…") || len(got) > 255+len("…") {
+		t.Errorf("Truncate to 255 bytes = %q", got)
+	}
+	if got := Truncate("short", 255); got != "short" {
+		t.Errorf("Truncate of a short value = %q", got)
+	}
+}

@@ -91,7 +91,7 @@ func jsonError(err error) error {
 		field := fieldPath(syntax.JSONPointer)
 		switch {
 		case errors.Is(syntax.Err, jsontext.ErrDuplicateName):
-			return roster.Invalid(field, "The field %q is given more than once.", truncate(field, 60))
+			return roster.Invalid(field, "The field %q is given more than once.", roster.Truncate(field, 60))
 		case errors.Is(syntax.Err, io.ErrUnexpectedEOF):
 			return roster.Invalid("", "The JSON body ends too soon.")
 		}
@@ -100,13 +100,13 @@ func jsonError(err error) error {
 		field := fieldPath(semantic.JSONPointer)
 		switch {
 		case errors.Is(semantic.Err, json.ErrUnknownName):
-			return roster.Invalid(field, "Unknown field %q; field names are case-sensitive.", truncate(field, 60))
+			return roster.Invalid(field, "Unknown field %q; field names are case-sensitive.", roster.Truncate(field, 60))
 		case field == "":
 			return roster.Invalid("", "The body must be a JSON object.")
 		case semantic.GoType != nil:
-			return roster.Invalid(field, "The field %q must be %s.", truncate(field, 60), jsonKind(semantic.GoType))
+			return roster.Invalid(field, "The field %q must be %s.", roster.Truncate(field, 60), jsonKind(semantic.GoType))
 		}
-		return roster.Invalid(field, "The field %q has a value that cannot be read.", truncate(field, 60))
+		return roster.Invalid(field, "The field %q has a value that cannot be read.", roster.Truncate(field, 60))
 	}
 	return roster.Invalid("", "The body could not be read as JSON.")
 }
@@ -148,13 +148,6 @@ func jsonKind(t reflect.Type) string {
 		return "a list"
 	}
 	return "a number"
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // write answers v as JSON with the status.
@@ -207,7 +200,7 @@ func newQuery(r *http.Request, known ...string) *query {
 			ok = ok || k == name
 		}
 		if !ok {
-			q.err = roster.Invalid(name, "Unknown query parameter %q; this endpoint takes %s.", truncate(name, 40), strings.Join(known, ", "))
+			q.err = roster.Invalid(name, "Unknown query parameter %q; this endpoint takes %s.", roster.Truncate(name, 40), strings.Join(known, ", "))
 			return q
 		}
 		if len(vals) > 1 {

@@ -150,7 +150,7 @@ func (a *API) confirmReset(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	if err := a.limit(w, r, "token:"+truncate(strings.TrimSpace(in.Token), 64)); err != nil {
+	if err := a.limit(w, r, "token:"+roster.Truncate(strings.TrimSpace(in.Token), 64)); err != nil {
 		return err
 	}
 	if err := a.app.ConfirmPasswordReset(r.Context(), httpserver.ClientIP(r), strings.TrimSpace(in.Token), in.Password); err != nil {
@@ -165,7 +165,7 @@ func (a *API) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	if err := a.limit(w, r, "token:"+truncate(strings.TrimSpace(in.Token), 64)); err != nil {
+	if err := a.limit(w, r, "token:"+roster.Truncate(strings.TrimSpace(in.Token), 64)); err != nil {
 		return err
 	}
 	acc, err := a.app.AcceptInvitation(r.Context(), httpserver.ClientIP(r), app.Acceptance{

@@ -70,7 +70,7 @@ func (a *App) BulkInvite(ctx context.Context, p roster.Principal, accountID stri
 		}
 		out = make([]BulkRow, 0, len(rows))
 		for i, row := range rows {
-			res := BulkRow{Line: row.line, Email: truncate(strings.TrimSpace(row.in.Email), 254)}
+			res := BulkRow{Line: row.line, Email: roster.Truncate(strings.TrimSpace(row.in.Email), 254)}
 			err := errs[i]
 			if err == nil {
 				_, err = b.add(valid[i])
@@ -143,7 +143,7 @@ func parseInviteCSV(r io.Reader) ([]csvRow, error) {
 		h = strings.ToLower(strings.TrimSpace(h))
 		j, known := col[h]
 		if !known {
-			return nil, roster.Invalid("csv", "Unknown column %q; the header is email,role,name.", truncate(h, 40))
+			return nil, roster.Invalid("csv", "Unknown column %q; the header is email,role,name.", roster.Truncate(h, 40))
 		}
 		if j >= 0 {
 			return nil, roster.Invalid("csv", "The column %q appears twice in the header.", h)

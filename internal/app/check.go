@@ -106,7 +106,7 @@ func (a *App) validCheck(ctx context.Context, acct *accountAccess, c Check, i in
 		return roster.Invalid(field("user"), "A user id is required.")
 	}
 	if c.Permission == "" || !acct.catalog.KnownPermission(c.Permission) {
-		return roster.Invalid(field("permission"), "There is no permission %q in this account's catalog.", truncate(c.Permission, 80))
+		return roster.Invalid(field("permission"), "There is no permission %q in this account's catalog.", roster.Truncate(c.Permission, 80))
 	}
 	if c.Profile != "" {
 		if _, err := roster.ValidateProfileName(field("profile"), c.Profile); err != nil {

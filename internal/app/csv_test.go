@@ -3,7 +3,6 @@ package app
 import (
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
 )
@@ -55,16 +54,6 @@ func TestParseInviteCSVAsSpreadsheetsWriteIt(t *testing.T) {
 	b.WriteString("   \n\n")
 	if rows, err := parseInviteCSV(strings.NewReader(b.String())); err != nil || len(rows) != MaxBulkRows {
 		t.Errorf("%d rows and blank lines: %d rows, %v; want all %d", MaxBulkRows, len(rows), err, MaxBulkRows)
-	}
-}
-
-// TestTruncateKeepsCharactersWhole: a long value cut for a message is cut
-// between characters, never inside one.
-func TestTruncateKeepsCharactersWhole(t *testing.T) {
-	s := strings.Repeat("é", 200) // two bytes each
-	got := truncate(s, 255)
-	if !utf8.ValidString(got) || !strings.HasSuffix(got, "…") || len(got) > 255+len("…") {
-		t.Errorf("truncate to 255 bytes = %q", got)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"time"
-	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/secret"
@@ -34,7 +33,7 @@ func validInvitation(c *policy.Catalog, in Invitation) (Invitation, error) {
 		return in, roster.Invalid("role", "Please choose a role.")
 	}
 	if !c.HasRole(role) {
-		return in, roster.Invalid("role", "There is no role %q in this account.", truncate(role, 80))
+		return in, roster.Invalid("role", "There is no role %q in this account.", roster.Truncate(role, 80))
 	}
 	name, err := roster.ValidateOptionalName("name", in.Name)
 	if err != nil {
@@ -273,14 +272,4 @@ func (a *App) Resend(ctx context.Context, p roster.Principal, accountID, userID 
 		return err
 	})
 	return out, err
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n-- // not in the middle of a character
-	}
-	return s[:n] + "…"
 }

@@ -88,7 +88,7 @@ func memberFilter(c *policy.Catalog, q MemberQuery) (roster.MemberFilter, error)
 	}
 	f.Query = q.Query
 	if q.Role != "" && !c.HasRole(q.Role) {
-		return f, roster.Invalid("role", "There is no role %q in this account.", truncate(q.Role, 80))
+		return f, roster.Invalid("role", "There is no role %q in this account.", roster.Truncate(q.Role, 80))
 	}
 	if q.Role != "" {
 		f = withRole(f, c, q.Role)
@@ -162,7 +162,7 @@ func (a *App) Roles(ctx context.Context, p roster.Principal, accountID string) (
 func (a *App) ChangeRole(ctx context.Context, p roster.Principal, accountID, userID, role string) (*roster.Member, error) {
 	return a.changeMember(ctx, p, accountID, userID, func(tx roster.Tx, acc *roster.Account, me, t *roster.Member, req policy.Request) (bool, error) {
 		if role == "" || !acc.Catalog.HasRole(role) {
-			return false, roster.Invalid("role", "There is no role %q in this account.", truncate(role, 80))
+			return false, roster.Invalid("role", "There is no role %q in this account.", roster.Truncate(role, 80))
 		}
 		req.Action, req.NewRole = policy.ActionChangeRole, role
 		if err := a.decideWithOwners(tx, acc, req); err != nil {

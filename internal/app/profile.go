@@ -30,7 +30,7 @@ func (a *App) GrantProfileRole(ctx context.Context, p roster.Principal, accountI
 	}
 	return a.changeMember(ctx, p, accountID, userID, func(tx roster.Tx, acc *roster.Account, me, t *roster.Member, req policy.Request) (bool, error) {
 		if role == "" || !acc.Catalog.HasRole(role) {
-			return false, roster.Invalid("role", "There is no role %q in this account.", truncate(role, 80))
+			return false, roster.Invalid("role", "There is no role %q in this account.", roster.Truncate(role, 80))
 		}
 		req.Action, req.NewRole = policy.ActionGrantProfileRole, role
 		if err := decide(acc.Catalog, req); err != nil {

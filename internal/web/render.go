@@ -130,7 +130,7 @@ func (w *Web) fail(rw http.ResponseWriter, r *http.Request, p *page, err error) 
 }
 
 func (w *Web) notFound(rw http.ResponseWriter, r *http.Request) {
-	w.fail(rw, r, w.basePage(r), roster.Errorf(roster.CodeNotFound, "There is no page at %s.", truncate(r.URL.Path, 200)))
+	w.fail(rw, r, w.basePage(r), roster.Errorf(roster.CodeNotFound, "There is no page at %s.", roster.Truncate(r.URL.Path, 200)))
 }
 
 // basePage returns the page frame for the signed-in person, if any, so that
@@ -184,7 +184,7 @@ func (w *Web) takeFlash(rw http.ResponseWriter, r *http.Request) string {
 	if err != nil || !utf8.Valid(b) {
 		return ""
 	}
-	return truncate(string(b), 300)
+	return roster.Truncate(string(b), 300)
 }
 
 func activeOnly(ms []roster.Membership) []roster.Membership {
@@ -195,16 +195,6 @@ func activeOnly(ms []roster.Membership) []roster.Membership {
 		}
 	}
 	return out
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
 
 // funcs are the helpers templates may call. None of them decides a
