@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
@@ -12,7 +13,7 @@ import (
 func cmdInvite(ctx context.Context, e env, args []string) error {
 	c := config.Default()
 	c.FromEnv(e.getenv)
-	fs := newFlags(e, "invite", "Invites every row of a CSV file (header email,role,name) into an account, acting as\nan Active member whose rank applies and who stands as the inviter in the audit log.\nPrints one JSON line per row: {line, email, outcome, code, detail}.")
+	fs := newFlags(e, "invite", "Invites every row of a CSV file (header email,role,name) into an account, acting as\nan Active member whose rank applies and who stands as the inviter in the audit log.\nPrints one JSON line per row: {line, email, outcome, code, detail}, and exits 1 when\nany row was invalid (the valid rows are invited all the same).")
 	c.RegisterDB(fs)
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public base URL for links (ROSTER_BASE_URL)")
 	csvPath := fs.String("csv", "", "the CSV file (required)")
@@ -53,5 +54,13 @@ func cmdInvite(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintf(e.stderr, "%d rows: %d invited, %d would be invited, %d already members, %d invalid\n",
 		len(rows), counts["invited"], counts["would_invite"], counts["already_member"], counts["invalid"])
+	if n := counts["invalid"]; n > 0 {
+		// A script must learn that some people were not invited without
+		// reading every line; the summary above says how many.
+		return errInvalidRows
+	}
 	return nil
 }
+
+// errInvalidRows ends a bulk invitation in which some rows were refused.
+var errInvalidRows = errors.New("invite: some rows were not invited; their lines have the outcome \"invalid\"")

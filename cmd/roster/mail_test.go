@@ -304,11 +304,13 @@ func TestBulkInviteCLIReportsEveryRow(t *testing.T) {
 	srv.stop()
 
 	_, errOut, code = runRoster(t, env, "invite", "--csv", file, "--account", created["account"], "--as", "olive@acme.test", "--dry-run")
-	if code != 0 || !strings.Contains(errOut, "950 would be invited") || !strings.Contains(errOut, "50 invalid") {
+	if code != 1 || !strings.Contains(errOut, "950 would be invited") || !strings.Contains(errOut, "50 invalid") {
 		t.Fatalf("dry run: exit %d, %s", code, errOut)
 	}
 	out, errOut, code = runRoster(t, env, "invite", "--csv", file, "--account", created["account"], "--as", "olive@acme.test")
-	if code != 0 || !strings.Contains(errOut, "950 invited") || !strings.Contains(errOut, "50 invalid") {
+	// Some rows were refused: the valid ones are invited, and the exit
+	// status says that not everyone was.
+	if code != 1 || !strings.Contains(errOut, "950 invited") || !strings.Contains(errOut, "50 invalid") {
 		t.Fatalf("invite: exit %d, %s", code, errOut)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
@@ -319,6 +321,14 @@ func TestBulkInviteCLIReportsEveryRow(t *testing.T) {
 	json.Unmarshal([]byte(lines[7]), &row)
 	if row["outcome"] != "invalid" || row["code"] != "invalid_input" || row["line"] != float64(9) || row["detail"] == "" {
 		t.Errorf("row for line 9 = %v", row)
+	}
+
+	// Already a member is not a failure: a file run again exits 0 once
+	// its rows are all valid.
+	os.WriteFile(file, []byte("email,role,name\np0@acme.test,User,Person 0\nnew@acme.test,User,New Person\n"), 0o600)
+	if _, errOut, code = runRoster(t, env, "invite", "--csv", file, "--account", created["account"], "--as", "olive@acme.test"); code != 0 ||
+		!strings.Contains(errOut, "1 invited") || !strings.Contains(errOut, "1 already members") {
+		t.Fatalf("valid rows: exit %d, %s", code, errOut)
 	}
 }
 
