@@ -114,8 +114,8 @@ type csvRow struct {
 }
 
 // parseInviteCSV reads the rows of a bulk invitation. A malformed file as a
-// whole (no header, too many rows) is invalid_input; a malformed row is
-// reported on its own.
+// whole (no header, too many rows, a quote left open across lines) is
+// invalid_input; a malformed row is reported on its own.
 func parseInviteCSV(r io.Reader) ([]csvRow, error) {
 	// A byte order mark goes before the reader sees it: in front of a
 	// quoted header ("email", as PowerShell writes it) it would be a bare
@@ -164,11 +164,17 @@ func parseInviteCSV(r io.Reader) ([]csvRow, error) {
 			if !errors.As(err, &pe) {
 				return nil, fmt.Errorf("read csv: %w", err)
 			}
-			rows = append(rows, csvRow{line: pe.Line, err: roster.Invalid("csv", "This line is not valid CSV: %v.", csvReason(err))})
-			if pe.Err == csv.ErrQuote || pe.Err == csv.ErrBareQuote {
-				// The reader cannot find where a broken quoted field ends.
-				return nil, roster.Invalid("csv", "Line %d is not valid CSV: %v.", pe.Line, csvReason(err))
+			if pe.StartLine != pe.Line {
+				// A quoted field left open took the lines after it: where
+				// their rows begin cannot be known.
+				return nil, roster.Invalid("csv", "Line %d is not valid CSV: %v.", pe.StartLine, csvReason(err))
 			}
+			// A stray quote within one line spoils that row alone: the
+			// reader goes on at the next line.
+			if len(rows) >= MaxBulkRows {
+				return nil, roster.Invalid("csv", "The file has more than %d rows; split it.", MaxBulkRows)
+			}
+			rows = append(rows, csvRow{line: pe.Line, err: roster.Invalid("csv", "This line is not valid CSV: %v.", csvReason(err))})
 			continue
 		}
 		line, _ := cr.FieldPos(0) // only valid after a successful Read

@@ -27,6 +27,32 @@ func TestParseInviteCSV(t *testing.T) {
 	}
 }
 
+// TestParseInviteCSVStrayQuote: a quote out of place within one line (a
+// nickname in quotes, an extra quote after a quoted field) makes that row
+// invalid and the others are read; a quote left open takes the lines after
+// it, so the file is refused.
+func TestParseInviteCSVStrayQuote(t *testing.T) {
+	rows, err := parseInviteCSV(strings.NewReader("email,name\nx@acme.test,X\ny@acme.test,Bob \"the builder\" Y\n\"z@acme.test\"z,Z\nw@acme.test,W\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 4 || rows[0].err != nil || rows[3].err != nil || rows[3].in.Email != "w@acme.test" || rows[3].line != 5 {
+		t.Fatalf("rows = %+v, want four with the last read", rows)
+	}
+	for _, r := range rows[1:3] {
+		if roster.ErrorCode(r.err) != roster.CodeInvalidInput || !strings.Contains(r.err.Error(), "quote") {
+			t.Errorf("row on line %d = %+v, want invalid for its quote", r.line, r)
+		}
+	}
+	if rows[1].line != 3 || rows[2].line != 4 {
+		t.Errorf("lines %d and %d, want 3 and 4", rows[1].line, rows[2].line)
+	}
+	_, err = parseInviteCSV(strings.NewReader("email,name\nx@acme.test,\"X\ny@acme.test,Y\nz@acme.test,Z\"\"\n"))
+	if roster.ErrorCode(err) != roster.CodeInvalidInput || !strings.Contains(err.Error(), "Line 2 ") {
+		t.Errorf("a quote left open: %v, want the file refused at line 2", err)
+	}
+}
+
 func TestParseInviteCSVTooManyRows(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("email\n")
