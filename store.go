@@ -212,6 +212,9 @@ type Tx interface {
 	PasswordResetByHash(hash string) (*PasswordReset, error)
 	// DeletePasswordResets deletes every reset link of the user.
 	DeletePasswordResets(user string) error
+	// PrunePasswordResets deletes the user's reset links that expired by
+	// now and returns how many are left.
+	PrunePasswordResets(user string, now time.Time) (int, error)
 
 	// AppendAudit stores an event and sets its ID; IDs increase with time.
 	AppendAudit(e *AuditEvent) error

@@ -109,9 +109,9 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	case !has:
 		setupToken, _ = secret.NewToken("rsu_")
 	}
-	limits := api.NewSharedLimits(store, c.AuthBurstPerIP, c.AuthBurstPerEmail)
+	limits := httpserver.NewLimits(c.AuthBurstPerIP, c.AuthBurstPerEmail, store, nil)
 	ui, err := web.New(web.Config{App: a, Logger: log, SecureCookies: c.SecureCookies(),
-		ByIP: limits.ByIP, ByEmail: limits.ByEmail, SetupToken: setupToken})
+		Limits: limits, SetupToken: setupToken})
 	if err != nil {
 		return err
 	}

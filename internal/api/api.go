@@ -26,38 +26,11 @@ type Config struct {
 	SecureCookies bool
 	// SessionMax is how long the session cookie lives in the browser.
 	SessionMax time.Duration
-	// Limits guards login, password reset and invitation accept; defaults
-	// when nil.
-	Limits *Limits
+	// Limits guard login, password reset, invitation accept, password
+	// change and ownership transfer; defaults in this process when nil.
+	Limits *httpserver.Limits
 	// Registerer receives the API's metrics; none are kept when nil.
 	Registerer prometheus.Registerer
-}
-
-// Limits are the rate limiters of the endpoints that take a secret.
-type Limits struct {
-	ByIP    *httpserver.Limiter // per client address
-	ByEmail *httpserver.Limiter // per email (or per token, for links)
-}
-
-// NewSharedLimits is NewLimits with the buckets in the store, shared by
-// every instance.
-func NewSharedLimits(store roster.Store, perIP, perEmail int) *Limits {
-	return &Limits{
-		ByIP:    httpserver.NewSharedLimiter(store, perIP, time.Second, nil),
-		ByEmail: httpserver.NewSharedLimiter(store, perEmail, 30*time.Second, nil),
-	}
-}
-
-// NewLimits keeps buckets in this process (one instance, or tests). It
-// allows, per client address, a burst of perIP attempts and one
-// more each second; per email (or link), a burst of perEmail and one more
-// every 30 seconds. A person gets a few typos; a script guessing one account's
-// password gets two a minute.
-func NewLimits(perIP, perEmail int) *Limits {
-	return &Limits{
-		ByIP:    httpserver.NewLimiter(perIP, time.Second, nil),
-		ByEmail: httpserver.NewLimiter(perEmail, 30*time.Second, nil),
-	}
 }
 
 // API is the JSON API's handler.
@@ -67,7 +40,7 @@ type API struct {
 	mux           *http.ServeMux
 	secureCookies bool
 	sessionMax    time.Duration
-	limits        *Limits
+	limits        *httpserver.Limits
 	checks        *prometheus.CounterVec
 }
 
@@ -76,7 +49,7 @@ func New(c Config) *API {
 	a := &API{app: c.App, log: c.Logger, mux: http.NewServeMux(), secureCookies: c.SecureCookies,
 		sessionMax: c.SessionMax, limits: c.Limits}
 	if a.limits == nil {
-		a.limits = NewLimits(100, 10)
+		a.limits = httpserver.NewLimits(100, 10, nil, nil)
 	}
 	if a.sessionMax == 0 {
 		a.sessionMax = 30 * 24 * time.Hour

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/rosterhq/roster"
-	"github.com/rosterhq/roster/internal/api"
 	"github.com/rosterhq/roster/internal/httpserver"
 	"github.com/rosterhq/roster/internal/testlog"
 )
@@ -303,7 +302,7 @@ func TestCrossOriginWriteRefused(t *testing.T) {
 }
 
 func TestLoginRateLimited(t *testing.T) {
-	h := newHarnessWith(t, harnessOptions{limits: api.NewLimits(3, 3)})
+	h := newHarnessWith(t, harnessOptions{limits: httpserver.NewLimits(3, 3, nil, nil)})
 	h.owner("bigeye", "olive@acme.test")
 	c := h.client("guesser")
 	for i := range 3 {
@@ -496,7 +495,7 @@ func TestLargeAnswerHasLength(t *testing.T) {
 // An invitation link to a user who has a password is a way to guess that
 // password: it is limited per link, however the token is padded.
 func TestAcceptRateLimitedPerLink(t *testing.T) {
-	h := newHarnessWith(t, harnessOptions{limits: api.NewLimits(1000, 3)})
+	h := newHarnessWith(t, harnessOptions{limits: httpserver.NewLimits(1000, 3, nil, nil)})
 	h.owner("bigeye", "olive@acme.test")
 	accB, ownerB := h.owner("bizmetry", "boss@bizmetry.test")
 	m := decodeAs[memberBody](t, ownerB.json("POST", "/api/v1/accounts/"+accB+"/invitations",

@@ -53,7 +53,7 @@ func BenchmarkHTTPCheck(b *testing.B) {
 	registry := prometheus.NewRegistry()
 	handler = httpserver.New(httpserver.Config{
 		Store: store, Logger: log, Auth: a, Registry: registry,
-		API: api.New(api.Config{App: a, Logger: log, Registerer: registry, Limits: api.NewLimits(100000, 100000)}),
+		API: api.New(api.Config{App: a, Logger: log, Registerer: registry, Limits: httpserver.NewLimits(100000, 100000, nil, nil)}),
 	}).Handler()
 
 	catalog, err := policy.Builtin("bizmetry")

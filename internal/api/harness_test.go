@@ -63,7 +63,7 @@ type harness struct {
 
 // harnessOptions change the server a harness runs.
 type harnessOptions struct {
-	limits *api.Limits
+	limits *httpserver.Limits
 	// log, when set, receives the server's log at the info level (by
 	// default warnings go to the test's log).
 	log io.Writer
@@ -84,7 +84,7 @@ func newHarnessWith(t *testing.T, o harnessOptions) *harness {
 	}
 	t.Cleanup(func() { store.Close() })
 	if o.limits == nil {
-		o.limits = api.NewLimits(100000, 100000)
+		o.limits = httpserver.NewLimits(100000, 100000, nil, nil)
 	}
 	h := &harness{t: t, ctx: ctx, store: store}
 

@@ -170,7 +170,7 @@ func (a *API) transferOwnership(w http.ResponseWriter, r *http.Request) error {
 	if in.User == "" {
 		return roster.Invalid("user", "Say whom to transfer ownership to: {\"user\": \"usr_…\", \"password\": \"…\"}.")
 	}
-	if err := a.limit(w, r, "password:"+p.UserID); err != nil {
+	if err := a.limits.Take(w, r, httpserver.PasswordKey(p.UserID)); err != nil {
 		return err
 	}
 	m, err := a.app.TransferOwnership(r.Context(), p, r.PathValue("account"), in.User, in.Password)

@@ -25,6 +25,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/api"
+	"github.com/rosterhq/roster/internal/httpserver"
 )
 
 // registeredRoutes returns the patterns api.go mounts with a.handle, as
@@ -157,7 +158,7 @@ func TestOpenAPIConformance(t *testing.T) {
 	h := newHarness(t)
 	scenario(t, h)
 
-	limited := newHarnessWith(t, harnessOptions{limits: api.NewLimits(3, 3)})
+	limited := newHarnessWith(t, harnessOptions{limits: httpserver.NewLimits(3, 3, nil, nil)})
 	anon := limited.client("anon")
 	for range 3 {
 		wantProblem(t, anon.json("POST", "/api/v1/session", map[string]string{"email": "x@acme.test", "password": "wrong password"}),

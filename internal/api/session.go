@@ -9,24 +9,6 @@ import (
 	"github.com/rosterhq/roster/internal/httpserver"
 )
 
-// limit takes an attempt from the address's and the key's buckets.
-func (a *API) limit(w http.ResponseWriter, r *http.Request, key string) error {
-	if ok, wait, err := a.limits.ByIP.Allow(r.Context(), httpserver.ClientIP(r)); err != nil {
-		return err
-	} else if !ok {
-		return httpserver.RateLimited(w, wait)
-	}
-	if key == "" {
-		return nil
-	}
-	if ok, wait, err := a.limits.ByEmail.Allow(r.Context(), key); err != nil {
-		return err
-	} else if !ok {
-		return httpserver.RateLimited(w, wait)
-	}
-	return nil
-}
-
 func (a *API) setSessionCookie(w http.ResponseWriter, raw string) {
 	httpserver.SetSessionCookie(w, raw, a.secureCookies, a.sessionMax)
 }
@@ -40,15 +22,15 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	emailKey := "login:" + roster.EmailKey(in.Email)
-	if err := a.limit(w, r, emailKey); err != nil {
+	key := httpserver.LoginKey(in.Email)
+	if err := a.limits.Take(w, r, key); err != nil {
 		return err
 	}
 	raw, user, err := a.app.Login(r.Context(), httpserver.ClientIP(r), in.Email, in.Password)
 	if err != nil {
 		return err
 	}
-	if err := a.limits.ByEmail.Reset(r.Context(), emailKey); err != nil {
+	if err := a.limits.Forgive(r.Context(), r, key); err != nil {
 		return err
 	}
 	a.setSessionCookie(w, raw)
@@ -118,7 +100,7 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	if err := a.limit(w, r, "password:"+p.UserID); err != nil {
+	if err := a.limits.Take(w, r, httpserver.PasswordKey(p.UserID)); err != nil {
 		return err
 	}
 	if err := a.app.ChangePassword(r.Context(), p, in.Current, in.New); err != nil {
@@ -133,7 +115,7 @@ func (a *API) requestReset(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	if err := a.limit(w, r, "reset:"+roster.EmailKey(in.Email)); err != nil {
+	if err := a.limits.Take(w, r, httpserver.ResetKey(in.Email)); err != nil {
 		return err
 	}
 	if err := a.app.RequestPasswordReset(r.Context(), in.Email); err != nil {
@@ -150,7 +132,7 @@ func (a *API) confirmReset(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	if err := a.limit(w, r, "token:"+roster.Truncate(strings.TrimSpace(in.Token), 64)); err != nil {
+	if err := a.limits.Take(w, r, httpserver.LinkKey(in.Token)); err != nil {
 		return err
 	}
 	if err := a.app.ConfirmPasswordReset(r.Context(), httpserver.ClientIP(r), strings.TrimSpace(in.Token), in.Password); err != nil {
@@ -165,7 +147,7 @@ func (a *API) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	if err := a.limit(w, r, "token:"+roster.Truncate(strings.TrimSpace(in.Token), 64)); err != nil {
+	if err := a.limits.Take(w, r, httpserver.LinkKey(in.Token)); err != nil {
 		return err
 	}
 	acc, err := a.app.AcceptInvitation(r.Context(), httpserver.ClientIP(r), app.Acceptance{

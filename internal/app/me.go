@@ -222,8 +222,11 @@ func (a *App) RequestPasswordReset(ctx context.Context, email string) error {
 	return nil
 }
 
+// maxLiveResets is how many reset links of one user may be out at once.
+const maxLiveResets = 3
+
 // requestReset writes a reset link and its email for the user with this
-// email, if they have a password.
+// email, if they have a password and fewer than maxLiveResets links.
 func (a *App) requestReset(ctx context.Context, email string) error {
 	err := a.store.Write(ctx, "", func(tx roster.Tx) error {
 		u, err := tx.UserByEmail(email)
@@ -233,12 +236,21 @@ func (a *App) requestReset(ctx context.Context, email string) error {
 		if !u.Registered() {
 			return roster.Errorf(roster.CodeNotFound, "no password to reset")
 		}
-		// A new link replaces the older ones: only the latest email works.
-		if err := tx.DeletePasswordResets(u.ID); err != nil {
+		// The links asked for before keep working until they expire or
+		// one of them is used: anyone may ask for a reset of anyone's
+		// password, and a new link replacing the older ones would let
+		// them spoil every link its owner is sent (DECISIONS 63). While
+		// maxLiveResets are out, asking again sends nothing more: the
+		// owner has working links, and their inbox is not flooded.
+		now := a.clock()
+		live, err := tx.PrunePasswordResets(u.ID, now)
+		if err != nil {
 			return err
 		}
+		if live >= maxLiveResets {
+			return roster.Errorf(roster.CodeNotFound, "enough reset links out")
+		}
 		raw, hash := secret.NewToken(prefixReset)
-		now := a.clock()
 		if err := tx.CreatePasswordReset(&roster.PasswordReset{Hash: hash, UserID: u.ID, ExpiresAt: now.Add(a.resetTTL)}); err != nil {
 			return err
 		}

@@ -528,12 +528,34 @@ func TestPasswordChangeAndReset(t *testing.T) {
 	if err := e.app.RequestPasswordReset(e.ctx, "nobody@acme.test"); err != nil {
 		t.Errorf("reset for an unknown email: %v", err)
 	}
-	// Asking again replaces the first link.
-	replaced := e.resetToken("olive@acme.test")
+	// Asking again leaves the first link working (anyone may ask, DECISIONS
+	// 63); using either kills both.
+	first := e.resetToken("olive@acme.test")
 	tok := e.resetToken("Olive@acme.test")
-	wantCode(t, e.app.ConfirmPasswordReset(e.ctx, "", replaced, "third fine password"), roster.CodeInvalidToken)
+	if first == tok {
+		t.Fatal("asking again gave the same link")
+	}
+	if err := e.app.CheckPasswordReset(e.ctx, first); err != nil {
+		t.Errorf("the first link after a second was asked for: %v", err)
+	}
 	if err := e.app.ConfirmPasswordReset(e.ctx, "", tok, "third fine password"); err != nil {
 		t.Fatal(err)
+	}
+	wantCode(t, e.app.ConfirmPasswordReset(e.ctx, "", tok, "fourth fine password"), roster.CodeInvalidToken)
+	wantCode(t, e.app.ConfirmPasswordReset(e.ctx, "", first, "fourth fine password"), roster.CodeInvalidToken)
+
+	// At most three links are out at once: asking a fourth time sends
+	// nothing, until one expires.
+	links := map[string]bool{}
+	for range 4 {
+		links[e.resetToken("olive@acme.test")] = true
+	}
+	if len(links) != 3 {
+		t.Errorf("four requests made %d links, want 3", len(links))
+	}
+	e.now = e.now.Add(2 * time.Hour)
+	if tok := e.resetToken("olive@acme.test"); links[tok] {
+		t.Error("no new link once the others expired")
 	}
 	wantCode(t, e.app.ConfirmPasswordReset(e.ctx, "", tok, "fourth fine password"), roster.CodeInvalidToken)
 	_, err = e.app.AuthenticateSession(e.ctx, raw1, "")

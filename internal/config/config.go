@@ -90,7 +90,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.MailRetryBase, "mail-retry-base", c.MailRetryBase, "wait after a first failed delivery, doubled per further failure up to 1h (ROSTER_MAIL_RETRY_BASE)")
 	fs.IntVar(&c.MailMaxAttempts, "mail-max-attempts", c.MailMaxAttempts, "delivery attempts before a message is given up (ROSTER_MAIL_MAX_ATTEMPTS)")
 	fs.IntVar(&c.AuthBurstPerIP, "auth-burst-per-ip", c.AuthBurstPerIP, "login, reset, accept, password change and transfer attempts a client address may burst; one more per second after (ROSTER_AUTH_BURST_PER_IP)")
-	fs.IntVar(&c.AuthBurstPerEmail, "auth-burst-per-email", c.AuthBurstPerEmail, "login, reset, accept, password change and transfer attempts per email before waiting; one more per 30 s after (ROSTER_AUTH_BURST_PER_EMAIL)")
+	fs.IntVar(&c.AuthBurstPerEmail, "auth-burst-per-email", c.AuthBurstPerEmail, "login, reset, accept, password change and transfer attempts per email from one address before waiting, one more per 30 s after; five times that from all addresses (ROSTER_AUTH_BURST_PER_EMAIL)")
 }
 
 // RegisterDB adds only the database flag, for commands that need nothing else.

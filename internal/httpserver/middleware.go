@@ -190,19 +190,23 @@ func ClientIP(r *http.Request) string {
 // configured: otherwise anyone could write X-Forwarded-For and pick the
 // rate-limit bucket they are counted in.
 func clientAddr(r *http.Request, trusted []netip.Prefix) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
+	host, ok := hopAddr(r.RemoteAddr)
+	if !ok {
+		h, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			return r.RemoteAddr
+		}
+		return h
 	}
-	if len(trusted) == 0 || !isTrusted(host, trusted) {
-		return host
+	if !isTrusted(host, trusted) {
+		return host.String()
 	}
 	// Walk the chain from the nearest hop back; the first address not
 	// ours is the client's.
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
-		hop := strings.TrimSpace(hops[i])
-		if _, err := netip.ParseAddr(hop); err != nil {
+		hop, ok := hopAddr(strings.TrimSpace(hops[i]))
+		if !ok {
 			break // a malformed hop: stop at the last address we can vouch for
 		}
 		host = hop
@@ -210,15 +214,25 @@ func clientAddr(r *http.Request, trusted []netip.Prefix) string {
 			break
 		}
 	}
-	return host
+	return host.String()
 }
 
-func isTrusted(addr string, trusted []netip.Prefix) bool {
-	a, err := netip.ParseAddr(addr)
+// hopAddr reads an address as a connection or a proxy writes it: bare, or
+// with a port ("203.0.113.7:4711", "[2001:db8::1]:4711", as some load
+// balancers append it). An IPv4 address written as IPv6 is the IPv4 one.
+func hopAddr(s string) (netip.Addr, bool) {
+	a, err := netip.ParseAddr(s)
 	if err != nil {
-		return false
+		ap, err := netip.ParseAddrPort(s)
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		a = ap.Addr()
 	}
-	a = a.Unmap()
+	return a.Unmap(), true
+}
+
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 	for _, p := range trusted {
 		if p.Contains(a) {
 			return true

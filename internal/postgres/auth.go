@@ -145,3 +145,16 @@ func (t *tx) DeletePasswordResets(user string) error {
 	}
 	return nil
 }
+
+func (t *tx) PrunePasswordResets(user string, now time.Time) (int, error) {
+	var n int
+	err := t.queryRow(`WITH pruned AS (DELETE FROM password_resets WHERE user_id = $1 AND expires_at <= $2)
+		SELECT count(*) FROM password_resets WHERE user_id = $1 AND expires_at > $2`, user, now).Scan(&n)
+	if errors.Is(err, errUnstorable) {
+		return 0, nil // no user has such an id
+	}
+	if err != nil {
+		return 0, fmt.Errorf("postgres: prune password resets: %w", err)
+	}
+	return n, nil
+}

@@ -132,3 +132,14 @@ func (t *tx) DeletePasswordResets(user string) error {
 	}
 	return nil
 }
+
+func (t *tx) PrunePasswordResets(user string, now time.Time) (int, error) {
+	if _, err := t.exec(`DELETE FROM password_resets WHERE user_id = ? AND expires_at <= ?`, user, micros(now)); err != nil {
+		return 0, fmt.Errorf("sqlite: prune password resets: %w", err)
+	}
+	var n int
+	if err := t.queryRow(`SELECT count(*) FROM password_resets WHERE user_id = ?`, user).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: count password resets: %w", err)
+	}
+	return n, nil
+}

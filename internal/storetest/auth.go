@@ -217,4 +217,36 @@ func testPasswordResets(t *testing.T, s roster.Store) {
 	})
 	// Deleting none is not an error.
 	Write(t, s, "", func(tx roster.Tx) error { return tx.DeletePasswordResets(u.ID) })
+
+	// Pruning deletes the user's expired links alone and counts the rest.
+	Write(t, s, "", func(tx roster.Tx) error {
+		for _, r := range []*roster.PasswordReset{r1, r2} {
+			if err := tx.CreatePasswordReset(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, c := range []struct {
+		now  time.Time
+		want int
+	}{{T0, 2}, {T0.Add(time.Hour), 1}, {T0.Add(2 * time.Hour), 0}} {
+		var n int
+		Write(t, s, "", func(tx roster.Tx) error {
+			var err error
+			n, err = tx.PrunePasswordResets(u.ID, c.now)
+			return err
+		})
+		if n != c.want {
+			t.Errorf("PrunePasswordResets at %v = %d, want %d", c.now, n, c.want)
+		}
+	}
+	Read(t, s, func(tx roster.Tx) error {
+		_, err := tx.PasswordResetByHash(r1.Hash)
+		wantCode(t, "PasswordResetByHash(pruned)", err, roster.CodeNotFound)
+		if _, err := tx.PasswordResetByHash(r3.Hash); err != nil {
+			t.Errorf("another user's reset after PrunePasswordResets: %v; want it kept", err)
+		}
+		return nil
+	})
 }

@@ -47,7 +47,7 @@ func (w *Web) activate(rw http.ResponseWriter, r *http.Request) {
 	}
 	token := strings.TrimSpace(r.PostFormValue("token"))
 	d := activatePage{Token: token, Name: r.PostFormValue("name"), Errors: map[string]string{}}
-	if err := w.limit(rw, r, tokenKey(token)); err != nil {
+	if err := w.limit(rw, r, httpserver.LinkKey(token)); err != nil {
 		w.fail(rw, r, nil, err)
 		return
 	}

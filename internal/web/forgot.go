@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/httpserver"
 )
 
 // forgotPage is the model of the "forgot password" form.
@@ -25,7 +26,7 @@ func (w *Web) forgot(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := strings.TrimSpace(r.PostFormValue("email"))
-	err := w.limit(rw, r, "reset:"+roster.EmailKey(email))
+	err := w.limit(rw, r, httpserver.ResetKey(email))
 	if err == nil {
 		err = w.app.RequestPasswordReset(r.Context(), email)
 	}

@@ -33,7 +33,7 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request) {
 	}
 	email, pass := strings.TrimSpace(r.PostFormValue("email")), r.PostFormValue("password")
 	d := loginPage{Email: email, Next: localPath(r.PostFormValue("next"))}
-	err := w.limit(rw, r, loginKey(email))
+	err := w.limit(rw, r, httpserver.LoginKey(email))
 	var raw string
 	if err == nil {
 		raw, _, err = w.app.Login(r.Context(), httpserver.ClientIP(r), email, pass)
@@ -47,7 +47,7 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request) {
 		w.render(rw, r, refusalStatus(err), "login", &page{Title: "Sign in", Data: d})
 		return
 	}
-	if err := w.byEmail.Reset(r.Context(), loginKey(email)); err != nil {
+	if err := w.limits.Forgive(r.Context(), r, httpserver.LoginKey(email)); err != nil {
 		w.fail(rw, r, nil, err)
 		return
 	}

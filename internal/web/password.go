@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/httpserver"
 )
 
 const passwordTitle = "Change your password"
@@ -55,7 +56,7 @@ func (w *Web) changePassword(rw http.ResponseWriter, r *http.Request) {
 		err = roster.Invalid("confirm", "The new password and its confirmation differ.")
 	}
 	if err == nil {
-		err = w.limit(rw, r, passwordKey(p.UserID))
+		err = w.limit(rw, r, httpserver.PasswordKey(p.UserID))
 	}
 	if err == nil {
 		err = w.app.ChangePassword(r.Context(), p, r.PostFormValue("current"), next)

@@ -45,7 +45,7 @@ func (w *Web) reset(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := strings.TrimSpace(r.PostFormValue("token"))
-	err := w.limit(rw, r, tokenKey(token))
+	err := w.limit(rw, r, httpserver.LinkKey(token))
 	if err == nil {
 		err = w.app.ConfirmPasswordReset(r.Context(), httpserver.ClientIP(r), token, r.PostFormValue("password"))
 	}

@@ -94,7 +94,7 @@ func (w *Web) setup(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := r.PostFormValue("token")
-	if err := w.limit(rw, r, tokenKey(token)); err != nil {
+	if err := w.limit(rw, r, httpserver.LinkKey(token)); err != nil {
 		w.fail(rw, r, nil, err)
 		return
 	}

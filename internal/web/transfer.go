@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/httpserver"
 )
 
 // transfer hands ownership to another Active member (SPEC §3 rule 5): the
@@ -19,7 +20,7 @@ func (w *Web) transfer(rw http.ResponseWriter, r *http.Request) {
 	userID := r.PostFormValue("user")
 	// The password is guessed against the same bucket as the API's
 	// transfer and a password change: a stolen session gets no more tries.
-	err := w.limit(rw, r, passwordKey(p.UserID))
+	err := w.limit(rw, r, httpserver.PasswordKey(p.UserID))
 	var m *roster.Member
 	if err == nil {
 		m, err = w.app.TransferOwnership(r.Context(), p, v.Account.ID, userID, r.PostFormValue("password"))

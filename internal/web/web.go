@@ -34,10 +34,10 @@ type Config struct {
 	SecureCookies bool
 	// SessionMax is how long the session cookie lives in the browser.
 	SessionMax time.Duration
-	// ByIP and ByEmail rate-limit sign-in, password reset, activation and
-	// setup, with the same keys as the JSON API so that both share buckets.
-	// Nil means in-process defaults.
-	ByIP, ByEmail *httpserver.Limiter
+	// Limits rate-limit sign-in, password reset, activation, setup,
+	// password change and transfer; given the JSON API's, both share
+	// buckets. Nil means in-process defaults.
+	Limits *httpserver.Limits
 	// SetupToken, when not "", is the secret of the one-time first-run link
 	// /setup?token=…; it lives only in this process.
 	SetupToken string
@@ -53,7 +53,7 @@ type Web struct {
 	mux           *http.ServeMux
 	secureCookies bool
 	sessionMax    time.Duration
-	byIP, byEmail *httpserver.Limiter
+	limits        *httpserver.Limits
 	now           func() time.Time
 
 	setupMu    sync.Mutex
@@ -70,7 +70,7 @@ func New(c Config) (*Web, error) {
 	w := &Web{
 		app: c.App, log: c.Logger, pages: pages, mux: http.NewServeMux(),
 		secureCookies: c.SecureCookies, sessionMax: c.SessionMax,
-		byIP: c.ByIP, byEmail: c.ByEmail, now: c.Now, setupToken: c.SetupToken,
+		limits: c.Limits, now: c.Now, setupToken: c.SetupToken,
 	}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
@@ -78,11 +78,8 @@ func New(c Config) (*Web, error) {
 	if w.sessionMax == 0 {
 		w.sessionMax = 30 * 24 * time.Hour
 	}
-	if w.byIP == nil {
-		w.byIP = httpserver.NewLimiter(100, time.Second, nil)
-	}
-	if w.byEmail == nil {
-		w.byEmail = httpserver.NewLimiter(10, 30*time.Second, nil)
+	if w.limits == nil {
+		w.limits = httpserver.NewLimits(100, 10, nil, nil)
 	}
 	if w.now == nil {
 		w.now = time.Now
