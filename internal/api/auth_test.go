@@ -369,6 +369,17 @@ func TestTokenNeverExceedsItsCreator(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
+	// Another scheme is another layer's (a proxy's Basic authentication):
+	// ignored, so that the cookie still signs one in, and an API call
+	// without one is told how to authenticate.
+	basic := h.client("behind basic auth")
+	basic.header.Set("Authorization", "Basic dXNlcjpwYXNz")
+	wantProblem(t, basic.get("/api/v1/me"), http.StatusUnauthorized, roster.CodeUnauthenticated)
+	owner.header.Set("Authorization", "Basic dXNlcjpwYXNz")
+	if got := meAs(t, owner); got != "olive@acme.test" {
+		t.Errorf("a session cookie beside Basic credentials is %q, want Olive", got)
+	}
+	owner.header.Del("Authorization")
 	// No token from a token, no transfer, no password change, no logout.
 	wantProblem(t, tok.json("POST", "/api/v1/tokens", map[string]string{"name": "child", "account": acc}), http.StatusForbidden, roster.CodeForbidden)
 	wantProblem(t, tok.json("POST", "/api/v1/tokens", map[string]string{"name": "child", "account": other}), http.StatusNotFound, roster.CodeNotFound)

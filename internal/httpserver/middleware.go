@@ -277,7 +277,7 @@ func bearer(h string) (string, bool) {
 
 // authenticate puts the principal of a bearer token or session cookie in the
 // context. A bearer token that does not authenticate is refused at once; a
-// stale cookie is just ignored (the request goes on unauthenticated, and the
+// stale cookie, or an Authorization header of another scheme, is just ignored (the request goes on unauthenticated, and the
 // handler decides whether that is enough).
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -286,12 +286,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		ip := ClientIP(r)
-		if h := r.Header.Get("Authorization"); h != "" {
-			raw, ok := bearer(h)
-			if !ok {
-				WriteError(w, r, s.log, roster.Errorf(roster.CodeUnauthenticated, "The Authorization header must be \"Bearer <token>\"."))
-				return
-			}
+		// Credentials of another scheme are for another layer (a proxy's
+		// Basic authentication, which browsers then send with every
+		// request): the request goes on with its cookie, or none.
+		if raw, ok := bearer(r.Header.Get("Authorization")); ok {
 			p, err := s.auth.AuthenticateToken(r.Context(), raw, ip)
 			if err != nil {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="roster"`)
