@@ -83,11 +83,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	host := "roster.local"
-	if u, err := url.Parse(c.BaseURL); err == nil && u.Hostname() != "" {
-		host = u.Hostname()
-	}
-	worker := &mail.Worker{Store: store, Mailer: mailer, Templates: templates, Log: log, From: c.MailFrom, MessageIDHost: host,
+	worker := &mail.Worker{Store: store, Mailer: mailer, Templates: templates, Log: log, From: c.MailFrom, BaseURL: c.BaseURL,
 		Interval: c.MailPoll, RetryBase: c.MailRetryBase, MaxAttempts: c.MailMaxAttempts}
 
 	registry := prometheus.NewRegistry()

@@ -300,7 +300,7 @@ func (a *App) resetUser(ctx context.Context, token string) (*roster.User, error)
 // errBadReset is the one answer for a reset link that was used, expired,
 // replaced or never existed.
 func errBadReset() error {
-	return roster.Errorf(roster.CodeInvalidToken, "This password reset link is not valid: it has been used, has expired, or was replaced by a newer one.")
+	return roster.Errorf(roster.CodeInvalidToken, "This password reset link is not valid: it has been used, has expired, or the password was set since.")
 }
 
 // ConfirmPasswordReset sets a new password with a reset link's token, for
@@ -336,8 +336,17 @@ func (a *App) ConfirmPasswordReset(ctx context.Context, ip, token, next string) 
 		if _, err := tx.DeleteUserSessions(u.ID, ""); err != nil {
 			return err
 		}
+		now := a.clock()
 		p := roster.Principal{UserID: u.ID, IP: ip}
-		return auditEach(tx, p, accounts, roster.AuditPasswordReset, a.clock())
+		if err := auditEach(tx, p, accounts, roster.AuditPasswordReset, now); err != nil {
+			return err
+		}
+		// As after a change: whoever holds the mailbox, or a session, may
+		// not be the one who reset it.
+		return tx.EnqueueMessage(&roster.Message{
+			Kind: roster.MessagePasswordChanged, To: u.Email, UserID: u.ID,
+			Data: map[string]string{"name": u.Name, "at": now.Format(time.RFC3339), "reset": "true"}, NextAttemptAt: now, CreatedAt: now,
+		})
 	})
 	if roster.ErrorCode(err) == roster.CodeNotFound {
 		return errBadReset()

@@ -541,6 +541,14 @@ func TestPasswordChangeAndReset(t *testing.T) {
 	if err := e.app.ConfirmPasswordReset(e.ctx, "", tok, "third fine password"); err != nil {
 		t.Fatal(err)
 	}
+	// The owner of the mailbox is told, as after a change.
+	e.store.Read(e.ctx, func(tx roster.Tx) error {
+		msgs, err := tx.Messages("", 1)
+		if err != nil || len(msgs) != 1 || msgs[0].Kind != roster.MessagePasswordChanged || msgs[0].To != "olive@acme.test" || msgs[0].Data["reset"] != "true" {
+			t.Errorf("the newest message after a reset: %+v, %v; want Olive told of the reset", msgs, err)
+		}
+		return nil
+	})
 	wantCode(t, e.app.ConfirmPasswordReset(e.ctx, "", tok, "fourth fine password"), roster.CodeInvalidToken)
 	wantCode(t, e.app.ConfirmPasswordReset(e.ctx, "", first, "fourth fine password"), roster.CodeInvalidToken)
 

@@ -156,11 +156,14 @@ func (c *Config) Validate() error {
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("base-url %q: want an absolute http or https URL", c.BaseURL))
-	} else if u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(c.BaseURL, "?") || strings.Contains(c.BaseURL, "#") {
+	} else if u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(c.BaseURL, "?") || strings.Contains(c.BaseURL, "#") ||
+		strings.Trim(u.Path, "/") != "" {
 		// Links are the base URL with a path appended: a query or a
 		// fragment would swallow it, and a password would be in every
-		// email and log line.
-		errs = append(errs, errors.New("base-url: want scheme://host[:port][/path], without a user, query or fragment"))
+		// email and log line. Roster serves from the root of its address,
+		// its pages linking to /static/… and posting to /login, so a path
+		// would give links that lead nowhere (DECISIONS 64).
+		errs = append(errs, errors.New("base-url: want scheme://host[:port], without a path, user, query or fragment; Roster serves from the root of its address"))
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.SMTPURL != "" {

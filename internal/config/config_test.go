@@ -48,6 +48,7 @@ func TestValidateRefuses(t *testing.T) {
 		"base-url query":       func(c *Config) { c.BaseURL = "https://roster.example.com?x=1" },
 		"base-url fragment":    func(c *Config) { c.BaseURL = "https://roster.example.com#f" },
 		"base-url empty query": func(c *Config) { c.BaseURL = "https://roster.example.com/?" },
+		"base-url path":        func(c *Config) { c.BaseURL = "https://roster.example.com/team" },
 		"mail-from":            func(c *Config) { c.MailFrom = "not an address" },
 	} {
 		c := Default()
@@ -68,7 +69,7 @@ func TestValidateAccepts(t *testing.T) {
 		"every interface":     {func(c *Config) { c.Addr = "0.0.0.0:8080" }, "roster.db", "http://localhost:8080", false, true},
 		"every interface v6":  {func(c *Config) { c.Addr = "[::]:9000" }, "roster.db", "http://localhost:9000", false, true},
 		"no host":             {func(c *Config) { c.Addr = ":8080" }, "roster.db", "http://localhost:8080", false, true},
-		"given base":          {func(c *Config) { c.BaseURL = "https://roster.example.com/team/" }, "roster.db", "https://roster.example.com/team", false, false},
+		"given base":          {func(c *Config) { c.BaseURL = "https://roster.example.com/" }, "roster.db", "https://roster.example.com", false, false},
 		"postgres upper case": {func(c *Config) { c.DB = "POSTGRES://u:pw@db/Roster" }, "postgres://u:pw@db/Roster", "http://127.0.0.1:8080", true, true},
 		"a path with =":       {func(c *Config) { c.DB = "/srv/a=b/roster.db" }, "/srv/a=b/roster.db", "http://127.0.0.1:8080", false, true},
 	} {

@@ -39,7 +39,7 @@ func TestSMTPDeliversMultipartWithStableID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg := &roster.Message{ID: 42, Kind: roster.MessageInvitation, To: "dana@acme.test",
+	msg := &roster.Message{ID: 42, Kind: roster.MessageInvitation, To: "dana@acme.test", CreatedAt: time.UnixMicro(1795000000123456),
 		Data: map[string]string{"account_name": `<Acme & "Co">`, "inviter_name": "Olive <script>", "role": "Admin",
 			"expires_at": "2026-11-29T09:00:00Z"},
 		Link: "https://roster.test/activate?token=rsi_abc"}
@@ -51,8 +51,9 @@ func TestSMTPDeliversMultipartWithStableID(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := srv.WaitFor(1, 5*time.Second)[0]
-	if id := got.Header("Message-Id"); id != "<roster-42@roster.test>" {
-		t.Errorf("Message-ID = %q, want <roster-42@roster.test>", id)
+	// The row's id and time: a database made again numbers from 1 again.
+	if id := got.Header("Message-Id"); id != "<roster-42.1795000000123456@roster.test>" {
+		t.Errorf("Message-ID = %q, want <roster-42.1795000000123456@roster.test>", id)
 	}
 	if subj := got.Header("Subject"); subj != `Olive <script> invited you to <Acme & "Co">` {
 		t.Errorf("Subject = %q", subj)
@@ -139,7 +140,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 func (f *fixture) worker(t *testing.T, m mail.Mailer) *mail.Worker {
-	return &mail.Worker{Store: f.store, Mailer: m, Templates: templates(t), From: "roster@acme.test", MessageIDHost: "roster.test",
+	return &mail.Worker{Store: f.store, Mailer: m, Templates: templates(t), From: "roster@acme.test", BaseURL: "https://roster.test",
 		Now: func() time.Time { return f.now }, RetryBase: time.Minute, MaxAttempts: 3}
 }
 
@@ -509,6 +510,35 @@ func TestWorkerDropsMessagesWhoseLinkDied(t *testing.T) {
 	}
 	if after := f.auditActions(t); !maps.Equal(before, after) {
 		t.Errorf("audit log changed by dropping a message: %v → %v", before, after)
+	}
+}
+
+// TestWorkerSendsExpiredLinksNot: a link that expired while its email
+// waited (retries, an outage) is not sent; a link that still works is sent
+// on the running service's base URL, whichever command queued it.
+func TestWorkerSendsExpiredLinksNot(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	srv := smtptest.Start(t, "", "")
+	m, _ := mail.NewSMTPMailer(srv.URL())
+	w := f.worker(t, m)
+	w.BaseURL = "https://roster.example.com"
+	f.now = f.now.Add(8 * 24 * time.Hour) // the owner's activation lasts 7 days
+	if n, err := w.DeliverDue(ctx); err != nil || n != 1 {
+		t.Fatalf("DeliverDue = %d, %v", n, err)
+	}
+	if got := f.message(t); got.Status != roster.MessageFailed || !strings.Contains(got.LastError, "expired") {
+		t.Errorf("the expired link's message: %+v; want failed, not sent", got)
+	}
+	if _, err := f.app.ResendOwnerActivation(ctx, f.acc); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w.DeliverDue(ctx); err != nil || n != 1 {
+		t.Fatalf("DeliverDue = %d, %v", n, err)
+	}
+	got := srv.WaitFor(1, 5*time.Second)
+	if len(got) != 1 || !strings.HasPrefix(got[0].Link(), "https://roster.example.com/activate?token=rsi_") {
+		t.Fatalf("delivered %d messages, the link %q; want one on the worker's base URL", len(got), got[0].Link())
 	}
 }
 

@@ -76,7 +76,10 @@ func (t *Templates) Render(m *roster.Message, from, messageIDHost string) (Email
 		return Email{}, fmt.Errorf("render %s html: %w", m.Kind, err)
 	}
 	return Email{
-		MessageID: fmt.Sprintf("<roster-%d@%s>", m.ID, messageIDHost),
+		// The row's id and time: a database made again, or restored,
+		// numbers its messages from 1 again, and a mail program may drop
+		// a message whose id it has seen.
+		MessageID: fmt.Sprintf("<roster-%d.%d@%s>", m.ID, m.CreatedAt.UnixMicro(), messageIDHost),
 		From:      from,
 		To:        m.To,
 		// A subject is one line, and plain text: names in it come from

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"time"
@@ -28,8 +29,11 @@ type Worker struct {
 	Log       *slog.Logger
 	Now       func() time.Time
 	From      string
-	// MessageIDHost is the right-hand side of Message-IDs (the base URL's host).
-	MessageIDHost string
+	// BaseURL is the public base URL (scheme://host[:port]) of the links
+	// the worker sends: a message queued by a command run with another
+	// (or none) still links to the running service. Its host is the
+	// right-hand side of Message-IDs.
+	BaseURL string
 	// Interval is how often the outbox is polled; Lease how long a claim
 	// lasts; MaxAttempts how many tries a message gets before it is given up.
 	Interval    time.Duration
@@ -149,7 +153,8 @@ func (w *Worker) deliver(ctx context.Context, m *roster.Message) {
 		w.drop(ctx, m)
 		return
 	}
-	e, err := w.Templates.Render(m, w.From, w.MessageIDHost)
+	m.Link = relink(m.Link, w.BaseURL)
+	e, err := w.Templates.Render(m, w.From, messageIDHost(w.BaseURL))
 	if err == nil {
 		sendCtx, cancel := context.WithTimeout(ctx, w.SendTimeout)
 		err = w.Mailer.Send(sendCtx, e)
@@ -196,7 +201,7 @@ func (w *Worker) deliver(ctx context.Context, m *roster.Message) {
 // message without a link is live.
 func (w *Worker) current(ctx context.Context, m *roster.Message) (live bool, err error) {
 	err = w.Store.Read(ctx, func(tx roster.Tx) error {
-		if live, err = linkLive(tx, m); err != nil || !live || m.Data == nil ||
+		if live, err = linkLive(tx, m, w.Now()); err != nil || !live || m.Data == nil ||
 			(m.Kind != roster.MessageInvitation && m.Kind != roster.MessageOwnerActivation) {
 			return err
 		}
@@ -209,10 +214,10 @@ func (w *Worker) current(ctx context.Context, m *roster.Message) (live bool, err
 	return live, err
 }
 
-// linkLive reports whether the link m carries still works: its invitation
-// or password reset is the newest, unused and not revoked. A message
-// without a link, or of another kind, is live.
-func linkLive(tx roster.Tx, m *roster.Message) (bool, error) {
+// linkLive reports whether the link m carries still works at now: its
+// invitation or password reset is the newest, unused, not revoked and not
+// expired. A message without a link, or of another kind, is live.
+func linkLive(tx roster.Tx, m *roster.Message, now time.Time) (bool, error) {
 	if m.Link == "" {
 		return true, nil
 	}
@@ -225,18 +230,48 @@ func linkLive(tx roster.Tx, m *roster.Message) (bool, error) {
 		return true, nil
 	}
 	hash := secret.Hash(token)
+	var expires time.Time
 	switch m.Kind {
 	case roster.MessageInvitation, roster.MessageOwnerActivation:
-		_, err = tx.InvitationByToken(hash)
+		var inv *roster.Invitation
+		if inv, err = tx.InvitationByToken(hash); err == nil {
+			expires = inv.ExpiresAt
+		}
 	case roster.MessagePasswordReset:
-		_, err = tx.PasswordResetByHash(hash)
+		var r *roster.PasswordReset
+		if r, err = tx.PasswordResetByHash(hash); err == nil {
+			expires = r.ExpiresAt
+		}
 	default:
 		return true, nil
 	}
 	if roster.ErrorCode(err) == roster.CodeNotFound {
 		return false, nil
 	}
-	return err == nil, err
+	return err == nil && now.Before(expires), err
+}
+
+// relink puts a link on the base URL: the path and query Roster gave it,
+// on the running service's address.
+func relink(link, base string) string {
+	u, err := url.Parse(link)
+	if link == "" || base == "" || err != nil || u.Host == "" {
+		return link
+	}
+	return base + u.RequestURI()
+}
+
+// messageIDHost is the right-hand side of the Message-IDs sent for the
+// base URL: its host, an IP address in brackets as RFC 5322 writes it.
+func messageIDHost(base string) string {
+	u, err := url.Parse(base)
+	if err != nil || u.Hostname() == "" {
+		return "roster.local"
+	}
+	if _, err := netip.ParseAddr(u.Hostname()); err == nil {
+		return "[" + u.Hostname() + "]"
+	}
+	return u.Hostname()
 }
 
 // drop gives up a message whose link is dead without sending it. Its
@@ -246,7 +281,7 @@ func linkLive(tx roster.Tx, m *roster.Message) (bool, error) {
 func (w *Worker) drop(ctx context.Context, m *roster.Message) {
 	w.Log.Info("outbox: not sent, its link no longer works", "id", m.ID, "kind", m.Kind)
 	err := w.Store.Write(ctx, m.AccountID, func(tx roster.Tx) error {
-		return tx.MarkMessageFailed(m.ID, "Not sent: its link was replaced, used or revoked before it could be delivered.", time.Time{})
+		return tx.MarkMessageFailed(m.ID, "Not sent: its link was replaced, used, revoked or expired before it could be delivered.", time.Time{})
 	})
 	if err != nil {
 		w.Log.Error("outbox: mark not sent", "id", m.ID, "err", err)
@@ -263,7 +298,7 @@ func (w *Worker) recordFailure(tx roster.Tx, m *roster.Message, reason string, r
 	if !invitation || m.AccountID == "" || (m.Attempts > 0 && !retry.IsZero()) {
 		return nil
 	}
-	if live, err := linkLive(tx, m); err != nil || !live {
+	if live, err := linkLive(tx, m, w.Now()); err != nil || !live {
 		return err
 	}
 	after := map[string]string{"error": reason, "attempts": strconv.Itoa(m.Attempts + 1)}
