@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rosterhq/roster/internal/config"
 	"github.com/rosterhq/roster/internal/pgtest"
 )
 
@@ -154,6 +155,15 @@ func TestHelpAndVersion(t *testing.T) {
 		out, errOut, code := runRoster(t, nil, args...)
 		if code != 0 || out == "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+	// Help is pasted into tickets: the URLs given in the environment,
+	// which may hold passwords, show as their variables' names.
+	env := []string{"ROSTER_DB=postgres://roster:S3cret@db.internal/roster", "ROSTER_SMTP_URL=smtp://mailer:P4ss@mail.internal:587"}
+	for _, args := range [][]string{{"serve", "--help"}, {"outbox", "list", "--help"}} {
+		out, errOut, code := runRoster(t, env, args...)
+		if code != 0 || strings.Contains(out+errOut, "S3cret") || strings.Contains(out+errOut, "P4ss") || !strings.Contains(out+errOut, "$ROSTER_DB") {
+			t.Errorf("%v with secrets in the environment: exit %d, %s%s", args, code, out, errOut)
 		}
 	}
 }
@@ -475,5 +485,25 @@ func TestNotReadyWhenTheDatabaseFileIsGone(t *testing.T) {
 	s.stop()
 	if !strings.Contains(s.log.String(), "is no longer the file this process opened") {
 		t.Errorf("the log does not say why the service is not ready:\n%s", s.log)
+	}
+}
+
+// TestDBLabelShowsNoPassword: the database as the log and migrate show it
+// holds no password, however the URL writes it; pgx reads a password with
+// # or ? in it as libpq does, where net/url sees a fragment or a query.
+func TestDBLabelShowsNoPassword(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://roster:12#S3cret@db.internal:5433/roster":           "postgres://roster@db.internal:5433/roster",
+		"postgres://r3:?S3cret-2024@127.0.0.1:5432/r3":                  "postgres://r3@127.0.0.1:5432/r3",
+		"postgres://r2:#Hash/S3cret?x@127.0.0.1:5432/r2":                "postgres", // pgx cannot read it either
+		"postgres://roster@db.internal/roster?password=S3cret":          "postgres://roster@db.internal:5432/roster",
+		"postgresql://roster:S3cret@db.internal/roster?sslmode=disable": "postgres://roster@db.internal:5432/roster",
+	} {
+		c := config.Default()
+		c.DB = in
+		got := dbLabel(c)
+		if strings.Contains(got, "S3cret") || got != want {
+			t.Errorf("dbLabel(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

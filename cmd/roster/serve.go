@@ -11,9 +11,10 @@ import (
 	"net/netip"
 	"net/url"
 	"runtime/debug"
-	"strings"
+	"strconv"
 	"sync"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -246,20 +247,14 @@ func dbLabel(c config.Config) string {
 	if !c.Postgres() {
 		return c.DB
 	}
-	u, err := url.Parse(c.DB)
+	// What the driver makes of the URL, not what net/url does: pgx reads
+	// "postgres://u:12#pw@host/db" as libpq does, a password with # or ?
+	// in it, which net/url takes for a fragment or a query.
+	pc, err := pgconn.ParseConfig(c.DB)
 	if err != nil {
 		return "postgres"
 	}
-	u.User = nil
-	// pgx also takes a password (and a client key's, sslpassword) as a
-	// query parameter.
-	q := u.Query()
-	for k := range q {
-		if strings.Contains(strings.ToLower(k), "password") {
-			q.Set(k, "xxxxx")
-		}
-	}
-	u.RawQuery = q.Encode()
+	u := url.URL{Scheme: "postgres", User: url.User(pc.User), Host: net.JoinHostPort(pc.Host, strconv.Itoa(int(pc.Port))), Path: "/" + pc.Database}
 	return u.String()
 }
 

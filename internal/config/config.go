@@ -82,6 +82,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	c.RegisterDB(fs)
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public base URL for links in emails (ROSTER_BASE_URL); default http://ADDR")
 	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "SMTP server smtp://user:pass@host:port (ROSTER_SMTP_URL); empty logs mail instead")
+	hideDefault(fs, "smtp-url", "ROSTER_SMTP_URL", "")
 	fs.StringVar(&c.MailFrom, "mail-from", c.MailFrom, "From address of emails (ROSTER_MAIL_FROM)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (ROSTER_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text (key=value lines) or json (one object a line) (ROSTER_LOG_FORMAT)")
@@ -96,6 +97,16 @@ func (c *Config) Register(fs *flag.FlagSet) {
 // RegisterDB adds only the database flag, for commands that need nothing else.
 func (c *Config) RegisterDB(fs *flag.FlagSet) {
 	fs.StringVar(&c.DB, "db", c.DB, "SQLite file path or postgres:// URL (ROSTER_DB)")
+	hideDefault(fs, "db", "ROSTER_DB", Default().DB)
+}
+
+// hideDefault shows a flag's default taken from the environment as the
+// variable's name in --help, which is pasted into tickets and CI logs: a
+// database or SMTP URL may hold a password.
+func hideDefault(fs *flag.FlagSet, name, env, builtin string) {
+	if f := fs.Lookup(name); f != nil && f.DefValue != builtin {
+		f.DefValue = "$" + env
+	}
 }
 
 // FromEnv overlays the ROSTER_* variables found by getenv.
