@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/rosterhq/roster"
@@ -39,9 +41,23 @@ func cmdAccount(ctx context.Context, e env, args []string) error {
 }
 
 // operatorApp opens the store and the use cases for an operator's command.
-func operatorApp(ctx context.Context, e env, c config.Config) (*app.App, func() error, error) {
+// dbUse says whether a command may create the SQLite database it opens.
+type dbUse bool
+
+const (
+	existingDB dbUse = false // the database must be there
+	createDB   dbUse = true  // made if missing (account create)
+)
+
+func operatorApp(ctx context.Context, e env, c config.Config, db dbUse) (*app.App, func() error, error) {
 	if err := c.Validate(); err != nil {
 		return nil, nil, usageError{err}
+	}
+	// Only a command that makes something may make the database too: a
+	// mistyped --db would otherwise look like an empty outbox or an
+	// unknown account, and leave a new file behind.
+	if _, err := os.Stat(c.DB); db == existingDB && !c.Postgres() && errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, usagef("no database at %s; give --db (or ROSTER_DB) the file roster serve uses", c.DB)
 	}
 	store, err := openStore(ctx, c)
 	if err != nil {
@@ -78,7 +94,7 @@ func cmdAccountCreate(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return operatorError(err) // before the database is opened, or made
 	}
-	a, closeStore, err := operatorApp(ctx, e, c)
+	a, closeStore, err := operatorApp(ctx, e, c, createDB)
 	if err != nil {
 		return err
 	}
@@ -105,7 +121,7 @@ func cmdAccountResendOwner(ctx context.Context, e env, args []string) error {
 	if *account == "" {
 		return usagef("account resend-owner: --account is required")
 	}
-	a, closeStore, err := operatorApp(ctx, e, c)
+	a, closeStore, err := operatorApp(ctx, e, c, existingDB)
 	if err != nil {
 		return err
 	}
@@ -131,7 +147,7 @@ func cmdAccountUpdate(ctx context.Context, e env, args []string) error {
 	if *account == "" || (*name == "" && *inviteTTL == 0) {
 		return usagef("account update: --account and at least one of --name, --invite-ttl are required")
 	}
-	a, closeStore, err := operatorApp(ctx, e, c)
+	a, closeStore, err := operatorApp(ctx, e, c, existingDB)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/config"
 )
 
@@ -31,7 +32,7 @@ func cmdInvite(ctx context.Context, e env, args []string) error {
 		return usagef("invite: %v", err)
 	}
 	defer f.Close()
-	a, closeStore, err := operatorApp(ctx, e, c)
+	a, closeStore, err := operatorApp(ctx, e, c, existingDB)
 	if err != nil {
 		return err
 	}
@@ -41,6 +42,11 @@ func cmdInvite(ctx context.Context, e env, args []string) error {
 		return operatorError(err)
 	}
 	rows, err := a.BulkInvite(ctx, p, *account, f, *dryRun)
+	if roster.ErrorCode(err) == roster.CodeNotFound {
+		// The API's not_found hides from a stranger whether the account
+		// exists; the operator is told what it may mean.
+		return fmt.Errorf("no account %s of which %s is an Active member", *account, *as)
+	}
 	if err != nil {
 		return operatorError(err)
 	}

@@ -290,8 +290,8 @@ func TestBulkInviteCLIReportsEveryRow(t *testing.T) {
 	file := filepath.Join(dir, "people.csv")
 	os.WriteFile(file, []byte(csv.String()), 0o600)
 	_, errOut, code := runRoster(t, env, "invite", "--csv", file, "--account", created["account"], "--as", "olive@acme.test")
-	if code == 0 {
-		t.Fatalf("a pending owner could bulk invite: %s", errOut)
+	if code == 0 || !strings.Contains(errOut, "of which olive@acme.test is an Active member") {
+		t.Fatalf("a pending owner could bulk invite, or was not told why not: exit %d, %s", code, errOut)
 	}
 
 	// Activate the owner through the use case's HTTP path.

@@ -168,6 +168,35 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 }
 
+// TestMistypedDatabaseIsNotMade: only account create (and serve, migrate)
+// makes a missing SQLite database; the other commands say it is not there
+// rather than showing an empty outbox or an unknown account, and leave no
+// file behind.
+func TestMistypedDatabaseIsNotMade(t *testing.T) {
+	dir := t.TempDir()
+	typo := filepath.Join(dir, "rostr.db")
+	for _, args := range [][]string{
+		{"outbox", "list", "--db", typo},
+		{"outbox", "retry", "--db", typo, "1"},
+		{"account", "resend-owner", "--db", typo, "--account", "acc_x"},
+		{"account", "update", "--db", typo, "--account", "acc_x", "--name", "X"},
+		{"invite", "--db", typo, "--csv", filepath.Join(dir, "none.csv"), "--account", "acc_x", "--as", "a@b.test"},
+	} {
+		_, errOut, code := runRoster(t, nil, args...)
+		if args[0] == "invite" {
+			// The CSV is looked for first; make it and ask again.
+			os.WriteFile(filepath.Join(dir, "none.csv"), []byte("email\n"), 0o600)
+			_, errOut, code = runRoster(t, nil, args...)
+		}
+		if code != 2 || !strings.Contains(errOut, "no database at "+typo) {
+			t.Errorf("%v: exit %d, %q; want 2 and no database named", args[:2], code, errOut)
+		}
+		if matches, _ := filepath.Glob(typo + "*"); len(matches) > 0 {
+			t.Fatalf("%v left files behind: %v", args[:2], matches)
+		}
+	}
+}
+
 func freePort(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -44,7 +44,7 @@ func cmdOutboxList(ctx context.Context, e env, args []string) error {
 	if *limit < 1 || *limit > 200 {
 		return usagef("outbox list: --limit must be between 1 and 200")
 	}
-	a, closeStore, err := operatorApp(ctx, e, c)
+	a, closeStore, err := operatorApp(ctx, e, c, existingDB)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func cmdOutboxRetry(ctx context.Context, e env, args []string) error {
 	if id == 0 {
 		return usagef("outbox retry: say which message: roster outbox retry ID")
 	}
-	a, closeStore, err := operatorApp(ctx, e, c)
+	a, closeStore, err := operatorApp(ctx, e, c, existingDB)
 	if err != nil {
 		return err
 	}
