@@ -327,7 +327,12 @@ func (a *App) ConfirmPasswordReset(ctx context.Context, ip, token, next string) 
 		if err != nil {
 			return err
 		}
-		if err := tx.SetUserPassword(u.ID, u.PasswordHash, hash); err != nil {
+		// A password set meanwhile (this link used at the same moment,
+		// a change) killed every reset link: this one is no longer good,
+		// and trying again cannot help.
+		if err := tx.SetUserPassword(u.ID, u.PasswordHash, hash); roster.ErrorCode(err) == roster.CodeConflict {
+			return errBadReset()
+		} else if err != nil {
 			return err
 		}
 		if err := tx.DeletePasswordResets(u.ID); err != nil {

@@ -687,3 +687,48 @@ func TestTwoFirstRunSetupsMakeOneAccount(t *testing.T) {
 		t.Errorf("after two setups at once: %d accounts (%v), want 1", n, err)
 	}
 }
+
+// beforeSetPasswordStore runs first, once, inside a Write, before the
+// password is set (SetUserPassword).
+type beforeSetPasswordStore struct {
+	roster.Store
+	first func()
+}
+
+type beforeSetPasswordTx struct {
+	roster.Tx
+	s *beforeSetPasswordStore
+}
+
+func (t beforeSetPasswordTx) SetUserPassword(user, old, next string) error {
+	if f := t.s.first; f != nil {
+		t.s.first = nil
+		f()
+	}
+	return t.Tx.SetUserPassword(user, old, next)
+}
+
+func (s *beforeSetPasswordStore) Write(ctx context.Context, account string, fn func(roster.Tx) error) error {
+	return s.Store.Write(ctx, account, func(tx roster.Tx) error { return fn(beforeSetPasswordTx{tx, s}) })
+}
+
+// TestResetLinksUsedAtOnce: on PostgreSQL, two reset links of one person
+// used at the same moment set one password; the other is told its link is
+// no longer good (which trying again cannot mend), not to try again. The
+// person has left every account, so no account lock orders the two.
+func TestResetLinksUsedAtOnce(t *testing.T) {
+	ps := &beforeSetPasswordStore{Store: openPostgres(t)}
+	e := newEnvOn(t, ps)
+	acc, owner := e.account("bigeye", "olive@acme.test")
+	dana := e.member(acc, owner, "dana@acme.test", "User")
+	if err := e.app.Remove(e.ctx, dana, acc, dana.UserID); err != nil {
+		t.Fatal(err)
+	}
+	first, second := e.resetToken("dana@acme.test"), e.resetToken("dana@acme.test")
+	ps.first = func() {
+		if err := e.app.ConfirmPasswordReset(e.ctx, "", second, "the winning passphrase"); err != nil {
+			t.Errorf("the other link: %v", err)
+		}
+	}
+	wantCode(t, e.app.ConfirmPasswordReset(e.ctx, "", first, "the losing passphrase"), roster.CodeInvalidToken)
+}

@@ -39,8 +39,12 @@ func (t *tx) TakeAttempt(key string, burst int, per time.Duration, now time.Time
 		return false, 0, writeError("take attempt", err, "", nil)
 	}
 	if found {
-		elapsed := now.Sub(at)
-		tokens = math.Min(float64(burst), have+float64(max(elapsed, 0))/float64(per))
+		// The bucket's time never goes back: instances whose clocks
+		// differ would otherwise refill it by the difference at each turn.
+		if at.After(now) {
+			now = at
+		}
+		tokens = math.Min(float64(burst), have+float64(now.Sub(at))/float64(per))
 	}
 	ok := tokens >= 1
 	if ok {

@@ -18,8 +18,12 @@ func (t *tx) TakeAttempt(key string, burst int, per time.Duration, now time.Time
 	case err != nil:
 		return false, 0, fmt.Errorf("sqlite: take attempt: %w", err)
 	default:
-		elapsed := now.Sub(fromMicros(at))
-		tokens = math.Min(float64(burst), have+float64(max(elapsed, 0))/float64(per))
+		// The bucket's time never goes back: instances whose clocks
+		// differ would otherwise refill it by the difference at each turn.
+		if last := fromMicros(at); last.After(now) {
+			now = last
+		}
+		tokens = math.Min(float64(burst), have+float64(now.Sub(fromMicros(at)))/float64(per))
 	}
 	ok := tokens >= 1
 	if ok {

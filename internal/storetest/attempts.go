@@ -51,4 +51,19 @@ func testAttempts(t *testing.T, s roster.Store) {
 	if ok, _ := take("other", T0.Add(time.Hour)); ok {
 		t.Error("a bucket refilled above its burst")
 	}
+	// Instances whose clocks differ by a minute take in turn: the bucket's
+	// time never goes back, so the skew refills it once, not at each turn.
+	allowed := 0
+	for i := range 20 {
+		at := T0.Add(2 * time.Hour)
+		if i%2 == 1 {
+			at = at.Add(time.Minute)
+		}
+		if ok, _ := take("skewed", at); ok {
+			allowed++
+		}
+	}
+	if allowed > 3+3 {
+		t.Errorf("%d of 20 attempts allowed from two clocks a minute apart; want the burst and one refill (6)", allowed)
+	}
 }
