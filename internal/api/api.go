@@ -164,10 +164,20 @@ var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.Met
 // ServeHTTP routes the request.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
 
+// Route returns the pattern of the route r would take, "" for none, for
+// the metrics of a request refused before it is routed.
+func (a *API) Route(r *http.Request) string {
+	if _, p := a.mux.Handler(r); p != "/" {
+		return p
+	}
+	return ""
+}
+
 // unrouted answers a request that no route matches, with problem+json like
 // every other error: 405 and the methods allowed when the path has routes
 // for other methods, else 404.
 func (a *API) unrouted(w http.ResponseWriter, r *http.Request) {
+	httpserver.SetRoute(r, httpserver.Unmatched) // not the catch-all's "/"
 	var allowed []string
 	for _, m := range methods {
 		probe := r.Clone(r.Context())

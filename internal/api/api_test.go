@@ -412,11 +412,21 @@ func TestMetrics(t *testing.T) {
 		{"user": me.User.ID, "permission": "catalog.read"},
 	}}
 	wantStatus(t, owner.json("POST", "/api/v1/accounts/"+acc+"/check/batch", batch), http.StatusOK)
+	// Refused before it was routed (a bad token, a cross-site write), a
+	// request is still counted under its route; a path with none is not.
+	wantStatus(t, h.bearerClient("stale", "rst_bogus").json("POST", "/api/v1/accounts/"+acc+"/check", batch["checks"][0]), http.StatusUnauthorized)
+	cross := h.client("cross")
+	cross.header.Set("Sec-Fetch-Site", "cross-site")
+	wantStatus(t, cross.json("POST", "/api/v1/session", map[string]string{"email": "a@b.test", "password": "x"}), http.StatusForbidden)
+	wantStatus(t, h.client("lost").get("/api/v1/nowhere"), http.StatusNotFound)
 	r := h.client("prometheus").get("/metrics")
 	wantStatus(t, r, http.StatusOK)
 	for _, want := range []string{
 		`roster_http_requests_total{method="GET",route="GET /api/v1/me",status="200"} 1`,
 		`roster_http_requests_total{method="POST",route="POST /api/v1/accounts/{account}/check",status="200"} 1`,
+		`roster_http_requests_total{method="POST",route="POST /api/v1/accounts/{account}/check",status="401"} 1`,
+		`roster_http_requests_total{method="POST",route="POST /api/v1/session",status="403"} 1`,
+		`roster_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
 		`roster_check_decisions_total{code="granted"} 3`,
 		`roster_check_decisions_total{code="not_member"} 1`,
 	} {

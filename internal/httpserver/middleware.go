@@ -48,6 +48,17 @@ func Quiet(r *http.Request) {
 	}
 }
 
+// nameRoute names the route of a request refused before its handler ran
+// (a bad token, a cross-origin write), so that metrics and logs count the
+// refusal under its route rather than with requests no route matches.
+func (s *Server) nameRoute(r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if rt, ok := h.(interface{ Route(*http.Request) string }); ok {
+		pattern = rt.Route(r)
+	}
+	SetRoute(r, pattern)
+}
+
 func routeOf(r *http.Request) string {
 	if info, ok := r.Context().Value(infoKey{}).(*requestInfo); ok && info.route != "" {
 		return info.route
@@ -55,8 +66,11 @@ func routeOf(r *http.Request) string {
 	if r.Pattern != "" {
 		return r.Pattern
 	}
-	return "unmatched"
+	return Unmatched
 }
+
+// Unmatched is the route of a request that no route matches.
+const Unmatched = "unmatched"
 
 // statusRecorder remembers the status a handler wrote.
 type statusRecorder struct {
@@ -292,6 +306,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		if raw, ok := bearer(r.Header.Get("Authorization")); ok {
 			p, err := s.auth.AuthenticateToken(r.Context(), raw, ip)
 			if err != nil {
+				s.nameRoute(r)
 				w.Header().Set("WWW-Authenticate", `Bearer realm="roster"`)
 				WriteError(w, r, s.log, err)
 				return
@@ -304,6 +319,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				r = r.WithContext(roster.NewContextWithPrincipal(r.Context(), p))
 			case roster.CodeUnauthenticated:
 			default:
+				s.nameRoute(r)
 				WriteError(w, r, s.log, err)
 				return
 			}

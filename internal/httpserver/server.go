@@ -78,6 +78,7 @@ func New(c Config) *Server {
 	// Clients that are not browsers send neither header and pass.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.nameRoute(r)
 		WriteError(w, r, s.log, roster.Errorf(roster.CodeForbidden, "Cross-origin requests may not change anything."))
 	}))
 	var h http.Handler = s.mux
