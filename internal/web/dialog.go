@@ -26,6 +26,9 @@ type dialogState struct {
 	// marks the refusal that the seed's Last Owner Warning explains.
 	Refusal   string
 	LastOwner bool
+	// RoleLocked says the policy refuses the viewer any change of the
+	// Target's role (edit): the role shows, without Save.
+	RoleLocked bool
 	// ProfileForm says the dialog comes back from the profile roles'
 	// forms: focus starts in their section, and a refusal shows there
 	// (ProfileRefusal), or under the profile field when it is about that
@@ -130,12 +133,24 @@ func (w *Web) dialogFromQuery(r *http.Request, p roster.Principal, v *app.Viewer
 		}
 		d.Values["role"], d.Values["name"] = d.Target.Role, d.Target.Name
 		d.ProfileForm = d.Kind == "edit" && r.URL.Query().Get("at") == "profiles"
-		// Foreseen: removing (or leaving) or disabling would leave the
-		// account without an owner, so the dialog warns instead of asking.
-		if d.Kind == "remove" && d.Can.Remove.Code == policy.CodeLastOwner {
-			d.LastOwner, d.Refusal = true, d.Can.Remove.Reason
-		} else if d.Kind == "disable" && !d.Can.Disable.Allowed {
-			d.LastOwner, d.Refusal = d.Can.Disable.Code == policy.CodeLastOwner, d.Can.Disable.Reason
+		// Foreseen: what the policy refuses (removing or disabling the
+		// last owner, acting on a higher role) is said at once, with no
+		// button to try it, as when a link or a stale page opens a dialog
+		// the panel would not have offered.
+		var refused policy.Decision
+		switch {
+		case d.Kind == "remove" && d.Target.Status == roster.StatusPending:
+			refused = d.Can.Revoke
+		case d.Kind == "remove":
+			refused = d.Can.Remove
+		case d.Kind == "disable":
+			refused = d.Can.Disable
+		case d.Kind == "edit":
+			refused = d.Can.Edit
+			d.RoleLocked = !refused.Allowed
+		}
+		if !refused.Allowed {
+			d.LastOwner, d.Refusal = refused.Code == policy.CodeLastOwner, refused.Reason
 		}
 	default:
 		return nil, nil

@@ -18,7 +18,7 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request) {
 	}
 	if len(pg.Accounts) == 0 {
 		w.fail(rw, r, pg, roster.Errorf(roster.CodeForbidden,
-			"You are not an active member of any account. Ask an administrator to invite you again."))
+			"You are not an active member of any account. If you were disabled, ask an administrator to enable you; if you were removed, to invite you again."))
 		return
 	}
 	http.Redirect(rw, r, accountURL(pg.Accounts[0].AccountID), http.StatusSeeOther)

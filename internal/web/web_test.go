@@ -267,6 +267,34 @@ func TestMonitoringUserHasNoUsersAndRoles(t *testing.T) {
 	owner.follow("/").has(t, "Users & Roles", "Audit log")
 }
 
+// TestDialogsOpenedByLinkSayWhatThePolicyRefuses: a dialog opened by a
+// link or a stale page for an action the policy refuses says so at once,
+// with no button to try it (Organization Manager on the Owner).
+func TestDialogsOpenedByLinkSayWhatThePolicyRefuses(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry", "Organization Manager", "Developer")
+	b := s.browser()
+	b.login("organization.manager@acme.test")
+	owner := s.ids["owner@acme.test"]
+	for _, kind := range []string{"remove", "disable", "edit"} {
+		d := b.get(s.users() + "?dialog=" + kind + "&user=" + owner)
+		d.has(t, "Organization Owner")
+		if !strings.Contains(d.body, `class="refusal"`) {
+			t.Errorf("%s dialog on the owner: no refusal", kind)
+		}
+		if strings.Contains(d.body, `class="button danger"`) || strings.Contains(d.body, "Save Changes") {
+			t.Errorf("%s dialog on the owner offers to try", kind)
+		}
+	}
+	// On a member the manager may act on, the buttons are there.
+	dev := s.ids["developer@acme.test"]
+	if d := b.get(s.users() + "?dialog=edit&user=" + dev); !strings.Contains(d.body, "Save Changes") || strings.Contains(d.body, `class="refusal"`) {
+		t.Errorf("edit dialog on a Developer: no Save Changes, or a refusal")
+	}
+	if d := b.get(s.users() + "?dialog=remove&user=" + dev); !strings.Contains(d.body, `class="button danger"`) {
+		t.Errorf("remove dialog on a Developer: no confirm button")
+	}
+}
+
 func TestLastOwnerWarning(t *testing.T) {
 	s := newSite(t, "").withAccount("bizmetry", "Developer")
 	b := s.browser()
