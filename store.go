@@ -215,6 +215,11 @@ type Tx interface {
 	// PrunePasswordResets deletes the user's reset links that expired by
 	// now and returns how many are left.
 	PrunePasswordResets(user string, now time.Time) (int, error)
+	// Sweep deletes what has run out by now: sessions and reset links
+	// past their expiry, and rate-limit buckets untouched for
+	// AttemptsKept (full again for any burst that refills within it). It
+	// returns how many rows it deleted.
+	Sweep(now time.Time) (int64, error)
 
 	// AppendAudit stores an event and sets its ID; IDs increase with time.
 	AppendAudit(e *AuditEvent) error
@@ -253,3 +258,8 @@ type Tx interface {
 	// put off the retry again.
 	RetryMessage(id int64, now time.Time) error
 }
+
+// AttemptsKept is how long a rate-limit bucket is kept untouched before
+// Sweep deletes it: far longer than any bucket takes to fill again, so
+// that deleting one is the same as keeping it full.
+const AttemptsKept = 24 * time.Hour

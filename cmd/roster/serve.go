@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/prometheus/client_golang/prometheus"
@@ -142,10 +143,14 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		worker.Run(workerCtx)
+	}()
+	go func() {
+		defer wg.Done()
+		a.SweepEvery(workerCtx, time.Hour) // expired sessions, reset links, idle rate-limit buckets
 	}()
 
 	// Start-up made a dummy argon2id hash (19 MiB) and parsed templates:

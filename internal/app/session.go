@@ -223,3 +223,34 @@ func (u *tokenUses) claim(id string, now time.Time) bool {
 	u.last[id] = now
 	return true
 }
+
+// Sweep deletes the sessions, reset links and rate-limit buckets that have
+// run out (Tx.Sweep), and returns how many rows went.
+func (a *App) Sweep(ctx context.Context) (int64, error) {
+	var n int64
+	err := a.store.Write(ctx, "", func(tx roster.Tx) error {
+		var err error
+		n, err = tx.Sweep(a.clock())
+		return err
+	})
+	return n, err
+}
+
+// SweepEvery sweeps now and then every interval until ctx ends. A failed
+// sweep is logged; the next one does its work.
+func (a *App) SweepEvery(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := a.Sweep(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("sweep expired sessions, reset links and rate-limit buckets", "err", err)
+		} else if n > 0 {
+			a.log.Debug("swept expired rows", "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -574,6 +574,26 @@ func TestPasswordChangeAndReset(t *testing.T) {
 	_ = owner
 }
 
+// TestSweepDeletesExpiredSessions: a sweep deletes the sessions that
+// expired (SweepEvery runs it hourly in roster serve) and keeps the others.
+func TestSweepDeletesExpiredSessions(t *testing.T) {
+	e := newEnv(t)
+	e.account("bigeye", "olive@acme.test")
+	old, _, _ := e.app.Login(e.ctx, "", "olive@acme.test", pw)
+	e.now = e.now.Add(8 * 24 * time.Hour) // past the idle limit
+	fresh, _, _ := e.app.Login(e.ctx, "", "olive@acme.test", pw)
+	n, err := e.app.Sweep(e.ctx)
+	if err != nil || n < 1 {
+		t.Fatalf("Sweep = %d, %v; want the old session deleted", n, err)
+	}
+	if _, err := e.app.AuthenticateSession(e.ctx, fresh, ""); err != nil {
+		t.Errorf("the live session after a sweep: %v", err)
+	}
+	e.now = e.now.Add(-8 * 24 * time.Hour) // even to a clock that went back, the old one is gone
+	_, err = e.app.AuthenticateSession(e.ctx, old, "")
+	wantCode(t, err, roster.CodeUnauthenticated)
+}
+
 // TestPasswordChangesAreAudited checks that changing or resetting one's
 // password is written to the log of every account one has joined, active or
 // disabled, and not to one that has merely invited one.

@@ -146,6 +146,25 @@ func (t *tx) DeletePasswordResets(user string) error {
 	return nil
 }
 
+func (t *tx) Sweep(now time.Time) (int64, error) {
+	var n int64
+	for _, q := range []struct {
+		sql string
+		at  time.Time
+	}{
+		{`DELETE FROM sessions WHERE expires_at <= $1`, now},
+		{`DELETE FROM password_resets WHERE expires_at <= $1`, now},
+		{`DELETE FROM attempts WHERE updated_at <= $1`, now.Add(-roster.AttemptsKept)},
+	} {
+		tag, err := t.exec(q.sql, q.at)
+		if err != nil {
+			return n, fmt.Errorf("postgres: sweep: %w", err)
+		}
+		n += tag.RowsAffected()
+	}
+	return n, nil
+}
+
 func (t *tx) PrunePasswordResets(user string, now time.Time) (int, error) {
 	var n int
 	err := t.queryRow(`WITH pruned AS (DELETE FROM password_resets WHERE user_id = $1 AND expires_at <= $2)

@@ -133,6 +133,26 @@ func (t *tx) DeletePasswordResets(user string) error {
 	return nil
 }
 
+func (t *tx) Sweep(now time.Time) (int64, error) {
+	var n int64
+	for _, q := range []struct {
+		sql string
+		at  time.Time
+	}{
+		{`DELETE FROM sessions WHERE expires_at <= ?`, now},
+		{`DELETE FROM password_resets WHERE expires_at <= ?`, now},
+		{`DELETE FROM attempts WHERE updated_at <= ?`, now.Add(-roster.AttemptsKept)},
+	} {
+		res, err := t.exec(q.sql, micros(q.at))
+		if err != nil {
+			return n, fmt.Errorf("sqlite: sweep: %w", err)
+		}
+		k, _ := res.RowsAffected()
+		n += k
+	}
+	return n, nil
+}
+
 func (t *tx) PrunePasswordResets(user string, now time.Time) (int, error) {
 	if _, err := t.exec(`DELETE FROM password_resets WHERE user_id = ? AND expires_at <= ?`, user, micros(now)); err != nil {
 		return 0, fmt.Errorf("sqlite: prune password resets: %w", err)

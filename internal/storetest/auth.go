@@ -250,3 +250,72 @@ func testPasswordResets(t *testing.T, s roster.Store) {
 		return nil
 	})
 }
+
+// testSweep: what has run out goes, what has not stays.
+func testSweep(t *testing.T, s roster.Store) {
+	u := NewUser(t, s, "Sid Sweep", "")
+	now := T0.Add(48 * time.Hour)
+	sessions := map[string]time.Time{NewID("sess"): now, NewID("sess"): now.Add(time.Second)}
+	resets := map[string]time.Time{NewID("hash"): now.Add(-time.Second), NewID("hash"): now.Add(time.Hour)}
+	Write(t, s, "", func(tx roster.Tx) error {
+		for id, exp := range sessions {
+			if err := tx.CreateSession(&roster.Session{ID: id, UserID: u.ID, CreatedAt: T0, ExpiresAt: exp, LastSeenAt: T0}); err != nil {
+				return err
+			}
+		}
+		for hash, exp := range resets {
+			if err := tx.CreatePasswordReset(&roster.PasswordReset{Hash: hash, UserID: u.ID, ExpiresAt: exp}); err != nil {
+				return err
+			}
+		}
+		for key, at := range map[string]time.Time{"idle": now.Add(-roster.AttemptsKept), "recent": now.Add(-time.Hour)} {
+			if _, _, err := tx.TakeAttempt(key, 3, time.Second, at); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var n int64
+	Write(t, s, "", func(tx roster.Tx) error {
+		var err error
+		n, err = tx.Sweep(now)
+		return err
+	})
+	if n != 3 {
+		t.Errorf("Sweep deleted %d rows, want 3 (a session, a reset link, a bucket)", n)
+	}
+	Read(t, s, func(tx roster.Tx) error {
+		for id, exp := range sessions {
+			_, err := tx.Session(id)
+			if gone := roster.ErrorCode(err) == roster.CodeNotFound; gone != !exp.After(now) {
+				t.Errorf("session expiring at %v after Sweep: %v", exp, err)
+			}
+		}
+		for hash, exp := range resets {
+			_, err := tx.PasswordResetByHash(hash)
+			if gone := roster.ErrorCode(err) == roster.CodeNotFound; gone != !exp.After(now) {
+				t.Errorf("reset expiring at %v after Sweep: %v", exp, err)
+			}
+		}
+		return nil
+	})
+	// The idle bucket was deleted (a new one allows the whole burst); the
+	// recent one was kept, with the attempt taken from it an hour ago
+	// (at one attempt per 100 hours, not yet regained).
+	Write(t, s, "", func(tx roster.Tx) error {
+		for key, want := range map[string]int{"idle": 3, "recent": 2} {
+			allowed := 0
+			for range 3 {
+				if ok, _, err := tx.TakeAttempt(key, 3, 100*time.Hour, now); err != nil {
+					return err
+				} else if ok {
+					allowed++
+				}
+			}
+			if allowed != want {
+				t.Errorf("bucket %s after Sweep allowed %d of 3, want %d", key, allowed, want)
+			}
+		}
+		return nil
+	})
+}

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t testing.TB) roster.Store) {
 		{"Sessions", testSessions},
 		{"APITokens", testAPITokens},
 		{"PasswordResets", testPasswordResets},
+		{"Sweep", testSweep},
 		{"Audit", testAudit},
 		{"Outbox", testOutbox},
 		{"OutboxInvitationError", testOutboxInvitationError},
