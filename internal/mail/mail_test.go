@@ -233,6 +233,27 @@ func TestWorkerRetriesWithBackoffAndRecordsTheError(t *testing.T) {
 	}
 }
 
+// TestWorkerGivesUpAtOnceWhenRefused: a 5xx reply to the message is the
+// same on every try, so the message is given up at once, not retried for
+// an hour; a 4xx is retried.
+func TestWorkerGivesUpAtOnceWhenRefused(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	srv := smtptest.Start(t, "", "")
+	m, _ := mail.NewSMTPMailer(srv.URL())
+	srv.FailWith(&smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "rejected as spam"})
+	if n, err := f.worker(t, m).DeliverDue(ctx); err != nil || n != 1 {
+		t.Fatalf("DeliverDue = %d, %v", n, err)
+	}
+	msg := f.message(t)
+	if msg.Status != roster.MessageFailed || msg.Attempts != 1 || msg.LastError != "The mail server refused the email (554 5.7.1)." || msg.Link != "" {
+		t.Errorf("after a 554: %+v; want given up at once", msg)
+	}
+	if got := f.auditActions(t); got[roster.AuditInvitationGivenUp] != 1 {
+		t.Errorf("audit after a refusal = %v, want it given up", got)
+	}
+}
+
 // resendingMailer resends the owner's activation while it sends, then
 // fails: the attempt's invitation is history by the time it fails.
 type resendingMailer struct {

@@ -174,7 +174,7 @@ func (w *Worker) deliver(ctx context.Context, m *roster.Message) {
 		return
 	}
 	retry := time.Time{}
-	if m.Attempts+1 < w.MaxAttempts {
+	if m.Attempts+1 < w.MaxAttempts && !refused(err) {
 		retry = now.Add(backoff(w.RetryBase, m.Attempts))
 	}
 	w.Log.Warn("outbox: delivery failed", "id", m.ID, "kind", m.Kind, "attempt", m.Attempts+1, "err", err, "retry_at", retry)
@@ -330,6 +330,22 @@ func deliveryError(err error) string {
 		return "The mail server deferred the email (" + code + ")."
 	}
 	return "The email could not be handed to the mail server; the operator's log has the details."
+}
+
+// refused reports whether the mail server refused this email for good: a
+// 5xx reply to its recipient or its content (RFC 5321: a permanent
+// failure, the same on every try). A 5xx to the sender or the login is the
+// operator's to mend, and is tried again, as is everything else.
+func refused(err error) bool {
+	var reply *gomail.SendError
+	if !errors.As(err, &reply) || reply.ErrorCode() < 500 || reply.ErrorCode() >= 600 {
+		return false
+	}
+	switch reply.Reason {
+	case gomail.ErrSMTPRcptTo, gomail.ErrSMTPData, gomail.ErrSMTPDataClose:
+		return true
+	}
+	return false
 }
 
 // backoff is base doubled per attempt already made, at most an hour.
