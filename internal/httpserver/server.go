@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -79,7 +80,15 @@ func New(c Config) *Server {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.nameRoute(r)
-		WriteError(w, r, s.log, roster.Errorf(roster.CodeForbidden, "Cross-origin requests may not change anything."))
+		err := roster.Errorf(roster.CodeForbidden, "Cross-origin requests may not change anything.")
+		// A person who sent a form from elsewhere sees a page, not JSON.
+		if web, ok := c.Web.(interface {
+			Refuse(http.ResponseWriter, *http.Request, error)
+		}); ok && !strings.HasPrefix(r.URL.Path, "/api/") {
+			web.Refuse(w, r, err)
+			return
+		}
+		WriteError(w, r, s.log, err)
 	}))
 	var h http.Handler = s.mux
 	if c.Auth != nil {

@@ -82,8 +82,12 @@ func TestChangePasswordGuarded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := read(t, resp); p.status != http.StatusForbidden {
-		t.Errorf("cross-site post: %d, want 403", p.status)
+	// Refused with a page, as a person who sent a form from elsewhere
+	// would see it, not with the API's JSON.
+	if p := read(t, resp); p.status != http.StatusForbidden || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("cross-site post: %d %s, want 403 with a page", p.status, resp.Header.Get("Content-Type"))
+	} else {
+		p.has(t, "Cross-origin requests may not change anything.")
 	}
 	if !guessUntilLimited(t, b, "/me/password", func(i int) url.Values {
 		return url.Values{"current": {"guess " + strings.Repeat("x", i)}, "new": {next}, "confirm": {next}}

@@ -129,6 +129,12 @@ func (w *Web) fail(rw http.ResponseWriter, r *http.Request, p *page, err error) 
 	w.render(rw, r, httpserver.StatusOf(code), "error", p)
 }
 
+// Refuse answers a request refused before it reached the pages (a
+// cross-site form) with an error page, as the pages answer their own.
+func (w *Web) Refuse(rw http.ResponseWriter, r *http.Request, err error) {
+	w.fail(rw, r, nil, err)
+}
+
 func (w *Web) notFound(rw http.ResponseWriter, r *http.Request) {
 	w.fail(rw, r, w.basePage(r), roster.Errorf(roster.CodeNotFound, "There is no page at %s.", roster.Truncate(r.URL.Path, 200)))
 }
