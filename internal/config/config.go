@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -55,6 +56,9 @@ type Config struct {
 	MetricsToken string
 
 	ShutdownTimeout time.Duration
+
+	// envErrs are the values FromEnv could not read, reported by Validate.
+	envErrs []error
 }
 
 // Default returns the embedded defaults: SQLite next to the binary, the log
@@ -125,11 +129,14 @@ func (c *Config) FromEnv(getenv func(string) string) {
 	set(&c.LogFormat, "ROSTER_LOG_FORMAT")
 	set(&c.TrustedProxies, "ROSTER_TRUSTED_PROXIES")
 	set(&c.MetricsToken, "ROSTER_METRICS_TOKEN")
+	// A value that is not a number or a duration is refused by Validate,
+	// naming the variable and the value.
 	setInt := func(dst *int, name string) {
 		if v := getenv(name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil {
-				n = -1 // refused by Validate, naming the variable's setting
+				c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q: want a whole number", name, v))
+				return
 			}
 			*dst = n
 		}
@@ -138,7 +145,8 @@ func (c *Config) FromEnv(getenv func(string) string) {
 		if v := getenv(name); v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil {
-				d = -1 // refused by Validate
+				c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q: want a duration such as 30s or 1m", name, v))
+				return
 			}
 			*dst = d
 		}
@@ -153,7 +161,7 @@ func (c *Config) FromEnv(getenv func(string) string) {
 // Validate checks the configuration and fills in what derives from it. Its
 // errors are one line each, naming the setting.
 func (c *Config) Validate() error {
-	var errs []error
+	errs := slices.Clone(c.envErrs)
 	if _, port, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("addr %q: want host:port", c.Addr))
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {

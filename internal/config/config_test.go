@@ -3,6 +3,7 @@ package config
 import (
 	"flag"
 	"io"
+	"strings"
 	"testing"
 )
 
@@ -81,6 +82,23 @@ func TestValidateAccepts(t *testing.T) {
 		}
 		if c.DB != tc.db || c.BaseURL != tc.base || c.Postgres() != tc.postgres || c.BaseURLDerived != tc.derived {
 			t.Errorf("%s: db %q, base %q, postgres %v, derived %v; want %q, %q, %v, %v", name, c.DB, c.BaseURL, c.Postgres(), c.BaseURLDerived, tc.db, tc.base, tc.postgres, tc.derived)
+		}
+	}
+}
+
+// TestBadEnvironmentNamesTheVariable: a number or a duration that cannot
+// be read is refused naming the variable and its value.
+func TestBadEnvironmentNamesTheVariable(t *testing.T) {
+	env := map[string]string{"ROSTER_MAIL_POLL": "abc", "ROSTER_AUTH_BURST_PER_IP": "ten"}
+	c := Default()
+	c.FromEnv(func(k string) string { return env[k] })
+	err := c.Validate()
+	if err == nil {
+		t.Fatal("Validate accepted unreadable variables")
+	}
+	for _, want := range []string{`ROSTER_MAIL_POLL="abc"`, `ROSTER_AUTH_BURST_PER_IP="ten"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %s", err, want)
 		}
 	}
 }
