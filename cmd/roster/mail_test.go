@@ -350,6 +350,10 @@ func TestOutboxListAndRetry(t *testing.T) {
 	if out, errOut, code := runRoster(t, env, "outbox", "retry", "1"); code != 0 || !strings.Contains(out, "due now") {
 		t.Errorf("outbox retry 1: exit %d %s %s", code, out, errOut)
 	}
+	// The id may come before the flags too.
+	if out, errOut, code := runRoster(t, nil, "outbox", "retry", "1", "--db", strings.TrimPrefix(env[0], "ROSTER_DB=")); code != 0 || !strings.Contains(out, "due now") {
+		t.Errorf("outbox retry 1 --db …: exit %d %s %s", code, out, errOut)
+	}
 	// While a sender holds the message (another instance's worker), a
 	// retry is refused: if that attempt failed, its backoff would replace
 	// the "now" asked for.

@@ -77,6 +77,10 @@ func cmdOutboxRetry(ctx context.Context, e env, args []string) error {
 	var id int64
 	// The id is the last argument, after any flags; "-5" is a bad id, not
 	// an unknown flag.
+	// The id may also come first, before the flags.
+	if len(args) > 1 && args[0] != "" && args[0][0] != '-' {
+		args = append(args[1:], args[0])
+	}
 	if len(args) > 0 {
 		last := args[len(args)-1]
 		n, err := strconv.ParseInt(last, 10, 64)

@@ -44,6 +44,14 @@ func NewSMTPMailer(rawURL string) (*SMTPMailer, error) {
 			return nil, fmt.Errorf("smtp-url: unknown parameter %q; the URL takes starttls= and auth=", k)
 		}
 	}
+	// A path or a fragment means nothing to SMTP: most likely a password
+	// holding "/" or "#" that was not percent-encoded.
+	if strings.Trim(u.Path, "/") != "" || u.Fragment != "" || strings.Contains(rawURL, "#") {
+		return nil, fmt.Errorf("smtp-url: want smtp://user:pass@host:port, without a path or fragment; percent-encode a / or # in the password (%%2F, %%23)")
+	}
+	if _, set := u.User.Password(); u.User != nil && u.User.Username() != "" && !set {
+		return nil, fmt.Errorf("smtp-url: a user without a password; write smtp://user:pass@host")
+	}
 	if u.Query().Has("auth") && (u.User == nil || u.User.Username() == "") {
 		return nil, fmt.Errorf("smtp-url: auth= needs a user in the URL (smtp://user:pass@host)")
 	}
