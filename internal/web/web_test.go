@@ -267,6 +267,19 @@ func TestMonitoringUserHasNoUsersAndRoles(t *testing.T) {
 	owner.follow("/").has(t, "Users & Roles", "Audit log")
 }
 
+// TestHomeShowsOwnProfileRoles: a member without user management sees,
+// besides their account role, the roles they hold on profiles.
+func TestHomeShowsOwnProfileRoles(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry", "Developer")
+	owner := roster.Principal{UserID: s.ids["owner@acme.test"]}
+	if _, err := s.app.GrantProfileRole(context.Background(), owner, s.account, s.ids["developer@acme.test"], "prod", "DevOps"); err != nil {
+		t.Fatal(err)
+	}
+	b := s.browser()
+	b.login("developer@acme.test")
+	b.get("/accounts/"+s.account).has(t, "Your roles on profiles", "prod · DevOps")
+}
+
 // TestDialogsOpenedByLinkSayWhatThePolicyRefuses: a dialog opened by a
 // link or a stale page for an action the policy refuses says so at once,
 // with no button to try it (Organization Manager on the Owner).
