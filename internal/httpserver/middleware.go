@@ -204,13 +204,16 @@ func ClientIP(r *http.Request) string {
 // configured: otherwise anyone could write X-Forwarded-For and pick the
 // rate-limit bucket they are counted in.
 func clientAddr(r *http.Request, trusted []netip.Prefix) string {
-	host, ok := hopAddr(r.RemoteAddr)
+	remote, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		remote = r.RemoteAddr
+	}
+	if len(trusted) == 0 && !strings.Contains(remote, ":") {
+		return remote // IPv4, as the connection writes it: nothing to read (and no allocation per request)
+	}
+	host, ok := hopAddr(remote)
 	if !ok {
-		h, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			return r.RemoteAddr
-		}
-		return h
+		return remote
 	}
 	if !isTrusted(host, trusted) {
 		return host.String()
