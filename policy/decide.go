@@ -156,15 +156,16 @@ func (c *Catalog) Decide(r Request) Decision {
 		return d
 	}
 
-	// Rules 2 and 3: rank.
+	// Rules 3 and 2: rank, whom one acts on first (the reason that holds
+	// whatever the role asked for), then the role given.
+	if r.Target != nil && !r.Self && r.Action != ActionInvite && target.Rank > actor.Rank {
+		return deny(CodeInsufficientRole, "You can only act on someone at or below your own role (%s).", actor.Name)
+	}
 	if needsRole(r.Action) && r.Action != ActionRevokeProfileRole && newRole.Rank > actor.Rank {
 		return deny(CodeInsufficientRole, "You can only give a role equal to or below your own (%s).", actor.Name)
 	}
 	if r.Action == ActionRevokeProfileRole && newRole.Rank > actor.Rank {
 		return deny(CodeInsufficientRole, "You can only take away a role equal to or below your own (%s).", actor.Name)
-	}
-	if r.Target != nil && !r.Self && r.Action != ActionInvite && target.Rank > actor.Rank {
-		return deny(CodeInsufficientRole, "You can only act on someone at or below your own role (%s).", actor.Name)
 	}
 
 	// Rule 6: nobody raises their own role, in rank (above) nor in

@@ -58,7 +58,7 @@ func (l *Limits) Take(w http.ResponseWriter, r *http.Request, key string) error 
 	buckets := []struct {
 		l   *Limiter
 		key string
-	}{{l.addr, addr}, {l.keyAddr, key + "\x00" + addr}, {l.key, key}}
+	}{{l.addr, "addr\x00" + addr}, {l.keyAddr, keyFrom(key, addr)}, {l.key, keyAll(key)}}
 	if key == "" {
 		buckets = buckets[:1]
 	}
@@ -78,11 +78,17 @@ func (l *Limits) Take(w http.ResponseWriter, r *http.Request, key string) error 
 // after a success (a sign-in), so that the real owner of an account is not
 // kept waiting by the failures that came before.
 func (l *Limits) Forgive(ctx context.Context, r *http.Request, key string) error {
-	if err := l.keyAddr.Reset(ctx, key+"\x00"+limitAddr(ClientIP(r))); err != nil {
+	if err := l.keyAddr.Reset(ctx, keyFrom(key, limitAddr(ClientIP(r)))); err != nil {
 		return err
 	}
-	return l.key.Reset(ctx, key)
+	return l.key.Reset(ctx, keyAll(key))
 }
+
+// The three limiters' buckets share the store's table: each has a prefix
+// of its own, so that no key a client writes (an email holding a NUL and
+// an address) names another limiter's bucket, which it could refill.
+func keyFrom(key, addr string) string { return "from\x00" + key + "\x00" + addr }
+func keyAll(key string) string        { return "all\x00" + key }
 
 // limitAddr is the bucket of a client address: an IPv6 address's /64, the
 // least a subscriber is given, so that walking through one's own addresses

@@ -2,6 +2,8 @@ package httpserver
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -67,5 +69,52 @@ func TestSharedLimiterIsSharedAcrossLimiters(t *testing.T) {
 	}
 	if allowed != 3 {
 		t.Errorf("two instances allowed %d attempts together, want the burst of 3", allowed)
+	}
+}
+
+// TestLimitsKeysNameNoOtherBucket: the three limiters of Limits share the
+// store's table; a key a client writes (an email holding a NUL and an
+// address) must not name another limiter's bucket, whose faster refill it
+// would lend to its own. Guessing from one address, spent, then "pumping"
+// with such an email: still refused.
+func TestLimitsKeysNameNoOtherBucket(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l := NewLimits(1000, 3, store, func() time.Time { return now })
+	take := func(key string) int {
+		r := httptest.NewRequest("POST", "/api/v1/session", nil)
+		r.RemoteAddr = "203.0.113.7:4000"
+		w := httptest.NewRecorder()
+		if err := l.Take(w, r, key); err != nil {
+			return http.StatusTooManyRequests
+		}
+		return http.StatusOK
+	}
+	victim := LoginKey("victim@acme.test")
+	for i := range 3 {
+		if got := take(victim); got != http.StatusOK {
+			t.Fatalf("guess %d: %d", i+1, got)
+		}
+	}
+	if got := take(victim); got != http.StatusTooManyRequests {
+		t.Fatalf("guess 4: %d, want limited", got)
+	}
+	now = now.Add(30 * time.Second) // one attempt back
+	for range 5 {
+		take(victim + "\x00203.0.113.7") // the same row as the address's bucket, were the keys not apart
+	}
+	allowed := 0
+	for range 5 {
+		if take(victim) == http.StatusOK {
+			allowed++
+		}
+	}
+	if allowed != 1 {
+		t.Errorf("after 30 s and the pump, %d guesses allowed, want 1", allowed)
 	}
 }

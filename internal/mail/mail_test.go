@@ -103,7 +103,7 @@ func TestSMTPWrongPasswordFails(t *testing.T) {
 func TestNewSMTPMailerRefusesBadURLs(t *testing.T) {
 	for _, u := range []string{"http://mail.test", "smtp://", "smtp://host:99999", "smtp://host:abc",
 		"smtp://roster:s3cret@host?auht=login", "smtp://host?auth=login", "smtp://roster:s3cret@host?auth=bogus",
-		"smtp://roster:s3cret@host/some/path", "smtp://roster:s3cret@host#frag", "smtp://roster@host", "smtp://roster:s3c#ret@host:587"} {
+		"smtp://roster:s3cret@host/some/path", "smtp://roster:s3cret@host#frag", "smtp://roster@host", "smtp://roster:s3c#ret@host:587", "smtp://roster:12?s3cret@host:587", "smtp://roster:12?s3cret=x@host"} {
 		if _, err := mail.NewSMTPMailer(u); err == nil {
 			t.Errorf("NewSMTPMailer(%q) = nil error", u)
 		} else if strings.Contains(err.Error(), "s3cret") {
@@ -234,21 +234,31 @@ func TestWorkerRetriesWithBackoffAndRecordsTheError(t *testing.T) {
 	}
 }
 
-// TestWorkerGivesUpAtOnceWhenRefused: a 5xx reply to the message is the
-// same on every try, so the message is given up at once, not retried for
-// an hour; a 4xx is retried.
+// TestWorkerGivesUpAtOnceWhenRefused: a 5xx reply that blames the address
+// or the message is the same on every try, so the message is given up at
+// once, not retried for an hour; a policy refusal (a relay denied to a
+// server without credentials) is retried while the operator mends it.
 func TestWorkerGivesUpAtOnceWhenRefused(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	srv := smtptest.Start(t, "", "")
 	m, _ := mail.NewSMTPMailer(srv.URL())
-	srv.FailWith(&smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "rejected as spam"})
-	if n, err := f.worker(t, m).DeliverDue(ctx); err != nil || n != 1 {
+	w := f.worker(t, m)
+	srv.FailWith(&smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "relay access denied"})
+	if n, err := w.DeliverDue(ctx); err != nil || n != 1 {
+		t.Fatalf("DeliverDue = %d, %v", n, err)
+	}
+	if msg := f.message(t); msg.Status != roster.MessagePending || msg.LastError != "The mail server refused the email (554 5.7.1)." {
+		t.Errorf("after a 554 5.7.1: %+v; want it retried", msg)
+	}
+	f.now = f.now.Add(time.Hour)
+	srv.FailWith(&smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"})
+	if n, err := w.DeliverDue(ctx); err != nil || n != 1 {
 		t.Fatalf("DeliverDue = %d, %v", n, err)
 	}
 	msg := f.message(t)
-	if msg.Status != roster.MessageFailed || msg.Attempts != 1 || msg.LastError != "The mail server refused the email (554 5.7.1)." || msg.Link != "" {
-		t.Errorf("after a 554: %+v; want given up at once", msg)
+	if msg.Status != roster.MessageFailed || msg.Attempts != 2 || msg.LastError != "The mail server refused the email (550 5.1.1)." || msg.Link != "" {
+		t.Errorf("after a 550 5.1.1: %+v; want given up at once", msg)
 	}
 	if got := f.auditActions(t); got[roster.AuditInvitationGivenUp] != 1 {
 		t.Errorf("audit after a refusal = %v, want it given up", got)

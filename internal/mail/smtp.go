@@ -39,9 +39,11 @@ func NewSMTPMailer(rawURL string) (*SMTPMailer, error) {
 		return nil, fmt.Errorf("smtp-url: no host")
 	}
 	// A misspelt parameter would otherwise be ignored without a word.
+	// The parameter is not named: an unencoded ? in a password starts a
+	// query that holds the rest of it.
 	for k := range u.Query() {
 		if k != "starttls" && k != "auth" {
-			return nil, fmt.Errorf("smtp-url: unknown parameter %q; the URL takes starttls= and auth=", k)
+			return nil, fmt.Errorf("smtp-url: an unknown parameter; the URL takes starttls= and auth= (percent-encode a ? in the password as %%3F)")
 		}
 	}
 	// A path or a fragment means nothing to SMTP: most likely a password

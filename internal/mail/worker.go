@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -333,9 +334,11 @@ func deliveryError(err error) string {
 }
 
 // refused reports whether the mail server refused this email for good: a
-// 5xx reply to its recipient or its content (RFC 5321: a permanent
-// failure, the same on every try). A 5xx to the sender or the login is the
-// operator's to mend, and is tried again, as is everything else.
+// 5xx reply to its recipient or its content whose enhanced status (RFC
+// 3463) blames the address (5.1.x: no such mailbox) or the message itself
+// (5.6.x), the same on every try. Anything else is tried again: a refusal
+// of the sender, the login or the relay (5.7.x, "relay access denied" to
+// a server without credentials) is the operator's to mend meanwhile.
 func refused(err error) bool {
 	var reply *gomail.SendError
 	if !errors.As(err, &reply) || reply.ErrorCode() < 500 || reply.ErrorCode() >= 600 {
@@ -343,7 +346,8 @@ func refused(err error) bool {
 	}
 	switch reply.Reason {
 	case gomail.ErrSMTPRcptTo, gomail.ErrSMTPData, gomail.ErrSMTPDataClose:
-		return true
+		code := reply.EnhancedStatusCode()
+		return strings.HasPrefix(code, "5.1.") || strings.HasPrefix(code, "5.6.")
 	}
 	return false
 }
