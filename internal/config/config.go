@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"net"
 	"net/mail"
 	"net/netip"
@@ -57,8 +58,10 @@ type Config struct {
 
 	ShutdownTimeout time.Duration
 
-	// envErrs are the values FromEnv could not read, reported by Validate.
-	envErrs []error
+	// envErrs are the values FromEnv could not read, by the flag that
+	// sets the same: Validate reports those the flags did not replace.
+	envErrs map[string]error
+	flags   *flag.FlagSet
 }
 
 // Default returns the embedded defaults: SQLite next to the binary, the log
@@ -82,6 +85,7 @@ func Default() Config {
 // Register adds the flags of the serve-like commands to fs, with defaults
 // taken from c (already overlaid with the environment by FromEnv).
 func (c *Config) Register(fs *flag.FlagSet) {
+	c.flags = fs
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (ROSTER_ADDR)")
 	c.RegisterDB(fs)
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public base URL for links in emails (ROSTER_BASE_URL); default http://ADDR")
@@ -100,6 +104,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 
 // RegisterDB adds only the database flag, for commands that need nothing else.
 func (c *Config) RegisterDB(fs *flag.FlagSet) {
+	c.flags = fs
 	fs.StringVar(&c.DB, "db", c.DB, "SQLite file path or postgres:// URL (ROSTER_DB)")
 	hideDefault(fs, "db", "ROSTER_DB", Default().DB)
 }
@@ -131,37 +136,52 @@ func (c *Config) FromEnv(getenv func(string) string) {
 	set(&c.MetricsToken, "ROSTER_METRICS_TOKEN")
 	// A value that is not a number or a duration is refused by Validate,
 	// naming the variable and the value.
-	setInt := func(dst *int, name string) {
+	bad := func(flag string, err error) {
+		if c.envErrs == nil {
+			c.envErrs = map[string]error{}
+		}
+		c.envErrs[flag] = err
+	}
+	setInt := func(dst *int, name, flag string) {
 		if v := getenv(name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil {
-				c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q: want a whole number", name, v))
+				bad(flag, fmt.Errorf("%s=%q: want a whole number", name, v))
 				return
 			}
 			*dst = n
 		}
 	}
-	setDuration := func(dst *time.Duration, name string) {
+	setDuration := func(dst *time.Duration, name, flag string) {
 		if v := getenv(name); v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil {
-				c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q: want a duration such as 30s or 1m", name, v))
+				bad(flag, fmt.Errorf("%s=%q: want a duration such as 30s or 1m", name, v))
 				return
 			}
 			*dst = d
 		}
 	}
-	setDuration(&c.MailPoll, "ROSTER_MAIL_POLL")
-	setDuration(&c.MailRetryBase, "ROSTER_MAIL_RETRY_BASE")
-	setInt(&c.MailMaxAttempts, "ROSTER_MAIL_MAX_ATTEMPTS")
-	setInt(&c.AuthBurstPerIP, "ROSTER_AUTH_BURST_PER_IP")
-	setInt(&c.AuthBurstPerEmail, "ROSTER_AUTH_BURST_PER_EMAIL")
+	setDuration(&c.MailPoll, "ROSTER_MAIL_POLL", "mail-poll")
+	setDuration(&c.MailRetryBase, "ROSTER_MAIL_RETRY_BASE", "mail-retry-base")
+	setInt(&c.MailMaxAttempts, "ROSTER_MAIL_MAX_ATTEMPTS", "mail-max-attempts")
+	setInt(&c.AuthBurstPerIP, "ROSTER_AUTH_BURST_PER_IP", "auth-burst-per-ip")
+	setInt(&c.AuthBurstPerEmail, "ROSTER_AUTH_BURST_PER_EMAIL", "auth-burst-per-email")
 }
 
 // Validate checks the configuration and fills in what derives from it. Its
 // errors are one line each, naming the setting.
 func (c *Config) Validate() error {
-	errs := slices.Clone(c.envErrs)
+	var errs []error
+	given := map[string]bool{}
+	if c.flags != nil {
+		c.flags.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.envErrs)) {
+		if !given[name] { // a flag given wins over the variable
+			errs = append(errs, c.envErrs[name])
+		}
+	}
 	if _, port, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("addr %q: want host:port", c.Addr))
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {

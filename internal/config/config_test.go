@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestPrecedence(t *testing.T) {
@@ -100,5 +101,21 @@ func TestBadEnvironmentNamesTheVariable(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %s", err, want)
 		}
+	}
+}
+
+// TestFlagReplacesBadEnvironment: a flag given wins over the variable,
+// even one that could not be read.
+func TestFlagReplacesBadEnvironment(t *testing.T) {
+	c := Default()
+	c.FromEnv(func(k string) string { return map[string]string{"ROSTER_MAIL_POLL": "abc"}[k] })
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c.Register(fs)
+	if err := fs.Parse([]string{"--mail-poll", "2s"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil || c.MailPoll != 2*time.Second {
+		t.Errorf("Validate = %v, mail poll %v; want the flag's 2s", err, c.MailPoll)
 	}
 }

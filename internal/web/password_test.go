@@ -89,6 +89,10 @@ func TestChangePasswordGuarded(t *testing.T) {
 	} else {
 		p.has(t, "Cross-origin requests may not change anything.")
 	}
+	// Counted under its page's route, refused before the page ran.
+	if m := b.get("/metrics"); !strings.Contains(m.body, `route="POST /me/password",status="403"`) {
+		t.Errorf("/metrics does not count the refused post under its route")
+	}
 	if !guessUntilLimited(t, b, "/me/password", func(i int) url.Values {
 		return url.Values{"current": {"guess " + strings.Repeat("x", i)}, "new": {next}, "confirm": {next}}
 	}, http.StatusBadRequest) {

@@ -147,6 +147,13 @@ func (w *Web) handle(pattern string, h http.HandlerFunc) {
 	})
 }
 
+// Route returns the pattern of the page r would reach, "" for none, for
+// the metrics of a request refused before it is routed.
+func (w *Web) Route(r *http.Request) string {
+	_, pattern := w.mux.Handler(r)
+	return pattern
+}
+
 // ServeHTTP routes the request; anything unknown gets the HTML "not found"
 // page rather than Go's plain-text one.
 func (w *Web) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
