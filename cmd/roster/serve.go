@@ -85,7 +85,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	worker := &mail.Worker{Store: store, Mailer: mailer, Templates: templates, Log: log, From: c.MailFrom, BaseURL: c.BaseURL,
+	worker := &mail.Worker{Store: store, Mailer: mailer, Templates: templates, Log: log, From: c.MailFrom, BaseURL: c.BaseURL, Relink: !c.BaseURLDerived,
 		Interval: c.MailPoll, RetryBase: c.MailRetryBase, MaxAttempts: c.MailMaxAttempts}
 
 	registry := prometheus.NewRegistry()

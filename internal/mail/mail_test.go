@@ -554,7 +554,7 @@ func TestWorkerSendsExpiredLinksNot(t *testing.T) {
 	srv := smtptest.Start(t, "", "")
 	m, _ := mail.NewSMTPMailer(srv.URL())
 	w := f.worker(t, m)
-	w.BaseURL = "https://roster.example.com"
+	w.BaseURL, w.Relink = "https://roster.example.com", true
 	f.now = f.now.Add(8 * 24 * time.Hour) // the owner's activation lasts 7 days
 	if n, err := w.DeliverDue(ctx); err != nil || n != 1 {
 		t.Fatalf("DeliverDue = %d, %v", n, err)

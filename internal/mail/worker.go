@@ -30,11 +30,13 @@ type Worker struct {
 	Log       *slog.Logger
 	Now       func() time.Time
 	From      string
-	// BaseURL is the public base URL (scheme://host[:port]) of the links
-	// the worker sends: a message queued by a command run with another
-	// (or none) still links to the running service. Its host is the
-	// right-hand side of Message-IDs.
+	// BaseURL is the public base URL (scheme://host[:port]); its host is
+	// the right-hand side of Message-IDs. With Relink (the operator gave
+	// the base URL, rather than leaving it derived from the listen
+	// address), every link is sent on it: a message queued by a command
+	// run with another (or none) still links to the running service.
 	BaseURL string
+	Relink  bool
 	// Interval is how often the outbox is polled; Lease how long a claim
 	// lasts; MaxAttempts how many tries a message gets before it is given up.
 	Interval    time.Duration
@@ -154,7 +156,9 @@ func (w *Worker) deliver(ctx context.Context, m *roster.Message) {
 		w.drop(ctx, m)
 		return
 	}
-	m.Link = relink(m.Link, w.BaseURL)
+	if w.Relink {
+		m.Link = relink(m.Link, w.BaseURL)
+	}
 	e, err := w.Templates.Render(m, w.From, messageIDHost(w.BaseURL))
 	if err == nil {
 		sendCtx, cancel := context.WithTimeout(ctx, w.SendTimeout)
