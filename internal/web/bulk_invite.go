@@ -46,12 +46,16 @@ func (w *Web) bulkInvite(rw http.ResponseWriter, r *http.Request) {
 	for _, row := range rows {
 		counts[row.Outcome]++
 	}
+	already := fmt.Sprintf("%d already members", counts[app.OutcomeAlreadyMember])
+	if counts[app.OutcomeAlreadyMember] == 1 {
+		already = "1 already a member"
+	}
 	if dryRun {
-		pg.Flash = fmt.Sprintf("Dry run: %d would be invited, %d already members, %d invalid. Nobody was invited.",
-			counts[app.OutcomeWouldInvite], counts[app.OutcomeAlreadyMember], counts[app.OutcomeInvalid])
+		pg.Flash = fmt.Sprintf("Dry run: %d would be invited, %s, %d invalid. Nobody was invited.",
+			counts[app.OutcomeWouldInvite], already, counts[app.OutcomeInvalid])
 	} else {
-		pg.Flash = fmt.Sprintf("%d invited, %d already members, %d invalid.",
-			counts[app.OutcomeInvited], counts[app.OutcomeAlreadyMember], counts[app.OutcomeInvalid])
+		pg.Flash = fmt.Sprintf("%d invited, %s, %d invalid.",
+			counts[app.OutcomeInvited], already, counts[app.OutcomeInvalid])
 	}
 	w.renderUsers(rw, r, p, pg, list, d, nil, http.StatusOK)
 }

@@ -72,6 +72,45 @@ type column struct {
 	Arrow    string
 }
 
+// sortOption is one order of the list's sort control, which phones show
+// in place of the table's headers.
+type sortOption struct {
+	Value, Label string
+	Selected     bool
+}
+
+// sortOptions returns every order, ascending and descending, the current
+// one selected.
+func (l listState) sortOptions() []sortOption {
+	key, desc, err := roster.ParseSort(l.Sort)
+	if err != nil {
+		key, desc = roster.SortName, false
+	}
+	var out []sortOption
+	for _, d := range sortKeys {
+		for _, down := range []bool{false, true} {
+			v, label := string(d.key), d.label+", ascending"
+			if down {
+				v, label = "-"+v, d.label+", descending"
+			}
+			if v == string(roster.SortName) {
+				v = ""
+			}
+			out = append(out, sortOption{Value: v, Label: label, Selected: d.key == key && down == desc})
+		}
+	}
+	return out
+}
+
+// sortKeys are the list's orders, as its headers name them.
+var sortKeys = []struct {
+	label string
+	key   roster.MemberSort
+}{
+	{"Name", roster.SortName}, {"Email", roster.SortEmail}, {"Role", roster.SortRole},
+	{"Status", roster.SortStatus}, {"Last Login", roster.SortLastLogin},
+}
+
 // columns returns the sortable headers; a header's link sorts by it,
 // ascending first and descending when it already sorts ascending. Keyset
 // paging restarts on a new order, so the cursor is dropped.
@@ -80,15 +119,8 @@ func (l listState) columns(base string) []column {
 	if err != nil {
 		key, desc = roster.SortName, false
 	}
-	defs := []struct {
-		label string
-		key   roster.MemberSort
-	}{
-		{"Name", roster.SortName}, {"Email", roster.SortEmail}, {"Role", roster.SortRole},
-		{"Status", roster.SortStatus}, {"Last Login", roster.SortLastLogin},
-	}
-	out := make([]column, 0, len(defs))
-	for _, d := range defs {
+	out := make([]column, 0, len(sortKeys))
+	for _, d := range sortKeys {
 		c := column{Label: d.label}
 		next := string(d.key)
 		if d.key == key {

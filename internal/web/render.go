@@ -135,6 +135,12 @@ func (w *Web) Refuse(rw http.ResponseWriter, r *http.Request, err error) {
 	w.fail(rw, r, nil, err)
 }
 
+// outcomeLabels name a bulk invitation row's outcome as people read it.
+var outcomeLabels = map[string]string{
+	app.OutcomeInvited: "Invited", app.OutcomeWouldInvite: "Would be invited",
+	app.OutcomeAlreadyMember: "Already a member", app.OutcomeInvalid: "Not invited",
+}
+
 func (w *Web) notFound(rw http.ResponseWriter, r *http.Request) {
 	w.fail(rw, r, w.basePage(r), roster.Errorf(roster.CodeNotFound, "There is no page at %s.", roster.Truncate(r.URL.Path, 200)))
 }
@@ -221,6 +227,12 @@ var funcs = template.FuncMap{
 	// in its aria-describedby.
 	"fieldError":  func(id, msg string) struct{ ID, Msg string } { return struct{ ID, Msg string }{id, msg} },
 	"statusLabel": statusLabel,
+	"outcomeLabel": func(o string) string {
+		if l, ok := outcomeLabels[o]; ok {
+			return l
+		}
+		return o
+	},
 	"statusClass": func(s roster.Status) string { return "status-" + string(s) },
 	"datetime": func(t *time.Time) string {
 		if t == nil {

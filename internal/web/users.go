@@ -15,15 +15,20 @@ type usersPage struct {
 	Base       string // /accounts/{id}/users
 	List       listState
 	Columns    []column
-	Rows       []memberRow
-	NextURL    string
-	PrevURL    string
-	FirstURL   string
+	// SortOptions are the orders of the sort control phones show.
+	SortOptions []sortOption
+	Rows        []memberRow
+	NextURL     string
+	PrevURL     string
+	FirstURL    string
 	// Roles is the whole catalog, for the role filter.
 	Roles         []policy.Role
 	StatusOptions any
 	ListError     string
-	Dialog        *dialogState
+	// Refusal is a row action's refusal when its row is not on this
+	// page (filtered out, on another page, removed meanwhile).
+	Refusal string
+	Dialog  *dialogState
 }
 
 // memberRow is one member with what the viewer may do to them, and the
@@ -107,15 +112,19 @@ func (w *Web) renderUsers(rw http.ResponseWriter, r *http.Request, p roster.Prin
 		AccountURL: base, Base: base + "/users", List: list, Roles: v.Catalog().Roles,
 		StatusOptions: statusOptions, ListError: listErr, Dialog: dlg,
 	}
-	d.Columns = list.columns(d.Base)
+	d.Columns, d.SortOptions = list.columns(d.Base), list.sortOptions()
 	now := w.now()
 	for _, m := range res.Items {
 		row := memberRow{M: m, Can: v.On(m)}
 		row.Expired = m.InvitationExpiresAt != nil && !now.Before(*m.InvitationExpiresAt)
 		if rowErr != nil && rowErr.UserID == m.UserID {
 			row.Error, row.LastOwner = rowErr.Message, rowErr.LastOwner
+			rowErr = nil
 		}
 		d.Rows = append(d.Rows, row)
+	}
+	if rowErr != nil {
+		d.Refusal = rowErr.Message
 	}
 	if res.Next != nil {
 		d.NextURL = list.link(d.Base, "cursor", res.Next.Encode())
@@ -128,9 +137,10 @@ func (w *Web) renderUsers(rw http.ResponseWriter, r *http.Request, p roster.Prin
 		d.FirstURL = list.link(d.Base, "cursor", "")
 	}
 	if dlg != nil {
-		dlg.CloseURL = d.CloseURL()
+		// Closed, the dialog gives focus back to what opened it.
+		dlg.CloseURL = d.CloseURL() + openerAnchor[dlg.Kind]
 		if dlg.Target != nil {
-			dlg.CloseURL += rowAnchor(dlg.Target.UserID)
+			dlg.CloseURL = d.CloseURL() + rowAnchor(dlg.Target.UserID)
 		}
 		if dlg.Kind == "transfer" {
 			if err := w.loadTransferCandidates(r, p, v, dlg); err != nil {
@@ -143,6 +153,10 @@ func (w *Web) renderUsers(rw http.ResponseWriter, r *http.Request, p roster.Prin
 	pg.Data = d
 	w.render(rw, r, status, "users", pg)
 }
+
+// openerAnchor is the fragment of the toolbar button that opens each
+// dialog without a member.
+var openerAnchor = map[string]string{"invite": "#invite-user", "bulk": "#open-bulk", "transfer": "#open-transfer"}
 
 // refusalStatus is the HTTP status of a page that shows a refusal.
 func refusalStatus(err error) int { return httpserver.StatusOf(roster.ErrorCode(err)) }

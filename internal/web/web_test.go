@@ -280,6 +280,27 @@ func TestHomeShowsOwnProfileRoles(t *testing.T) {
 	b.get("/accounts/"+s.account).has(t, "Your roles on profiles", "prod · DevOps")
 }
 
+// TestUsersPanelDetails: a row action refused while its row is not shown
+// (filtered out) is said at the top of the list; the sort control phones
+// use shows the current order; a dialog opened from the toolbar closes
+// back to its button.
+func TestUsersPanelDetails(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry", "Developer")
+	b := s.browser()
+	b.login("owner@acme.test")
+	p := b.post(s.member("developer@acme.test", "resend"), url.Values{"list": {"status=pending"}})
+	if p.status != http.StatusConflict || !strings.Contains(p.body, `<p class="refusal" role="alert">`) {
+		t.Errorf("resend of an active member from a list without them: %d, no refusal shown", p.status)
+	}
+	list := b.get(s.users() + "?sort=-email")
+	if !strings.Contains(list.body, `<option value="-email" selected>Email, descending</option>`) {
+		t.Errorf("the sort control does not show the list's order")
+	}
+	if d := b.get(s.users() + "?dialog=invite"); !strings.Contains(d.body, `data-close="/accounts/`+s.account+`/users#invite-user"`) {
+		t.Errorf("the invite dialog does not close back to its button")
+	}
+}
+
 // TestDialogsOpenedByLinkSayWhatThePolicyRefuses: a dialog opened by a
 // link or a stale page for an action the policy refuses says so at once,
 // with no button to try it (Organization Manager on the Owner).
@@ -444,12 +465,12 @@ func TestBulkInviteShowsEachRow(t *testing.T) {
 	if p.status != http.StatusOK {
 		t.Fatalf("bulk dry run: %d\n%s", p.status, p.text())
 	}
-	p.has(t, "Result per row", "would_invite", "already_member", "invalid", "Nobody was invited")
+	p.has(t, "Result per row", "Would be invited", "Already a member", "Not invited", "Nobody was invited", "Check again")
 	if strings.Contains(b.get(s.users()).text(), "ann@acme.test") {
 		t.Errorf("a dry run invited someone")
 	}
 	p = b.postCSV("/accounts/"+s.account+"/invitations/bulk", csv, false)
-	p.has(t, "1 invited, 1 already members, 1 invalid.")
+	p.has(t, "1 invited, 1 already a member, 1 invalid.")
 	// A file as large as the API takes (5 MiB here) is taken here too.
 	big := "email,role,name\nbo@acme.test,Developer,Bo\n" + strings.Repeat(" \n", 5<<19)
 	if p := b.postCSV("/accounts/"+s.account+"/invitations/bulk", big, true); p.status != http.StatusOK {

@@ -2,7 +2,8 @@
 // open by the server and closed by their Cancel link. This file only makes
 // an open dialog modal (focus stays inside, Escape closes it), has screen
 // readers read out the message an action left (the flash), shows times in
-// the reader's time zone, and closes the header menus on Escape or a click
+// the reader's time zone, gives focus back to the button that opened a
+// closed dialog, and closes the header menus on Escape or a click
 // elsewhere.
 (function () {
   'use strict';
@@ -73,6 +74,19 @@
     });
   }
 
+  // A dialog closed leads to the list with the fragment of what opened it
+  // (#invite-user): focus goes back to that button, as a modal's does.
+  // A row's fragment names the row, where the next Tab resumes.
+  function focusOpener() {
+    if (!location.hash || document.querySelector('dialog[open]')) {
+      return;
+    }
+    var el = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (el && el.matches('a[href], button')) {
+      el.focus();
+    }
+  }
+
   function menus() {
     var all = document.querySelectorAll('header details');
     document.addEventListener('keydown', function (e) {
@@ -99,6 +113,7 @@
     modalDialog();
     announceFlash();
     localTimes();
+    focusOpener();
     menus();
   });
 })();
