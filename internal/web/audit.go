@@ -32,8 +32,13 @@ type auditRow struct {
 }
 
 type change struct {
-	Field, Before, After string
+	Field         string
+	Before, After value
 }
+
+// value is a change's value as the pages say it; ISO is the moment a time
+// stands for, which the page's script shows in the reader's zone.
+type value struct{ Text, ISO string }
 
 // auditVerbs say each action as a person would.
 var auditVerbs = map[string]string{
@@ -191,6 +196,7 @@ func changes(people map[string]app.Person, before, after map[string]string) []ch
 	for k := range keys {
 		out = append(out, change{Field: cmp.Or(auditFields[k], k),
 			Before: fieldValue(people, k, before[k]), After: fieldValue(people, k, after[k])})
+
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
 	return out
@@ -198,26 +204,26 @@ func changes(people map[string]app.Person, before, after map[string]string) []ch
 
 // fieldValue says a change's value as the pages do: a status by its label,
 // a time in the pages' format, a lifetime in days, an owner by name.
-func fieldValue(people map[string]app.Person, field, v string) string {
+func fieldValue(people map[string]app.Person, field, v string) value {
 	if v == "" {
-		return ""
+		return value{}
 	}
 	switch field {
 	case "status":
-		return statusLabel(roster.Status(v))
+		return value{Text: statusLabel(roster.Status(v))}
 	case "expires_at", "retry_at":
 		if t, err := time.Parse(time.RFC3339, v); err == nil {
-			return formatTime(t)
+			return value{Text: formatTime(t), ISO: t.UTC().Format(time.RFC3339)}
 		}
 	case "invite_ttl":
 		if d, err := time.ParseDuration(v); err == nil && d > 0 && d%(24*time.Hour) == 0 {
 			if days := d / (24 * time.Hour); days != 1 {
-				return fmt.Sprintf("%d days", days)
+				return value{Text: fmt.Sprintf("%d days", days)}
 			}
-			return "1 day"
+			return value{Text: "1 day"}
 		}
 	case "owner":
-		return personLabel(people, v, "")
+		return value{Text: personLabel(people, v, "")}
 	}
-	return v
+	return value{Text: v}
 }

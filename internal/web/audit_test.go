@@ -68,8 +68,11 @@ func TestDeliveryFailureInThePagesWords(t *testing.T) {
 		t.Fatalf("changes = %+v", got)
 	}
 	for _, c := range got {
-		if want[c.Field] != c.After {
-			t.Errorf("%s → %q, want %q", c.Field, c.After, want[c.Field])
+		if want[c.Field] != c.After.Text {
+			t.Errorf("%s → %q, want %q", c.Field, c.After.Text, want[c.Field])
+		}
+		if (c.Field == "Next attempt") != (c.After.ISO == "2026-11-23T09:01:00Z") {
+			t.Errorf("%s: moment %q; only a time has one, for the reader's zone", c.Field, c.After.ISO)
 		}
 	}
 }
