@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/policy"
 )
 
@@ -17,8 +16,14 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(pg.Accounts) == 0 {
-		w.fail(rw, r, pg, roster.Errorf(roster.CodeForbidden,
-			"You are not an active member of any account. If you were disabled, ask an administrator to enable you; if you were removed, to invite you again."))
+		// Not an error of the visitor's (they may have just left their
+		// last account), and no start page to go back to: what to do, and
+		// where their settings are.
+		pg.Title = "No account"
+		pg.Data = errorPage{Heading: "You are not in any account",
+			Message: "You are not an active member of any account. If you were disabled, ask an administrator to enable you; if you were removed, to invite you again.",
+			Back:    "/me/password", BackLabel: "Your settings"}
+		w.render(rw, r, http.StatusOK, "error", pg)
 		return
 	}
 	http.Redirect(rw, r, accountURL(pg.Accounts[0].AccountID), http.StatusSeeOther)

@@ -280,6 +280,23 @@ func TestHomeShowsOwnProfileRoles(t *testing.T) {
 	b.get("/accounts/"+s.account).has(t, "Your roles on profiles", "prod · DevOps")
 }
 
+// TestNoAccountLeftIsNotAnError: after leaving one's only account, the
+// start page says so and where one's settings are, not a 403 that leads
+// back to itself.
+func TestNoAccountLeftIsNotAnError(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry", "Developer")
+	b := s.browser()
+	b.login("developer@acme.test")
+	if p := b.post(s.member("developer@acme.test", "remove"), nil); p.status != http.StatusSeeOther {
+		t.Fatalf("leaving: %d", p.status)
+	}
+	p := b.get("/")
+	if p.status != http.StatusOK || !strings.Contains(p.body, `href="/me/password"`) {
+		t.Errorf("the start page with no account: %d", p.status)
+	}
+	p.has(t, "You are not in any account", "Your settings")
+}
+
 // TestUsersPanelDetails: a row action refused while its row is not shown
 // (filtered out) is said at the top of the list; the sort control phones
 // use shows the current order; a dialog opened from the toolbar closes
