@@ -19,6 +19,36 @@ type passwordForm struct {
 	Name, NameError string
 }
 
+// ErrFor is the refusal when it is about field (current, new, confirm),
+// shown under that field.
+func (f passwordForm) ErrFor(field string) string {
+	if f.Field == field {
+		return f.Error
+	}
+	return ""
+}
+
+// General is the refusal when it is about no one field.
+func (f passwordForm) General() string {
+	switch f.Field {
+	case "current", "new", "confirm":
+		return ""
+	}
+	return f.Error
+}
+
+// Focus is the field the page starts in: the one refused, else the
+// current password.
+func (f passwordForm) Focus() string {
+	switch {
+	case f.NameError != "":
+		return "name"
+	case f.General() == "" && f.Error != "":
+		return f.Field
+	}
+	return "current"
+}
+
 func (w *Web) passwordPage(rw http.ResponseWriter, r *http.Request) {
 	_, pg, err := w.userFrame(r, "password")
 	if err != nil {

@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -37,6 +38,12 @@ func TestChangePassword(t *testing.T) {
 		if !strings.Contains(p.body, `id="password-`+c.field+`" name="`+c.field+`" type="password" required`) ||
 			!strings.Contains(p.body, `aria-invalid="true"`) || !strings.Contains(p.text(), c.detail) {
 			t.Errorf("%s: the refusal does not point at %q saying %q:\n%s", c.name, c.field, c.detail, p.text())
+		}
+		// The refusal is under its field, tied to it, and the page starts there.
+		input := regexp.MustCompile(`<input id="password-` + c.field + `"[^>]*>`).FindString(p.body)
+		if !strings.Contains(p.body, `<p class="field-error" id="password-`+c.field+`-error" role="alert">`) ||
+			!strings.Contains(input, " autofocus") || !strings.Contains(input, "password-"+c.field+"-error") {
+			t.Errorf("%s: the refusal is not under %q, or the page does not start there: %s", c.name, c.field, input)
 		}
 		for _, typed := range []string{c.current, c.new, c.confirm} {
 			if strings.Contains(p.body, typed) {
