@@ -294,8 +294,9 @@ func bearer(h string) (string, bool) {
 
 // authenticate puts the principal of a bearer token or session cookie in the
 // context. A bearer token that does not authenticate is refused at once; a
-// stale cookie, or an Authorization header of another scheme, is just ignored (the request goes on unauthenticated, and the
-// handler decides whether that is enough).
+// stale cookie, or an Authorization header of another scheme, is just
+// ignored (the request goes on unauthenticated, and the handler decides
+// whether that is enough).
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == metricsPath {

@@ -196,7 +196,6 @@ func changes(people map[string]app.Person, before, after map[string]string) []ch
 	for k := range keys {
 		out = append(out, change{Field: cmp.Or(auditFields[k], k),
 			Before: fieldValue(people, k, before[k]), After: fieldValue(people, k, after[k])})
-
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
 	return out
