@@ -48,7 +48,7 @@ var auditVerbs = map[string]string{
 	roster.AuditInvitationResent:         "resent the invitation to",
 	roster.AuditInvitationDeliveryFailed: "could not deliver the invitation to",
 	roster.AuditInvitationGivenUp:        "gave up delivering the invitation to",
-	roster.AuditInvitationAccepted:       "activated the membership of",
+	roster.AuditInvitationAccepted:       "accepted the invitation and joined",
 	roster.AuditMemberRoleChanged:        "changed the role of",
 	roster.AuditMemberNameChanged:        "changed the name of",
 	roster.AuditMemberDisabled:           "disabled",
@@ -144,12 +144,13 @@ func personLabel(people map[string]app.Person, id, none string) string {
 
 // ofActorAlone are the actions whose verb already says the target is the actor.
 var ofActorAlone = map[string]bool{
-	roster.AuditMemberLeft:      true,
-	roster.AuditTokenCreated:    true,
-	roster.AuditTokenRevoked:    true,
-	roster.AuditPasswordChanged: true,
-	roster.AuditPasswordReset:   true,
-	roster.AuditNameChanged:     true,
+	roster.AuditMemberLeft:         true,
+	roster.AuditInvitationAccepted: true,
+	roster.AuditTokenCreated:       true,
+	roster.AuditTokenRevoked:       true,
+	roster.AuditPasswordChanged:    true,
+	roster.AuditPasswordReset:      true,
+	roster.AuditNameChanged:        true,
 }
 
 // targetLabel names the event's target, or nothing when the action speaks

@@ -682,7 +682,7 @@ func TestTransferOwnership(t *testing.T) {
 	log := b.get("/accounts/" + s.account + "/audit")
 	log.has(t, "Owner: Olive Owner (owner@acme.test) → The Organization Manager (organization.manager@acme.test)",
 		"New owner's role: Organization Manager → Organization Owner", "Former owner's role: Organization Owner → Organization Manager",
-		"Status: Pending Activation → Active", "Link expires: ")
+		"Status: Pending Activation → Active", "Link expires: ", "accepted the invitation and joined")
 	// A value given where there was none is said alone, not as "— → …".
 	if strings.Contains(log.text(), "— →") {
 		t.Errorf("the audit log shows a change from nothing as — → …")
