@@ -98,6 +98,9 @@ type Decision struct {
 	Allowed bool
 	Code    string
 	Reason  string
+	// Field names the request's input the refusal is about (the password
+	// re-entered for a transfer), when there is one.
+	Field string
 }
 
 // Allow is the decision that lets an action go ahead.
@@ -242,7 +245,9 @@ func (c *Catalog) permitted(r Request, actor Role) Decision {
 			return deny(CodeForbidden, "Ownership can only be transferred from a signed-in session, not with an API token.")
 		}
 		if !r.PasswordOK {
-			return deny(CodeForbidden, "The password is not correct.")
+			d := deny(CodeForbidden, "The password is not correct.")
+			d.Field = "password"
+			return d
 		}
 	}
 	return allow

@@ -188,7 +188,9 @@ func decide(c *policy.Catalog, r policy.Request) error {
 	if d.Allowed {
 		return nil
 	}
-	return roster.Errorf(d.Code, "%s", d.Reason)
+	e := roster.Errorf(d.Code, "%s", d.Reason)
+	e.Field = d.Field
+	return e
 }
 
 // decideSelf asks the policy about an action on the principal's own identity.

@@ -39,7 +39,8 @@ type Problem struct {
 	Status int    `json:"status"`
 	Detail string `json:"detail"`
 	Code   string `json:"code"`
-	// Field names the input at fault, for invalid_input; omitted otherwise.
+	// Field names the input at fault (for invalid_input, and for a
+	// refusal about one input, as a transfer's password); omitted otherwise.
 	Field string `json:"field,omitempty"`
 }
 

@@ -85,7 +85,7 @@ func (d *dialogState) setError(err error) {
 		d.Errors["profile"] = msg
 	case d.ProfileForm:
 		d.ProfileRefusal = msg
-	case code == roster.CodeInvalidInput && roster.ErrorField(err) != "" && d.hasField(roster.ErrorField(err)):
+	case roster.ErrorField(err) != "" && d.hasField(roster.ErrorField(err)) && (code == roster.CodeInvalidInput || roster.ErrorField(err) == "password"):
 		d.Errors[roster.ErrorField(err)] = msg
 	case code == roster.CodeLastOwner:
 		d.LastOwner, d.Refusal = true, msg

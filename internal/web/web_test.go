@@ -537,7 +537,7 @@ func TestActivationLinks(t *testing.T) {
 	}
 	p.has(t, "at least 10 characters")
 	// … where a screen reader reads it with the field.
-	if !strings.Contains(p.body, `aria-describedby="activate-password-hint activate-password-error"`) || !strings.Contains(p.body, `<p class="field-error" id="activate-password-error">`) {
+	if !strings.Contains(p.body, `aria-describedby="activate-password-hint activate-password-error"`) || !strings.Contains(p.body, `<p class="field-error" id="activate-password-error" role="alert">`) {
 		t.Errorf("the password's error is not tied to its field:\n%s", p.body)
 	}
 	p = b.post("/activate", url.Values{"token": {token}, "name": {"Nora New"}, "password": {pw}})
@@ -567,7 +567,7 @@ func TestSetupLinkIsOneTime(t *testing.T) {
 	if p.status != http.StatusBadRequest || !strings.Contains(p.body, `value="ada@acme.test"`) || !strings.Contains(p.body, `value="bigeye" checked`) {
 		t.Errorf("refused setup (%d) lost what was typed:\n%s", p.status, p.text())
 	}
-	if !strings.Contains(p.body, `aria-describedby="setup-password-hint setup-password-error"`) || !strings.Contains(p.body, `<p class="field-error" id="setup-password-error">`) {
+	if !strings.Contains(p.body, `aria-describedby="setup-password-hint setup-password-error"`) || !strings.Contains(p.body, `<p class="field-error" id="setup-password-error" role="alert">`) {
 		t.Errorf("the password's error is not tied to its field:\n%s", p.body)
 	}
 	form.Set("password", pw)
@@ -663,6 +663,11 @@ func TestTransferOwnership(t *testing.T) {
 		t.Errorf("transfer with a wrong password: %d, want 403", p.status)
 	}
 	p.has(t, "The password is not correct.")
+	// Under the password, tied to it, and the dialog starts there.
+	if !strings.Contains(p.body, `<p class="field-error" id="transfer-password-error" role="alert">The password is not correct.</p>`) ||
+		!strings.Contains(p.body, `id="transfer-password" name="password" type="password" required autocomplete="current-password" autofocus aria-invalid="true" aria-describedby="transfer-password-error"`) {
+		t.Errorf("the wrong password is not said under the password field")
+	}
 	if !strings.Contains(p.body, `<option value="`+s.ids["organization.manager@acme.test"]+`" selected>`) {
 		t.Errorf("the refused transfer dialog lost the chosen member")
 	}
@@ -1155,7 +1160,7 @@ func TestProfileRolesInTheEditDialog(t *testing.T) {
 	// A bad name under the profile field; the policy's refusal at the top
 	// of the section; the role chosen kept either way.
 	for _, c := range []struct{ profile, role, want, where string }{
-		{"EU Prod", "DevOps", "A profile name is 1 to 63 lowercase letters", `<p class="field-error" id="grant-profile-error">`},
+		{"EU Prod", "DevOps", "A profile name is 1 to 63 lowercase letters", `<p class="field-error" id="grant-profile-error" role="alert">`},
 		{"us-prod", "Organization Owner", "You can only give a role equal to or below your own", `<p class="refusal" role="alert">`},
 	} {
 		r := b.post(grant, url.Values{"profile": {c.profile}, "role": {c.role}})
