@@ -212,6 +212,8 @@ type Tx interface {
 	PasswordResetByHash(hash string) (*PasswordReset, error)
 	// DeletePasswordResets deletes every reset link of the user.
 	DeletePasswordResets(user string) error
+	// DeletePasswordReset deletes the reset link with this hash, if any.
+	DeletePasswordReset(hash string) error
 	// PrunePasswordResets deletes the user's reset links that expired by
 	// now and returns how many are left.
 	PrunePasswordResets(user string, now time.Time) (int, error)

@@ -666,3 +666,61 @@ func TestDeliveryErrorsNameNoNetwork(t *testing.T) {
 		}
 	}
 }
+
+// TestGivenUpResetLinkIsForgotten: a reset link whose email was given up is
+// in nobody's hands, so it does not count among the three a person may have
+// out: asking again sends a new one.
+func TestGivenUpResetLinkIsForgotten(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	if _, err := f.app.AcceptInvitation(ctx, "", app.Acceptance{Token: tokenOfLink(t, f.message(t).Link), Name: "Olive", Password: "olive's long passphrase"}); err != nil {
+		t.Fatal(err)
+	}
+	srv := smtptest.Start(t, "", "")
+	m, _ := mail.NewSMTPMailer(srv.URL())
+	w := f.worker(t, m)
+	w.MaxAttempts = 1
+	srv.FailWith(errors.New("mailbox busy"))
+	resets := func() int {
+		n := 0
+		f.store.Read(ctx, func(tx roster.Tx) error {
+			msgs, err := tx.Messages("", 100)
+			for _, msg := range msgs {
+				if msg.Kind == roster.MessagePasswordReset {
+					n++
+				}
+			}
+			return err
+		})
+		return n
+	}
+	for range 3 {
+		if err := f.app.RequestPasswordReset(ctx, "olive@acme.test"); err != nil {
+			t.Fatal(err)
+		}
+		f.app.Wait()
+	}
+	if n := resets(); n != 3 {
+		t.Fatalf("%d reset emails queued, want 3", n)
+	}
+	if _, err := w.DeliverDue(ctx); err != nil { // every one given up at its first failure
+		t.Fatal(err)
+	}
+	if err := f.app.RequestPasswordReset(ctx, "olive@acme.test"); err != nil {
+		t.Fatal(err)
+	}
+	f.app.Wait()
+	if n := resets(); n != 4 {
+		t.Errorf("%d reset emails after three were given up, want a fourth", n)
+	}
+}
+
+// tokenOfLink is the token a link carries.
+func tokenOfLink(t *testing.T, link string) string {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil || u.Query().Get("token") == "" {
+		t.Fatalf("no token in %q", link)
+	}
+	return u.Query().Get("token")
+}

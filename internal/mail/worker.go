@@ -188,6 +188,13 @@ func (w *Worker) deliver(ctx context.Context, m *roster.Message) {
 		if err := tx.MarkMessageFailed(m.ID, reason, retry); err != nil {
 			return err
 		}
+		// A reset link given up is in nobody's hands: it no longer
+		// counts among the links a person may have out at once.
+		if token := linkToken(m.Link); retry.IsZero() && m.Kind == roster.MessagePasswordReset && token != "" {
+			if err := tx.DeletePasswordReset(secret.Hash(token)); err != nil {
+				return err
+			}
+		}
 		// The event's time is taken under the account's lock, which a
 		// long bulk invitation may have held meanwhile: the log's order
 		// is its times' order.
@@ -223,19 +230,13 @@ func (w *Worker) current(ctx context.Context, m *roster.Message) (live bool, err
 // invitation or password reset is the newest, unused, not revoked and not
 // expired. A message without a link, or of another kind, is live.
 func linkLive(tx roster.Tx, m *roster.Message, now time.Time) (bool, error) {
-	if m.Link == "" {
-		return true, nil
-	}
-	u, err := url.Parse(m.Link)
-	if err != nil {
-		return true, nil // not ours to judge; send it
-	}
-	token := u.Query().Get("token")
+	token := linkToken(m.Link)
 	if token == "" {
-		return true, nil
+		return true, nil // no link, or not ours to judge: send it
 	}
 	hash := secret.Hash(token)
 	var expires time.Time
+	var err error
 	switch m.Kind {
 	case roster.MessageInvitation, roster.MessageOwnerActivation:
 		var inv *roster.Invitation
@@ -254,6 +255,15 @@ func linkLive(tx roster.Tx, m *roster.Message, now time.Time) (bool, error) {
 		return false, nil
 	}
 	return err == nil && now.Before(expires), err
+}
+
+// linkToken is the token a message's link carries, or "".
+func linkToken(link string) string {
+	u, err := url.Parse(link)
+	if link == "" || err != nil {
+		return ""
+	}
+	return u.Query().Get("token")
 }
 
 // relink puts a link on the base URL: the path and query Roster gave it,

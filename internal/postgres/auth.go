@@ -165,6 +165,13 @@ func (t *tx) Sweep(now time.Time) (int64, error) {
 	return n, nil
 }
 
+func (t *tx) DeletePasswordReset(hash string) error {
+	if _, err := t.exec(`DELETE FROM password_resets WHERE hash = $1`, hash); err != nil && !errors.Is(err, errUnstorable) {
+		return fmt.Errorf("postgres: delete password reset: %w", err)
+	}
+	return nil
+}
+
 func (t *tx) PrunePasswordResets(user string, now time.Time) (int, error) {
 	var n int
 	err := t.queryRow(`WITH pruned AS (DELETE FROM password_resets WHERE user_id = $1 AND expires_at <= $2)

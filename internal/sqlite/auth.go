@@ -153,6 +153,13 @@ func (t *tx) Sweep(now time.Time) (int64, error) {
 	return n, nil
 }
 
+func (t *tx) DeletePasswordReset(hash string) error {
+	if _, err := t.exec(`DELETE FROM password_resets WHERE hash = ?`, hash); err != nil {
+		return fmt.Errorf("sqlite: delete password reset: %w", err)
+	}
+	return nil
+}
+
 func (t *tx) PrunePasswordResets(user string, now time.Time) (int, error) {
 	if _, err := t.exec(`DELETE FROM password_resets WHERE user_id = ? AND expires_at <= ?`, user, micros(now)); err != nil {
 		return 0, fmt.Errorf("sqlite: prune password resets: %w", err)

@@ -217,6 +217,15 @@ func testPasswordResets(t *testing.T, s roster.Store) {
 	})
 	// Deleting none is not an error.
 	Write(t, s, "", func(tx roster.Tx) error { return tx.DeletePasswordResets(u.ID) })
+	// One link alone: the other user's stays.
+	Write(t, s, "", func(tx roster.Tx) error { return tx.DeletePasswordReset(r3.Hash) })
+	Write(t, s, "", func(tx roster.Tx) error { return tx.DeletePasswordReset("no-such-hash") })
+	Read(t, s, func(tx roster.Tx) error {
+		_, err := tx.PasswordResetByHash(r3.Hash)
+		wantCode(t, "PasswordResetByHash after DeletePasswordReset", err, roster.CodeNotFound)
+		return nil
+	})
+	Write(t, s, "", func(tx roster.Tx) error { return tx.CreatePasswordReset(r3) })
 
 	// Pruning deletes the user's expired links alone and counts the rest.
 	Write(t, s, "", func(tx roster.Tx) error {
