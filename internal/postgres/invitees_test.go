@@ -56,6 +56,45 @@ func TestAddInviteesRacedUser(t *testing.T) {
 	})
 }
 
+// TestAddInviteesRacedAgainAndAgain: while other accounts keep inviting
+// the same new people (bulks drawn from one list), each run of a bulk can
+// meet another user made meanwhile; it goes on running, each run finding
+// what the runs before met, rather than refusing the whole bulk after three.
+func TestAddInviteesRacedAgainAndAgain(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	a := storetest.NewAccount(t, s, "Acme", "bigeye")
+	other := storetest.NewAccount(t, s, "Other", "bigeye")
+	emails := []string{"r1@acme.test", "r2@acme.test", "r3@acme.test", "r4@acme.test", "r5@acme.test"}
+	attempts := 0
+	err := s.Write(ctx, a.ID, func(tx roster.Tx) error {
+		attempts++
+		users, err := tx.UsersByEmail(emails)
+		if err != nil {
+			return err
+		}
+		// Another account invites one more of them before this run writes.
+		if attempts <= len(emails) {
+			storetest.NewMember(t, s, other, storetest.NewUser(t, s, "Elsewhere", emails[attempts-1]), "User", roster.StatusActive)
+		}
+		var batch []roster.Invitee
+		for _, e := range emails {
+			u, found := users[e]
+			if !found {
+				u = &roster.User{ID: storetest.NewID("user"), Email: e, Name: "New", CreatedAt: storetest.T0}
+			}
+			batch = append(batch, storetest.Invitee(t, a, u, !found, "", 0))
+		}
+		return tx.AddInvitees(batch)
+	})
+	if err != nil {
+		t.Fatalf("Write after %d runs: %v", attempts, err)
+	}
+	if attempts != len(emails)+1 {
+		t.Errorf("the transaction ran %d times, want %d", attempts, len(emails)+1)
+	}
+}
+
 // TestShowUserCopiesTheCurrentName: an acceptance read the person, then
 // the person renamed themselves (SetUserName takes no account lock, and
 // skips the membership, still pending) before the acceptance made the

@@ -22,9 +22,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -37,8 +39,15 @@ import (
 var _ roster.Store = (*Store)(nil)
 
 // writeAttempts is how many times Write runs a transaction that failed on
-// a deadlock or serialization failure before it gives up.
-const writeAttempts = 3
+// a deadlock or serialization failure before it gives up; racedAttempts,
+// one that found a user created meanwhile (errRaced). Each run of a raced
+// transaction finds the users the runs before met, so it gets further; it
+// meets another only while other accounts keep inviting the same new
+// people at the same moment, as several bulks drawn from one list do.
+const (
+	writeAttempts = 3
+	racedAttempts = 10
+)
 
 // Store is a roster.Store on one PostgreSQL database.
 type Store struct {
@@ -140,10 +149,25 @@ func (s *Store) Read(ctx context.Context, fn func(roster.Tx) error) error {
 func (s *Store) Write(ctx context.Context, account string, fn func(roster.Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := s.write(ctx, account, fn)
-		if attempt < writeAttempts && retryable(err) && ctx.Err() == nil {
-			continue
+		if !retryable(err) || ctx.Err() != nil {
+			return err
 		}
-		return err
+		if !errors.As(err, new(errRaced)) {
+			if attempt < writeAttempts {
+				continue
+			}
+			return err
+		}
+		if attempt >= racedAttempts {
+			return err
+		}
+		// Racers that start again together meet again: a few
+		// milliseconds apart, one finds what the other made.
+		select {
+		case <-time.After(time.Duration(rand.IntN(10*attempt)) * time.Millisecond):
+		case <-ctx.Done():
+			return err
+		}
 	}
 }
 
