@@ -103,6 +103,17 @@ var dialogFields = map[string][]string{
 	"bulk":     {"csv"},
 }
 
+// Starts reports whether the dialog's focus starts in field: the first of
+// its fields with an error, else first.
+func (d *dialogState) Starts(field, first string) bool {
+	for _, f := range dialogFields[d.Kind] {
+		if d.Errors[f] != "" {
+			return f == field
+		}
+	}
+	return field == first
+}
+
 func (d *dialogState) hasField(f string) bool {
 	for _, x := range dialogFields[d.Kind] {
 		if x == f {

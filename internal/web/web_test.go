@@ -297,6 +297,24 @@ func TestNoAccountLeftIsNotAnError(t *testing.T) {
 	p.has(t, "You are not in any account", "Your settings")
 }
 
+// TestInviteRefusalStartsAtItsField: an invitation refused for its name
+// comes back with the focus in the name, whose error is announced.
+func TestInviteRefusalStartsAtItsField(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry")
+	b := s.browser()
+	b.login("owner@acme.test")
+	p := b.post("/accounts/"+s.account+"/invitations", url.Values{"email": {"nia@acme.test"}, "name": {"Nia =?utf-8?q?x?="}, "role": {"Developer"}})
+	if p.status != http.StatusBadRequest {
+		t.Fatalf("invite with a bad name: %d", p.status)
+	}
+	name := regexp.MustCompile(`<input id="invite-name"[^>]*>`).FindString(p.body)
+	email := regexp.MustCompile(`<input id="invite-email"[^>]*>`).FindString(p.body)
+	if !strings.Contains(name, " autofocus") || strings.Contains(email, " autofocus") ||
+		!strings.Contains(p.body, `<p class="field-error" id="invite-name-error" role="alert">`) {
+		t.Errorf("the refused invitation does not start at the name:\n%s\n%s", name, email)
+	}
+}
+
 // TestUsersPanelDetails: a row action refused while its row is not shown
 // (filtered out) is said at the top of the list; the sort control phones
 // use shows the current order; a dialog opened from the toolbar closes
