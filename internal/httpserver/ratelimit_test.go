@@ -13,11 +13,7 @@ import (
 
 func TestLimiterBurstRefillAndReset(t *testing.T) {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "r.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	for name, l := range map[string]*Limiter{
@@ -49,11 +45,7 @@ func TestLimiterBurstRefillAndReset(t *testing.T) {
 
 func TestSharedLimiterIsSharedAcrossLimiters(t *testing.T) {
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "r.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t)
 	// Two limiters on one store stand for two instances behind a balancer.
 	a := NewSharedLimiter(store, 3, time.Minute, nil)
 	b := NewSharedLimiter(store, 3, time.Minute, nil)
@@ -78,12 +70,7 @@ func TestSharedLimiterIsSharedAcrossLimiters(t *testing.T) {
 // would lend to its own. Guessing from one address, spent, then "pumping"
 // with such an email: still refused.
 func TestLimitsKeysNameNoOtherBucket(t *testing.T) {
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "r.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	l := NewLimits(1000, 3, store, func() time.Time { return now })
 	take := func(key string) int {
@@ -117,4 +104,15 @@ func TestLimitsKeysNameNoOtherBucket(t *testing.T) {
 	if allowed != 1 {
 		t.Errorf("after 30 s and the pump, %d guesses allowed, want 1", allowed)
 	}
+}
+
+// openStore opens a SQLite store of the test's own, closed when it ends.
+func openStore(t *testing.T) *sqlite.Store {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store
 }

@@ -145,6 +145,17 @@ func (f *fixture) worker(t *testing.T, m mail.Mailer) *mail.Worker {
 		Now: func() time.Time { return f.now }, RetryBase: time.Minute, MaxAttempts: 3}
 }
 
+// smtpWorker is a worker delivering to an SMTP listener of its own.
+func (f *fixture) smtpWorker(t *testing.T) (*smtptest.Server, *mail.Worker) {
+	t.Helper()
+	srv := smtptest.Start(t, "", "")
+	m, err := mail.NewSMTPMailer(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, f.worker(t, m)
+}
+
 func (f *fixture) message(t *testing.T) *roster.Message {
 	t.Helper()
 	var m *roster.Message
@@ -191,9 +202,7 @@ func (f *fixture) invitationError(t *testing.T) string {
 func TestWorkerRetriesWithBackoffAndRecordsTheError(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	srv := smtptest.Start(t, "", "")
-	m, _ := mail.NewSMTPMailer(srv.URL())
-	w := f.worker(t, m)
+	srv, w := f.smtpWorker(t)
 
 	srv.FailWith(errors.New("mailbox busy"))
 	if n, err := w.DeliverDue(ctx); err != nil || n != 1 {
@@ -241,9 +250,7 @@ func TestWorkerRetriesWithBackoffAndRecordsTheError(t *testing.T) {
 func TestWorkerGivesUpAtOnceWhenRefused(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	srv := smtptest.Start(t, "", "")
-	m, _ := mail.NewSMTPMailer(srv.URL())
-	w := f.worker(t, m)
+	srv, w := f.smtpWorker(t)
 	srv.FailWith(&smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "relay access denied"})
 	if n, err := w.DeliverDue(ctx); err != nil || n != 1 {
 		t.Fatalf("DeliverDue = %d, %v", n, err)
@@ -501,9 +508,7 @@ func TestWorkerWritesOutcomesUnderTheAccountLock(t *testing.T) {
 func TestWorkerDropsMessagesWhoseLinkDied(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	srv := smtptest.Start(t, "", "")
-	m, _ := mail.NewSMTPMailer(srv.URL())
-	w := f.worker(t, m)
+	srv, w := f.smtpWorker(t)
 	srv.FailWith(errors.New("mailbox busy"))
 	if n, err := w.DeliverDue(ctx); err != nil || n != 1 {
 		t.Fatalf("DeliverDue = %d, %v", n, err)
@@ -551,9 +556,7 @@ func TestWorkerDropsMessagesWhoseLinkDied(t *testing.T) {
 func TestWorkerSendsExpiredLinksNot(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	srv := smtptest.Start(t, "", "")
-	m, _ := mail.NewSMTPMailer(srv.URL())
-	w := f.worker(t, m)
+	srv, w := f.smtpWorker(t)
 	w.BaseURL, w.Relink = "https://roster.example.com", true
 	f.now = f.now.Add(8 * 24 * time.Hour) // the owner's activation lasts 7 days
 	if n, err := w.DeliverDue(ctx); err != nil || n != 1 {
@@ -676,9 +679,7 @@ func TestGivenUpResetLinkIsForgotten(t *testing.T) {
 	if _, err := f.app.AcceptInvitation(ctx, "", app.Acceptance{Token: tokenOfLink(t, f.message(t).Link), Name: "Olive", Password: "olive's long passphrase"}); err != nil {
 		t.Fatal(err)
 	}
-	srv := smtptest.Start(t, "", "")
-	m, _ := mail.NewSMTPMailer(srv.URL())
-	w := f.worker(t, m)
+	srv, w := f.smtpWorker(t)
 	w.MaxAttempts = 1
 	srv.FailWith(errors.New("mailbox busy"))
 	resets := func() int {
