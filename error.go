@@ -27,7 +27,8 @@ const (
 type Error struct {
 	Code    string
 	Message string
-	// Field names the input field at fault, for invalid_input; may be empty.
+	// Field names the input field at fault: for invalid_input, and for a
+	// refusal about one input (a wrong password); may be empty.
 	Field string
 }
 

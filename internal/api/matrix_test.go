@@ -1118,7 +1118,9 @@ func TestAcceptGivesExactlyTheInvitedRole(t *testing.T) {
 				t.Errorf("the second invitation names user %s, want the existing user %s", m.User, up)
 			}
 			tok2 := tokenOf(t, h.invitationLink(acc2, m.User))
-			wantProblem(t, accept(map[string]string{"token": tok2, "name": "Mallory", "password": pw + "!"}), http.StatusUnauthorized, roster.CodeUnauthenticated)
+			if p := wantProblem(t, accept(map[string]string{"token": tok2, "name": "Mallory", "password": pw + "!"}), http.StatusUnauthorized, roster.CodeUnauthenticated); p.Field != "password" {
+				t.Errorf("a wrong password's problem names field %q, want password", p.Field)
+			}
 			me = decodeAs[meBody](t, accept(map[string]string{"token": tok2, "name": "Mallory", "password": pw}), http.StatusOK)
 			for _, ms := range me.Memberships {
 				want := tb.fallback

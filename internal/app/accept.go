@@ -139,7 +139,9 @@ func (a *App) AcceptInvitation(ctx context.Context, ip string, in Acceptance) (*
 			return nil, err
 		}
 		if !ok {
-			return nil, roster.Errorf(roster.CodeUnauthenticated, "The password is not correct for %s.", user.Email)
+			e := roster.Errorf(roster.CodeUnauthenticated, "The password is not correct for %s.", user.Email)
+			e.Field = "password" // the form's field at fault, as a transfer's
+			return nil, e
 		}
 	} else {
 		if name, err = roster.ValidateName("name", in.Name); err != nil {

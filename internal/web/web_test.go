@@ -642,6 +642,12 @@ func TestAccountSwitcherListsEveryActiveMembership(t *testing.T) {
 	if strings.Contains(page.body, `name="name"`) {
 		t.Errorf("the activation page asks an existing user for a name")
 	}
+	// A wrong password is said under the password field, tied to it.
+	wrong := b.post("/activate", url.Values{"token": {u.Query().Get("token")}, "password": {"not my password"}})
+	wrong.has(t, "The password is not correct for owner@acme.test.")
+	if !strings.Contains(wrong.body, `aria-describedby="activate-password-error"`) || !strings.Contains(wrong.body, `<p class="field-error" id="activate-password-error" role="alert">`) {
+		t.Errorf("a wrong password's error is not tied to the password field:\n%s", wrong.body)
+	}
 	if p := b.post("/activate", url.Values{"token": {u.Query().Get("token")}, "password": {pw}}); p.status != http.StatusSeeOther {
 		t.Fatalf("existing user accepting: %d\n%s", p.status, p.text())
 	}
