@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Times are stored as INTEGER unix microseconds in UTC, and 0 stands for
@@ -35,12 +38,18 @@ func encodeMap(m map[string]string) (any, error) {
 	if m == nil {
 		return nil, nil
 	}
-	b, err := json.Marshal(m)
+	b, err := jsonv2.Marshal(m, mapOptions)
 	if err != nil {
 		return nil, err
 	}
 	return string(b), nil
 }
+
+// mapOptions encode a map as encoding/json did (invalid UTF-8 as U+FFFD)
+// but for the order of its keys, which nothing reads, and without escaping
+// <, > and &, which nothing shows unescaped: in 4 allocations instead of 14
+// for a message's six keys, two maps for each row of a bulk invitation.
+var mapOptions = jsontext.AllowInvalidUTF8(true)
 
 // decodeMap reads what encodeMap stored.
 func decodeMap(s *string) (map[string]string, error) {

@@ -24,7 +24,7 @@ func testAudit(t *testing.T, s roster.Store) {
 				Action:    roster.AuditMemberRoleChanged,
 				Target:    fmt.Sprintf("target-%d", i),
 				Before:    map[string]string{"role": "User"},
-				After:     map[string]string{"role": "Admin", "note": `quotes " and 'unicode' ✓`},
+				After:     map[string]string{"role": "Admin", "note": `quotes " and 'unicode' ✓`, "markup": "<b>&amp;</b>", "nul": "a\x00b"},
 				IP:        "192.0.2.7",
 			}
 			switch i {
