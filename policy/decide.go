@@ -292,6 +292,9 @@ func (c *Catalog) conflicts(r Request) Decision {
 	t := r.Target
 	switch r.Action {
 	case ActionInvite:
+		if t != nil && t.Status == StatusPending {
+			return deny(CodeConflict, "This person is already invited; resend the invitation to send them a new link.")
+		}
 		if t != nil {
 			return deny(CodeConflict, "This person is already a member of the account.")
 		}
@@ -313,6 +316,11 @@ func (c *Catalog) conflicts(r Request) Decision {
 		}
 		if t.Status != StatusActive {
 			return deny(CodeConflict, "Ownership can only go to an active member.")
+		}
+		// Handing it to a co-owner would change nothing but the actor's
+		// own role, and tell the co-owner they became what they were.
+		if t.Role == c.Owner {
+			return deny(CodeConflict, "This member already holds the role %s; to step down, change your own role.", c.Owner)
 		}
 	}
 	return allow

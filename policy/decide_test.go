@@ -206,6 +206,8 @@ var actionNeeds = map[policy.Action]ability{
 //     allowed (the SPEC is silent; rule 7 makes "set what is already set"
 //     succeed for roles, and decide.go reads it the same way for status).
 //   - Profile grants to a pending or disabled member are allowed (§6 is silent).
+//   - Transferring ownership to a co-owner is a conflict: it would change
+//     only the actor's own role (a project decision).
 func oracle(t *testing.T, tb table, r policy.Request) string {
 	t.Helper()
 	var forbidden, insufficient, lastOwner, conflict bool
@@ -277,7 +279,8 @@ func oracle(t *testing.T, tb table, r policy.Request) string {
 		case policy.ActionDisable, policy.ActionEnable:
 			conflict = pending
 		case policy.ActionTransferOwnership:
-			conflict = r.Self || r.Target.Status != policy.StatusActive
+			// A co-owner is already what a transfer would make them.
+			conflict = r.Self || r.Target.Status != policy.StatusActive || r.Target.Role == tb.owner
 		}
 	}
 
@@ -760,6 +763,30 @@ func TestRefusalNamesTheRolesThatMay(t *testing.T) {
 		}
 		if got := c.Decide(tc.req).Reason; got != tc.want {
 			t.Errorf("%s %s: %q, want %q", tc.catalog, tc.req.Action, got, tc.want)
+		}
+	}
+}
+
+// A conflict says what the person is, and what to do instead.
+func TestConflictsSayWhatToDo(t *testing.T) {
+	active := func(role string) policy.Member { return policy.Member{Role: role, Status: policy.StatusActive} }
+	for _, tc := range []struct {
+		req  policy.Request
+		want string
+	}{
+		{policy.Request{Action: policy.ActionInvite, Actor: active("Owner"), Target: &policy.Member{Role: "User", Status: policy.StatusPending}, NewRole: "User", ActiveOwners: 1},
+			"This person is already invited; resend the invitation to send them a new link."},
+		{policy.Request{Action: policy.ActionInvite, Actor: active("Owner"), Target: &policy.Member{Role: "User", Status: policy.StatusDisabled}, NewRole: "User", ActiveOwners: 1},
+			"This person is already a member of the account."},
+		{policy.Request{Action: policy.ActionTransferOwnership, Actor: active("Owner"), Target: &policy.Member{Role: "Owner", Status: policy.StatusActive}, ActiveOwners: 2, PasswordOK: true},
+			"This member already holds the role Owner; to step down, change your own role."},
+	} {
+		c, err := policy.Builtin("bigeye")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := c.Decide(tc.req); d.Code != policy.CodeConflict || d.Reason != tc.want {
+			t.Errorf("%s on a %s %s: %s %q, want conflict %q", tc.req.Action, tc.req.Target.Status, tc.req.Target.Role, d.Code, d.Reason, tc.want)
 		}
 	}
 }

@@ -248,7 +248,8 @@ func expect(tb roleTable, owners int, c cell) string {
 	case actTransfer:
 		forbidden = lacks(canTransfer) || c.viaToken
 		insufficient = aboveMe
-		conflict = self || c.target.status != roster.StatusActive
+		// A co-owner is already what the transfer would make them.
+		conflict = self || c.target.status != roster.StatusActive || c.target.role == tb.owner
 	case actTransferBadPw, actTransferNoPass:
 		forbidden = true // SPEC §5: "a transfer by API token or with a wrong password — forbidden"
 	case actCreateToken:
