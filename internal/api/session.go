@@ -135,7 +135,7 @@ func (a *API) confirmReset(w http.ResponseWriter, r *http.Request) error {
 	if err := a.limits.Take(w, r, httpserver.LinkKey(in.Token)); err != nil {
 		return err
 	}
-	if err := a.app.ConfirmPasswordReset(r.Context(), httpserver.ClientIP(r), strings.TrimSpace(in.Token), in.Password); err != nil {
+	if _, err := a.app.ConfirmPasswordReset(r.Context(), httpserver.ClientIP(r), strings.TrimSpace(in.Token), in.Password); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -144,6 +144,9 @@ func (e *env) resetToken(email string) string {
 	return tokenOf(e.t, link)
 }
 
+// errOf returns the error of a call that also returns a value.
+func errOf[T any](_ T, err error) error { return err }
+
 func wantCode(t *testing.T, err error, want string) {
 	t.Helper()
 	if got := roster.ErrorCode(err); got != want {

@@ -226,7 +226,8 @@ func (a *App) RequestPasswordReset(ctx context.Context, email string) error {
 const maxLiveResets = 3
 
 // requestReset writes a reset link and its email for the user with this
-// email, if they have a password and fewer than maxLiveResets links.
+// email, if they have a password, an account to use it in and fewer than
+// maxLiveResets links.
 func (a *App) requestReset(ctx context.Context, email string) error {
 	err := a.store.Write(ctx, "", func(tx roster.Tx) error {
 		u, err := tx.UserByEmail(email)
@@ -235,6 +236,18 @@ func (a *App) requestReset(ctx context.Context, email string) error {
 		}
 		if !u.Registered() {
 			return roster.Errorf(roster.CodeNotFound, "no password to reset")
+		}
+		// A password opens an account they are active in, or accepts an
+		// invitation (a person re-invited who forgot theirs); with
+		// neither, a link would end at a sign-in that refuses them.
+		ms, err := tx.Memberships(u.ID)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(ms, func(m roster.Membership) bool {
+			return m.Status == roster.StatusActive || m.Status == roster.StatusPending
+		}) {
+			return roster.Errorf(roster.CodeNotFound, "no account to sign in to")
 		}
 		// The links asked for before keep working until they expire or
 		// one of them is used: anyone may ask for a reset of anyone's
@@ -305,18 +318,19 @@ func errBadReset() error {
 
 // ConfirmPasswordReset sets a new password with a reset link's token, for
 // a client at ip. It ends every session of the user and kills every other
-// reset link.
-func (a *App) ConfirmPasswordReset(ctx context.Context, ip, token, next string) error {
+// reset link. It reports whether the user is active in an account, where
+// the password signs them in; if not, it serves to accept an invitation.
+func (a *App) ConfirmPasswordReset(ctx context.Context, ip, token, next string) (active bool, err error) {
 	u, err := a.resetUser(ctx, token)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if err := password.Validate("password", next, u.Email); err != nil {
-		return err
+		return false, err
 	}
 	hash, err := a.hasher.Hash(ctx, next)
 	if err != nil {
-		return err
+		return false, err
 	}
 	err = a.store.Write(ctx, "", func(tx roster.Tx) error {
 		// Looked up again so that two uses of one link cannot both succeed.
@@ -325,6 +339,9 @@ func (a *App) ConfirmPasswordReset(ctx context.Context, ip, token, next string) 
 		}
 		accounts, err := lockMemberAccounts(tx, u.ID)
 		if err != nil {
+			return err
+		}
+		if active, err = activeIn(tx, u.ID); err != nil {
 			return err
 		}
 		// A password set meanwhile (this link used at the same moment,
@@ -354,7 +371,7 @@ func (a *App) ConfirmPasswordReset(ctx context.Context, ip, token, next string) 
 		})
 	})
 	if roster.ErrorCode(err) == roster.CodeNotFound {
-		return errBadReset()
+		return false, errBadReset()
 	}
-	return err
+	return active, err
 }

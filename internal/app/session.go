@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,16 +29,9 @@ func (a *App) Login(ctx context.Context, ip, email, pass string) (string, *roste
 			if err != nil {
 				return err
 			}
-			ms, err := tx.Memberships(u.ID)
-			if err != nil {
-				return err
-			}
-			for _, m := range ms {
-				pm := m.Policy()
-				active = active || policy.Admits(&pm)
-			}
 			user = u
-			return nil
+			active, err = activeIn(tx, u.ID)
+			return err
 		})
 		if err != nil && roster.ErrorCode(err) != roster.CodeNotFound {
 			return "", nil, err
@@ -78,6 +72,19 @@ func (a *App) Login(ctx context.Context, ip, email, pass string) (string, *roste
 		return "", nil, err
 	}
 	return raw, user, nil
+}
+
+// activeIn reports whether the user is an Active member of some account,
+// which signing in requires.
+func activeIn(tx roster.Tx, user string) (bool, error) {
+	ms, err := tx.Memberships(user)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(ms, func(m roster.Membership) bool {
+		pm := m.Policy()
+		return policy.Admits(&pm)
+	}), nil
 }
 
 // startSession stores a new session and returns its raw token. A new session

@@ -538,7 +538,7 @@ func TestPasswordChangeAndReset(t *testing.T) {
 	if err := e.app.CheckPasswordReset(e.ctx, first); err != nil {
 		t.Errorf("the first link after a second was asked for: %v", err)
 	}
-	if err := e.app.ConfirmPasswordReset(e.ctx, "", tok, "third fine password"); err != nil {
+	if _, err := e.app.ConfirmPasswordReset(e.ctx, "", tok, "third fine password"); err != nil {
 		t.Fatal(err)
 	}
 	// The owner of the mailbox is told, as after a change.
@@ -549,8 +549,8 @@ func TestPasswordChangeAndReset(t *testing.T) {
 		}
 		return nil
 	})
-	wantCode(t, e.app.ConfirmPasswordReset(e.ctx, "", tok, "fourth fine password"), roster.CodeInvalidToken)
-	wantCode(t, e.app.ConfirmPasswordReset(e.ctx, "", first, "fourth fine password"), roster.CodeInvalidToken)
+	wantCode(t, errOf(e.app.ConfirmPasswordReset(e.ctx, "", tok, "fourth fine password")), roster.CodeInvalidToken)
+	wantCode(t, errOf(e.app.ConfirmPasswordReset(e.ctx, "", first, "fourth fine password")), roster.CodeInvalidToken)
 
 	// At most three links are out at once: asking a fourth time sends
 	// nothing, until one expires.
@@ -565,13 +565,69 @@ func TestPasswordChangeAndReset(t *testing.T) {
 	if tok := e.resetToken("olive@acme.test"); links[tok] {
 		t.Error("no new link once the others expired")
 	}
-	wantCode(t, e.app.ConfirmPasswordReset(e.ctx, "", tok, "fourth fine password"), roster.CodeInvalidToken)
+	wantCode(t, errOf(e.app.ConfirmPasswordReset(e.ctx, "", tok, "fourth fine password")), roster.CodeInvalidToken)
 	_, err = e.app.AuthenticateSession(e.ctx, raw1, "")
 	wantCode(t, err, roster.CodeUnauthenticated)
 	if _, _, err := e.app.Login(e.ctx, "", "olive@acme.test", "third fine password"); err != nil {
 		t.Errorf("login with the reset password: %v", err)
 	}
 	_ = owner
+}
+
+// TestResetOnlyWherePasswordOpensSomething: a reset link is sent to a
+// person active in an account, or invited to one (a person re-invited who
+// forgot their password accepts with the new one), and not to a person
+// whose password would open nothing: a link would end at a refused sign-in.
+func TestResetOnlyWherePasswordOpensSomething(t *testing.T) {
+	e := newEnv(t)
+	acc, owner := e.account("bigeye", "olive@acme.test")
+	dana := e.member(acc, owner, "dana@acme.test", "User")
+	if err := e.app.Remove(e.ctx, dana, acc, dana.UserID); err != nil {
+		t.Fatal(err)
+	}
+	carl := e.member(acc, owner, "carl@acme.test", "User")
+	if _, err := e.app.SetStatus(e.ctx, owner, acc, carl.UserID, "disabled"); err != nil {
+		t.Fatal(err)
+	}
+	resets := func() int {
+		e.t.Helper()
+		e.app.Wait()
+		n := 0
+		e.store.Read(e.ctx, func(tx roster.Tx) error {
+			msgs, err := tx.Messages("", 1000)
+			for _, m := range msgs {
+				if m.Kind == roster.MessagePasswordReset {
+					n++
+				}
+			}
+			return err
+		})
+		return n
+	}
+	for _, email := range []string{"dana@acme.test", "carl@acme.test"} {
+		if err := e.app.RequestPasswordReset(e.ctx, email); err != nil {
+			t.Fatal(err)
+		}
+		if n := resets(); n != 0 {
+			t.Errorf("%s, in no account a password opens, was sent a reset link", email)
+		}
+	}
+	// Invited again, Dana resets her password and joins with it; the
+	// reset says she is not active anywhere yet.
+	m, err := e.app.Invite(e.ctx, owner, acc, app.Invitation{Email: "dana@acme.test", Role: "User"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	active, err := e.app.ConfirmPasswordReset(e.ctx, "", e.resetToken("dana@acme.test"), "a new fine password")
+	if err != nil || active {
+		t.Fatalf("reset of an invited person = %v, %v; want not active", active, err)
+	}
+	if _, err := e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: tokenOf(t, e.lastLink(acc, m.UserID)), Password: "a new fine password"}); err != nil {
+		t.Errorf("accepting with the reset password: %v", err)
+	}
+	if active, err := e.app.ConfirmPasswordReset(e.ctx, "", e.resetToken("olive@acme.test"), "another fine password"); err != nil || !active {
+		t.Errorf("reset of an active owner = %v, %v; want active", active, err)
+	}
 }
 
 // TestSweepDeletesExpiredSessions: a sweep deletes the sessions that
@@ -660,7 +716,7 @@ func TestPasswordChangesAreAudited(t *testing.T) {
 	}
 	want(roster.AuditPasswordChanged, "192.0.2.9")
 
-	if err := e.app.ConfirmPasswordReset(e.ctx, "198.51.100.7", e.resetToken("olive@acme.test"), "third fine password"); err != nil {
+	if _, err := e.app.ConfirmPasswordReset(e.ctx, "198.51.100.7", e.resetToken("olive@acme.test"), "third fine password"); err != nil {
 		t.Fatal(err)
 	}
 	want(roster.AuditPasswordReset, "198.51.100.7")

@@ -46,12 +46,15 @@ func (w *Web) reset(rw http.ResponseWriter, r *http.Request) {
 	}
 	token := strings.TrimSpace(r.PostFormValue("token"))
 	err := w.limit(rw, r, httpserver.LinkKey(token))
+	var active bool
 	if err == nil {
-		err = w.app.ConfirmPasswordReset(r.Context(), httpserver.ClientIP(r), token, r.PostFormValue("password"))
+		active, err = w.app.ConfirmPasswordReset(r.Context(), httpserver.ClientIP(r), token, r.PostFormValue("password"))
 	}
 	switch code := roster.ErrorCode(err); {
-	case err == nil:
+	case err == nil && active:
 		w.redirectWithFlash(rw, r, "/login", "Your password is changed. Sign in with it.")
+	case err == nil: // invited, not yet joined: sign-in would refuse them
+		w.redirectWithFlash(rw, r, "/login", "Your password is changed. To join, open the invitation link you were sent and enter this password there.")
 	case code == roster.CodeInvalidToken:
 		w.badResetLink(rw, r, err)
 	case code == roster.CodeInternal:

@@ -855,6 +855,57 @@ func TestPasswordResetPages(t *testing.T) {
 	}
 	form.has(t, "Choose a new password")
 	checkNoInline(t, u.Path, form)
+	done := b.post("/reset-password", url.Values{"token": {u.Query().Get("token")}, "password": {"a new fine password"}})
+	if done.status != http.StatusSeeOther {
+		t.Fatalf("reset: %d\n%s", done.status, done.text())
+	}
+	b.follow(done.header.Get("Location")).has(t, "Your password is changed. Sign in with it.")
+}
+
+// TestResetOfAnInvitedPerson: someone who left and was invited again, and
+// forgot their password, finds the reset page from the invitation and is
+// told afterwards to join through the invitation, since signing in would
+// refuse them.
+func TestResetOfAnInvitedPerson(t *testing.T) {
+	s := newSite(t, "").withAccount("bigeye", "User")
+	ctx := context.Background()
+	dana := roster.Principal{UserID: s.ids["user@acme.test"]}
+	if err := s.app.Remove(ctx, dana, s.account, dana.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.app.Invite(ctx, roster.Principal{UserID: s.ids["owner@acme.test"]}, s.account, app.Invitation{Email: "user@acme.test"}); err != nil {
+		t.Fatal(err)
+	}
+	link, _ := s.app.InvitationLink(ctx, s.account, dana.UserID)
+	u, _ := url.Parse(link)
+	b := s.browser()
+	if page := b.get(u.RequestURI()); !strings.Contains(page.body, `href="/forgot-password"`) {
+		t.Errorf("the invitation of a person with a password does not lead to a reset:\n%s", page.text())
+	}
+	b.post("/forgot-password", url.Values{"email": {"user@acme.test"}})
+	s.app.Wait()
+	msgs, err := s.app.Outbox(ctx, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reset string
+	for _, m := range msgs {
+		if m.Kind == roster.MessagePasswordReset {
+			reset = m.Link
+		}
+	}
+	r, err := url.Parse(reset)
+	if err != nil || reset == "" {
+		t.Fatalf("no reset link for an invited person (%q, %v)", reset, err)
+	}
+	done := b.post("/reset-password", url.Values{"token": {r.Query().Get("token")}, "password": {"a new fine password"}})
+	if done.status != http.StatusSeeOther {
+		t.Fatalf("reset: %d\n%s", done.status, done.text())
+	}
+	b.follow(done.header.Get("Location")).has(t, "To join, open the invitation link you were sent and enter this password there.")
+	if p := b.post("/activate", url.Values{"token": {u.Query().Get("token")}, "password": {"a new fine password"}}); p.status != http.StatusSeeOther {
+		t.Errorf("joining with the new password: %d\n%s", p.status, p.text())
+	}
 }
 
 // TestNamesFromThePages: a person changes their own name on their account
