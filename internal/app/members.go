@@ -298,12 +298,28 @@ func (a *App) Remove(ctx context.Context, p roster.Principal, accountID, userID 
 		case t.Status == roster.StatusPending:
 			action = roster.AuditInvitationRevoked
 		}
+		// The member's API tokens of this account go with the membership
+		// (DeleteMember): the log names them, as it does their profile roles.
+		tokens, err := tx.APITokens(userID)
+		if err != nil {
+			return err
+		}
+		var names []string
+		for _, k := range tokens {
+			if k.AccountID == accountID {
+				names = append(names, k.Name)
+			}
+		}
 		if err := tx.DeleteMember(accountID, userID); err != nil {
 			return err
 		}
 		before := map[string]string{"role": t.Role, "status": string(t.Status)}
 		if len(t.ProfileRoles) > 0 {
 			before["profile_roles"] = profileRolesText(t.ProfileRoles) // removed with the membership
+		}
+		if len(names) > 0 {
+			slices.Sort(names)
+			before["api_tokens"] = strings.Join(names, ", ")
 		}
 		return audit(tx, p, accountID, action, userID, a.clock(), before, nil)
 	})

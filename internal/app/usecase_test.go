@@ -791,17 +791,23 @@ func TestAuditRecordsChanges(t *testing.T) {
 	_, err = e.app.Audit(e.ctx, v, accID, "", 0)
 	wantCode(t, err, roster.CodeForbidden)
 
-	// A removal's event lists the profile roles removed with the
-	// membership.
+	// A removal's event lists the profile roles and the API tokens
+	// removed with the membership.
 	w := e.member(accID, owner, "w@acme.test", "User")
 	if _, err := e.app.GrantProfileRole(e.ctx, owner, accID, w.UserID, "prod", "User"); err != nil {
 		t.Fatal(err)
 	}
+	for _, name := range []string{"deploy bot", "ci"} {
+		if _, _, err := e.app.CreateToken(e.ctx, w, app.NewToken{Name: name, AccountID: accID}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := e.app.Remove(e.ctx, owner, accID, w.UserID); err != nil {
 		t.Fatal(err)
 	}
-	if page, _ = e.app.Audit(e.ctx, owner, accID, "", 1); page.Items[0].Before["profile_roles"] != "prod: User" {
-		t.Errorf("member.removed holds %v, want the profile roles removed", page.Items[0].Before)
+	page, _ = e.app.Audit(e.ctx, owner, accID, "", 1)
+	if b := page.Items[0].Before; b["profile_roles"] != "prod: User" || b["api_tokens"] != "ci, deploy bot" {
+		t.Errorf("member.removed holds %v, want the profile roles and tokens removed", b)
 	}
 
 	// An invitation's event holds the name given; a token's, its expiry.

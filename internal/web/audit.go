@@ -178,6 +178,7 @@ var auditFields = map[string]string{
 	"profile":             "Profile",
 	"profile_roles":       "Profile roles",
 	"token":               "Token",
+	"api_tokens":          "API tokens",
 	"error":               "Delivery error",
 	"attempts":            "Attempts",
 	"retry_at":            "Next attempt",
