@@ -215,6 +215,11 @@ func (s *Store) Close() error {
 		errs = append(errs, s.reader.Close())
 	}
 	errs = append(errs, s.writer.Close())
+	// Last: closing the WAL index's file drops the process's locks on it
+	// (see walIndex), which the connections needed until now.
+	if s.checks != nil && s.checks.wal != nil {
+		errs = append(errs, s.checks.wal.close())
+	}
 	return errors.Join(errs...)
 }
 

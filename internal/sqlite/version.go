@@ -65,6 +65,9 @@ func newCheckReads(ctx context.Context, db *sql.DB, path string) (*checkReads, e
 	}{{&c.dataVersion, `PRAGMA data_version`}, {&c.ver, versionQuery}, {&c.token, tokenVersionQuery}} {
 		if *p.dst, err = conn.PrepareContext(ctx, p.query); err != nil {
 			c.close()
+			if c.wal != nil {
+				c.wal.close() // the store fails to open and closes its connections
+			}
 			return nil, err
 		}
 	}
@@ -72,9 +75,6 @@ func newCheckReads(ctx context.Context, db *sql.DB, path string) (*checkReads, e
 }
 
 func (c *checkReads) close() error {
-	if c.wal != nil {
-		c.wal.close() // before the connections: the last to close may truncate the file
-	}
 	for _, st := range []*sql.Stmt{c.dataVersion, c.ver, c.token} {
 		if st != nil {
 			st.Close()

@@ -3,7 +3,11 @@ package sqlite
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/rosterhq/roster"
@@ -141,4 +145,49 @@ func TestCheckReadsForgetOnAnyHeaderChange(t *testing.T) {
 	if _, ok := c.versions["acc"]; ok {
 		t.Errorf("a remembered version outlived a change of the WAL-index header")
 	}
+}
+
+// TestStoreKeepsItsLockOnTheWALIndex: while a store is open, its process
+// holds SQLite's lock on the -shm file, which tells another process (a
+// `roster` command beside `roster serve`) that the file is in use. The WAL
+// index's own descriptor of the file once dropped it when closed (closing
+// any descriptor drops all the process's POSIX locks on a file), and the
+// next command rebuilt the index under the server's connections, whose
+// requests failed with disk I/O errors.
+func TestStoreKeepsItsLockOnTheWALIndex(t *testing.T) {
+	if _, err := os.Stat("/proc/locks"); err != nil {
+		t.Skipf("no /proc/locks to read the process's locks from: %v", err)
+	}
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.checks.wal == nil || s.checks.wal.mem == nil {
+		t.Fatal("the store did not map its WAL index")
+	}
+	storetest.NewAccount(t, s, "Acme", "bizmetry")
+	if _, err := s.AccountVersion(ctx, "acc_none"); roster.ErrorCode(err) != roster.CodeNotFound {
+		t.Fatalf("a check read: %v", err)
+	}
+	fi, err := os.Stat(path + "-shm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ino := fi.Sys().(*syscall.Stat_t).Ino
+	raw, err := os.ReadFile("/proc/locks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, suffix := fmt.Sprint(os.Getpid()), fmt.Sprintf(":%d", ino)
+	for line := range strings.Lines(string(raw)) {
+		// "1: POSIX  ADVISORY  READ 20207 fe:00:10257219 128 128"
+		f := strings.Fields(line)
+		if len(f) >= 6 && f[1] == "POSIX" && f[4] == pid && strings.HasSuffix(f[5], suffix) {
+			return
+		}
+	}
+	t.Errorf("this process holds no lock on %s-shm while its store is open:\n%s", path, raw)
 }

@@ -21,7 +21,14 @@ import (
 // Reading it costs a few nanoseconds where PRAGMA data_version costs a
 // query. Whenever the file is not what is expected, callers fall back to
 // the pragma.
+//
+// The file stays open as long as the store: closing any descriptor of a file
+// drops every POSIX lock the process holds on it, SQLite's among them, and
+// without the lock that says the -shm file is in use, the next process to
+// open the database (a `roster` command) rebuilds it under this one's
+// connections, whose next statements fail (SQLITE_IOERR_IN_PAGE).
 type walIndex struct {
+	f   *os.File
 	mem []byte
 }
 
@@ -31,12 +38,20 @@ const (
 )
 
 // openWALIndex maps the first page of the database's -shm file read-only.
+// It fails only when the file cannot be opened.
 func openWALIndex(dbPath string) (*walIndex, error) {
 	f, err := os.Open(dbPath + "-shm")
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	// A file that cannot be mapped is kept open all the same, as closing
+	// it would drop the locks of the store's connections (see walIndex);
+	// change then always sends the caller the slow way.
+	mem, _ := mapWALIndex(f)
+	return &walIndex{f: f, mem: mem}, nil
+}
+
+func mapWALIndex(f *os.File) ([]byte, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
@@ -44,11 +59,7 @@ func openWALIndex(dbPath string) (*walIndex, error) {
 	if fi.Size() < shmMapSize {
 		return nil, os.ErrInvalid
 	}
-	mem, err := syscall.Mmap(int(f.Fd()), 0, shmMapSize, syscall.PROT_READ, syscall.MAP_SHARED)
-	if err != nil {
-		return nil, err
-	}
-	return &walIndex{mem: mem}, nil
+	return syscall.Mmap(int(f.Fd()), 0, shmMapSize, syscall.PROT_READ, syscall.MAP_SHARED)
 }
 
 // walHeader is the WAL-index header, as 32-bit words.
@@ -61,6 +72,9 @@ type walHeader [walHeaderSize / 4]uint32
 // again from 0, but the header's frame count, salts and checksums are the
 // new log's.
 func (w *walIndex) change() (walHeader, bool) {
+	if w.mem == nil {
+		return walHeader{}, false
+	}
 	var first, second walHeader
 	for i := range first {
 		first[i] = atomic.LoadUint32((*uint32)(unsafe.Pointer(&w.mem[i*4])))
@@ -82,4 +96,15 @@ func (w *walIndex) change() (walHeader, bool) {
 // iChange is the header's change counter (bytes 8–11).
 func (h walHeader) iChange() uint32 { return h[2] }
 
-func (w *walIndex) close() error { return syscall.Munmap(w.mem) }
+// close unmaps the index and closes the file, which drops the process's
+// locks on it: only once every connection of the store is closed.
+func (w *walIndex) close() error {
+	var err error
+	if w.mem != nil {
+		err = syscall.Munmap(w.mem)
+	}
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
