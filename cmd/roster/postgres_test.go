@@ -318,7 +318,7 @@ func TestPostgresMigrate(t *testing.T) {
 	db := pg.NewDatabase(t)
 	for i := range 2 {
 		out, errOut, code := runRoster(t, nil, "migrate", "--db", db)
-		if code != 0 || !strings.Contains(out, "migrations applied to postgres://") {
+		if code != 0 || !strings.Contains(out, "migrations applied to postgres://") || !strings.Contains(out, "; schema version ") {
 			t.Fatalf("migrate run %d: exit %d, stdout %q, stderr %q", i+1, code, out, errOut)
 		}
 	}

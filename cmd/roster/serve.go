@@ -278,7 +278,20 @@ func cmdMigrate(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(e.stdout, "migrations applied to", dbLabel(c))
+	msg := fmt.Sprint("migrations applied to ", dbLabel(c))
+	// Both stores say which schema they are at, so that an operator
+	// upgrading release by release can tell.
+	if v, ok := store.(interface {
+		Version(context.Context) (int64, error)
+	}); ok {
+		n, err := v.Version(ctx)
+		if err != nil {
+			store.Close()
+			return err
+		}
+		msg += fmt.Sprintf("; schema version %d", n)
+	}
+	fmt.Fprintln(e.stdout, msg)
 	return store.Close()
 }
 

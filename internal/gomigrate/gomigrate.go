@@ -1,12 +1,16 @@
 // Package gomigrate holds the migrations that both stores write in Go
-// rather than SQL, each run with the store's own statements.
+// rather than SQL, each run with the store's own statements, and what both
+// check of a database's migrations.
 package gomigrate
 
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/pressly/goose/v3"
 
 	"github.com/rosterhq/roster"
 )
@@ -54,3 +58,27 @@ func MarkedNames(ctx context.Context, tx *sql.Tx, deleteWords, insertWord string
 // splitBefore reports whether roster.SearchWords split words at r before
 // MarkedNames and keeps it in them since.
 func splitBefore(r rune) bool { return unicode.IsMark(r) || r == '\u200c' || r == '\u200d' }
+
+// CheckKnown refuses a database that a newer Roster migrated past what this
+// one can run on: roster_schema.runs_with, which each migration that
+// contracts the schema raises to its own number, is newer than the newest
+// migration this binary knows. Such a schema lacks what this binary writes
+// or has what it does not keep up (an instance older than the PostgreSQL
+// member copies left a revoked profile role granting), and the damage would
+// outlast it. A newer schema that only added stays usable, as rolling
+// upgrades need (DEPLOYMENT.md). Called after the migrations ran.
+func CheckKnown(ctx context.Context, db *sql.DB, p *goose.Provider) error {
+	var runsWith int64
+	if err := db.QueryRowContext(ctx, `SELECT runs_with FROM roster_schema`).Scan(&runsWith); err != nil {
+		return fmt.Errorf("read roster_schema: %w", err)
+	}
+	sources := p.ListSources()
+	if known := sources[len(sources)-1].Version; runsWith > known {
+		current, err := p.GetDBVersion(ctx)
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("the database was migrated by a newer Roster (schema version %d, which needs a Roster that knows migration %d; this one knows up to %d): run the newer binary", current, runsWith, known)
+	}
+	return nil
+}

@@ -62,6 +62,9 @@ func migrate(ctx context.Context, cc *pgx.ConnConfig) error {
 	if _, err := p.Up(ctx); err != nil {
 		return oneLine(fmt.Errorf("postgres: migrate: %w", err))
 	}
+	if err := gomigrate.CheckKnown(ctx, db, p); err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
 	return nil
 }
 

@@ -2,6 +2,9 @@ package postgres
 
 import (
 	"context"
+	"io/fs"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,4 +61,103 @@ func remigrate(t *testing.T, s *Store, version int64) {
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestNewerSchemaRefused: a database a newer Roster migrated past what this
+// one can run on is refused at start, not served with a schema it cannot
+// keep up; one it migrated further by adding only is served.
+func TestNewerSchemaRefused(t *testing.T) {
+	url := pg.NewDatabase(t)
+	s, err := Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.pool.Exec(context.Background(), `INSERT INTO goose_db_version (version_id, is_applied) VALUES (999, true)`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err = Open(context.Background(), url); err != nil {
+		t.Fatalf("Open of a schema a newer Roster added to: %v", err)
+	}
+	if _, err := s.pool.Exec(context.Background(), `UPDATE roster_schema SET runs_with = 999`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err := Open(context.Background(), url); err == nil || !strings.Contains(err.Error(), "which needs a Roster that knows migration 999") {
+		if err == nil {
+			s.Close()
+		}
+		t.Errorf("Open of a newer schema: %v; want it refused", err)
+	}
+	if err := Migrate(context.Background(), url); err == nil {
+		t.Error("Migrate of a newer schema succeeded")
+	}
+}
+
+// TestMigrateRepairsEditedHistory: migration 11 brings a schema made by
+// the first version of 003 (a version bump per inserted member) and of 009
+// (word pairs) to what a fresh database has.
+func TestMigrateRepairsEditedHistory(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	for _, q := range []string{
+		`DROP TRIGGER members_insert_version ON members`,
+		`DROP TRIGGER members_version ON members`,
+		`CREATE TRIGGER members_version AFTER INSERT OR DELETE OR UPDATE OF role, status ON members
+			FOR EACH ROW EXECUTE FUNCTION roster_bump_account_version()`,
+		`INSERT INTO member_words (account_id, word, name_key, user_id) VALUES ('acc_x', '*dana dev1', 'dana dev1', 'usr_x')`,
+	} {
+		if _, err := s.pool.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	remigrate(t, s, 10)
+	var defs []string
+	rows, err := s.pool.Query(ctx, `SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'members'::regclass AND NOT tgisinternal ORDER BY tgname`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			t.Fatal(err)
+		}
+		defs = append(defs, d)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"CREATE TRIGGER members_insert_version AFTER INSERT ON public.members REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION roster_bump_added_members()",
+		"CREATE TRIGGER members_version AFTER DELETE OR UPDATE OF role, status ON public.members FOR EACH ROW EXECUTE FUNCTION roster_bump_account_version()",
+	}
+	if !slices.Equal(defs, want) {
+		t.Errorf("members' triggers after migration 11:\n%s\nwant\n%s", strings.Join(defs, "\n"), strings.Join(want, "\n"))
+	}
+	var pairs int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM member_words WHERE left(word, 1) = '*'`).Scan(&pairs); err != nil || pairs != 0 {
+		t.Errorf("after migration 11: %d word pairs (%v); want none", pairs, err)
+	}
+}
+
+// TestShippedMigrationsUnchanged: a migration is never edited once shipped
+// (storetest.ShippedMigrations).
+func TestShippedMigrationsUnchanged(t *testing.T) {
+	files, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.ShippedMigrations(t, files, map[string]string{
+		"001_init.sql":                     "3ca2258dcb2566c2",
+		"002_account_versions.sql":         "c2bff52c0a687dca",
+		"003_account_version_rows.sql":     "82cbbe5147a72773",
+		"004_search.sql":                   "20d89ca179a98ec5",
+		"005_member_copies.sql":            "b8fa3adab9f1533c",
+		"006_member_list_copies.sql":       "f4d7a4acc59739dc",
+		"007_member_words_without_key.sql": "946348142efff5ae",
+		"008_one_role_index.sql":           "72da8ade93a0bc3d",
+		"009_pending_shows_only_given.sql": "eca442471cc5325b",
+		"011_repair_edited_history.sql":    "7b25325ddaf3e7e5",
+		"012_runs_with.sql":                "57913a7425ea1b17",
+	})
 }

@@ -78,6 +78,9 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
+	if err := gomigrate.CheckKnown(ctx, db, p); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
 	return nil
 }
 

@@ -4,10 +4,12 @@ import (
 	"context"
 	"io/fs"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/storetest"
 )
 
@@ -98,4 +100,86 @@ func remigrate(t *testing.T, s *Store, version int64) {
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestNewerSchemaRefused: a database a newer Roster migrated past what this
+// one can run on is refused at start, not served with a schema it cannot
+// keep up; one it migrated further by adding only is served.
+func TestNewerSchemaRefused(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.writer.ExecContext(ctx, `INSERT INTO goose_db_version (version_id, is_applied) VALUES (999, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err = Open(ctx, path); err != nil {
+		t.Fatalf("Open of a schema a newer Roster added to: %v", err)
+	}
+	if _, err := s.writer.ExecContext(ctx, `UPDATE roster_schema SET runs_with = 999`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err := Open(ctx, path); err == nil || !strings.Contains(err.Error(), "which needs a Roster that knows migration 999") {
+		if err == nil {
+			s.Close()
+		}
+		t.Errorf("Open of a newer schema: %v; want it refused", err)
+	}
+	if err := Migrate(ctx, path); err == nil {
+		t.Error("Migrate of a newer schema succeeded")
+	}
+}
+
+// TestMigrateRepairsEditedHistory: migration 8 takes out what the first
+// versions of edited migrations left: the token triggers of the first 001,
+// the word pairs of the first 006.
+func TestMigrateRepairsEditedHistory(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	acc := storetest.NewAccount(t, s, "Acme", "bigeye")
+	u := storetest.NewUser(t, s, "Dana Dev1", "")
+	storetest.NewMember(t, s, acc, u, "User", roster.StatusActive)
+	for _, q := range []string{
+		`CREATE TRIGGER api_tokens_insert_version AFTER INSERT ON api_tokens BEGIN SELECT 1; END`,
+		`CREATE TRIGGER api_tokens_delete_version AFTER DELETE ON api_tokens BEGIN SELECT 1; END`,
+		`INSERT INTO member_words (account_id, word, name_key, user_id) VALUES ('` + acc.ID + `', '*dana dev1', 'dana dev1', '` + u.ID + `')`,
+	} {
+		if _, err := s.writer.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	remigrate(t, s, 7)
+	var triggers, pairs int
+	if err := s.writer.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'api_tokens_%'`).Scan(&triggers); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.writer.QueryRowContext(ctx, `SELECT count(*) FROM member_words WHERE substr(word, 1, 1) = '*'`).Scan(&pairs); err != nil {
+		t.Fatal(err)
+	}
+	if triggers != 0 || pairs != 0 {
+		t.Errorf("after migration 8: %d token triggers, %d word pairs; want none", triggers, pairs)
+	}
+}
+
+// TestShippedMigrationsUnchanged: a migration is never edited once shipped
+// (storetest.ShippedMigrations).
+func TestShippedMigrationsUnchanged(t *testing.T) {
+	files, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.ShippedMigrations(t, files, map[string]string{
+		"001_init.sql":                     "e8524dc75b823af1",
+		"002_account_versions.sql":         "abf1efdc9cd217b5",
+		"003_search.sql":                   "1120fe596f20bd0a",
+		"004_member_copies.sql":            "4f1d90d7c7e4080f",
+		"005_one_role_index.sql":           "002dc285cc6d2415",
+		"006_pending_shows_only_given.sql": "7dfa5d8176b55353",
+		"008_repair_edited_history.sql":    "00f1e1ca2ae93e27",
+		"009_runs_with.sql":                "b44667b809cf089a",
+	})
 }
