@@ -16,12 +16,38 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
+
+// versionString is the version, and for a build from a git checkout (go
+// build records it) the commit it was built from, so that an operator can
+// tell which build migrated a database.
+func versionString() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return version
+	}
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = ", modified"
+			}
+		}
+	}
+	if rev == "" {
+		return version
+	}
+	return fmt.Sprintf("%s (commit %.12s%s)", version, rev, modified)
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -94,7 +120,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "outbox":
 		err = cmdOutbox(ctx, e, args[1:])
 	case "version", "--version", "-version":
-		fmt.Fprintln(stdout, "roster", version)
+		fmt.Fprintln(stdout, "roster", versionString())
 	case "help", "--help", "-help", "-h":
 		fmt.Fprint(stdout, topUsage)
 	default:
