@@ -26,7 +26,7 @@ type InvitationView struct {
 // replaced by a newer one, or never existed: they cannot be told apart
 // without revealing more than the link's holder should learn.
 func errBadInvitation() error {
-	return roster.Errorf(roster.CodeInvalidToken, "This invitation link is not valid: it has been used, revoked or replaced by a newer one.")
+	return roster.Errorf(roster.CodeInvalidToken, "This invitation link is not valid: it has been used, revoked or replaced by a newer one. Ask the person who invited you to send a new one.")
 }
 
 func errExpiredInvitation(at time.Time) error {

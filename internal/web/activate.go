@@ -92,6 +92,6 @@ func (w *Web) badInvitation(rw http.ResponseWriter, r *http.Request, err error) 
 	w.render(rw, r, http.StatusGone, "link_error", &page{Title: "Invitation link not valid", Data: linkErrorPage{
 		Heading: "This invitation link cannot be used",
 		Message: roster.ErrorMessage(err),
-		Hint:    "Ask the person who invited you to send a new invitation. If you have already joined, sign in instead.",
+		Hint:    "If you have already joined, sign in instead.",
 	}})
 }

@@ -568,7 +568,10 @@ func TestActivationLinks(t *testing.T) {
 	if used.status != http.StatusGone {
 		t.Errorf("used link: %d, want 410", used.status)
 	}
-	used.has(t, "This invitation link cannot be used", "it has been used, revoked or replaced")
+	used.has(t, "This invitation link cannot be used", "it has been used, revoked or replaced", "If you have already joined, sign in instead.")
+	if n := strings.Count(used.text(), "Ask the person who invited you"); n != 1 {
+		t.Errorf("the used link's page says %d times whom to ask:\n%s", n, used.text())
+	}
 	s.browser().get("/activate?token=nonsense").has(t, "This invitation link cannot be used")
 }
 
