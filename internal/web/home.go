@@ -3,14 +3,16 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
+	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/policy"
 )
 
 // home sends a signed-in person to their first account, a visitor to the
 // sign-in page.
 func (w *Web) home(rw http.ResponseWriter, r *http.Request) {
-	_, pg, err := w.userFrame(r, "")
+	p, pg, err := w.userFrame(r, "")
 	if err != nil {
 		w.fail(rw, r, nil, err) // a visitor goes to the sign-in page
 		return
@@ -19,10 +21,25 @@ func (w *Web) home(rw http.ResponseWriter, r *http.Request) {
 		// Not an error of the visitor's (they may have just left their
 		// last account), and no start page to go back to: what to do, and
 		// where their settings are.
+		msg := "You are not an active member of any account. If you were disabled, ask an administrator to enable you; if you were removed, to invite you again."
+		_, ms, err := w.app.Me(r.Context(), p)
+		if err != nil {
+			w.fail(rw, r, pg, err)
+			return
+		}
+		var invited []string
+		for _, m := range ms {
+			if m.Status == roster.StatusPending {
+				invited = append(invited, m.AccountName+" (as "+m.Role+")")
+			}
+		}
+		if len(invited) > 0 {
+			// The link cannot be shown here: only its digest is kept.
+			msg = "You are invited to " + strings.Join(invited, ", ") + " but have not joined yet: open the invitation link you were emailed. If you cannot find it, ask whoever invited you to send it again."
+		}
 		pg.Title = "No account"
-		pg.Data = errorPage{Heading: "You are not in any account",
-			Message: "You are not an active member of any account. If you were disabled, ask an administrator to enable you; if you were removed, to invite you again.",
-			Back:    "/me/password", BackLabel: "Your settings"}
+		pg.Data = errorPage{Heading: "You are not in any account", Message: msg,
+			Back: "/me/password", BackLabel: "Your settings"}
 		w.render(rw, r, http.StatusOK, "error", pg)
 		return
 	}

@@ -295,6 +295,12 @@ func TestNoAccountLeftIsNotAnError(t *testing.T) {
 		t.Errorf("the start page with no account: %d", p.status)
 	}
 	p.has(t, "You are not in any account", "Your settings")
+
+	// Invited again, they are told where to join.
+	if _, err := s.app.Invite(context.Background(), roster.Principal{UserID: s.ids["owner@acme.test"]}, s.account, app.Invitation{Email: "developer@acme.test", Role: "Developer"}); err != nil {
+		t.Fatal(err)
+	}
+	b.get("/").has(t, "You are invited to Acme (as Developer) but have not joined yet: open the invitation link you were emailed.")
 }
 
 // TestInviteRefusalStartsAtItsField: an invitation refused for its name
