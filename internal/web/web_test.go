@@ -843,21 +843,7 @@ func TestPasswordResetPages(t *testing.T) {
 		t.Errorf("opening a bad reset link: %d, want 410", r.status)
 	}
 	r.has(t, "This password reset link cannot be used")
-	s.app.Wait() // the reset request writes its link after answering
-	msgs, err := s.app.Outbox(context.Background(), "", 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var link string
-	for _, m := range msgs {
-		if m.Kind == roster.MessagePasswordReset {
-			link = m.Link
-		}
-	}
-	u, err := url.Parse(link)
-	if err != nil || link == "" {
-		t.Fatalf("no reset link in the outbox (%q, %v)", link, err)
-	}
+	u := s.resetLink()
 	form := b.get(u.RequestURI())
 	if form.status != http.StatusOK {
 		t.Fatalf("opening the mailed reset link: %d\n%s", form.status, form.text())
@@ -869,6 +855,27 @@ func TestPasswordResetPages(t *testing.T) {
 		t.Fatalf("reset: %d\n%s", done.status, done.text())
 	}
 	b.follow(done.header.Get("Location")).has(t, "Your password is changed. Sign in with it.")
+}
+
+// resetLink returns the password reset link mailed last.
+func (s *site) resetLink() *url.URL {
+	s.t.Helper()
+	s.app.Wait() // a reset request writes its link after answering
+	msgs, err := s.app.Outbox(context.Background(), "", 10)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, m := range msgs { // newest first
+		if m.Kind == roster.MessagePasswordReset {
+			u, err := url.Parse(m.Link)
+			if err != nil {
+				s.t.Fatal(err)
+			}
+			return u
+		}
+	}
+	s.t.Fatal("no reset link in the outbox")
+	return nil
 }
 
 // TestResetOfAnInvitedPerson: someone who left and was invited again, and
@@ -892,21 +899,7 @@ func TestResetOfAnInvitedPerson(t *testing.T) {
 		t.Errorf("the invitation of a person with a password does not lead to a reset:\n%s", page.text())
 	}
 	b.post("/forgot-password", url.Values{"email": {"user@acme.test"}})
-	s.app.Wait()
-	msgs, err := s.app.Outbox(ctx, "", 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var reset string
-	for _, m := range msgs {
-		if m.Kind == roster.MessagePasswordReset {
-			reset = m.Link
-		}
-	}
-	r, err := url.Parse(reset)
-	if err != nil || reset == "" {
-		t.Fatalf("no reset link for an invited person (%q, %v)", reset, err)
-	}
+	r := s.resetLink()
 	done := b.post("/reset-password", url.Values{"token": {r.Query().Get("token")}, "password": {"a new fine password"}})
 	if done.status != http.StatusSeeOther {
 		t.Fatalf("reset: %d\n%s", done.status, done.text())
