@@ -68,7 +68,7 @@ func TestOwnerManagesAnInvitedUser(t *testing.T) {
 	owner.typeInto("#invite-name", "Nina Again")
 	owner.choose("#invite-role", "SRE")
 	owner.click(`dialog[open] button[type=submit]`)
-	owner.waitText("dialog[open] .refusal", "already a member")
+	owner.waitText("dialog[open] .refusal", "already invited")
 	if got := eval[string](owner, `document.querySelector("#invite-name").value + "|" + document.querySelector("#invite-role").value`); got != "Nina Again|SRE" {
 		t.Errorf("refused Invite dialog kept %q, want what was typed", got)
 	}
