@@ -41,16 +41,26 @@ var errDryRun = errors.New("dry run")
 // row is reported and the others go ahead. With dryRun nothing changes and
 // would-be invitations are reported as would_invite.
 func (a *App) BulkInvite(ctx context.Context, p roster.Principal, accountID string, r io.Reader, dryRun bool) ([]BulkRow, error) {
+	// A member who may not invite at all is refused as a whole, before the
+	// file is read (reading costs anyone who may send one); rank and the
+	// other rules are then decided row by row.
+	mayInvite := func(tx roster.Tx, acc *roster.Account, me *roster.Member) error {
+		if d := acc.Catalog.Decide(inviteProbe(acc, me)); d.Code == policy.CodeForbidden {
+			return roster.Errorf(d.Code, "%s", d.Reason)
+		}
+		return nil
+	}
+	if err := a.readAccount(ctx, p, accountID, mayInvite); err != nil {
+		return nil, err
+	}
 	rows, err := parseInviteCSV(r)
 	if err != nil {
 		return nil, err
 	}
 	var out []BulkRow
 	err = a.inAccount(ctx, p, accountID, func(tx roster.Tx, acc *roster.Account, me *roster.Member) error {
-		// A member who may not invite at all is refused as a whole; rank
-		// and the other rules are then decided row by row.
-		if d := acc.Catalog.Decide(inviteProbe(acc, me)); d.Code == policy.CodeForbidden {
-			return roster.Errorf(d.Code, "%s", d.Reason)
+		if err := mayInvite(tx, acc, me); err != nil { // again, under the account's lock
+			return err
 		}
 		// Every row is validated first, so that the users of all of them
 		// are looked up at once.
@@ -103,6 +113,29 @@ func (a *App) BulkInvite(ctx context.Context, p roster.Principal, accountID stri
 	return out, nil
 }
 
+// maxCSVLine bounds a line of a bulk invitation's CSV, in bytes: an email,
+// a role and a name fit in far less, quoted. encoding/csv has no limit of
+// its own, and one line of 8 MiB of commas made millions of fields.
+const maxCSVLine = 4096
+
+// lineLimit fails a read once a line is longer than maxCSVLine.
+type lineLimit struct {
+	r io.Reader
+	n int // bytes of the current line read so far
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for i, b := range p[:n] {
+		if b == '\n' {
+			l.n = 0
+		} else if l.n++; l.n > maxCSVLine {
+			return i, roster.Invalid("csv", "A line is longer than %d bytes; a row is email,role,name.", maxCSVLine)
+		}
+	}
+	return n, err
+}
+
 // MaxBulkBytes bounds a bulk invitation's CSV, in the API and the web UI
 // alike: MaxBulkRows rows of generous width.
 const MaxBulkBytes = 8 << 20
@@ -124,7 +157,7 @@ func parseInviteCSV(r io.Reader) ([]csvRow, error) {
 	if bom, _ := br.Peek(3); string(bom) == "\ufeff" {
 		br.Discard(3)
 	}
-	cr := csv.NewReader(br)
+	cr := csv.NewReader(&lineLimit{r: br})
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()

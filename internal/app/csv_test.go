@@ -1,6 +1,7 @@
 package app
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 
@@ -108,4 +109,32 @@ func FuzzParseInviteCSV(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestParseInviteCSVLongLine: a line longer than any row could be refuses
+// the file at once, before the CSV reader makes a field of every comma in
+// it (a line of 8 MiB of commas took 500 MB).
+func TestParseInviteCSVLongLine(t *testing.T) {
+	for _, body := range []string{
+		"email,role,name\n" + strings.Repeat(",", 8<<20),
+		strings.Repeat(",", maxCSVLine+1),
+		"email,name\nx@acme.test,\"" + strings.Repeat("a", maxCSVLine) + "\"\n",
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := parseInviteCSV(strings.NewReader(body))
+		runtime.ReadMemStats(&after)
+		if roster.ErrorCode(err) != roster.CodeInvalidInput || !strings.Contains(roster.ErrorMessage(err), "longer than 4096 bytes") {
+			t.Errorf("a line of %d bytes: %v, want invalid_input", len(body), err)
+		}
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+			t.Errorf("reading a line of %d bytes allocated %d bytes", len(body), grew)
+		}
+	}
+	// A long row still within the bound is read.
+	name := strings.Repeat("n", 2000)
+	rows, err := parseInviteCSV(strings.NewReader("email,name\nx@acme.test," + name + "\n"))
+	if err != nil || len(rows) != 1 || rows[0].in.Name != name {
+		t.Errorf("a row of 2,000 bytes: %v, %d rows", err, len(rows))
+	}
 }

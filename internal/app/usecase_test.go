@@ -303,6 +303,10 @@ func TestBulkInvite(t *testing.T) {
 		if roster.ErrorCode(err) != roster.CodeInvalidInput {
 			t.Errorf("header %q: %v, want invalid_input", bad, err)
 		}
+		// Who may not invite, or is not in the account, is refused before
+		// the file is read.
+		_, err = e.app.BulkInvite(e.ctx, owner, "acc_nowhere", strings.NewReader(bad), false)
+		wantCode(t, err, roster.CodeNotFound)
 	}
 }
 
