@@ -141,8 +141,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			if status == 0 {
 				status = http.StatusOK
 			}
-			s.metrics.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
-			s.metrics.latency.WithLabelValues(route, r.Method).Observe(d.Seconds())
+			method := knownMethod(r.Method)
+			s.metrics.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+			s.metrics.latency.WithLabelValues(route, method).Observe(d.Seconds())
 			level := slog.LevelInfo
 			switch {
 			case status >= 500:
@@ -151,13 +152,29 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				level = slog.LevelDebug
 			}
 			if s.log.Enabled(r.Context(), level) { // building the line costs more than the check it logs
-				s.log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "path", r.URL.Path,
+				s.log.Log(r.Context(), level, "request", "method", roster.Truncate(r.Method, 20), "route", route, "path", roster.Truncate(r.URL.Path, maxLoggedPath),
 					"status", status, "bytes", rec.bytes, "duration_ms", float64(d.Microseconds())/1000, "ip", ClientIP(r))
 			}
 		}()
 		next.ServeHTTP(rec, r)
 	})
 }
+
+// knownMethod is a request's method as metrics label it: one of HTTP's,
+// or OTHER. A label per made-up method grew /metrics by a series per
+// request, for anyone who can connect.
+func knownMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "OTHER"
+}
+
+// maxLoggedPath bounds the path a request's log line holds: a request of a
+// 60 KB path made a line as long, for anyone who can connect.
+const maxLoggedPath = 256
 
 // The headers every response carries, with canonical keys, set without
 // allocating: the check path serves tens of thousands of these a second.
