@@ -16,6 +16,10 @@ type NewToken struct {
 	ExpiresAt *time.Time
 }
 
+// MaxTokens is the most API tokens a person may hold in one account, not
+// counting expired ones.
+const MaxTokens = 50
+
 // CreateToken creates an API token acting as the principal in one account
 // where they are an Active member. The raw token is returned once; only its
 // digest is kept.
@@ -37,6 +41,21 @@ func (a *App) CreateToken(ctx context.Context, p roster.Principal, in NewToken) 
 	err = a.inAccount(ctx, p, in.AccountID, func(tx roster.Tx, acc *roster.Account, me *roster.Member) error {
 		if err := decide(acc.Catalog, policy.Request{Action: policy.ActionCreateToken, Actor: me.Policy(), ViaToken: p.ViaToken()}); err != nil {
 			return err
+		}
+		// Bounded, as GitHub bounds personal tokens: a list of tokens is
+		// read whole, and each is an audit event.
+		mine, err := tx.APITokens(p.UserID)
+		if err != nil {
+			return err
+		}
+		live := 0
+		for _, k := range mine {
+			if k.AccountID == acc.ID && (k.ExpiresAt == nil || k.ExpiresAt.After(now)) {
+				live++
+			}
+		}
+		if live >= MaxTokens {
+			return roster.Errorf(roster.CodeConflict, "You have %d API tokens in this account, the most one may have; revoke one you no longer use.", MaxTokens)
 		}
 		var hash string
 		raw, hash = secret.NewToken(prefixAPI)

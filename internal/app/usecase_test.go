@@ -1100,3 +1100,38 @@ func TestDeliveryFailureReachesEveryKindOfInvitation(t *testing.T) {
 		})
 	}
 }
+
+// TestTokensBounded: a person holds at most app.MaxTokens live API tokens
+// in an account; an expired one does not count, and revoking one makes
+// room.
+func TestTokensBounded(t *testing.T) {
+	e := newEnv(t)
+	acc, owner := e.account("bigeye", "olive@acme.test")
+	soon := e.now.Add(time.Hour)
+	var last *roster.APIToken
+	for i := range app.MaxTokens {
+		in := app.NewToken{Name: fmt.Sprintf("t%d", i), AccountID: acc}
+		if i == 0 {
+			in.ExpiresAt = &soon
+		}
+		tok, _, err := e.app.CreateToken(e.ctx, owner, in)
+		if err != nil {
+			t.Fatalf("token %d: %v", i, err)
+		}
+		last = tok
+	}
+	_, _, err := e.app.CreateToken(e.ctx, owner, app.NewToken{Name: "one too many", AccountID: acc})
+	wantCode(t, err, roster.CodeConflict)
+	e.now = e.now.Add(2 * time.Hour) // the first has expired
+	if _, _, err := e.app.CreateToken(e.ctx, owner, app.NewToken{Name: "in place of the expired", AccountID: acc}); err != nil {
+		t.Fatalf("a token in place of an expired one: %v", err)
+	}
+	_, _, err = e.app.CreateToken(e.ctx, owner, app.NewToken{Name: "one too many", AccountID: acc})
+	wantCode(t, err, roster.CodeConflict)
+	if err := e.app.RevokeToken(e.ctx, owner, last.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.app.CreateToken(e.ctx, owner, app.NewToken{Name: "in place of the revoked", AccountID: acc}); err != nil {
+		t.Errorf("a token in place of a revoked one: %v", err)
+	}
+}
