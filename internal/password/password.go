@@ -50,7 +50,18 @@ type Hasher struct {
 	dummy func() string
 	// derivations counts the argon2id keys derived so far; see Derivations.
 	derivations atomic.Uint64
+	// waiting counts the derivations waiting for a slot.
+	waiting atomic.Int64
 }
+
+// waitingPerSlot bounds the derivations that wait for a slot, per slot:
+// past it a sign-in is refused at once rather than queued. Unbounded, a
+// thousand wrong passwords sent at once from ten addresses kept everyone
+// else's sign-in waiting 14 seconds; this keeps the wait to a second or so.
+const waitingPerSlot = 16
+
+// ErrBusy refuses a hash when too many wait for one.
+var ErrBusy = roster.Errorf(roster.CodeRateLimited, "Too many sign-ins are being checked at this moment; try again in a few seconds.")
 
 // NewHasher returns a Hasher that runs at most concurrent hashes at once.
 func NewHasher(p Params, concurrent int) *Hasher {
@@ -90,8 +101,17 @@ func (h *Hasher) hash(ctx context.Context, password string) (string, error) {
 func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Params) ([]byte, error) {
 	select {
 	case h.slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	default:
+		if h.waiting.Add(1) > int64(waitingPerSlot*cap(h.slots)) {
+			h.waiting.Add(-1)
+			return nil, ErrBusy
+		}
+		defer h.waiting.Add(-1)
+		select {
+		case h.slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	defer func() { <-h.slots }()
 	h.derivations.Add(1)
