@@ -218,9 +218,10 @@ type Tx interface {
 	// now and returns how many are left.
 	PrunePasswordResets(user string, now time.Time) (int, error)
 	// Sweep deletes what has run out by now: sessions and reset links
-	// past their expiry, and rate-limit buckets untouched for
-	// AttemptsKept (full again for any burst that refills within it). It
-	// returns how many rows it deleted.
+	// past their expiry, rate-limit buckets untouched for AttemptsKept
+	// (full again for any burst that refills within it), and messages
+	// sent or given up that were queued MessagesKept ago. It returns how
+	// many rows it deleted.
 	Sweep(now time.Time) (int64, error)
 
 	// AppendAudit stores an event and sets its ID; IDs increase with time.
@@ -265,3 +266,9 @@ type Tx interface {
 // Sweep deletes it: far longer than any bucket takes to fill again, so
 // that deleting one is the same as keeping it full.
 const AttemptsKept = 24 * time.Hour
+
+// MessagesKept is how long Sweep keeps a message that was sent or given
+// up, counted from when it was queued: long enough to answer "did my
+// invitation go out?", bounded so that the outbox does not grow with
+// every email ever sent (a resend is one).
+const MessagesKept = 30 * 24 * time.Hour

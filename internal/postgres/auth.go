@@ -155,6 +155,7 @@ func (t *tx) Sweep(now time.Time) (int64, error) {
 		{`DELETE FROM sessions WHERE expires_at <= $1`, now},
 		{`DELETE FROM password_resets WHERE expires_at <= $1`, now},
 		{`DELETE FROM attempts WHERE updated_at <= $1`, now.Add(-roster.AttemptsKept)},
+		{`DELETE FROM outbox WHERE status IN ('sent', 'failed') AND created_at <= $1`, now.Add(-roster.MessagesKept)},
 	} {
 		tag, err := t.exec(q.sql, q.at)
 		if err != nil {

@@ -142,6 +142,7 @@ func (t *tx) Sweep(now time.Time) (int64, error) {
 		{`DELETE FROM sessions WHERE expires_at <= ?`, now},
 		{`DELETE FROM password_resets WHERE expires_at <= ?`, now},
 		{`DELETE FROM attempts WHERE updated_at <= ?`, now.Add(-roster.AttemptsKept)},
+		{`DELETE FROM outbox WHERE status IN ('sent', 'failed') AND created_at <= ?`, now.Add(-roster.MessagesKept)},
 	} {
 		res, err := t.exec(q.sql, micros(q.at))
 		if err != nil {

@@ -284,15 +284,39 @@ func testSweep(t *testing.T, s roster.Store) {
 		}
 		return nil
 	})
+	// Messages: sent or given up long ago go; pending ones stay however
+	// old, and so do recent ones.
+	old := now.Add(-roster.MessagesKept)
+	msg := func(created time.Time) *roster.Message {
+		return enqueue(t, s, &roster.Message{Kind: roster.MessageOwnerNotice, To: "sid@example.test", NextAttemptAt: created, CreatedAt: created})
+	}
+	oldSent, oldFailed, oldPending, recentSent := msg(old), msg(old), msg(old), msg(now.Add(-time.Hour))
+	Write(t, s, "", func(tx roster.Tx) error {
+		for _, m := range []*roster.Message{oldSent, recentSent} {
+			if err := tx.MarkMessageSent(m.ID, m.CreatedAt); err != nil {
+				return err
+			}
+		}
+		return tx.MarkMessageFailed(oldFailed.ID, "550 no such user", time.Time{})
+	})
 	var n int64
 	Write(t, s, "", func(tx roster.Tx) error {
 		var err error
 		n, err = tx.Sweep(now)
 		return err
 	})
-	if n != 3 {
-		t.Errorf("Sweep deleted %d rows, want 3 (a session, a reset link, a bucket)", n)
+	if n != 5 {
+		t.Errorf("Sweep deleted %d rows, want 5 (a session, a reset link, a bucket, two old messages)", n)
 	}
+	Read(t, s, func(tx roster.Tx) error {
+		for _, m := range []*roster.Message{oldSent, oldFailed, oldPending, recentSent} {
+			_, err := tx.Message(m.ID)
+			if gone, want := roster.ErrorCode(err) == roster.CodeNotFound, m == oldSent || m == oldFailed; gone != want {
+				t.Errorf("message %d (queued %v) gone after Sweep: %v, want %v", m.ID, m.CreatedAt, gone, want)
+			}
+		}
+		return nil
+	})
 	Read(t, s, func(tx roster.Tx) error {
 		for id, exp := range sessions {
 			_, err := tx.Session(id)
