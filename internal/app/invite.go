@@ -247,6 +247,10 @@ func (a *App) invitation(p roster.Principal, acc *roster.Account, m *roster.Memb
 	return inv, event, msg
 }
 
+// resendBurst is how many times a member may resend one invitation at
+// once; then once a minute.
+const resendBurst = 3
+
 // Resend issues a pending member a new link; the old one stops working.
 func (a *App) Resend(ctx context.Context, p roster.Principal, accountID, userID string) (*roster.Member, error) {
 	var out *roster.Member
@@ -261,11 +265,23 @@ func (a *App) Resend(ctx context.Context, p roster.Principal, accountID, userID 
 		}); err != nil {
 			return err
 		}
+		// A resend mails someone who did not ask for it: each member may
+		// resend an invitation a few times at once, then once a minute,
+		// from whichever instance (a loop of resends mailed the address
+		// every second).
+		now := a.clock()
+		ok, _, err := tx.TakeAttempt("resend:"+accountID+":"+userID+":"+p.UserID, resendBurst, time.Minute, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return roster.Errorf(roster.CodeRateLimited, "This invitation was sent again only just now; wait a minute before sending it once more.")
+		}
 		user, err := tx.User(userID)
 		if err != nil {
 			return err
 		}
-		if _, err := a.issueInvitation(tx, p, acc, t, user, a.clock(), roster.AuditInvitationResent); err != nil {
+		if _, err := a.issueInvitation(tx, p, acc, t, user, now, roster.AuditInvitationResent); err != nil {
 			return err
 		}
 		out, err = tx.Member(accountID, userID)

@@ -1135,3 +1135,33 @@ func TestTokensBounded(t *testing.T) {
 		t.Errorf("a token in place of a revoked one: %v", err)
 	}
 }
+
+// TestResendsBounded: a member may resend an invitation a few times at
+// once, then once a minute, so that resending in a loop cannot mail its
+// address every second.
+func TestResendsBounded(t *testing.T) {
+	e := newEnv(t)
+	accID, owner := e.account("bigeye", "olive@acme.test")
+	m, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "nia@acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, err := e.app.Resend(e.ctx, owner, accID, m.UserID); err != nil {
+			t.Fatalf("resend %d: %v", i+1, err)
+		}
+	}
+	_, err = e.app.Resend(e.ctx, owner, accID, m.UserID)
+	wantCode(t, err, roster.CodeRateLimited)
+	other, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: "oto@acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Resend(e.ctx, owner, accID, other.UserID); err != nil {
+		t.Errorf("another invitation's resend: %v", err)
+	}
+	e.now = e.now.Add(time.Minute)
+	if _, err := e.app.Resend(e.ctx, owner, accID, m.UserID); err != nil {
+		t.Errorf("a resend a minute later: %v", err)
+	}
+}
