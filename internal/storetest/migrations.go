@@ -95,3 +95,33 @@ func MarkedWordsMigration(t *testing.T, s roster.Store, oldWords func(account, u
 		}
 	}
 }
+
+// RepairKeepsGivenNames: the repair of edited migrations (SQLite 8,
+// PostgreSQL 11), run again by redo, leaves alone the name an inviter gave
+// a pending member who has a password from elsewhere, and its words.
+func RepairKeepsGivenNames(t *testing.T, s roster.Store, redo func()) {
+	a := NewAccount(t, s, "Acme", "bigeye")
+	u := NewUser(t, s, "Own Name", "")
+	Write(t, s, "", func(tx roster.Tx) error { return tx.SetUserPassword(u.ID, "", "a-hash") })
+	pending := &roster.Member{AccountID: a.ID, UserID: u.ID, Name: "Given By Inviter", Role: "User",
+		RoleOrder: RoleOrder(t, a.Catalog, "User"), Status: roster.StatusPending, InvitedAt: &T0}
+	Write(t, s, a.ID, func(tx roster.Tx) error { return tx.CreateMember(pending) })
+	redo()
+	Read(t, s, func(tx roster.Tx) error {
+		m, err := tx.Member(a.ID, u.ID)
+		if err != nil {
+			return err
+		}
+		if m.Name != "Given By Inviter" {
+			t.Errorf("after the repair the pending member's name is %q, want the inviter's", m.Name)
+		}
+		page, err := tx.ListMembers(a.ID, roster.MemberFilter{Query: "given", Limit: 10})
+		if err != nil {
+			return err
+		}
+		if len(page.Items) != 1 {
+			t.Errorf("after the repair a search for the given name finds %d members, want 1", len(page.Items))
+		}
+		return nil
+	})
+}

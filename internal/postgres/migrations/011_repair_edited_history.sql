@@ -4,11 +4,10 @@
 -- - 003 once bumped an account's version once per inserted member (the
 --   trigger members_version on INSERT too), before members inserted
 --   together bumped it once per statement (members_insert_version).
--- - 009 was once an index of name word pairs ("*dana dev1"), taken out,
---   and its number reused for the pending members' copies, which a
---   database that ran the first 009 never got. Both are done here: the
---   pairs deleted (no word of a name starts with "*"), the copies cleared
---   as 009 does, which changes nothing where 009 ran.
+-- - 009 was once an index of name word pairs ("*dana dev1"), taken out
+--   and its number reused: the pairs are deleted here (no word of a name
+--   starts with "*"). What the second 009 does is not done again: a
+--   pending member's name given by an inviter, kept since, would go.
 
 -- +goose Up
 -- +goose StatementBegin
@@ -29,12 +28,6 @@ CREATE TRIGGER members_insert_version AFTER INSERT ON members REFERENCING NEW TA
     FOR EACH STATEMENT EXECUTE FUNCTION roster_bump_added_members();
 
 DELETE FROM member_words WHERE left(word, 1) = '*';
-UPDATE members SET last_login_at = '-infinity' WHERE status = 'pending' AND last_login_at <> '-infinity';
-DELETE FROM member_words w USING members m, users u
-WHERE m.account_id = w.account_id AND m.user_id = w.user_id AND u.id = m.user_id
-  AND m.status = 'pending' AND u.password_hash <> '';
-UPDATE members m SET name = '', name_key = '' FROM users u
-WHERE u.id = m.user_id AND m.status = 'pending' AND m.name <> '' AND u.password_hash <> '';
 
 -- +goose Down
 -- Nothing to undo: a fresh database is as this leaves one.
