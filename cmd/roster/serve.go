@@ -120,7 +120,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 			Limits: limits}),
 		Web: ui,
 	})
-	log.Info("roster serving", "addr", l.Addr().String(), "base_url", c.BaseURL, "db", dbLabel(c), "version", version)
+	log.Info("roster serving", "addr", l.Addr().String(), "base_url", c.BaseURL, "db", dbLabel(c), "version", versionString())
 	switch {
 	case demoLogins != nil:
 		logDemoLogins(always, demoLogins)

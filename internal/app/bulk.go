@@ -113,23 +113,35 @@ func (a *App) BulkInvite(ctx context.Context, p roster.Principal, accountID stri
 	return out, nil
 }
 
-// maxCSVLine bounds a line of a bulk invitation's CSV, in bytes: an email,
-// a role and a name fit in far less, quoted. encoding/csv has no limit of
-// its own, and one line of 8 MiB of commas made millions of fields.
-const maxCSVLine = 4096
+// maxCSVLine bounds a line of a bulk invitation's CSV, in bytes, and
+// maxCSVFields the fields of the whole file: an email, a role and a name
+// fit in far less, and a file of MaxBulkRows of them, quoted names with
+// commas and all, holds far fewer. encoding/csv has no limit of its own:
+// one line of 8 MiB of commas made millions of fields, and so did quoted
+// fields of one line break each, a record over millions of short lines.
+const (
+	maxCSVLine   = 4096
+	maxCSVFields = 10 * MaxBulkRows
+)
 
-// lineLimit fails a read once a line is longer than maxCSVLine.
+// lineLimit fails a read once a line is longer than maxCSVLine, or the
+// file has more commas than maxCSVFields.
 type lineLimit struct {
-	r io.Reader
-	n int // bytes of the current line read so far
+	r            io.Reader
+	line, commas int
 }
 
 func (l *lineLimit) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
 	for i, b := range p[:n] {
+		if b == ',' { // a record's fields but its first (a record is reused, a line at a time)
+			if l.commas++; l.commas > maxCSVFields {
+				return i, roster.Invalid("csv", "The file has more fields than %d rows of email,role,name could.", MaxBulkRows)
+			}
+		}
 		if b == '\n' {
-			l.n = 0
-		} else if l.n++; l.n > maxCSVLine {
+			l.line = 0
+		} else if l.line++; l.line > maxCSVLine {
 			return i, roster.Invalid("csv", "A line is longer than %d bytes; a row is email,role,name.", maxCSVLine)
 		}
 	}

@@ -89,6 +89,7 @@ type inviteBatch struct {
 	users   map[string]*roster.User   // by email key: the store's, then the batch's new ones
 	members map[string]*roster.Member // by user id: the store's users' memberships (nil for none), then the batch's
 	out     []roster.Invitee
+	added   map[string]bool // user ids invited by this batch
 }
 
 // newInviteBatch starts a batch, looking up at once the users with these
@@ -137,6 +138,10 @@ func (b *inviteBatch) add(in Invitation) (*roster.Member, error) {
 		req.Target = &t
 	}
 	if err := decide(b.acc.Catalog, req); err != nil {
+		if roster.ErrorCode(err) == roster.CodeConflict && b.added[user.ID] {
+			// Not "already invited, resend": no one was, before this file.
+			return nil, roster.Errorf(roster.CodeConflict, "This email is on an earlier line of the file.")
+		}
 		return nil, err
 	}
 	newUser := user == nil
@@ -154,6 +159,10 @@ func (b *inviteBatch) add(in Invitation) (*roster.Member, error) {
 		Status: roster.StatusPending, InvitedAt: &now, InvitedBy: b.p.UserID,
 	}
 	b.members[user.ID] = m
+	if b.added == nil {
+		b.added = map[string]bool{}
+	}
+	b.added[user.ID] = true
 	inv, event, msg := b.a.invitation(b.p, b.acc, m, user, b.inviter, now, roster.AuditMemberInvited)
 	b.out = append(b.out, roster.Invitee{User: user, NewUser: newUser, Member: m, Invitation: inv, Event: event, Message: msg})
 	return m, nil

@@ -16,8 +16,8 @@ type NewToken struct {
 	ExpiresAt *time.Time
 }
 
-// MaxTokens is the most API tokens a person may hold in one account, not
-// counting expired ones.
+// MaxTokens is the most API tokens a person may hold in one account,
+// expired ones included (nothing deletes them but a revocation).
 const MaxTokens = 50
 
 // CreateToken creates an API token acting as the principal in one account
@@ -48,14 +48,14 @@ func (a *App) CreateToken(ctx context.Context, p roster.Principal, in NewToken) 
 		if err != nil {
 			return err
 		}
-		live := 0
+		held := 0
 		for _, k := range mine {
-			if k.AccountID == acc.ID && (k.ExpiresAt == nil || k.ExpiresAt.After(now)) {
-				live++
+			if k.AccountID == acc.ID {
+				held++ // expired ones too: they stay until revoked
 			}
 		}
-		if live >= MaxTokens {
-			return roster.Errorf(roster.CodeConflict, "You have %d API tokens in this account, the most one may have; revoke one you no longer use.", MaxTokens)
+		if held >= MaxTokens {
+			return roster.Errorf(roster.CodeConflict, "You have %d API tokens in this account, expired ones included, the most one may have; revoke one you no longer use.", MaxTokens)
 		}
 		var hash string
 		raw, hash = secret.NewToken(prefixAPI)

@@ -61,7 +61,7 @@ type Hasher struct {
 const waitingPerSlot = 16
 
 // ErrBusy refuses a hash when too many wait for one.
-var ErrBusy = roster.Errorf(roster.CodeRateLimited, "Too many sign-ins are being checked at this moment; try again in a few seconds.")
+var ErrBusy = roster.Errorf(roster.CodeRateLimited, "Too many sign-ins are being checked at this moment; try again in a minute.")
 
 // NewHasher returns a Hasher that runs at most concurrent hashes at once.
 func NewHasher(p Params, concurrent int) *Hasher {
@@ -142,7 +142,7 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, er
 }
 
 // VerifyDummy spends as long as Verify does on a real hash, and returns only
-// a context error.
+// a context error or ErrBusy.
 func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
 	p, salt, _, err := decode(h.dummy())
 	if err != nil {
