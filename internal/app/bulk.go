@@ -134,7 +134,7 @@ type lineLimit struct {
 func (l *lineLimit) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
 	for i, b := range p[:n] {
-		if b == ',' { // a record's fields but its first (a record is reused, a line at a time)
+		if b == ',' { // each comma, quoted or not, is one more field to hold
 			if l.commas++; l.commas > maxCSVFields {
 				return i, roster.Invalid("csv", "The file has more fields than %d rows of email,role,name could.", MaxBulkRows)
 			}
