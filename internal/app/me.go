@@ -53,6 +53,10 @@ func (a *App) MayChangePassword(p roster.Principal) error {
 	return decideSelf(policy.ActionChangePassword, p)
 }
 
+// renameBurst is how many times a person may change their name at once;
+// then once a minute.
+const renameBurst = 5
+
 // SetMyName changes the principal's own name: a person's name is theirs.
 func (a *App) SetMyName(ctx context.Context, p roster.Principal, name string) (*roster.User, error) {
 	if err := decideSelf(policy.ActionChangeName, p); err != nil {
@@ -75,6 +79,14 @@ func (a *App) SetMyName(ctx context.Context, p roster.Principal, name string) (*
 		if before.Name == name {
 			u = before
 			return nil
+		}
+		// A rename is an event in the log of every account the person has
+		// joined: a few at once, then one a minute (a loop of renames
+		// wrote hundreds a second into each).
+		if ok, _, err := tx.TakeAttempt("rename:"+p.UserID, renameBurst, time.Minute, a.clock()); err != nil {
+			return err
+		} else if !ok {
+			return roster.Errorf(roster.CodeRateLimited, "Your name was changed several times just now; wait a minute before changing it again.")
 		}
 		if err := tx.SetUserName(p.UserID, name); err != nil {
 			return err

@@ -1170,3 +1170,33 @@ func TestResendsBounded(t *testing.T) {
 		t.Errorf("a resend a minute later: %v", err)
 	}
 }
+
+// TestRenamesBounded: a rename is an event in every joined account's log,
+// so a person may change their name a few times at once, then once a
+// minute; setting the name one has costs nothing.
+func TestRenamesBounded(t *testing.T) {
+	e := newEnv(t)
+	e.account("bigeye", "olive@acme.test")
+	raw, _, err := e.app.Login(e.ctx, "", "olive@acme.test", pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	me, err := e.app.AuthenticateSession(e.ctx, raw, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if _, err := e.app.SetMyName(e.ctx, me, fmt.Sprintf("Olive %d", i)); err != nil {
+			t.Fatalf("rename %d: %v", i+1, err)
+		}
+	}
+	if _, err := e.app.SetMyName(e.ctx, me, "Olive 4"); err != nil {
+		t.Errorf("setting the name one has: %v", err)
+	}
+	_, err = e.app.SetMyName(e.ctx, me, "Olive Again")
+	wantCode(t, err, roster.CodeRateLimited)
+	e.now = e.now.Add(time.Minute)
+	if _, err := e.app.SetMyName(e.ctx, me, "Olive Again"); err != nil {
+		t.Errorf("a rename a minute later: %v", err)
+	}
+}
