@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/storetest"
 )
 
@@ -63,35 +64,13 @@ func remigrate(t *testing.T, s *Store, version int64) {
 	}
 }
 
-// TestNewerSchemaRefused: a database a newer Roster migrated past what this
-// one can run on is refused at start, not served with a schema it cannot
-// keep up; one it migrated further by adding only is served.
+// TestNewerSchemaRefused: see storetest.NewerSchemaRefused.
 func TestNewerSchemaRefused(t *testing.T) {
+	ctx := context.Background()
 	url := pg.NewDatabase(t)
-	s, err := Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.pool.Exec(context.Background(), `INSERT INTO goose_db_version (version_id, is_applied) VALUES (999, true)`); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	if s, err = Open(context.Background(), url); err != nil {
-		t.Fatalf("Open of a schema a newer Roster added to: %v", err)
-	}
-	if _, err := s.pool.Exec(context.Background(), `UPDATE roster_schema SET runs_with = 999`); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	if s, err := Open(context.Background(), url); err == nil || !strings.Contains(err.Error(), "which needs a Roster that knows migration 999") {
-		if err == nil {
-			s.Close()
-		}
-		t.Errorf("Open of a newer schema: %v; want it refused", err)
-	}
-	if err := Migrate(context.Background(), url); err == nil {
-		t.Error("Migrate of a newer schema succeeded")
-	}
+	storetest.NewerSchemaRefused(t, func() (roster.Store, error) { return Open(ctx, url) },
+		func(s roster.Store, q string) error { _, err := s.(*Store).pool.Exec(ctx, q); return err },
+		func() error { return Migrate(ctx, url) })
 }
 
 // TestRepairKeepsGivenNames: see storetest.RepairKeepsGivenNames.

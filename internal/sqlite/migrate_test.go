@@ -4,7 +4,6 @@ import (
 	"context"
 	"io/fs"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -102,36 +101,13 @@ func remigrate(t *testing.T, s *Store, version int64) {
 	}
 }
 
-// TestNewerSchemaRefused: a database a newer Roster migrated past what this
-// one can run on is refused at start, not served with a schema it cannot
-// keep up; one it migrated further by adding only is served.
+// TestNewerSchemaRefused: see storetest.NewerSchemaRefused.
 func TestNewerSchemaRefused(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "r.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.writer.ExecContext(ctx, `INSERT INTO goose_db_version (version_id, is_applied) VALUES (999, 1)`); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	if s, err = Open(ctx, path); err != nil {
-		t.Fatalf("Open of a schema a newer Roster added to: %v", err)
-	}
-	if _, err := s.writer.ExecContext(ctx, `UPDATE roster_schema SET runs_with = 999`); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	if s, err := Open(ctx, path); err == nil || !strings.Contains(err.Error(), "which needs a Roster that knows migration 999") {
-		if err == nil {
-			s.Close()
-		}
-		t.Errorf("Open of a newer schema: %v; want it refused", err)
-	}
-	if err := Migrate(ctx, path); err == nil {
-		t.Error("Migrate of a newer schema succeeded")
-	}
+	storetest.NewerSchemaRefused(t, func() (roster.Store, error) { return Open(ctx, path) },
+		func(s roster.Store, q string) error { _, err := s.(*Store).writer.ExecContext(ctx, q); return err },
+		func() error { return Migrate(ctx, path) })
 }
 
 // TestRepairKeepsGivenNames: see storetest.RepairKeepsGivenNames.

@@ -6,7 +6,10 @@ import (
 	"io/fs"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/rosterhq/roster"
 )
 
 // ShippedMigrations fails when a migration file of fsys differs from the
@@ -43,5 +46,42 @@ func ShippedMigrations(t *testing.T, fsys fs.FS, want map[string]string) {
 		if _, ok := want[f]; !ok {
 			t.Errorf("migration %s is new: add its digest %q to the shipped ones", f, got[f])
 		}
+	}
+}
+
+// NewerSchemaRefused: a database a newer Roster migrated past what this one
+// can run on (roster_schema.runs_with) is refused by open and by migrate,
+// not served with a schema it cannot keep up; one a newer Roster only added
+// to is served. open opens the store on the database; exec runs a statement
+// on an open store's database.
+func NewerSchemaRefused(t *testing.T, open func() (roster.Store, error), exec func(s roster.Store, q string) error, migrate func() error) {
+	t.Helper()
+	for _, step := range []struct {
+		q, refusal string
+	}{
+		{`INSERT INTO goose_db_version (version_id, is_applied) VALUES (999, true)`, ""},
+		{`UPDATE roster_schema SET runs_with = 999`, "which needs a Roster that knows migration 999"},
+	} {
+		s, err := open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := exec(s, step.q); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		s, err = open()
+		switch {
+		case step.refusal == "" && err != nil:
+			t.Fatalf("open of a schema a newer Roster added to: %v", err)
+		case step.refusal != "" && (err == nil || !strings.Contains(err.Error(), step.refusal)):
+			t.Errorf("open of a schema a newer Roster contracted: %v; want it refused", err)
+		}
+		if err == nil {
+			s.Close()
+		}
+	}
+	if err := migrate(); err == nil {
+		t.Error("migrate of a schema a newer Roster contracted succeeded")
 	}
 }
