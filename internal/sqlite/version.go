@@ -48,6 +48,9 @@ type tokenMemo struct {
 // maxMemo bounds the memo; past it, it starts again empty.
 const maxMemo = 100_000
 
+// newCheckReads takes a connection of db for the check path and prepares
+// its statements. On an error after taking it, it returns what it made, for
+// the store's Close to close in order.
 func newCheckReads(ctx context.Context, db *sql.DB, path string) (*checkReads, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -64,11 +67,7 @@ func newCheckReads(ctx context.Context, db *sql.DB, path string) (*checkReads, e
 		query string
 	}{{&c.dataVersion, `PRAGMA data_version`}, {&c.ver, versionQuery}, {&c.token, tokenVersionQuery}} {
 		if *p.dst, err = conn.PrepareContext(ctx, p.query); err != nil {
-			c.close()
-			if c.wal != nil {
-				c.wal.close() // the store fails to open and closes its connections
-			}
-			return nil, err
+			return c, err // the store's Close closes c, then the WAL index last
 		}
 	}
 	return c, nil
