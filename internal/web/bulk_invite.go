@@ -41,11 +41,17 @@ func (w *Web) bulkInvite(rw http.ResponseWriter, r *http.Request) {
 		w.dialogRefused(rw, r, p, pg, list, d, err)
 		return
 	}
-	d.Bulk, d.BulkDone = rows, true
+	if !dryRun {
+		// Posting the rows again would only report them as already
+		// members; a dry run's are kept, to be sent for real.
+		delete(d.Values, "rows")
+	}
 	counts := map[string]int{}
 	for _, row := range rows {
 		counts[row.Outcome]++
 	}
+	d.BulkDone = true
+	d.Bulk, d.BulkNote = bulkShown(rows, counts, dryRun)
 	already := fmt.Sprintf("%d already members", counts[app.OutcomeAlreadyMember])
 	if counts[app.OutcomeAlreadyMember] == 1 {
 		already = "1 already a member"
@@ -58,4 +64,38 @@ func (w *Web) bulkInvite(rw http.ResponseWriter, r *http.Request) {
 			counts[app.OutcomeInvited], already, counts[app.OutcomeInvalid])
 	}
 	w.renderUsers(rw, r, p, pg, list, d, nil, http.StatusOK)
+}
+
+// A file of up to bulkListAll rows shows every row's outcome. A larger one
+// shows only the rows that need attention (invalid, already a member), at
+// most bulkListMax: the table of a file of 10,000 rows was 2 MB of HTML
+// that took a browser seconds to lay out, and the people invited are in
+// the list anyway.
+const (
+	bulkListAll = 100
+	bulkListMax = 500
+)
+
+// bulkShown returns the rows of a bulk invitation's outcome to list, and a
+// note on those it leaves out ("" when it lists them all).
+func bulkShown(rows []app.BulkRow, counts map[string]int, dryRun bool) ([]app.BulkRow, string) {
+	if len(rows) <= bulkListAll {
+		return rows, ""
+	}
+	var shown []app.BulkRow
+	for _, row := range rows {
+		if row.Outcome != app.OutcomeInvited && row.Outcome != app.OutcomeWouldInvite {
+			shown = append(shown, row)
+		}
+	}
+	note := fmt.Sprintf("Of the file's %d rows, the %d invited are not listed here: they are in the list as Pending Activation.",
+		len(rows), counts[app.OutcomeInvited])
+	if dryRun {
+		note = fmt.Sprintf("Of the file's %d rows, the %d that would be invited are not listed here.", len(rows), counts[app.OutcomeWouldInvite])
+	}
+	if len(shown) > bulkListMax {
+		note += fmt.Sprintf(" Of the %d rows that need attention, the first %d are listed.", len(shown), bulkListMax)
+		shown = shown[:bulkListMax]
+	}
+	return shown, note
 }

@@ -50,8 +50,10 @@ type dialogState struct {
 	Profiles     []profileRow
 	ProfileRoles []policy.Role
 	ProfileNames []string
-	// Bulk holds a bulk invitation's per-row outcomes once uploaded.
+	// Bulk holds the per-row outcomes of a bulk invitation to list once
+	// uploaded (see bulkShown), and BulkNote what they leave out.
 	Bulk     []app.BulkRow
+	BulkNote string
 	BulkDone bool
 	CloseURL string
 }

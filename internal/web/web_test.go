@@ -524,6 +524,52 @@ func TestBulkInviteShowsEachRow(t *testing.T) {
 	}
 }
 
+// TestBulkInviteListsWhatNeedsAttention: a large file's result lists only
+// the rows that need attention, not a table of thousands, and a real run
+// does not send the pasted rows back.
+func TestBulkInviteListsWhatNeedsAttention(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry")
+	b := s.browser()
+	b.login("owner@acme.test")
+	var csv strings.Builder
+	csv.WriteString("email,role,name\n")
+	for i := range 150 {
+		fmt.Fprintf(&csv, "person%03d@acme.test,Developer,Person %d\n", i, i)
+	}
+	csv.WriteString("not an email,Developer,Nobody\nowner@acme.test,SRE,Olive\n")
+	results := func(p page) string {
+		t.Helper()
+		_, table, ok := strings.Cut(p.body, `<table class="bulk-results">`)
+		if !ok {
+			t.Fatalf("no result table (%d):\n%s", p.status, p.text())
+		}
+		table, _, _ = strings.Cut(table, "</table>")
+		return table
+	}
+	for _, dry := range []bool{true, false} {
+		p := b.postCSV("/accounts/"+s.account+"/invitations/bulk", csv.String(), dry)
+		table := results(p)
+		if n := strings.Count(table, "<tr class="); n != 2 || !strings.Contains(table, "not an email") || !strings.Contains(table, "owner@acme.test") {
+			t.Errorf("dry run %v: the table has %d rows, want the 2 that need attention:\n%s", dry, n, table)
+		}
+		p.has(t, "Rows that need attention", "Of the file's 152 rows, the 150")
+	}
+	const listMax = 500 // web.listMax
+	var bad strings.Builder
+	bad.WriteString("email,role,name\n")
+	for i := range listMax + 100 {
+		fmt.Fprintf(&bad, "nobody %d,Developer,Nobody\n", i)
+	}
+	p := b.post("/accounts/"+s.account+"/invitations/bulk", url.Values{"rows": {bad.String()}})
+	if n := strings.Count(results(p), `<tr class="outcome-invalid">`); n != listMax {
+		t.Errorf("%d invalid rows listed, want the first %d", n, listMax)
+	}
+	p.has(t, fmt.Sprintf("Of the %d rows that need attention, the first %d are listed.", listMax+100, listMax))
+	if strings.Contains(p.body, "nobody 1,Developer") {
+		t.Errorf("the pasted rows came back in the form after a real run")
+	}
+}
+
 func (b *browser) postCSV(path, csv string, dryRun bool) page {
 	b.s.t.Helper()
 	var body bytes.Buffer
