@@ -59,8 +59,12 @@ func TestQueryPlans(t *testing.T) {
 	plans = append(plans,
 		plan{"role filter", roster.MemberFilter{Role: "Developer", RoleOrder: dev, Sort: roster.SortRole, Limit: 50}, noMatches},
 		plan{"role filter by name", roster.MemberFilter{Role: "Developer", RoleOrder: dev, Limit: 50, After: byName(false)}, noMatches},
+		// A role's members are fewer than maxSorted, a status's more.
 		plan{"role filter by email", roster.MemberFilter{Role: "Developer", RoleOrder: dev, Sort: roster.SortEmail, Limit: 50}, noMatches},
+		plan{"role and status filters by last login, page N", roster.MemberFilter{Role: "Developer", RoleOrder: dev, Status: roster.StatusActive,
+			Sort: roster.SortLastLogin, Limit: 50, After: roster.NewMemberCursor(mid, roster.SortLastLogin, false)}, noMatches},
 		plan{"status filter", roster.MemberFilter{Status: roster.StatusPending, Sort: roster.SortStatus, Limit: 50}, noMatches},
+		plan{"status filter by email", roster.MemberFilter{Status: roster.StatusPending, Sort: roster.SortEmail, Desc: true, Limit: 50}, noMatches},
 		plan{"a word", roster.MemberFilter{Query: "dana", Limit: 50}, mergeRuns},
 		plan{"a word, page N, descending", roster.MemberFilter{Query: "dana", Desc: true, Limit: 50, After: byName(true)}, mergeRuns},
 		plan{"a prefix of several words", roster.MemberFilter{Query: "smith99", Limit: 50, After: byName(false)}, mergeRuns},
@@ -79,6 +83,13 @@ func TestQueryPlans(t *testing.T) {
 		plan{"no match", roster.MemberFilter{Query: "zzz", Limit: 50}, noMatches},
 	)
 
+	// The pages of a filter with fewer than maxSorted members read them
+	// from its index and sort them (see filterIndex): a role's members
+	// here, not a status's.
+	filterIndexes := map[string]string{
+		"role filter by email":                          "members_by_role",
+		"role and status filters by last login, page N": "members_by_role",
+	}
 	for _, p := range plans {
 		var query string
 		var args []any
@@ -130,6 +141,13 @@ func TestQueryPlans(t *testing.T) {
 			detail = explain(t, rtx.(*tx), query, args)
 			return nil
 		})
+		if index := filterIndexes[p.name]; index != "" {
+			want := "SEARCH m USING INDEX " + index + " (account_id=? AND "
+			if !strings.HasPrefix(detail, want) || !strings.Contains(detail, sorts) || tableScan.MatchString(detail) {
+				t.Errorf("%s: the filter's index is not read and sorted:\n%s", p.name, detail)
+			}
+			continue
+		}
 		checkPlan(t, p.name, p.f, srch, detail)
 	}
 }

@@ -278,7 +278,7 @@ func testListMembersFilters(t *testing.T, s roster.Store) {
 	for _, role := range roles {
 		for _, status := range statuses {
 			for _, q := range []string{"", "dana", "b"} {
-				for _, sort := range []roster.MemberSort{roster.SortName, roster.SortStatus, roster.SortRole} {
+				for _, sort := range allSorts {
 					f := roster.MemberFilter{Query: q, Role: role, RoleOrder: roleOrder(a.Catalog, role), Status: status, Sort: sort, Desc: q == "b", Limit: 3}
 					got := listIDs(t, s, a.ID, f)
 					want := expectedIDs(pop, f)
