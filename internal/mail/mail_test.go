@@ -451,6 +451,46 @@ func TestShutdownFinishesTheSendAndReleasesTheRest(t *testing.T) {
 	}
 }
 
+// storeClosingMailer sends, then closes the store: the database goes away
+// in the middle of a batch.
+type storeClosingMailer struct {
+	store interface{ Close() error }
+	sent  int
+}
+
+func (m *storeClosingMailer) Send(context.Context, mail.Email) error {
+	m.sent++
+	m.store.Close()
+	return nil
+}
+
+// TestWorkerStopsWhenTheStoreFails: a message whose link cannot be looked
+// up, or whose outcome cannot be recorded, would be sent again when its
+// claim ends (and its link may have been revoked meanwhile), so the batch
+// stops at the first store error instead of mailing the rest.
+func TestWorkerStopsWhenTheStoreFails(t *testing.T) {
+	f := newFixture(t)
+	err := f.store.Write(context.Background(), "", func(tx roster.Tx) error {
+		for range 3 {
+			if err := tx.EnqueueMessage(&roster.Message{Kind: roster.MessageOwnerNotice, To: "x@acme.test",
+				Data: map[string]string{"account_name": "Acme", "role": "Owner"}, NextAttemptAt: f.now, CreatedAt: f.now}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &storeClosingMailer{store: f.store}
+	if n, err := f.worker(t, m).DeliverDue(context.Background()); err == nil || n != 4 {
+		t.Errorf("DeliverDue = %d, %v; want 4 claimed and the store's error", n, err)
+	}
+	if m.sent != 1 {
+		t.Errorf("sent %d messages; want only the one before the store failed", m.sent)
+	}
+}
+
 // lockRecorder is the fixture's store, noting the account each Write
 // locks.
 type lockRecorder struct {

@@ -3,6 +3,7 @@ package mail
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"net/url"
@@ -127,7 +128,18 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 			w.release(sendCtx, msgs[i:])
 			return len(msgs), nil
 		}
-		w.deliver(sendCtx, m)
+		if attempted, err := w.deliver(sendCtx, m); err != nil {
+			// The store failed: the rest wait for it. Sent meanwhile, each
+			// would have nothing to record that it went, and would go
+			// again when its claim ends. (One sent whose outcome could not
+			// be recorded keeps its claim, and goes again then.)
+			rest := msgs[i+1:]
+			if !attempted {
+				rest = msgs[i:]
+			}
+			w.release(sendCtx, rest)
+			return len(msgs), err
+		}
 	}
 	return len(msgs), nil
 }
@@ -149,12 +161,15 @@ func (w *Worker) release(ctx context.Context, msgs []*roster.Message) {
 	}
 }
 
-func (w *Worker) deliver(ctx context.Context, m *roster.Message) {
+// deliver tries to send m once and records the outcome. An error is the
+// store's, and attempted says whether m was tried before it: a message
+// whose link could not be looked up is not sent (it may have been revoked).
+func (w *Worker) deliver(ctx context.Context, m *roster.Message) (attempted bool, err error) {
 	if live, err := w.current(ctx, m); err != nil {
-		w.Log.Error("outbox: look up the link", "id", m.ID, "err", err)
+		return false, fmt.Errorf("outbox: look up the link of message %d: %w", m.ID, err)
 	} else if !live {
 		w.drop(ctx, m)
-		return
+		return false, nil
 	}
 	if w.Relink {
 		m.Link = relink(m.Link, w.BaseURL)
@@ -174,9 +189,9 @@ func (w *Worker) deliver(ctx context.Context, m *roster.Message) {
 	// opposite orders) nor break the log's order.
 	if err == nil {
 		if err := w.Store.Write(ctx, m.AccountID, func(tx roster.Tx) error { return tx.MarkMessageSent(m.ID, now) }); err != nil {
-			w.Log.Error("outbox: mark sent", "id", m.ID, "err", err)
+			return true, fmt.Errorf("outbox: mark message %d sent: %w", m.ID, err)
 		}
-		return
+		return true, nil
 	}
 	retry := time.Time{}
 	if m.Attempts+1 < w.MaxAttempts && !refused(err) {
@@ -200,8 +215,9 @@ func (w *Worker) deliver(ctx context.Context, m *roster.Message) {
 		// is its times' order.
 		return w.recordFailure(tx, m, reason, retry, w.Now().UTC())
 	}); err != nil {
-		w.Log.Error("outbox: mark failed", "id", m.ID, "err", err)
+		return true, fmt.Errorf("outbox: mark message %d failed: %w", m.ID, err)
 	}
+	return true, nil
 }
 
 // current reports whether the link a message carries still works, and
