@@ -114,13 +114,18 @@ func poolConfig(url string) (*pgxpool.Config, error) {
 		// connection while others wait on an account lock.
 		cfg.MaxConns = int32(max(10, 2*runtime.GOMAXPROCS(0)))
 	}
+	if !strings.Contains(url, "connect_timeout") {
+		// A server that takes the connection and never answers (frozen,
+		// or behind a partition) would otherwise hold the dial until the
+		// request's deadline.
+		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
+	}
 	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "roster"
 	}
 	return cfg, nil
 }
 
-// Close closes the connection pool.
 // Ready reads from the database.
 func (s *Store) Ready(ctx context.Context) error {
 	return s.Read(ctx, func(tx roster.Tx) error {
@@ -129,6 +134,7 @@ func (s *Store) Ready(ctx context.Context) error {
 	})
 }
 
+// Close closes the connection pool.
 func (s *Store) Close() error {
 	s.pool.Close()
 	return nil
@@ -292,7 +298,11 @@ func (t *tx) commit() error {
 // rollback rolls the transaction back, if it was begun and is still open.
 func (t *tx) rollback() {
 	if t.q != nil {
-		t.q.Rollback(context.WithoutCancel(t.ctx))
+		// Also after the request's context ended, but not for ever: a
+		// server that stopped answering would hold this connection.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(t.ctx), 10*time.Second)
+		defer cancel()
+		t.q.Rollback(ctx)
 	}
 }
 
