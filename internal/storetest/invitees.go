@@ -216,6 +216,66 @@ func testAddInvitees(t *testing.T, s roster.Store) {
 		return nil
 	})
 
+	t.Run("any text comes back as written", func(t *testing.T) {
+		// What a bulk write must carry through unchanged: the characters
+		// that separate fields and rows, escapes, quotes, and more.
+		odd := "Zoë \\N O'Brien\t\"Quoted\"\nline\r\\back\\slash\\ 🙂"
+		u := &roster.User{ID: NewID("user"), Email: "zoë.o'brien\\x@acme.test", Name: odd, CreatedAt: T0}
+		in := Invitee(t, a, u, true, owner.UserID, 6)
+		in.Invitation.LastError = "mailbox\tfull\\n"
+		in.Event.After = map[string]string{"name": odd, `"\`: "\\N"}
+		in.Message.Data = map[string]string{"name": odd}
+		in.Message.Link = `https://roster.test/activate?token=a\b`
+		Write(t, s, a.ID, func(tx roster.Tx) error { return tx.AddInvitees([]roster.Invitee{in}) })
+		Read(t, s, func(tx roster.Tx) error {
+			got, err := tx.User(u.ID)
+			if err != nil {
+				return err
+			}
+			if diff := cmp.Diff(u, got); diff != "" {
+				t.Errorf("User mismatch (-want +got):\n%s", diff)
+			}
+			m, err := tx.Member(a.ID, u.ID)
+			if err != nil {
+				return err
+			}
+			if m.Name != odd || m.Email != u.Email || m.InvitationError != in.Invitation.LastError {
+				t.Errorf("Member = name %q, email %q, invitation error %q; want %q, %q, %q",
+					m.Name, m.Email, m.InvitationError, odd, u.Email, in.Invitation.LastError)
+			}
+			page, err := tx.ListAudit(a.ID, nil, 1)
+			if err != nil {
+				return err
+			}
+			if diff := cmp.Diff([]*roster.AuditEvent{in.Event}, page.Items, cmpopts.IgnoreFields(roster.AuditEvent{}, "ID")); diff != "" {
+				t.Errorf("audit event mismatch (-want +got):\n%s", diff)
+			}
+			msgs, err := tx.Messages(roster.MessagePending, roster.MaxPageSize)
+			if err != nil {
+				return err
+			}
+			var msg *roster.Message
+			for _, m := range msgs {
+				if m.UserID == u.ID {
+					msg = m
+				}
+			}
+			if msg == nil || msg.Data["name"] != odd || msg.Link != in.Message.Link {
+				t.Errorf("message = %+v; want name %q, link %q", msg, odd, in.Message.Link)
+			}
+			for _, q := range []string{"zoë", "o'brien", `"quoted"`, "slash"} {
+				found, err := tx.ListMembers(a.ID, roster.MemberFilter{Query: q, Limit: 10})
+				if err != nil {
+					return err
+				}
+				if len(found.Items) != 1 || found.Items[0].UserID != u.ID {
+					t.Errorf("search %q found %v, want the member", q, ids(found.Items))
+				}
+			}
+			return nil
+		})
+	})
+
 	t.Run("conflict writes nothing", func(t *testing.T) {
 		other := &roster.User{ID: NewID("user"), Email: "omar@acme.test", Name: "Omar Other", CreatedAt: T0}
 		again := []roster.Invitee{Invitee(t, a, other, true, owner.UserID, 3), Invitee(t, a, known, false, owner.UserID, 4)}
