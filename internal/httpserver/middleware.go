@@ -339,9 +339,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			case "":
 				r = r.WithContext(roster.NewContextWithPrincipal(r.Context(), p))
 			case roster.CodeUnauthenticated:
-			default:
+			default: // the database failed
 				s.nameRoute(r)
-				WriteError(w, r, s.log, err)
+				s.refuse(w, r, err)
 				return
 			}
 		}

@@ -31,6 +31,11 @@ type Server struct {
 	metrics *metrics
 	mux     *http.ServeMux
 	srv     *http.Server
+	// web, when set, shows a refusal of a request outside /api/ as a
+	// page (see refuse).
+	web interface {
+		Refuse(http.ResponseWriter, *http.Request, error)
+	}
 }
 
 // Config holds what the server needs.
@@ -89,17 +94,12 @@ func New(c Config) *Server {
 	// cross-site form or fetch cannot write with the victim's cookie.
 	// Clients that are not browsers send neither header and pass.
 	cop := http.NewCrossOriginProtection()
+	s.web, _ = c.Web.(interface {
+		Refuse(http.ResponseWriter, *http.Request, error)
+	})
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.nameRoute(r)
-		err := roster.Errorf(roster.CodeForbidden, "Cross-origin requests may not change anything.")
-		// A person who sent a form from elsewhere sees a page, not JSON.
-		if web, ok := c.Web.(interface {
-			Refuse(http.ResponseWriter, *http.Request, error)
-		}); ok && !strings.HasPrefix(r.URL.Path, "/api/") {
-			web.Refuse(w, r, err)
-			return
-		}
-		WriteError(w, r, s.log, err)
+		s.refuse(w, r, roster.Errorf(roster.CodeForbidden, "Cross-origin requests may not change anything."))
 	}))
 	var h http.Handler = s.mux
 	if c.Auth != nil {
@@ -116,6 +116,17 @@ func New(c Config) *Server {
 		ErrorLog:          slog.NewLogLogger(c.Logger.Handler(), slog.LevelWarn),
 	}
 	return s
+}
+
+// refuse answers a request the server's layers refuse before its handler:
+// a page for a person in a browser (a path outside /api/), the JSON
+// problem for the API.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	if s.web != nil && !strings.HasPrefix(r.URL.Path, "/api/") {
+		s.web.Refuse(w, r, err)
+		return
+	}
+	WriteError(w, r, s.log, err)
 }
 
 // metricsPath is where the metrics are served. It is nobody's request: no

@@ -1,6 +1,8 @@
 package httpserver_test
 
 import (
+	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -8,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/httpserver"
 )
 
@@ -50,5 +53,42 @@ func TestRequestsHaveADeadline(t *testing.T) {
 	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/accounts/acc_1/users", nil))
 	if rec.Code != http.StatusInternalServerError {
 		t.Errorf("a request past its deadline answered %d %q, want 500", rec.Code, rec.Body.String())
+	}
+}
+
+// failingAuth fails every lookup, as a database that went away does.
+type failingAuth struct{}
+
+func (failingAuth) AuthenticateSession(context.Context, string, string) (roster.Principal, error) {
+	return roster.Principal{}, errors.New("connection refused")
+}
+
+func (failingAuth) AuthenticateToken(context.Context, string, string) (roster.Principal, error) {
+	return roster.Principal{}, errors.New("connection refused")
+}
+
+// pageWeb is a web UI that shows refusals as a page.
+type pageWeb struct{ http.Handler }
+
+func (pageWeb) Refuse(w http.ResponseWriter, _ *http.Request, err error) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusInternalServerError)
+	io.WriteString(w, "<p>Something went wrong</p>")
+}
+
+// TestSessionFailureIsAPageOutsideTheAPI: when a session cannot be looked
+// up, a person in a browser sees the web UI's error page, not JSON, and an
+// API client the JSON problem.
+func TestSessionFailureIsAPageOutsideTheAPI(t *testing.T) {
+	web := pageWeb{http.NotFoundHandler()}
+	s := httpserver.New(httpserver.Config{Logger: slog.New(slog.DiscardHandler), Web: web, API: http.NotFoundHandler(), Auth: failingAuth{}})
+	for path, want := range map[string]string{"/accounts/acc_1/users": "text/html; charset=utf-8", "/api/v1/me": "application/problem+json"} {
+		req := httptest.NewRequest("GET", path, nil)
+		req.AddCookie(&http.Cookie{Name: httpserver.SessionCookie, Value: "s"})
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		if rec.Code != http.StatusInternalServerError || rec.Header().Get("Content-Type") != want {
+			t.Errorf("GET %s with the database down: %d %s, want 500 %s", path, rec.Code, rec.Header().Get("Content-Type"), want)
+		}
 	}
 }
