@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -382,5 +383,51 @@ func TestOutboxListAndRetry(t *testing.T) {
 	}
 	if _, _, code := runRoster(t, env, "outbox", "list", "--status", "lost"); code != 2 {
 		t.Errorf("outbox list --status lost: exit %d, want 2", code)
+	}
+}
+
+// TestStopDoesNotWaitForAHungMailServer: a mail server that takes the
+// connection and never answers holds the email under way for its whole
+// timeout (30 s); roster serve, asked to stop, waits for it no longer than
+// its shutdown timeout (10 s).
+func TestStopDoesNotWaitForAHungMailServer(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	accepted := make(chan struct{}, 1)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // never answered
+			select {
+			case accepted <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	db, addr := filepath.Join(t.TempDir(), "r.db"), freePort(t)
+	env := []string{"ROSTER_DB=" + db, "ROSTER_BASE_URL=http://" + addr, "ROSTER_SMTP_URL=smtp://" + l.Addr().String() + "",
+		"ROSTER_MAIL_FROM=roster@acme.test", "ROSTER_MAIL_POLL=50ms"}
+	if _, errOut, code := runRoster(t, env, "account", "create", "--name", "Acme", "--owner-email", "olive@acme.test"); code != 0 {
+		t.Fatalf("account create: %s", errOut)
+	}
+	srv := startServer(t, env, addr)
+	select {
+	case <-accepted: // the owner's email is being sent
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the worker never connected to the mail server:\n%s", srv.log)
+	}
+	start := time.Now()
+	srv.stop()
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("roster serve took %v to stop while an email was being sent, want about its 10 s shutdown timeout", took)
+	}
+	if !strings.Contains(srv.log.String(), "stopping while an email is still being sent") {
+		t.Errorf("the log does not say why the stop waited:\n%s", srv.log)
 	}
 }

@@ -175,7 +175,17 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 		}
 	}
 	stopWorker()
-	wg.Wait()
+	// The outbox worker finishes an email under way (see DeliverDue), which
+	// a mail server that stopped answering holds for its whole timeout:
+	// the stop waits for it no longer than for requests. (Its claim lapses,
+	// and another instance sends it again.)
+	workerDone := make(chan struct{})
+	go func() { wg.Wait(); close(workerDone) }()
+	select {
+	case <-workerDone:
+	case <-time.After(c.ShutdownTimeout):
+		log.Warn("stopping while an email is still being sent; it will be sent again when its claim ends", "timeout", c.ShutdownTimeout)
+	}
 	a.Wait()
 	if err != nil {
 		return err
