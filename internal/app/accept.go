@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/rosterhq/roster"
@@ -115,6 +116,25 @@ type Accepted struct {
 // they are with it. The link is single-use, even under concurrent attempts:
 // the token is looked up again inside the account's write transaction.
 func (a *App) AcceptInvitation(ctx context.Context, ip string, in Acceptance) (*Accepted, error) {
+	out, err := a.accept(ctx, ip, in)
+	if errors.Is(err, errPasswordChanged) {
+		// A new person accepting two invitations at once: the other
+		// acceptance set their password first. Once more, this one checks
+		// the given password against it, as for anyone registered: the
+		// same person sending the same password joins.
+		out, err = a.accept(ctx, ip, in)
+	}
+	if errors.Is(err, errPasswordChanged) {
+		err = errChangedMeanwhile()
+	}
+	return out, err
+}
+
+// errPasswordChanged is the refusal of an acceptance whose user's password
+// changed between its check and the account's lock.
+var errPasswordChanged = errors.New("app: the password changed since it was checked")
+
+func (a *App) accept(ctx context.Context, ip string, in Acceptance) (*Accepted, error) {
 	// Look the link up and do the slow password work before taking the
 	// account's write lock.
 	var (
@@ -182,14 +202,14 @@ func (a *App) AcceptInvitation(ctx context.Context, ip string, in Acceptance) (*
 		if fresh.PasswordHash != user.PasswordHash {
 			// The password changed (or was set by another acceptance,
 			// perhaps in another account) since it was checked.
-			return errChangedMeanwhile()
+			return errPasswordChanged
 		}
 		p := roster.Principal{UserID: fresh.ID, IP: ip}
 		if hash != "" {
 			// Conditional on the hash read under this account's lock: an
 			// acceptance in another account holds another lock.
 			if err := tx.SetUserPassword(fresh.ID, fresh.PasswordHash, hash); roster.ErrorCode(err) == roster.CodeConflict {
-				return errChangedMeanwhile()
+				return errPasswordChanged
 			} else if err != nil {
 				return err
 			}

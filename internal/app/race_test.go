@@ -362,7 +362,8 @@ func (s *beforeLastLoginStore) Write(ctx context.Context, account string, fn fun
 // writers of different accounts run at once, a person accepting an
 // invitation with their password, while a reset of it commits (which
 // locks the accounts they have joined, not the inviting one), is refused
-// rather than made Active with a session on the old password.
+// rather than made Active with a session on the old password: checked
+// again against the new one, it is not correct.
 func TestAcceptRefusedWhenThePasswordChangedMeanwhile(t *testing.T) {
 	ls := &beforeLastLoginStore{Store: openPostgres(t)}
 	e := newEnvOn(t, ls)
@@ -376,7 +377,7 @@ func TestAcceptRefusedWhenThePasswordChangedMeanwhile(t *testing.T) {
 	link := tokenOf(t, e.lastLink(accB, m.UserID))
 	ls.account, ls.first = accB, func() { e.resetPassword("dana@acme.test") }
 	_, err = e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: link, Password: pw}) // the old password
-	wantCode(t, err, roster.CodeConflict)
+	wantCode(t, err, roster.CodeUnauthenticated)
 	if st := e.get(accB, m.UserID).Status; st != roster.StatusPending {
 		t.Errorf("after a refused acceptance Dana is %s, want still pending", st)
 	}
@@ -508,6 +509,58 @@ func (s *showUserStore) Write(ctx context.Context, account string, fn func(roste
 		s.mu.Unlock()
 		return fn(showUserTx{tx, s})
 	})
+}
+
+// TestNewPersonAcceptingTwoInvitationsAtOnce: someone new to Roster,
+// invited to two accounts, accepts both at once with the same name and
+// password. The second to lock its account finds the password set by the
+// first since it looked, checks the given one against it, and joins too,
+// rather than answering "your account changed; try again".
+func TestNewPersonAcceptingTwoInvitationsAtOnce(t *testing.T) {
+	for name, open := range map[string]func(*testing.T) roster.Store{
+		"sqlite": func(t *testing.T) roster.Store { return newEnv(t).store }, "postgres": openPostgres,
+	} {
+		t.Run(name, func(t *testing.T) {
+			bs := &beforeWriteStore{Store: open(t)}
+			e := newEnvOn(t, bs)
+			accA, olive := e.account("bigeye", "olive@acme.test")
+			accB, bo := e.account("bigeye", "bo@beta.test")
+			var links []string
+			for _, inv := range []struct {
+				acc string
+				by  roster.Principal
+			}{{accA, olive}, {accB, bo}} {
+				m, err := e.app.Invite(e.ctx, inv.by, inv.acc, app.Invitation{Email: "nia@new.test", Role: "User"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				links = append(links, tokenOf(t, e.lastLink(inv.acc, m.UserID)))
+			}
+			accept := func(link, password string) error {
+				_, err := e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: link, Name: "Nia New", Password: password})
+				return err
+			}
+			// B's acceptance commits while A's, its password checked and
+			// hashed, is about to lock A.
+			bs.account, bs.first = accA, func() {
+				if err := accept(links[1], pw); err != nil {
+					t.Errorf("accepting B: %v", err)
+				}
+			}
+			if err := accept(links[0], pw); err != nil {
+				t.Errorf("accepting A at the same moment: %v", err)
+			}
+			for _, acc := range []string{accA, accB} {
+				page, err := e.app.ListMembers(e.ctx, olive, accA, app.MemberQuery{Query: "nia", Limit: 5})
+				if acc == accB {
+					page, err = e.app.ListMembers(e.ctx, bo, accB, app.MemberQuery{Query: "nia", Limit: 5})
+				}
+				if err != nil || len(page.Items) != 1 || page.Items[0].Status != roster.StatusActive {
+					t.Errorf("Nia in %s: %+v, %v; want active", acc, page, err)
+				}
+			}
+		})
+	}
 }
 
 // TestOnePersonAcceptingTwoInvitationsAtOnce: on PostgreSQL, a person
