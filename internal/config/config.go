@@ -77,7 +77,7 @@ func Default() Config {
 		AuthBurstPerEmail: 10,
 		MailPoll:          time.Second,
 		MailRetryBase:     30 * time.Second,
-		MailMaxAttempts:   8,
+		MailMaxAttempts:   30, // 30 s, doubling to an hour: about a day
 		ShutdownTimeout:   10 * time.Second,
 	}
 }
