@@ -3,7 +3,6 @@
 package httpserver
 
 import (
-	"cmp"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -59,21 +58,11 @@ type Config struct {
 	// MetricsToken, when set, is the bearer token a scraper must send for
 	// /metrics; without it /metrics is open to whoever reaches the port.
 	MetricsToken string
-	// RequestTimeout bounds the work of one request (RequestTimeout when
-	// zero).
-	RequestTimeout time.Duration
 }
-
-// RequestTimeout is how long a request may take, its database work
-// included, before its context ends: a database that stops answering (a
-// frozen primary, a network partition) otherwise held every request, and
-// every connection of the pool, until it came back. The longest request,
-// a bulk invitation of 10,000 rows, takes about a second.
-const RequestTimeout = 30 * time.Second
 
 // New returns a server with every route mounted. Every request passes, in
 // order: logging and metrics (with panic recovery), security headers,
-// cross-origin write protection, its deadline, and authentication.
+// cross-origin write protection, and authentication.
 func New(c Config) *Server {
 	if c.Registry == nil {
 		c.Registry = prometheus.NewRegistry()
@@ -105,7 +94,7 @@ func New(c Config) *Server {
 	if c.Auth != nil {
 		h = s.authenticate(h)
 	}
-	h = s.observe(secureHeaders(cop.Handler(withTimeout(h, cmp.Or(c.RequestTimeout, RequestTimeout))), c.HTTPS))
+	h = s.observe(secureHeaders(cop.Handler(h), c.HTTPS))
 	s.srv = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -191,13 +180,4 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write([]byte(`{"status":"ok"}` + "\n"))
-}
-
-// withTimeout gives each request's context a deadline d away.
-func withTimeout(next http.Handler, d time.Duration) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), d)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
 }

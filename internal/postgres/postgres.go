@@ -116,8 +116,8 @@ func poolConfig(url string) (*pgxpool.Config, error) {
 	}
 	if !strings.Contains(url, "connect_timeout") {
 		// A server that takes the connection and never answers (frozen,
-		// or behind a partition) would otherwise hold the dial until the
-		// request's deadline.
+		// or behind a partition) would otherwise hold the dial for as long
+		// as the work may take (workTimeout).
 		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
 	}
 	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
@@ -140,9 +140,19 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// workTimeout bounds each transaction and each statement outside one, on
+// this side of the connection: a server that takes statements and never
+// answers (frozen, or behind a partition) held every request, and every
+// connection of the pool, until it came back. A minute is as long as the
+// HTTP server gives a request to answer (its WriteTimeout), and far more
+// than the longest work takes, a bulk invitation of 10,000 rows (a second).
+var workTimeout = time.Minute
+
 // Read runs fn in a REPEATABLE READ READ ONLY transaction: one snapshot,
 // taken at fn's first statement, and no writes.
 func (s *Store) Read(ctx context.Context, fn func(roster.Tx) error) error {
+	ctx, cancel := context.WithTimeout(ctx, workTimeout)
+	defer cancel()
 	t := s.begin(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	defer t.rollback() // a read-only transaction has nothing to commit
 	return fn(t)
@@ -178,6 +188,8 @@ func (s *Store) Write(ctx context.Context, account string, fn func(roster.Tx) er
 }
 
 func (s *Store) write(ctx context.Context, account string, fn func(roster.Tx) error) error {
+	ctx, cancel := context.WithTimeout(ctx, workTimeout)
+	defer cancel()
 	t := s.begin(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite})
 	defer t.rollback() // does nothing after commit
 	if account != "" {

@@ -12,6 +12,8 @@ func (s *Store) AccountVersion(ctx context.Context, account string) (int64, erro
 	if !storable(account) {
 		return 0, errAccountNotFound
 	}
+	ctx, cancel := context.WithTimeout(ctx, workTimeout)
+	defer cancel()
 	var v int64
 	err := s.pool.QueryRow(ctx, `SELECT version FROM account_versions WHERE account_id = $1`, account).Scan(&v)
 	return v, rowError("account version", err, errAccountNotFound)
@@ -21,6 +23,8 @@ func (s *Store) APITokenVersion(ctx context.Context, hash string) (*roster.APITo
 	if !storable(hash) {
 		return nil, 0, errTokenNotFound
 	}
+	ctx, cancel := context.WithTimeout(ctx, workTimeout)
+	defer cancel()
 	var k roster.APIToken
 	var version int64
 	err := s.pool.QueryRow(ctx, `SELECT t.id, t.user_id, t.account_id, t.name, t.hash,
