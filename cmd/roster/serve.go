@@ -70,6 +70,12 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer store.Close()
+	if pg, ok := store.(*postgres.Store); ok {
+		// A PostgreSQL that stops answering fails requests rather than
+		// holding them, in time for the failure to be answered: the HTTP
+		// server gives a request a minute to answer (its WriteTimeout).
+		pg.SetWorkTimeout(30 * time.Second)
+	}
 
 	l, err := net.Listen("tcp", c.Addr)
 	if err != nil {

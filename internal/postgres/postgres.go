@@ -51,7 +51,8 @@ const (
 
 // Store is a roster.Store on one PostgreSQL database.
 type Store struct {
-	pool *pgxpool.Pool
+	pool        *pgxpool.Pool
+	workTimeout time.Duration // see SetWorkTimeout
 
 	// catalogs caches parsed catalogs by account id; an account's catalog
 	// never changes, but the text is compared anyway so that a cached value
@@ -114,10 +115,10 @@ func poolConfig(url string) (*pgxpool.Config, error) {
 		// connection while others wait on an account lock.
 		cfg.MaxConns = int32(max(10, 2*runtime.GOMAXPROCS(0)))
 	}
-	if !strings.Contains(url, "connect_timeout") {
+	if cfg.ConnConfig.ConnectTimeout == 0 { // neither the URL nor PGCONNECT_TIMEOUT set it
 		// A server that takes the connection and never answers (frozen,
 		// or behind a partition) would otherwise hold the dial for as long
-		// as the work may take (workTimeout).
+		// as the work may take (SetWorkTimeout).
 		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
 	}
 	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
@@ -140,18 +141,27 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// workTimeout bounds each transaction and each statement outside one, on
-// this side of the connection: a server that takes statements and never
-// answers (frozen, or behind a partition) held every request, and every
-// connection of the pool, until it came back. A minute is as long as the
-// HTTP server gives a request to answer (its WriteTimeout), and far more
-// than the longest work takes, a bulk invitation of 10,000 rows (a second).
-var workTimeout = time.Minute
+// SetWorkTimeout bounds each transaction, and each statement outside one,
+// to d on this side of the connection (0, the default: no bound). A
+// server that takes statements and never answers (frozen, or behind a
+// partition) otherwise holds every request, and every connection of the
+// pool, until it comes back. roster serve sets it; the commands, whose
+// work (a migration, a large fill) may rightly take long, do not. Call it
+// before the store is used.
+func (s *Store) SetWorkTimeout(d time.Duration) { s.workTimeout = d }
+
+// bound returns ctx bounded by the work timeout, if any.
+func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.workTimeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.workTimeout)
+}
 
 // Read runs fn in a REPEATABLE READ READ ONLY transaction: one snapshot,
 // taken at fn's first statement, and no writes.
 func (s *Store) Read(ctx context.Context, fn func(roster.Tx) error) error {
-	ctx, cancel := context.WithTimeout(ctx, workTimeout)
+	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	t := s.begin(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	defer t.rollback() // a read-only transaction has nothing to commit
@@ -188,7 +198,7 @@ func (s *Store) Write(ctx context.Context, account string, fn func(roster.Tx) er
 }
 
 func (s *Store) write(ctx context.Context, account string, fn func(roster.Tx) error) error {
-	ctx, cancel := context.WithTimeout(ctx, workTimeout)
+	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	t := s.begin(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite})
 	defer t.rollback() // does nothing after commit

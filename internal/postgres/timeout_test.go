@@ -14,8 +14,8 @@ import (
 
 // TestFrozenServerFailsInsteadOfHanging: a PostgreSQL that takes
 // statements and never answers (frozen, or behind a partition) fails the
-// store's work after workTimeout instead of holding it until it answers
-// again, and the store works again once it does.
+// store's work after its work timeout instead of holding it until it
+// answers again, and the store works again once it does.
 func TestFrozenServerFailsInsteadOfHanging(t *testing.T) {
 	u, err := url.Parse(pg.NewDatabase(t))
 	if err != nil {
@@ -29,8 +29,7 @@ func TestFrozenServerFailsInsteadOfHanging(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	defer func(d time.Duration) { workTimeout = d }(workTimeout)
-	workTimeout = 300 * time.Millisecond
+	s.SetWorkTimeout(300 * time.Millisecond)
 
 	count := func() error {
 		return s.Read(ctx, func(tx roster.Tx) error {
@@ -40,8 +39,10 @@ func TestFrozenServerFailsInsteadOfHanging(t *testing.T) {
 	}
 	p.freeze()
 	for name, work := range map[string]func() error{
-		"a read":  count,
-		"a write": func() error { return s.Write(ctx, "", func(tx roster.Tx) error { _, err := tx.Sweep(time.Now()); return err }) },
+		"a read": count,
+		"a write": func() error {
+			return s.Write(ctx, "", func(tx roster.Tx) error { _, err := tx.Sweep(time.Now()); return err })
+		},
 		"a check": func() error { _, _, err := s.APITokenVersion(ctx, "no such token"); return err },
 	} {
 		done := make(chan error, 1)

@@ -12,7 +12,7 @@ func (s *Store) AccountVersion(ctx context.Context, account string) (int64, erro
 	if !storable(account) {
 		return 0, errAccountNotFound
 	}
-	ctx, cancel := context.WithTimeout(ctx, workTimeout)
+	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	var v int64
 	err := s.pool.QueryRow(ctx, `SELECT version FROM account_versions WHERE account_id = $1`, account).Scan(&v)
@@ -23,7 +23,7 @@ func (s *Store) APITokenVersion(ctx context.Context, hash string) (*roster.APITo
 	if !storable(hash) {
 		return nil, 0, errTokenNotFound
 	}
-	ctx, cancel := context.WithTimeout(ctx, workTimeout)
+	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	var k roster.APIToken
 	var version int64
