@@ -168,8 +168,16 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	select {
 	case err = <-serveErr:
 	case <-ctx.Done():
+	}
+	// The outbox worker and the sweep stop with the requests, within the
+	// same timeout: the worker finishes an email under way (see
+	// DeliverDue), which a mail server that stopped answering would hold
+	// for its whole SMTP timeout.
+	stopWorker()
+	stopBy := time.Now().Add(c.ShutdownTimeout)
+	if err == nil {
 		log.Info("shutting down")
-		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.ShutdownTimeout)
+		shutdownCtx, cancel := context.WithDeadline(context.WithoutCancel(ctx), stopBy)
 		err = srv.Shutdown(shutdownCtx)
 		cancel()
 		if errors.Is(err, context.DeadlineExceeded) {
@@ -180,17 +188,14 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 			err = srv.Close()
 		}
 	}
-	stopWorker()
-	// The outbox worker finishes an email under way (see DeliverDue), which
-	// a mail server that stopped answering holds for its whole timeout:
-	// the stop waits for it no longer than for requests. (Its claim lapses,
-	// and another instance sends it again.)
 	workerDone := make(chan struct{})
 	go func() { wg.Wait(); close(workerDone) }()
 	select {
 	case <-workerDone:
-	case <-time.After(c.ShutdownTimeout):
-		log.Warn("stopping while an email is still being sent; it will be sent again when its claim ends", "timeout", c.ShutdownTimeout)
+	case <-time.After(time.Until(stopBy)):
+		// (A message claimed and cut off is sent again when its claim
+		// lapses, by whichever instance claims it.)
+		log.Warn("stopping while background work (an email being sent, the sweep) still runs", "timeout", c.ShutdownTimeout)
 	}
 	a.Wait()
 	if err != nil {

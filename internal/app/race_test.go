@@ -550,15 +550,32 @@ func TestNewPersonAcceptingTwoInvitationsAtOnce(t *testing.T) {
 			if err := accept(links[0], pw); err != nil {
 				t.Errorf("accepting A at the same moment: %v", err)
 			}
-			for _, acc := range []string{accA, accB} {
-				page, err := e.app.ListMembers(e.ctx, olive, accA, app.MemberQuery{Query: "nia", Limit: 5})
-				if acc == accB {
-					page, err = e.app.ListMembers(e.ctx, bo, accB, app.MemberQuery{Query: "nia", Limit: 5})
-				}
+			for acc, owner := range map[string]roster.Principal{accA: olive, accB: bo} {
+				page, err := e.app.ListMembers(e.ctx, owner, acc, app.MemberQuery{Query: "nia", Limit: 5})
 				if err != nil || len(page.Items) != 1 || page.Items[0].Status != roster.StatusActive {
 					t.Errorf("Nia in %s: %+v, %v; want active", acc, page, err)
 				}
 			}
+
+			// Another new person doing the same with two passwords: the
+			// second is not the password now set, and is refused.
+			var others []string
+			for _, inv := range []struct {
+				acc string
+				by  roster.Principal
+			}{{accA, olive}, {accB, bo}} {
+				m, err := e.app.Invite(e.ctx, inv.by, inv.acc, app.Invitation{Email: "omar@new.test", Role: "User"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				others = append(others, tokenOf(t, e.lastLink(inv.acc, m.UserID)))
+			}
+			bs.account, bs.first = accA, func() {
+				if err := accept(others[1], pw); err != nil {
+					t.Errorf("accepting B: %v", err)
+				}
+			}
+			wantCode(t, accept(others[0], "another long passphrase 42"), roster.CodeUnauthenticated)
 		})
 	}
 }

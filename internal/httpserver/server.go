@@ -32,9 +32,12 @@ type Server struct {
 	srv     *http.Server
 	// web, when set, shows a refusal of a request outside /api/ as a
 	// page (see refuse).
-	web interface {
-		Refuse(http.ResponseWriter, *http.Request, error)
-	}
+	web refuser
+}
+
+// refuser is a web UI that shows a refusal as a page.
+type refuser interface {
+	Refuse(http.ResponseWriter, *http.Request, error)
 }
 
 // Config holds what the server needs.
@@ -83,9 +86,7 @@ func New(c Config) *Server {
 	// cross-site form or fetch cannot write with the victim's cookie.
 	// Clients that are not browsers send neither header and pass.
 	cop := http.NewCrossOriginProtection()
-	s.web, _ = c.Web.(interface {
-		Refuse(http.ResponseWriter, *http.Request, error)
-	})
+	s.web, _ = c.Web.(refuser)
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.nameRoute(r)
 		s.refuse(w, r, roster.Errorf(roster.CodeForbidden, "Cross-origin requests may not change anything."))

@@ -62,7 +62,7 @@ func (w *Worker) defaults() {
 		w.Lease = 2 * time.Minute
 	}
 	if w.MaxAttempts == 0 {
-		w.MaxAttempts = 8
+		w.MaxAttempts = 30 // with RetryBase's default, about a day (DECISIONS 69)
 	}
 	if w.Batch == 0 {
 		w.Batch = 50
@@ -104,8 +104,9 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
-// DeliverDue claims the messages that are due and tries each once. It
-// returns how many it claimed.
+// DeliverDue claims the messages that are due and tries each once, until
+// the store fails (the rest are given back). It returns how many it
+// claimed, and the store's error.
 func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 	w.defaults()
 	var msgs []*roster.Message
@@ -128,16 +129,12 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 			w.release(sendCtx, msgs[i:])
 			return len(msgs), nil
 		}
-		if attempted, err := w.deliver(sendCtx, m); err != nil {
+		if err := w.deliver(sendCtx, m); err != nil {
 			// The store failed: the rest wait for it. Sent meanwhile, each
 			// would have nothing to record that it went, and would go
-			// again when its claim ends. (One sent whose outcome could not
-			// be recorded keeps its claim, and goes again then.)
-			rest := msgs[i+1:]
-			if !attempted {
-				rest = msgs[i:]
-			}
-			w.release(sendCtx, rest)
+			// again when its claim ends. This one keeps its claim until
+			// then, sent or not, rather than be first in the next batch.
+			w.release(sendCtx, msgs[i+1:])
 			return len(msgs), err
 		}
 	}
@@ -162,14 +159,14 @@ func (w *Worker) release(ctx context.Context, msgs []*roster.Message) {
 }
 
 // deliver tries to send m once and records the outcome. An error is the
-// store's, and attempted says whether m was tried before it: a message
-// whose link could not be looked up is not sent (it may have been revoked).
-func (w *Worker) deliver(ctx context.Context, m *roster.Message) (attempted bool, err error) {
+// store's: a message whose link could not be looked up is not sent (it may
+// have been revoked), nor is the next after one whose outcome could not be
+// recorded.
+func (w *Worker) deliver(ctx context.Context, m *roster.Message) error {
 	if live, err := w.current(ctx, m); err != nil {
-		return false, fmt.Errorf("outbox: look up the link of message %d: %w", m.ID, err)
+		return fmt.Errorf("outbox: look up the link of message %d: %w", m.ID, err)
 	} else if !live {
-		w.drop(ctx, m)
-		return false, nil
+		return w.drop(ctx, m)
 	}
 	if w.Relink {
 		m.Link = relink(m.Link, w.BaseURL)
@@ -189,9 +186,9 @@ func (w *Worker) deliver(ctx context.Context, m *roster.Message) (attempted bool
 	// opposite orders) nor break the log's order.
 	if err == nil {
 		if err := w.Store.Write(ctx, m.AccountID, func(tx roster.Tx) error { return tx.MarkMessageSent(m.ID, now) }); err != nil {
-			return true, fmt.Errorf("outbox: mark message %d sent: %w", m.ID, err)
+			return fmt.Errorf("outbox: mark message %d sent: %w", m.ID, err)
 		}
-		return true, nil
+		return nil
 	}
 	retry := time.Time{}
 	if m.Attempts+1 < w.MaxAttempts && !refused(err) {
@@ -215,9 +212,9 @@ func (w *Worker) deliver(ctx context.Context, m *roster.Message) (attempted bool
 		// is its times' order.
 		return w.recordFailure(tx, m, reason, retry, w.Now().UTC())
 	}); err != nil {
-		return true, fmt.Errorf("outbox: mark message %d failed: %w", m.ID, err)
+		return fmt.Errorf("outbox: mark message %d failed: %w", m.ID, err)
 	}
-	return true, nil
+	return nil
 }
 
 // current reports whether the link a message carries still works, and
@@ -309,14 +306,15 @@ func messageIDHost(base string) string {
 // outcome does not reach the member's invitation (a newer one's, if any:
 // MarkMessageFailed leaves an invitation issued after the message) nor the
 // audit log: nothing failed.
-func (w *Worker) drop(ctx context.Context, m *roster.Message) {
+func (w *Worker) drop(ctx context.Context, m *roster.Message) error {
 	w.Log.Info("outbox: not sent, its link no longer works", "id", m.ID, "kind", m.Kind)
 	err := w.Store.Write(ctx, m.AccountID, func(tx roster.Tx) error {
 		return tx.MarkMessageFailed(m.ID, "Not sent: its link was replaced, used, revoked or expired before it could be delivered.", time.Time{})
 	})
 	if err != nil {
-		w.Log.Error("outbox: mark not sent", "id", m.ID, "err", err)
+		return fmt.Errorf("outbox: mark message %d not sent: %w", m.ID, err)
 	}
+	return nil
 }
 
 // recordFailure puts an invitation's delivery failure in its account's

@@ -10,10 +10,11 @@ import (
 	"github.com/rosterhq/roster/internal/app"
 )
 
-// bulkInvite invites every row of an uploaded (or pasted) CSV and shows each
-// row's outcome in the dialog. The result is the page itself, not a
-// redirect: the table is what the person came for, and posting the same
-// file again only reports the rows as already members.
+// bulkInvite invites every row of an uploaded (or pasted) CSV and shows the
+// rows' outcomes in the dialog (of a large file, those that need attention:
+// bulkShown). The result is the page itself, not a redirect: the table is
+// what the person came for, and posting the same file again only reports
+// the rows as already members.
 func (w *Web) bulkInvite(rw http.ResponseWriter, r *http.Request) {
 	p, pg, list, ok := w.formFrame(rw, r, maxCSVBytes)
 	if !ok {
@@ -41,9 +42,10 @@ func (w *Web) bulkInvite(rw http.ResponseWriter, r *http.Request) {
 		w.dialogRefused(rw, r, p, pg, list, d, err)
 		return
 	}
-	if !dryRun {
-		// Posting the rows again would only report them as already
-		// members; a dry run's are kept, to be sent for real.
+	if !dryRun && len(rows) > bulkListAll {
+		// Megabytes of rows, which posting again would only report as
+		// already members. A dry run's are kept, to be sent for real, and
+		// a few, to mend a typo and send again.
 		delete(d.Values, "rows")
 	}
 	counts := map[string]int{}

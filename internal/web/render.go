@@ -130,7 +130,8 @@ func (w *Web) fail(rw http.ResponseWriter, r *http.Request, p *page, err error) 
 }
 
 // Refuse answers a request refused before it reached the pages (a
-// cross-site form) with an error page, as the pages answer their own.
+// cross-site form, a session that could not be looked up) with an error
+// page, as the pages answer their own.
 func (w *Web) Refuse(rw http.ResponseWriter, r *http.Request, err error) {
 	w.fail(rw, r, nil, err)
 }

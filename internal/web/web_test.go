@@ -554,7 +554,7 @@ func TestBulkInviteListsWhatNeedsAttention(t *testing.T) {
 		}
 		p.has(t, "Rows that need attention", "Of the file's 152 rows, the 150")
 	}
-	const listMax = 500 // web.listMax
+	const listMax = 500 // web.bulkListMax
 	var bad strings.Builder
 	bad.WriteString("email,role,name\n")
 	for i := range listMax + 100 {
