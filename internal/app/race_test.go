@@ -525,17 +525,22 @@ func TestNewPersonAcceptingTwoInvitationsAtOnce(t *testing.T) {
 			e := newEnvOn(t, bs)
 			accA, olive := e.account("bigeye", "olive@acme.test")
 			accB, bo := e.account("bigeye", "bo@beta.test")
-			var links []string
-			for _, inv := range []struct {
-				acc string
-				by  roster.Principal
-			}{{accA, olive}, {accB, bo}} {
-				m, err := e.app.Invite(e.ctx, inv.by, inv.acc, app.Invitation{Email: "nia@new.test", Role: "User"})
-				if err != nil {
-					t.Fatal(err)
+			// inviteToBoth invites a new person to A and B and returns the
+			// tokens of their two links.
+			inviteToBoth := func(email string) (links []string) {
+				for _, inv := range []struct {
+					acc string
+					by  roster.Principal
+				}{{accA, olive}, {accB, bo}} {
+					m, err := e.app.Invite(e.ctx, inv.by, inv.acc, app.Invitation{Email: email, Role: "User"})
+					if err != nil {
+						t.Fatal(err)
+					}
+					links = append(links, tokenOf(t, e.lastLink(inv.acc, m.UserID)))
 				}
-				links = append(links, tokenOf(t, e.lastLink(inv.acc, m.UserID)))
+				return links
 			}
+			links := inviteToBoth("nia@new.test")
 			accept := func(link, password string) error {
 				_, err := e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: link, Name: "Nia New", Password: password})
 				return err
@@ -559,17 +564,7 @@ func TestNewPersonAcceptingTwoInvitationsAtOnce(t *testing.T) {
 
 			// Another new person doing the same with two passwords: the
 			// second is not the password now set, and is refused.
-			var others []string
-			for _, inv := range []struct {
-				acc string
-				by  roster.Principal
-			}{{accA, olive}, {accB, bo}} {
-				m, err := e.app.Invite(e.ctx, inv.by, inv.acc, app.Invitation{Email: "omar@new.test", Role: "User"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				others = append(others, tokenOf(t, e.lastLink(inv.acc, m.UserID)))
-			}
+			others := inviteToBoth("omar@new.test")
 			bs.account, bs.first = accA, func() {
 				if err := accept(others[1], pw); err != nil {
 					t.Errorf("accepting B: %v", err)

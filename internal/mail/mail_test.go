@@ -156,6 +156,24 @@ func (f *fixture) smtpWorker(t *testing.T) (*smtptest.Server, *mail.Worker) {
 	return srv, f.worker(t, m)
 }
 
+// notices queues n owner notices, due now, besides the fixture's owner
+// activation.
+func (f *fixture) notices(t *testing.T, n int) {
+	t.Helper()
+	err := f.store.Write(context.Background(), "", func(tx roster.Tx) error {
+		for range n {
+			if err := tx.EnqueueMessage(&roster.Message{Kind: roster.MessageOwnerNotice, To: "x@acme.test",
+				Data: map[string]string{"account_name": "Acme", "role": "Owner"}, NextAttemptAt: f.now, CreatedAt: f.now}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (f *fixture) message(t *testing.T) *roster.Message {
 	t.Helper()
 	var m *roster.Message
@@ -408,18 +426,7 @@ func (m *cancellingMailer) Send(ctx context.Context, e mail.Email) error {
 
 func TestShutdownFinishesTheSendAndReleasesTheRest(t *testing.T) {
 	f := newFixture(t)
-	err := f.store.Write(context.Background(), "", func(tx roster.Tx) error {
-		for i := 0; i < 2; i++ {
-			if err := tx.EnqueueMessage(&roster.Message{Kind: roster.MessageOwnerNotice, To: "x@acme.test",
-				Data: map[string]string{"account_name": "Acme", "role": "Owner"}, NextAttemptAt: f.now, CreatedAt: f.now}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f.notices(t, 2)
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &cancellingMailer{cancel: cancel}
 	if n, err := f.worker(t, m).DeliverDue(ctx); err != nil || n != 3 {
@@ -470,18 +477,7 @@ func (m *storeClosingMailer) Send(context.Context, mail.Email) error {
 // stops at the first store error instead of mailing the rest.
 func TestWorkerStopsWhenTheStoreFails(t *testing.T) {
 	f := newFixture(t)
-	err := f.store.Write(context.Background(), "", func(tx roster.Tx) error {
-		for range 3 {
-			if err := tx.EnqueueMessage(&roster.Message{Kind: roster.MessageOwnerNotice, To: "x@acme.test",
-				Data: map[string]string{"account_name": "Acme", "role": "Owner"}, NextAttemptAt: f.now, CreatedAt: f.now}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f.notices(t, 3)
 	m := &storeClosingMailer{store: f.store}
 	if n, err := f.worker(t, m).DeliverDue(context.Background()); err == nil || n != 4 {
 		t.Errorf("DeliverDue = %d, %v; want 4 claimed and the store's error", n, err)
