@@ -41,3 +41,12 @@ type Message struct {
 	CreatedAt     time.Time
 	SentAt        *time.Time
 }
+
+// MessageClaimed is the refusal to retry a message a sender's claim holds
+// until until: it is being sent, or the instance sending it stopped and the
+// claim has not lapsed yet (a retry meanwhile would be overwritten by that
+// attempt's outcome).
+func MessageClaimed(until time.Time) error {
+	return Errorf(CodeConflict, "The message is being sent, or was by an instance that stopped; its sender's claim ends at %s UTC. Try again after that.",
+		until.UTC().Format("15:04:05"))
+}

@@ -370,7 +370,7 @@ func TestOutboxListAndRetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, errOut, code := runRoster(t, env, "outbox", "retry", "1"); code != 1 || !strings.Contains(errOut, "being sent right now") {
+	if _, errOut, code := runRoster(t, env, "outbox", "retry", "1"); code != 1 || !strings.Contains(errOut, "its sender's claim ends at") {
 		t.Errorf("outbox retry of a message being sent: exit %d %q, want 1, being sent", code, errOut)
 	}
 	if _, _, code := runRoster(t, env, "outbox", "retry", "999"); code != 1 {

@@ -222,5 +222,9 @@ func (t *tx) RetryMessage(id int64, now time.Time) error {
 	case m.Status == roster.MessageSent:
 		return errMessageNotFound
 	}
-	return errMessageBusy
+	var until time.Time
+	if err := t.queryRow(`SELECT claimed_until FROM outbox WHERE id = $1`, id).Scan(&until); err != nil {
+		return fmt.Errorf("postgres: retry message: %w", err)
+	}
+	return roster.MessageClaimed(until)
 }

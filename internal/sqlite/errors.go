@@ -22,7 +22,7 @@ var (
 	errTokenNotFound       = roster.Errorf(roster.CodeNotFound, "The API token was not found.")
 	errResetNotFound       = roster.Errorf(roster.CodeNotFound, "The password reset link was not found.")
 	errMessageNotFound     = roster.Errorf(roster.CodeNotFound, "The message was not found.")
-	errMessageBusy         = roster.Errorf(roster.CodeConflict, "The message is being sent right now; look again in a moment.")
+	errMessageBusy         = errors.New("no message retried") // RetryMessage finds out why
 )
 
 // sqliteCode returns the extended result code of a driver error, or 0.

@@ -211,5 +211,9 @@ func (t *tx) RetryMessage(id int64, now time.Time) error {
 	case m.Status == roster.MessageSent:
 		return errMessageNotFound
 	}
-	return errMessageBusy
+	var until int64
+	if err := t.queryRow(`SELECT claimed_until FROM outbox WHERE id = ?`, id).Scan(&until); err != nil {
+		return fmt.Errorf("sqlite: retry message: %w", err)
+	}
+	return roster.MessageClaimed(fromMicros(until))
 }

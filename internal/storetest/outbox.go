@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -143,9 +145,12 @@ func testOutbox(t *testing.T, s roster.Store) {
 	// Retried again while that claim runs (the message is being sent), it
 	// is refused, changes nothing, and is not claimed a second time
 	// before the lease ends.
-	wantWriteCode(t, s, "", "RetryMessage(claimed)", roster.CodeConflict, func(tx roster.Tx) error {
-		return tx.RetryMessage(m2.ID, retried.Add(time.Second))
-	})
+	// The refusal says when the claim ends.
+	err := s.Write(context.Background(), "", func(tx roster.Tx) error { return tx.RetryMessage(m2.ID, retried.Add(time.Second)) })
+	wantCode(t, "RetryMessage(claimed)", err, roster.CodeConflict)
+	if until := retried.Add(lease).UTC().Format("15:04:05"); !strings.Contains(roster.ErrorMessage(err), until) {
+		t.Errorf("RetryMessage(claimed): %q does not say the claim ends at %s", roster.ErrorMessage(err), until)
+	}
 	if got := message(t, s, m2.ID); !got.NextAttemptAt.Equal(retried) {
 		t.Errorf("a refused retry of a claimed message made it due at %v, want %v still", got.NextAttemptAt, retried)
 	}
