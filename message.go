@@ -40,6 +40,10 @@ type Message struct {
 	LastError     string
 	CreatedAt     time.Time
 	SentAt        *time.Time
+	// ClaimedUntil is the end of the last sender's claim, nil when it was
+	// given back: a pending message is being sent while it is in the
+	// future (or was, by an instance that stopped).
+	ClaimedUntil *time.Time
 }
 
 // MessageClaimed is the refusal to retry a message a sender's claim holds

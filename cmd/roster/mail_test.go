@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -369,6 +370,10 @@ func TestOutboxListAndRetry(t *testing.T) {
 	db.Close()
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The list says so, with the claim's end.
+	if out, _, code := runRoster(t, env, "outbox", "list"); code != 0 || !regexp.MustCompile(`(?m)^1 .* sending +\d+ +\d{4}-`).MatchString(out) {
+		t.Errorf("outbox list while a sender holds message 1 (exit %d):\n%s\nwant it sending, with the claim's end", code, out)
 	}
 	if _, errOut, code := runRoster(t, env, "outbox", "retry", "1"); code != 1 || !strings.Contains(errOut, "its sender's claim ends at") {
 		t.Errorf("outbox retry of a message being sent: exit %d %q, want 1, being sent", code, errOut)

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/config"
 )
 
@@ -55,16 +56,23 @@ func cmdOutboxList(ctx context.Context, e env, args []string) error {
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tKIND\tTO\tSTATUS\tATTEMPTS\tNEXT ATTEMPT\tLAST ERROR")
+	now := time.Now()
 	for _, m := range msgs {
-		next := "-"
-		if m.Status == "pending" {
+		status, next := m.Status, "-"
+		switch {
+		case m.Status != roster.MessagePending:
+		case m.ClaimedUntil != nil && m.ClaimedUntil.After(now):
+			// Being sent, or held by an instance that stopped while
+			// sending it: tried again when the claim ends, if need be.
+			status, next = "sending", m.ClaimedUntil.UTC().Format(time.RFC3339)
+		default:
 			next = m.NextAttemptAt.UTC().Format(time.RFC3339)
 		}
 		lastErr := m.LastError
 		if lastErr == "" {
 			lastErr = "-"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", m.ID, m.Kind, m.To, m.Status, m.Attempts, next, lastErr)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", m.ID, m.Kind, m.To, status, m.Attempts, next, lastErr)
 	}
 	return tw.Flush()
 }

@@ -11,13 +11,13 @@ import (
 )
 
 const messageColumns = `id, kind, recipient, account_id, user_id, data, link, status, attempts,
-	next_attempt_at, last_error, created_at, sent_at`
+	next_attempt_at, last_error, created_at, sent_at, claimed_until`
 
 func scanMessage(row interface{ Scan(...any) error }) (*roster.Message, error) {
 	var m roster.Message
 	var data []byte
 	if err := row.Scan(&m.ID, &m.Kind, &m.To, &m.AccountID, &m.UserID, &data, &m.Link, &m.Status, &m.Attempts,
-		&m.NextAttemptAt, &m.LastError, &m.CreatedAt, &m.SentAt); err != nil {
+		&m.NextAttemptAt, &m.LastError, &m.CreatedAt, &m.SentAt, &m.ClaimedUntil); err != nil {
 		return nil, err
 	}
 	var err error
@@ -27,6 +27,7 @@ func scanMessage(row interface{ Scan(...any) error }) (*roster.Message, error) {
 	m.NextAttemptAt = utc(m.NextAttemptAt)
 	m.CreatedAt = utc(m.CreatedAt)
 	m.SentAt = optUTC(m.SentAt)
+	m.ClaimedUntil = optUTC(m.ClaimedUntil)
 	return &m, nil
 }
 
@@ -222,9 +223,5 @@ func (t *tx) RetryMessage(id int64, now time.Time) error {
 	case m.Status == roster.MessageSent:
 		return errMessageNotFound
 	}
-	var until time.Time
-	if err := t.queryRow(`SELECT claimed_until FROM outbox WHERE id = $1`, id).Scan(&until); err != nil {
-		return fmt.Errorf("postgres: retry message: %w", err)
-	}
-	return roster.MessageClaimed(until)
+	return roster.MessageClaimed(*cmp.Or(m.ClaimedUntil, &now)) // nil: given back since
 }

@@ -125,8 +125,8 @@ func testOutbox(t *testing.T, s roster.Store) {
 	// m2 is given up: its link goes.
 	Write(t, s, "", func(tx roster.Tx) error { return tx.MarkMessageFailed(m2.ID, "550 no such user", time.Time{}) })
 	got = message(t, s, m2.ID)
-	if got.Status != roster.MessageFailed || got.Link != "" || got.LastError != "550 no such user" {
-		t.Errorf("after giving up: %+v; want failed, no link, the error", got)
+	if got.Status != roster.MessageFailed || got.Link != "" || got.LastError != "550 no such user" || got.ClaimedUntil != nil {
+		t.Errorf("after giving up: %+v; want failed, no link, the error, no claim", got)
 	}
 	if got := claim(t, s, now.Add(24*time.Hour), lease, 10); !cmp.Equal(got, []int64{later.ID}) {
 		t.Errorf("ClaimMessages a day later = %v, want only [%d]", got, later.ID)
@@ -145,7 +145,10 @@ func testOutbox(t *testing.T, s roster.Store) {
 	// Retried again while that claim runs (the message is being sent), it
 	// is refused, changes nothing, and is not claimed a second time
 	// before the lease ends.
-	// The refusal says when the claim ends.
+	// The message says it is claimed, and the refusal when the claim ends.
+	if got := message(t, s, m2.ID); got.ClaimedUntil == nil || !got.ClaimedUntil.Equal(retried.Add(lease)) {
+		t.Errorf("a claimed message's ClaimedUntil = %v, want %v", got.ClaimedUntil, retried.Add(lease))
+	}
 	err := s.Write(context.Background(), "", func(tx roster.Tx) error { return tx.RetryMessage(m2.ID, retried.Add(time.Second)) })
 	wantCode(t, "RetryMessage(claimed)", err, roster.CodeConflict)
 	if until := retried.Add(lease).UTC().Format("15:04:05"); !strings.Contains(roster.ErrorMessage(err), until) {
