@@ -220,9 +220,10 @@ type Tx interface {
 	// Sweep deletes what has run out by now: sessions and reset links
 	// past their expiry, rate-limit buckets untouched for AttemptsKept
 	// (full again for any burst that refills within it), and messages
-	// sent or given up that were queued MessagesKept ago. It returns how
-	// many rows it deleted.
-	Sweep(now time.Time) (int64, error)
+	// sent or given up that were queued MessagesKept ago; at most limit
+	// rows of each kind, so that a large backlog goes in several short
+	// transactions. It returns how many rows it deleted.
+	Sweep(now time.Time, limit int) (int64, error)
 
 	// AppendAudit stores an event and sets its ID; IDs increase with time.
 	AppendAudit(e *AuditEvent) error

@@ -231,17 +231,30 @@ func (u *tokenUses) claim(id string, now time.Time) bool {
 	return true
 }
 
-// Sweep deletes the sessions, reset links and rate-limit buckets that have
-// run out (Tx.Sweep), and returns how many rows went.
+// Sweep deletes the sessions, reset links, rate-limit buckets and old
+// messages that have run out (Tx.Sweep), and returns how many rows went.
+// It deletes them sweepBatch of a kind at a time, each batch its own
+// transaction: the first sweep after an upgrade may find years of sent
+// messages, which one transaction would hold the database for (and in
+// roster serve, whose transactions are bounded, never finish).
 func (a *App) Sweep(ctx context.Context) (int64, error) {
-	var n int64
-	err := a.store.Write(ctx, "", func(tx roster.Tx) error {
-		var err error
-		n, err = tx.Sweep(a.clock())
-		return err
-	})
-	return n, err
+	var total int64
+	for {
+		var n int64
+		err := a.store.Write(ctx, "", func(tx roster.Tx) error {
+			var err error
+			n, err = tx.Sweep(a.clock(), sweepBatch)
+			return err
+		})
+		total += n
+		if err != nil || n < sweepBatch { // no kind filled its batch
+			return total, err
+		}
+	}
 }
+
+// sweepBatch is how many rows of a kind a sweep deletes in one transaction.
+const sweepBatch = 10_000
 
 // SweepEvery sweeps now and then every interval until ctx ends. A failed
 // sweep is logged; the next one does its work.

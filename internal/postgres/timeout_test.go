@@ -41,7 +41,7 @@ func TestFrozenServerFailsInsteadOfHanging(t *testing.T) {
 	for name, work := range map[string]func() error{
 		"a read": count,
 		"a write": func() error {
-			return s.Write(ctx, "", func(tx roster.Tx) error { _, err := tx.Sweep(time.Now()); return err })
+			return s.Write(ctx, "", func(tx roster.Tx) error { _, err := tx.Sweep(time.Now(), 100); return err })
 		},
 		"a check": func() error { _, _, err := s.APITokenVersion(ctx, "no such token"); return err },
 	} {

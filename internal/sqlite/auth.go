@@ -133,18 +133,19 @@ func (t *tx) DeletePasswordResets(user string) error {
 	return nil
 }
 
-func (t *tx) Sweep(now time.Time) (int64, error) {
+func (t *tx) Sweep(now time.Time, limit int) (int64, error) {
 	var n int64
 	for _, q := range []struct {
 		sql string
 		at  time.Time
 	}{
-		{`DELETE FROM sessions WHERE expires_at <= ?`, now},
-		{`DELETE FROM password_resets WHERE expires_at <= ?`, now},
-		{`DELETE FROM attempts WHERE updated_at <= ?`, now.Add(-roster.AttemptsKept)},
-		{`DELETE FROM outbox WHERE status IN ('sent', 'failed') AND created_at <= ?`, now.Add(-roster.MessagesKept)},
+		{`DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE expires_at <= ? LIMIT ?)`, now},
+		{`DELETE FROM password_resets WHERE rowid IN (SELECT rowid FROM password_resets WHERE expires_at <= ? LIMIT ?)`, now},
+		{`DELETE FROM attempts WHERE rowid IN (SELECT rowid FROM attempts WHERE updated_at <= ? LIMIT ?)`, now.Add(-roster.AttemptsKept)},
+		{`DELETE FROM outbox WHERE rowid IN (SELECT rowid FROM outbox
+			WHERE status IN ('sent', 'failed') AND created_at <= ? LIMIT ?)`, now.Add(-roster.MessagesKept)},
 	} {
-		res, err := t.exec(q.sql, micros(q.at))
+		res, err := t.exec(q.sql, micros(q.at), limit)
 		if err != nil {
 			return n, fmt.Errorf("sqlite: sweep: %w", err)
 		}
