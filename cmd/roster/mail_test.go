@@ -429,10 +429,12 @@ func TestStopDoesNotWaitForAHungMailServer(t *testing.T) {
 	}
 	start := time.Now()
 	srv.stop()
-	if took := time.Since(start); took > 15*time.Second {
-		t.Errorf("roster serve took %v to stop while an email was being sent, want about its 10 s shutdown timeout", took)
-	}
+	// The stop gave up on the send (which only the mail server's 30 s
+	// timeout would have ended) and said so.
 	if !strings.Contains(srv.log.String(), "stopping while background work (an email being sent, the sweep) still runs") {
-		t.Errorf("the log does not say why the stop waited:\n%s", srv.log)
+		t.Errorf("the stop did not give up on the email under way, or did not say so:\n%s", srv.log)
+	}
+	if took := time.Since(start); took > 25*time.Second { // a hang guard: about 10 s expected, 30 s without the bound
+		t.Errorf("roster serve took %v to stop while an email was being sent", took)
 	}
 }
