@@ -197,6 +197,24 @@ func TestMistypedDatabaseIsNotMade(t *testing.T) {
 	}
 }
 
+// TestServeOnABusyPortLeavesTheDatabaseAlone: a second instance started on
+// the first's port fails on the port, before it makes or migrates a database.
+func TestServeOnABusyPortLeavesTheDatabaseAlone(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	db := filepath.Join(t.TempDir(), "r.db")
+	_, errOut, code := runRoster(t, nil, "serve", "--db", db, "--addr", l.Addr().String())
+	if code == 0 || !strings.Contains(errOut, "listen on "+l.Addr().String()) {
+		t.Errorf("serve on a busy port: exit %d, %q; want a failure to listen", code, errOut)
+	}
+	if matches, _ := filepath.Glob(db + "*"); len(matches) > 0 {
+		t.Errorf("serve on a busy port made the database: %v", matches)
+	}
+}
+
 func freePort(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")

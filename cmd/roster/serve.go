@@ -65,6 +65,13 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 		return usageError{err}
 	}
 
+	// The port before the database: a second instance started on a busy
+	// port fails without migrating the database or opening its pool.
+	l, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Addr, err)
+	}
+	defer l.Close() // on a failure before serving; closing twice is harmless
 	store, err := openStore(ctx, c)
 	if err != nil {
 		return err
@@ -77,10 +84,6 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 		pg.SetWorkTimeout(30 * time.Second)
 	}
 
-	l, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", c.Addr, err)
-	}
 	if c.BaseURLDerived && c.Addr != l.Addr().String() {
 		// The base URL was derived from an address such as :0 or a host
 		// name; links in emails must name where the service really listens.
