@@ -24,8 +24,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -51,8 +53,9 @@ const (
 
 // Store is a roster.Store on one PostgreSQL database.
 type Store struct {
-	pool        *pgxpool.Pool
-	workTimeout time.Duration // see SetWorkTimeout
+	pool *pgxpool.Pool
+	// workTimeout is SetWorkTimeout's bound; new connections read it.
+	workTimeout *atomic.Int64
 
 	// catalogs caches parsed catalogs by account id; an account's catalog
 	// never changes, but the text is compared anyway so that a cached value
@@ -77,6 +80,20 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err := migrate(ctx, cfg.ConnConfig); err != nil {
 		return nil, err
 	}
+	workTimeout := new(atomic.Int64)
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		if d := workTimeout.Load(); d > 0 {
+			// The server gives up too, for when pgx's cancel request
+			// cannot reach it either (a partition): a transaction the
+			// store gave up would otherwise hold its locks, or wait for
+			// them, until the server notices the connection is dead, which
+			// takes hours.
+			ms := strconv.FormatInt(d/int64(time.Millisecond), 10)
+			_, err := c.Exec(ctx, `SELECT set_config('statement_timeout', $1, false), set_config('idle_in_transaction_session_timeout', $1, false)`, ms)
+			return err
+		}
+		return nil
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, oneLine(fmt.Errorf("postgres: connect: %w", err))
@@ -85,7 +102,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, oneLine(fmt.Errorf("postgres: connect: %w", err))
 	}
-	return &Store{pool: pool, catalogs: make(map[string]cachedCatalog)}, nil
+	return &Store{pool: pool, workTimeout: workTimeout, catalogs: make(map[string]cachedCatalog)}, nil
 }
 
 // ErrInvalidURL is the error of a database URL that does not parse.
@@ -142,20 +159,27 @@ func (s *Store) Close() error {
 }
 
 // SetWorkTimeout bounds each transaction, and each statement outside one,
-// to d on this side of the connection (0, the default: no bound). A
-// server that takes statements and never answers (frozen, or behind a
-// partition) otherwise holds every request, and every connection of the
-// pool, until it comes back. roster serve sets it; the commands, whose
-// work (a migration, a large fill) may rightly take long, do not. Call it
-// before the store is used.
-func (s *Store) SetWorkTimeout(d time.Duration) { s.workTimeout = d }
+// to d on this side of the connection, and each statement to d on the
+// server's (its statement_timeout); 0, the default, is no bound. A server
+// that takes statements and never answers (frozen, or behind a partition)
+// otherwise holds every request, and every connection of the pool, until
+// it comes back; and a statement the store stopped waiting for would run
+// on. roster serve sets it; the commands, whose work (a large fill) may
+// rightly take long, do not, and migrations run on a connection of their
+// own. Call it before the store is used: it closes the connections made
+// before it.
+func (s *Store) SetWorkTimeout(d time.Duration) {
+	s.workTimeout.Store(int64(max(d, 0)))
+	s.pool.Reset() // connections are made again, with the server's bound
+}
 
 // bound returns ctx bounded by the work timeout, if any.
 func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
-	if s.workTimeout <= 0 {
+	d := time.Duration(s.workTimeout.Load())
+	if d <= 0 {
 		return ctx, func() {}
 	}
-	return context.WithTimeout(ctx, s.workTimeout)
+	return context.WithTimeout(ctx, d)
 }
 
 // Read runs fn in a REPEATABLE READ READ ONLY transaction: one snapshot,
