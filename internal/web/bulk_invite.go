@@ -53,7 +53,7 @@ func (w *Web) bulkInvite(rw http.ResponseWriter, r *http.Request) {
 		counts[row.Outcome]++
 	}
 	d.BulkDone = true
-	d.Bulk, d.BulkNote = bulkShown(rows, counts, dryRun)
+	d.Bulk, d.BulkNote = bulkShown(rows, counts, dryRun, v.CanList())
 	already := fmt.Sprintf("%d already members", counts[app.OutcomeAlreadyMember])
 	if counts[app.OutcomeAlreadyMember] == 1 {
 		already = "1 already a member"
@@ -65,7 +65,7 @@ func (w *Web) bulkInvite(rw http.ResponseWriter, r *http.Request) {
 		pg.Flash = fmt.Sprintf("%d invited, %s, %d invalid.",
 			counts[app.OutcomeInvited], already, counts[app.OutcomeInvalid])
 	}
-	w.renderUsers(rw, r, p, pg, list, d, nil, http.StatusOK)
+	w.renderWithDialog(rw, r, p, pg, list, d, http.StatusOK)
 }
 
 // A file of up to bulkListAll rows shows every row's outcome. A larger one
@@ -79,8 +79,9 @@ const (
 )
 
 // bulkShown returns the rows of a bulk invitation's outcome to list, and a
-// note on those it leaves out ("" when it lists them all).
-func bulkShown(rows []app.BulkRow, counts map[string]int, dryRun bool) ([]app.BulkRow, string) {
+// note on those it leaves out ("" when it lists them all); listed says the
+// viewer has the list to find the invited in.
+func bulkShown(rows []app.BulkRow, counts map[string]int, dryRun, listed bool) ([]app.BulkRow, string) {
 	if len(rows) <= bulkListAll {
 		return rows, ""
 	}
@@ -90,8 +91,10 @@ func bulkShown(rows []app.BulkRow, counts map[string]int, dryRun bool) ([]app.Bu
 			shown = append(shown, row)
 		}
 	}
-	note := fmt.Sprintf("Of the file's %d rows, the %d invited are not listed here: they are in the list as Pending Activation.",
-		len(rows), counts[app.OutcomeInvited])
+	note := fmt.Sprintf("Of the file's %d rows, the %d invited are not listed here.", len(rows), counts[app.OutcomeInvited])
+	if listed {
+		note = strings.TrimSuffix(note, ".") + ": they are in the list as Pending Activation."
+	}
 	if dryRun {
 		note = fmt.Sprintf("Of the file's %d rows, the %d that would be invited are not listed here.", len(rows), counts[app.OutcomeWouldInvite])
 	}

@@ -137,12 +137,32 @@ func (w *Web) dialogRefused(rw http.ResponseWriter, r *http.Request, p roster.Pr
 		w.fail(rw, r, pg, err)
 		return
 	}
-	if !pg.Viewer.CanList() {
+	if !pg.Viewer.CanList() && !homeDialog(pg.Viewer, d.Kind) {
 		w.fail(rw, r, pg, err)
 		return
 	}
 	d.setError(err)
-	w.renderUsers(rw, r, p, pg, list, d, nil, refusalStatus(err))
+	w.renderWithDialog(rw, r, p, pg, list, d, refusalStatus(err))
+}
+
+// renderWithDialog renders a dialog over the page it opens on: the Users
+// panel, or the start page for a viewer who may invite without the panel
+// (homeDialog).
+func (w *Web) renderWithDialog(rw http.ResponseWriter, r *http.Request, p roster.Principal, pg *page, list listState, d *dialogState, status int) {
+	if pg.Viewer.CanList() {
+		w.renderUsers(rw, r, p, pg, list, d, nil, status)
+		return
+	}
+	w.renderHome(rw, r, pg, d, status)
+}
+
+// afterDialog is where a dialog's form sends the viewer once done: back to
+// the list as it was, or to the start page for a viewer without it.
+func afterDialog(v *app.Viewer, list listState) string {
+	if v.CanList() {
+		return list.link(accountURL(v.Account.ID) + "/users")
+	}
+	return accountURL(v.Account.ID)
 }
 
 // displayName is a member's name, or their email while they have none.

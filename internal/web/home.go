@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/app"
 	"github.com/rosterhq/roster/policy"
 )
 
@@ -55,12 +56,26 @@ type accountHomePage struct {
 	Leave             policy.Decision
 	Leaving           bool
 	LeaveURL, HomeURL string
+	// Invite is whether the viewer may invite: a role of an operator's
+	// catalog may, without the Users panel, whose invite dialogs then
+	// open over this page (Dialog). AccountURL and List are what the
+	// dialogs' templates read of the page under them.
+	Invite     bool
+	AccountURL string
+	List       listState
+	Dialog     *dialogState
+}
+
+// DialogURL is the link that opens a dialog over the page.
+func (h *accountHomePage) DialogURL(kind, _ string) string {
+	return h.HomeURL + "?dialog=" + url.QueryEscape(kind)
 }
 
 // accountHome is an account's start page: administrators go straight to
-// the Users panel; everyone else sees their role and what it allows.
+// the Users panel; everyone else sees their role and what it allows, and
+// the invite dialogs when their role allows inviting.
 func (w *Web) accountHome(rw http.ResponseWriter, r *http.Request) {
-	_, pg, err := w.accountFrame(r, "home")
+	p, pg, err := w.accountFrame(r, "home")
 	if err != nil {
 		w.fail(rw, r, pg, err)
 		return
@@ -71,9 +86,35 @@ func (w *Web) accountHome(rw http.ResponseWriter, r *http.Request) {
 		http.Redirect(rw, r, accountURL(v.Account.ID)+"/users", http.StatusSeeOther)
 		return
 	}
+	var dlg *dialogState
+	if kind := r.URL.Query().Get("dialog"); homeDialog(v, kind) {
+		if dlg, err = w.dialogFromQuery(r, p, v, kind, ""); err != nil {
+			w.fail(rw, r, pg, err)
+			return
+		}
+	}
+	w.renderHome(rw, r, pg, dlg, http.StatusOK)
+}
+
+// homeDialog reports whether a dialog of this kind opens over the start
+// page for v: the invite dialogs, for a viewer who may invite.
+func homeDialog(v *app.Viewer, kind string) bool {
+	return (kind == "invite" || kind == "bulk") && v.CanInvite()
+}
+
+// renderHome renders the start page of a viewer without the Users panel,
+// with an invite dialog open when dlg is not nil.
+func (w *Web) renderHome(rw http.ResponseWriter, r *http.Request, pg *page, dlg *dialogState, status int) {
+	v := pg.Viewer
 	role, _ := v.Catalog().Role(v.Member.Role)
-	pg.Title = v.Account.Name
-	pg.Data = accountHomePage{Role: role, Leave: v.On(v.Member).Remove, Leaving: r.URL.Query().Has("leave"),
-		HomeURL: accountURL(v.Account.ID), LeaveURL: accountURL(v.Account.ID) + "/members/" + url.PathEscape(v.Member.UserID) + "/remove"}
-	w.render(rw, r, http.StatusOK, "account_home", pg)
+	home := accountURL(v.Account.ID)
+	d := &accountHomePage{Role: role, Leave: v.On(v.Member).Remove, Leaving: r.Method == http.MethodGet && r.URL.Query().Has("leave"),
+		HomeURL: home, LeaveURL: home + "/members/" + url.PathEscape(v.Member.UserID) + "/remove",
+		Invite: v.CanInvite(), AccountURL: home, Dialog: dlg}
+	if dlg != nil {
+		// Closed, the dialog gives focus back to what opened it.
+		dlg.CloseURL = home + openerAnchor[dlg.Kind]
+	}
+	pg.Title, pg.Section, pg.Data = v.Account.Name, "home", d
+	w.render(rw, r, status, "account_home", pg)
 }

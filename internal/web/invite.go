@@ -22,6 +22,6 @@ func (w *Web) invite(rw http.ResponseWriter, r *http.Request) {
 		w.dialogRefused(rw, r, p, pg, list, d, err)
 		return
 	}
-	w.redirectWithFlash(rw, r, list.link(accountURL(pg.Viewer.Account.ID)+"/users"),
+	w.redirectWithFlash(rw, r, afterDialog(pg.Viewer, list),
 		fmt.Sprintf("Invitation sent to %s as %s.", m.Email, m.Role))
 }

@@ -1492,3 +1492,64 @@ roles:
 	b.get(s.users()+"?dialog=remove&user="+s.ids["owner@acme.test"]).has(t,
 		"You cannot remove or disable the last Boss of an account. Assign another user as Boss first.")
 }
+
+// TestInviteWithoutTheList: a role of the operator's catalog that may
+// invite but not see the members invites from the account's start page,
+// one person or a file, and is brought back there; a role that may not
+// invite is offered neither.
+func TestInviteWithoutTheList(t *testing.T) {
+	cat, err := policy.Parse("recruiting.yaml", []byte(`name: recruiting
+owner_fallback: Recruiter
+roles:
+  - {name: Owner, rank: 3, permissions: [members.read, members.invite, members.edit, members.disable, members.remove, ownership.transfer]}
+  - {name: Recruiter, rank: 2, permissions: [members.invite]}
+  - {name: Guest, rank: 1, permissions: []}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSite(t, "").withCatalog(cat, "Recruiter", "Guest")
+	home := "/accounts/" + s.account
+	b := s.browser()
+	b.login("recruiter@acme.test")
+
+	p := b.get(home)
+	p.has(t, "Invite people", "+ Invite User", "Bulk invite (CSV)")
+	dialog := b.get(home + "?dialog=invite")
+	if !strings.Contains(dialog.body, `action="`+home+`/invitations"`) ||
+		!strings.Contains(dialog.body, `<option value="Guest"`) || strings.Contains(dialog.body, `<option value="Owner"`) {
+		t.Fatalf("the invite dialog over the start page: %d\n%s", dialog.status, dialog.body)
+	}
+
+	p = b.post(home+"/invitations", url.Values{"email": {"new@acme.test"}, "role": {"Guest"}})
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != home {
+		t.Fatalf("invite: %d to %q; want 303 to the start page", p.status, p.header.Get("Location"))
+	}
+	b.follow(home).has(t, "Invitation sent to new@acme.test as Guest.")
+
+	p = b.post(home+"/invitations", url.Values{"email": {"not an email"}, "role": {"Guest"}})
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, `id="invite-email-error"`) {
+		t.Errorf("a bad email: %d; want 400 with the dialog open and the error under the field\n%s", p.status, p.body)
+	}
+	p.has(t, "Invite people")
+
+	p = b.postCSV(home+"/invitations/bulk", "email,role,name\nbulk@acme.test,Guest,Bea Bulk\nbad,Guest,\n", false)
+	if p.status != http.StatusOK {
+		t.Fatalf("bulk: %d\n%s", p.status, p.body)
+	}
+	p.has(t, "1 invited, 0 already members, 1 invalid.", "bulk@acme.test", "Invite people")
+
+	owner := roster.Principal{UserID: s.ids["owner@acme.test"]}
+	for _, email := range []string{"new@acme.test", "bulk@acme.test"} {
+		res, err := s.app.ListMembers(context.Background(), owner, s.account, app.MemberQuery{Query: email})
+		if err != nil || len(res.Items) != 1 || res.Items[0].Status != roster.StatusPending || res.Items[0].Role != "Guest" {
+			t.Errorf("%s after the Recruiter invited them: %+v, %v; want one pending Guest", email, res, err)
+		}
+	}
+
+	g := s.browser()
+	g.login("guest@acme.test")
+	if p := g.get(home + "?dialog=invite"); p.status != http.StatusOK || strings.Contains(p.text(), "Invite people") || strings.Contains(p.body, `/invitations"`) {
+		t.Errorf("a Guest's start page offers inviting: %d\n%s", p.status, p.text())
+	}
+}
