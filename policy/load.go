@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"regexp"
 	"slices"
 	"sort"
@@ -19,10 +20,14 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
+// MaxFileSize is the most bytes a catalog file may hold: a reader needs
+// to read no more than one byte past it.
+const MaxFileSize = 1 << 20
+
 // Limits on a catalog file, so that a file or a stored catalog can never cost
 // more to load than a real role model needs.
 const (
-	maxFileSize        = 1 << 20 // bytes
+	maxFileSize        = MaxFileSize
 	maxRoles           = 100
 	maxRolePermissions = 500
 	maxRoleNameLen     = 64  // characters
@@ -68,6 +73,13 @@ func parseBuiltin(name string) (*Catalog, error) {
 	return c, nil
 }
 
+// isBuiltinFile reports whether a built-in catalog has this name (read from
+// the embedded files: the builtins map is made by parsing them).
+func isBuiltinFile(name string) bool {
+	_, err := fs.Stat(builtinFiles, "catalogs/"+name+".yaml")
+	return err == nil
+}
+
 // BuiltinNames returns the names of the catalogs that ship with Roster, sorted.
 func BuiltinNames() []string {
 	names := make([]string, 0, len(builtins))
@@ -105,7 +117,7 @@ func Load(nameOrPath string, readFile func(string) ([]byte, error)) (*Catalog, e
 	if err != nil {
 		return nil, fmt.Errorf("catalog %q is not a built-in one (%s) nor a readable file: %w", nameOrPath, strings.Join(BuiltinNames(), ", "), err)
 	}
-	return Parse(nameOrPath, data)
+	return parse(nameOrPath, data, true)
 }
 
 // ParseError is one problem in a catalog file. Its text is one line,
@@ -134,9 +146,14 @@ func (e *ParseError) Error() string {
 // permissions. Unknown fields are refused, so a typo never silently drops a
 // permission.
 func Parse(filename string, data []byte) (*Catalog, error) {
-	p := &parser{file: filename}
+	return parse(filename, data, false)
+}
+
+// parse is Parse, with the rules of a new account's catalog when fresh.
+func parse(filename string, data []byte, fresh bool) (*Catalog, error) {
+	p := &parser{file: filename, fresh: fresh}
 	if len(data) > maxFileSize {
-		p.add(0, "the file is %d bytes; a catalog file may be at most 1 MiB", len(data))
+		p.add(0, "the file is over 1 MiB, the most a catalog file may be")
 		return nil, p.err()
 	}
 	root := p.document(data)
@@ -155,6 +172,10 @@ func Parse(filename string, data []byte) (*Catalog, error) {
 type parser struct {
 	file     string
 	problems []*ParseError
+	// fresh is a file for a new account (Load), which must also meet
+	// newCatalogRules; a stored catalog is read without them, so that
+	// accounts made before a rule keep loading.
+	fresh bool
 }
 
 func (p *parser) add(line int, format string, args ...any) {
@@ -308,6 +329,10 @@ func (p *parser) catalog(root *yaml.Node) *Catalog {
 	} else if name, ok := p.str(f.val, "name"); ok {
 		if !catalogNamePattern.MatchString(name) {
 			p.add(f.key.Line, "name %s must be 1 to 63 lower-case letters, digits and dashes, starting with a letter or digit", quote(name))
+		} else if p.fresh && isBuiltinFile(name) {
+			// The audit log and the API name an account's catalog: a
+			// file's must not pass for a built-in one.
+			p.add(f.key.Line, "name %s is a built-in catalog's; give this one a name of its own", quote(name))
 		}
 		c.Name = name
 	}
@@ -350,6 +375,9 @@ func (p *parser) catalog(root *yaml.Node) *Catalog {
 	}
 	if owner != nil {
 		p.ownerHoldsAll(roles, owner)
+		if p.fresh {
+			p.newCatalogRules(roles, owner)
+		}
 		c.Owner = owner.Name
 	}
 	if fallback != "" {
@@ -567,6 +595,34 @@ func (p *parser) ownerHoldsAll(roles []roleEntry, owner *roleEntry) {
 			if !held[perm] {
 				p.add(r.permLines[i], "role %s holds %s, which the owner role %s does not; the owner role must hold every permission of the catalog", quote(r.Name), quote(perm), quote(owner.Name))
 				held[perm] = true // once per permission
+			}
+		}
+	}
+}
+
+// newCatalogRules are the rules a catalog file must meet to make a new
+// account, beyond SPEC §2's: no command changes an account's catalog, so
+// an account whose owner could not manage its members, or whose roles hold
+// member permissions they could never use, would be stuck so for good.
+//   - The owner role holds every permission of Roster's own: an owner who
+//     may not see the members cannot invite, edit or hand over from the UI,
+//     and no one can ever be given what the owner lacks.
+//   - A role that may edit, disable or remove members may see them: both
+//     the UI and the API find a member to act on in the list. (Inviting
+//     needs no list: a role may invite without it.)
+func (p *parser) newCatalogRules(roles []roleEntry, owner *roleEntry) {
+	for _, perm := range []string{PermMembersRead, PermMembersInvite, PermMembersEdit, PermMembersDisable, PermMembersRemove, PermAuditRead} {
+		if _, ok := owner.permissionLine(perm); !ok {
+			p.add(owner.line, "the owner role %s must hold %s, as every permission of Roster's own: no one in the account could ever be given it", quote(owner.Name), quote(perm))
+		}
+	}
+	for _, r := range roles {
+		if _, ok := r.permissionLine(PermMembersRead); ok {
+			continue
+		}
+		for _, perm := range []string{PermMembersEdit, PermMembersDisable, PermMembersRemove} {
+			if line, ok := r.permissionLine(perm); ok {
+				p.add(line, "role %s holds %s but not %s: it could not find a member to act on; give it %[3]s too, or take %[2]s away", quote(r.Name), quote(perm), quote(PermMembersRead))
 			}
 		}
 	}

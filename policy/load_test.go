@@ -536,9 +536,14 @@ func checkOwnerHoldsAll(t *testing.T, c *policy.Catalog) {
 	}
 }
 
+// freshOwner is baseCatalog's owner line with every permission of Roster's
+// own, as a catalog file for a new account must give it (newCatalogRules).
+const freshOwner = "    permissions: [members.read, members.invite, members.edit, members.disable, members.remove, audit.read, ownership.transfer, reports.read]"
+
 func TestLoad(t *testing.T) {
+	custom := editLines(baseCatalog, 8, 8, freshOwner)
 	files := map[string][]byte{
-		"custom.yaml": []byte(baseCatalog),
+		"custom.yaml": []byte(custom),
 		"broken.yaml": []byte(edit(13, "    rank: 0")),
 	}
 	readFile := func(path string) ([]byte, error) {
@@ -653,4 +658,44 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLoadRefusesAStuckAccountsCatalog: a catalog file for a new account
+// must give its owner every permission of Roster's own, and the list to
+// every role that may act on members (inviting aside), and must not take a
+// built-in catalog's name. A stored catalog is read without these rules,
+// so that accounts made before them keep loading.
+func TestLoadRefusesAStuckAccountsCatalog(t *testing.T) {
+	fresh := editLines(baseCatalog, 8, 8, freshOwner)
+	for _, c := range []struct {
+		name, file string
+		line       int    // 0: loads
+		want       string // in the problem
+	}{
+		{"fresh", fresh, 0, ""},
+		{"the owner may not read members", editLines(editLines(fresh, 11, 11, "    permissions: [members.invite, reports.read]"), 8, 8, "    permissions: [members.invite, members.edit, members.disable, members.remove, audit.read, ownership.transfer, reports.read]"),
+			5, `the owner role "Owner" must hold "members.read"`},
+		{"the owner may not invite", baseCatalog, 5, `the owner role "Owner" must hold "members.invite"`},
+		{"a role may edit without the list", editLines(fresh, 11, 11, "    permissions: [members.edit, reports.read]"),
+			11, `role "Admin" holds "members.edit" but not "members.read"`},
+		{"a role may invite without the list", editLines(fresh, 11, 11, "    permissions: [members.invite, reports.read]"), 0, ""},
+		{"a built-in's name", editLines(fresh, 1, 1, "name: bizmetry"), 1, `name "bizmetry" is a built-in catalog's`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := policy.Load("file.yaml", func(string) ([]byte, error) { return []byte(c.file), nil })
+			if c.line == 0 {
+				if err != nil {
+					t.Fatalf("Load = %v, want the catalog", err)
+				}
+				return
+			}
+			var pe *policy.ParseError
+			if !errors.As(err, &pe) || pe.Line != c.line || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Load = %v; want a problem at line %d saying %q", err, c.line, c.want)
+			}
+			if _, err := policy.Parse("stored", []byte(c.file)); err != nil {
+				t.Errorf("Parse of the same catalog, as stored = %v; want it read", err)
+			}
+		})
+	}
 }

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/app"
@@ -84,9 +86,16 @@ func cmdAccountCreate(ctx context.Context, e env, args []string) error {
 	if *name == "" || *ownerEmail == "" {
 		return usagef("account create: --name and --owner-email are required")
 	}
-	catalog, err := policy.Load(*catalogName, os.ReadFile)
+	catalog, err := policy.Load(*catalogName, readCatalogFile)
 	if err != nil {
-		return usagef("catalog: %v", firstLine(err.Error()))
+		// Every problem of the file, a line each: the first alone may
+		// be a consequence of a later one (a misspelt permissions key
+		// leaves its role with none).
+		lines := strings.Split(err.Error(), "\n")
+		for i := range lines {
+			lines[i] = "catalog: " + lines[i]
+		}
+		return usagef("%s", strings.Join(lines, "\n"))
 	}
 	in, err := app.NewAccount{
 		Name: *name, OwnerEmail: *ownerEmail, OwnerName: *ownerName, Catalog: catalog, InviteTTL: *inviteTTL,
@@ -169,4 +178,23 @@ func operatorError(err error) error {
 		return usagef("%s", roster.ErrorMessage(err))
 	}
 	return fmt.Errorf("%s", roster.ErrorMessage(err))
+}
+
+// readCatalogFile reads a catalog file: a regular file, of which it reads
+// no more than a catalog may hold, so that --catalog naming a huge file or
+// /dev/zero is refused without filling the memory.
+func readCatalogFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	return io.ReadAll(io.LimitReader(f, policy.MaxFileSize+1))
 }

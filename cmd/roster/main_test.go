@@ -93,13 +93,10 @@ func TestAccountCreatePrintsJSON(t *testing.T) {
 
 func TestBadInvocationsExit2WithOneLine(t *testing.T) {
 	dir := t.TempDir()
-	bad := filepath.Join(dir, "bad.yaml")
-	os.WriteFile(bad, []byte("name: custom\nowner_fallback: Admin\nroles:\n  - name: Admin\n    rank: 1\n    permissions: [members.read]\n  - name: Admin\n    rank: 2\n    permissions: [members.read]\n"), 0o600)
 	env := []string{"ROSTER_DB=" + filepath.Join(dir, "r.db")}
 	for name, args := range map[string][]string{
 		"unknown flag":           {"account", "create", "--bogus"},
 		"missing name":           {"account", "create", "--owner-email", "a@b.test"},
-		"bad catalog file":       {"account", "create", "--name", "A", "--owner-email", "a@b.test", "--catalog", bad},
 		"missing catalog":        {"account", "create", "--name", "A", "--owner-email", "a@b.test", "--catalog", filepath.Join(dir, "none.yaml")},
 		"bad email":              {"account", "create", "--name", "A", "--owner-email", "not-an-email"},
 		"unknown command":        {"frobnicate"},
@@ -143,10 +140,49 @@ func TestBadInvocationsExit2WithOneLine(t *testing.T) {
 	if code != 2 || len(lines) != 2 || !strings.HasPrefix(lines[0], "roster: ") || !strings.HasPrefix(lines[1], "roster: ") {
 		t.Errorf("two mistakes: exit %d, stderr %q; want 2 and two roster: lines", code, errOut)
 	}
-	// The bad catalog's line names the file, the line and the problem.
-	_, errOut, _ = runRoster(t, env, "account", "create", "--name", "A", "--owner-email", "a@b.test", "--catalog", bad)
-	if !strings.Contains(errOut, "bad.yaml:7") {
-		t.Errorf("catalog error %q does not name bad.yaml:7", errOut)
+}
+
+// TestBadCatalogFiles: a catalog file's problems are each a line naming the
+// file, the line and the problem, and nothing is made; a file that is not
+// one, or too large to be one, is refused without reading it whole.
+func TestBadCatalogFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(text), 0o600)
+		return p
+	}
+	huge := filepath.Join(dir, "huge.yaml")
+	if err := os.WriteFile(huge, bytes.Repeat([]byte("#\n"), 2<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, file string
+		want       []string // a line each, in order
+	}{
+		{"two roles of one name", write("dup.yaml", "name: custom\nowner_fallback: Admin\nroles:\n  - name: Admin\n    rank: 1\n    permissions: [members.read]\n  - name: Admin\n    rank: 2\n    permissions: [members.read]\n"),
+			[]string{"dup.yaml:7:"}},
+		{"a misspelt key", write("typo.yaml", "name: custom\nowner_fallback: User\nroles:\n  - name: Owner\n    rank: 2\n    permissions: [members.read, members.invite, members.edit, members.disable, members.remove, audit.read, ownership.transfer]\n  - name: User\n    rank: 1\n    permisions: [reports.read]\n"),
+			[]string{`typo.yaml:7: role "User" has no permissions`, `typo.yaml:9: role 2 has an unknown field "permisions"`}},
+		{"a file too large", huge, []string{"huge.yaml: the file is over 1 MiB"}},
+		{"not a file", "/dev/zero", []string{"/dev/zero is not a regular file"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "r.db")
+			_, errOut, code := runRoster(t, []string{"ROSTER_DB=" + db}, "account", "create", "--name", "A", "--owner-email", "a@b.test", "--catalog", c.file)
+			lines := strings.Split(strings.TrimSpace(errOut), "\n")
+			if code != 2 || len(lines) != len(c.want) {
+				t.Fatalf("exit %d, stderr %q; want 2 and %d lines", code, errOut, len(c.want))
+			}
+			for i, want := range c.want {
+				if !strings.HasPrefix(lines[i], "roster: catalog: ") || !strings.Contains(lines[i], want) {
+					t.Errorf("line %d = %q; want roster: catalog: …%s…", i+1, lines[i], want)
+				}
+			}
+			if files, _ := filepath.Glob(db + "*"); len(files) != 0 {
+				t.Errorf("files after a refused catalog: %q", files)
+			}
+		})
 	}
 }
 
