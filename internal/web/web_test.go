@@ -1553,3 +1553,31 @@ roles:
 		t.Errorf("a Guest's start page offers inviting: %d\n%s", p.status, p.text())
 	}
 }
+
+// TestAuditWithoutTheList: a role of the operator's catalog that may read
+// the audit log but not the members is offered the log, without the Users
+// and Roles tabs it could not open.
+func TestAuditWithoutTheList(t *testing.T) {
+	cat, err := policy.Parse("audit.yaml", []byte(`name: audit
+owner_fallback: Guest
+roles:
+  - {name: Owner, rank: 2, permissions: [members.read, members.invite, members.edit, members.disable, members.remove, ownership.transfer, audit.read]}
+  - {name: Auditor, rank: 1, permissions: [audit.read]}
+  - {name: Guest, rank: 1, permissions: []}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSite(t, "").withCatalog(cat, "Auditor")
+	b := s.browser()
+	b.login("auditor@acme.test")
+	p := b.get("/accounts/" + s.account + "/audit")
+	if p.status != http.StatusOK || !strings.Contains(p.body, `/audit" aria-current="page">Audit log</a>`) {
+		t.Fatalf("the Auditor's audit log: %d\n%s", p.status, p.body)
+	}
+	for _, dead := range []string{s.users() + `"`, "/accounts/" + s.account + `/roles"`} {
+		if strings.Contains(p.body, dead) {
+			t.Errorf("the Auditor's audit log links to %s, which they may not open", dead)
+		}
+	}
+}
