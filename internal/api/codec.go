@@ -48,8 +48,13 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 		}
 		return roster.Invalid("", "The body could not be read.")
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
+	switch trimmed := bytes.TrimSpace(body); {
+	case len(trimmed) == 0:
 		return roster.Invalid("", "The body is empty; a JSON object is required.")
+	case string(trimmed) == "null":
+		// Unmarshalled, it would leave dst as it is: the request of an
+		// empty object, answered as one ("an email address is required").
+		return roster.Invalid("", "The body must be a JSON object.")
 	}
 	if err := json.Unmarshal(body, dst, decodeOptions); err != nil {
 		return jsonError(err)

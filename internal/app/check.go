@@ -102,8 +102,11 @@ func (a *App) validCheck(ctx context.Context, acct *accountAccess, c Check, i in
 		}
 		return name
 	}
-	if c.User == "" || len(c.User) > 64 {
+	if c.User == "" {
 		return roster.Invalid(field("user"), "A user id is required.")
+	}
+	if len(c.User) > 64 {
+		return roster.Invalid(field("user"), "A user id is at most 64 characters long.")
 	}
 	if c.Permission == "" || !acct.catalog.KnownPermission(c.Permission) {
 		return roster.Invalid(field("permission"), "There is no permission %q in this account's catalog.", roster.Truncate(c.Permission, 80))
