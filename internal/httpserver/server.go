@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"path"
 	"strings"
 	"time"
 
@@ -91,7 +92,7 @@ func New(c Config) *Server {
 		s.nameRoute(r)
 		s.refuse(w, r, roster.Errorf(roster.CodeForbidden, "Cross-origin requests may not change anything."))
 	}))
-	var h http.Handler = s.mux
+	var h http.Handler = http.HandlerFunc(s.route)
 	if c.Auth != nil {
 		h = s.authenticate(h)
 	}
@@ -106,6 +107,19 @@ func New(c Config) *Server {
 		ErrorLog:          slog.NewLogLogger(c.Logger.Handler(), slog.LevelWarn),
 	}
 	return s
+}
+
+// route routes the request. An API path in another spelling ("//me",
+// "/./me", "/x/..") is not found: the mux would answer a bare 307 to the
+// cleaned path, which a client may follow with its PATCH or DELETE, or not.
+// (A page's path is cleaned and redirected, as browsers expect.)
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	if p := r.URL.Path; strings.HasPrefix(p, "/api/") && path.Clean(p) != p && path.Clean(p)+"/" != p {
+		SetRoute(r, Unmatched)
+		WriteError(w, r, s.log, roster.Errorf(roster.CodeNotFound, "There is nothing at %s.", p))
+		return
+	}
+	s.mux.ServeHTTP(w, r)
 }
 
 // refuse answers a request the server's layers refuse before its handler:
