@@ -120,6 +120,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "outbox":
 		err = cmdOutbox(ctx, e, args[1:])
 	case "version", "--version", "-version":
+		if len(args) > 1 && (args[1] == "--help" || args[1] == "-help" || args[1] == "-h") {
+			fmt.Fprint(stdout, "Usage: roster version\n\nPrints the version of roster and the commit it was built from.\n")
+			break
+		}
 		fmt.Fprintln(stdout, "roster", versionString())
 	case "help", "--help", "-help", "-h":
 		fmt.Fprint(stdout, topUsage)

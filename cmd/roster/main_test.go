@@ -193,6 +193,17 @@ func TestHelpAndVersion(t *testing.T) {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
 		}
 	}
+	// Help is help, once: not the version, not "Usage:" twice.
+	for _, args := range [][]string{{"version", "--help"}, {"outbox", "retry", "--help"}} {
+		out, _, code := runRoster(t, nil, args...)
+		if code != 0 || !strings.HasPrefix(out, "Usage: roster "+args[0]) || strings.Count(out, "Usage:") != 1 {
+			t.Errorf("%v: exit %d, stdout %q; want one usage", args, code, out)
+		}
+	}
+	// A flag's value is not taken for the message id.
+	if _, errOut, code := runRoster(t, nil, "outbox", "retry", "--db", filepath.Join(t.TempDir(), "r.db")); code != 2 || !strings.Contains(errOut, "say which message") {
+		t.Errorf("outbox retry without an id: exit %d, %q; want 2 and say which message", code, errOut)
+	}
 	// Help is pasted into tickets: the URLs given in the environment,
 	// which may hold passwords, show as their variables' names.
 	env := []string{"ROSTER_DB=postgres://roster:S3cret@db.internal/roster", "ROSTER_SMTP_URL=smtp://mailer:P4ss@mail.internal:587"}

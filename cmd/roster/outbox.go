@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -80,7 +81,7 @@ func cmdOutboxList(ctx context.Context, e env, args []string) error {
 func cmdOutboxRetry(ctx context.Context, e env, args []string) error {
 	c := config.Default()
 	c.FromEnv(e.getenv)
-	fs := newFlags(e, "outbox retry", "Makes a pending or failed message due now (one being sent stays with the instance\nsending it). A given-up invitation has lost its link, so a fresh one is sent instead:\nthe old link stays dead, and so does any newer link the member was sent since.\n\nUsage: roster outbox retry [--db PATH] ID")
+	fs := newFlags(e, "outbox retry [--db PATH] ID", "Makes a pending or failed message due now (one being sent stays with the instance\nsending it). A given-up invitation has lost its link, so a fresh one is sent instead:\nthe old link stays dead, and so does any newer link the member was sent since.")
 	c.RegisterDB(fs)
 	var id int64
 	// The id is the last argument, after any flags; "-5" is a bad id, not
@@ -89,7 +90,10 @@ func cmdOutboxRetry(ctx context.Context, e env, args []string) error {
 	if len(args) > 1 && args[0] != "" && args[0][0] != '-' {
 		args = append(args[1:], args[0])
 	}
-	if len(args) > 0 {
+	// The last argument is a flag's value when the one before is a flag
+	// without "=" (--db r.db): then no id was given.
+	flagValue := len(args) > 1 && strings.HasPrefix(args[len(args)-2], "-") && !strings.Contains(args[len(args)-2], "=")
+	if len(args) > 0 && !flagValue {
 		last := args[len(args)-1]
 		n, err := strconv.ParseInt(last, 10, 64)
 		if last != "" && (last[0] != '-' || err == nil) {
