@@ -54,7 +54,9 @@ func cmdInvite(ctx context.Context, e env, args []string) error {
 	counts := map[string]int{}
 	for _, r := range rows {
 		counts[r.Outcome]++
-		if err := enc.Encode(map[string]any{"line": r.Line, "email": r.Email, "outcome": r.Outcome, "code": r.Code, "detail": r.Detail}); err != nil {
+		// A row the API answers with null code and detail (invited)
+		// prints them null too: one reader serves both.
+		if err := enc.Encode(map[string]any{"line": r.Line, "email": r.Email, "outcome": r.Outcome, "code": orNull(r.Code), "detail": orNull(r.Detail)}); err != nil {
 			return err
 		}
 	}
@@ -70,3 +72,11 @@ func cmdInvite(ctx context.Context, e env, args []string) error {
 
 // errInvalidRows ends a bulk invitation in which some rows were refused.
 var errInvalidRows = errors.New("invite: some rows were not invited; their lines have the outcome \"invalid\"")
+
+// orNull is s, or nil (JSON null) for "".
+func orNull(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -324,6 +324,10 @@ func TestBulkInviteCLIReportsEveryRow(t *testing.T) {
 	if row["outcome"] != "invalid" || row["code"] != "invalid_input" || row["line"] != float64(9) || row["detail"] == "" {
 		t.Errorf("row for line 9 = %v", row)
 	}
+	// As the API writes an invited row: code and detail null.
+	if !strings.Contains(lines[0], `"code":null`) || !strings.Contains(lines[0], `"detail":null`) || !strings.Contains(lines[0], `"outcome":"invited"`) {
+		t.Errorf("an invited row = %s; want code and detail null", lines[0])
+	}
 
 	// Already a member is not a failure: a file run again exits 0 once
 	// its rows are all valid.

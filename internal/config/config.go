@@ -213,11 +213,17 @@ func (c *Config) Validate() error {
 	if a, err := mail.ParseAddress(c.MailFrom); err != nil || a.Address == "" {
 		errs = append(errs, fmt.Errorf("mail-from %q: want an address such as Roster <roster@example.com>", c.MailFrom))
 	}
-	if c.AuthBurstPerIP < 1 || c.AuthBurstPerEmail < 1 {
-		errs = append(errs, errors.New("auth-burst-per-ip and auth-burst-per-email must be whole numbers of at least 1"))
+	if c.AuthBurstPerIP < 1 {
+		errs = append(errs, errors.New("auth-burst-per-ip must be a whole number of at least 1"))
 	}
-	if c.MailPoll < 10*time.Millisecond || c.MailRetryBase < 10*time.Millisecond {
-		errs = append(errs, errors.New("mail-poll and mail-retry-base must be durations of at least 10ms"))
+	if c.AuthBurstPerEmail < 1 {
+		errs = append(errs, errors.New("auth-burst-per-email must be a whole number of at least 1"))
+	}
+	if c.MailPoll < 10*time.Millisecond {
+		errs = append(errs, fmt.Errorf("mail-poll must be a duration of at least 10ms, not %s", c.MailPoll))
+	}
+	if c.MailRetryBase < 10*time.Millisecond {
+		errs = append(errs, fmt.Errorf("mail-retry-base must be a duration of at least 10ms, not %s", c.MailRetryBase))
 	}
 	if c.MailMaxAttempts < 1 || c.MailMaxAttempts > 100 {
 		errs = append(errs, errors.New("mail-max-attempts must be between 1 and 100"))

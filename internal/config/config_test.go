@@ -34,14 +34,14 @@ func TestPrecedence(t *testing.T) {
 
 func TestValidateRefuses(t *testing.T) {
 	for name, mod := range map[string]func(*Config){
-		"addr":                func(c *Config) { c.Addr = "nonsense" },
-		"addr port":           func(c *Config) { c.Addr = "127.0.0.1:99999" },
-		"db":                  func(c *Config) { c.DB = " " },
-		"base-url":            func(c *Config) { c.BaseURL = "ftp://x" },
-		"smtp-url":            func(c *Config) { c.SMTPURL = "http://mail" },
-		"log-level":           func(c *Config) { c.LogLevel = "loud" },
-		"log-format":          func(c *Config) { c.LogFormat = "yaml" },
-		"metrics-token short": func(c *Config) { c.MetricsToken = "letmein" },
+		"addr":                       func(c *Config) { c.Addr = "nonsense" },
+		"addr port":                  func(c *Config) { c.Addr = "127.0.0.1:99999" },
+		"db":                         func(c *Config) { c.DB = " " },
+		"base-url":                   func(c *Config) { c.BaseURL = "ftp://x" },
+		"smtp-url":                   func(c *Config) { c.SMTPURL = "http://mail" },
+		"log-level":                  func(c *Config) { c.LogLevel = "loud" },
+		"log-format":                 func(c *Config) { c.LogFormat = "yaml" },
+		"roster_metrics_token short": func(c *Config) { c.MetricsToken = "letmein" },
 		// A database address that is not a postgres:// URL would be the
 		// name of a new SQLite file, password included, and logged.
 		"db libpq keywords":    func(c *Config) { c.DB = "host=db user=roster password=pw dbname=roster" },
@@ -52,11 +52,18 @@ func TestValidateRefuses(t *testing.T) {
 		"base-url empty query": func(c *Config) { c.BaseURL = "https://roster.example.com/?" },
 		"base-url path":        func(c *Config) { c.BaseURL = "https://roster.example.com/team" },
 		"mail-from":            func(c *Config) { c.MailFrom = "not an address" },
+		"mail-poll":            func(c *Config) { c.MailPoll = time.Millisecond },
+		"mail-retry-base":      func(c *Config) { c.MailRetryBase = 0 },
+		"mail-max-attempts":    func(c *Config) { c.MailMaxAttempts = 0 },
+		"auth-burst-per-ip":    func(c *Config) { c.AuthBurstPerIP = 0 },
+		"auth-burst-per-email": func(c *Config) { c.AuthBurstPerEmail = -1 },
 	} {
 		c := Default()
 		mod(&c)
-		if err := c.Validate(); err == nil {
-			t.Errorf("%s: Validate() = nil, want an error", name)
+		// The error names the setting: which of two is wrong is not left
+		// to guess.
+		if err := c.Validate(); err == nil || !strings.Contains(strings.ToLower(err.Error()), strings.Fields(name)[0]) {
+			t.Errorf("%s: Validate() = %v, want an error naming %s", name, err, strings.Fields(name)[0])
 		}
 	}
 }

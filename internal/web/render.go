@@ -235,6 +235,20 @@ var funcs = template.FuncMap{
 		return o
 	},
 	"statusClass": func(s roster.Status) string { return "status-" + string(s) },
+	// exampleRole is a role of the catalog to show in an example: its
+	// default for invitations, else its least powerful.
+	"exampleRole": func(c *policy.Catalog) string {
+		if c.DefaultRole != "" {
+			return c.DefaultRole
+		}
+		ex := c.Roles[0]
+		for _, r := range c.Roles {
+			if r.Rank < ex.Rank {
+				ex = r
+			}
+		}
+		return ex.Name
+	},
 	"datetime": func(t *time.Time) string {
 		if t == nil {
 			return ""

@@ -1521,6 +1521,11 @@ roles:
 		t.Fatalf("the invite dialog over the start page: %d\n%s", dialog.status, dialog.body)
 	}
 
+	// The example row names a role of this catalog: its least powerful.
+	if bulk := b.get(home + "?dialog=bulk"); !strings.Contains(bulk.body, "dana@example.com,Guest,Dana Dev") {
+		t.Errorf("the bulk dialog's example row names no role of this catalog:\n%s", bulk.body)
+	}
+
 	p = b.post(home+"/invitations", url.Values{"email": {"new@acme.test"}, "role": {"Guest"}})
 	if p.status != http.StatusSeeOther || p.header.Get("Location") != home {
 		t.Fatalf("invite: %d to %q; want 303 to the start page", p.status, p.header.Get("Location"))
