@@ -130,6 +130,9 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 		Web: ui,
 	})
 	log.Info("roster serving", "addr", l.Addr().String(), "base_url", c.BaseURL, "db", dbLabel(c), "version", versionString())
+	for _, w := range c.MailWarnings() {
+		log.Warn("mail: " + w)
+	}
 	switch {
 	case demoLogins != nil:
 		logDemoLogins(always, demoLogins)

@@ -288,6 +288,26 @@ func DerivedBaseURL(addr string) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
+// MailWarnings are what an operator who configured a mail server should
+// hear at start: the defaults that suit the log mailer, a sender at
+// localhost and links derived from the listen address, send mail that
+// mail servers refuse and links that lead nowhere. (Validate has run.)
+func (c *Config) MailWarnings() []string {
+	if c.SMTPURL == "" {
+		return nil
+	}
+	var out []string
+	if a, err := mail.ParseAddress(c.MailFrom); err == nil {
+		if _, domain, _ := strings.Cut(a.Address, "@"); !strings.Contains(domain, ".") {
+			out = append(out, fmt.Sprintf("emails are sent from %s, which other mail servers refuse: set ROSTER_MAIL_FROM to an address of your domain", a.Address))
+		}
+	}
+	if c.BaseURLDerived {
+		out = append(out, fmt.Sprintf("links in emails point at %s, derived from the listen address: set ROSTER_BASE_URL to the address people reach Roster at", c.BaseURL))
+	}
+	return out
+}
+
 // SecureCookies reports whether cookies must be marked Secure.
 func (c *Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }
 

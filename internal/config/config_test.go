@@ -126,3 +126,38 @@ func TestFlagReplacesBadEnvironment(t *testing.T) {
 		t.Errorf("Validate = %v, mail poll %v; want the flag's 2s", err, c.MailPoll)
 	}
 }
+
+// TestMailWarnings: with a mail server configured, the log mailer's
+// defaults (a sender at localhost, links derived from the listen address)
+// are warned of; without one, or once set, nothing is.
+func TestMailWarnings(t *testing.T) {
+	for name, tc := range map[string]struct {
+		mod  func(*Config)
+		want []string
+	}{
+		"log mailer": {func(c *Config) {}, nil},
+		"smtp alone": {func(c *Config) { c.SMTPURL = "smtp://mail.example.com:587" }, []string{"roster@localhost", "derived from the listen address"}},
+		"smtp and from": {func(c *Config) {
+			c.SMTPURL, c.MailFrom = "smtp://mail.example.com:587", "Acme <roster@acme.example>"
+		}, []string{"derived from the listen address"}},
+		"all set": {func(c *Config) {
+			c.SMTPURL, c.MailFrom, c.BaseURL = "smtp://mail.example.com:587", "roster@acme.example", "https://roster.acme.example"
+		}, nil},
+	} {
+		c := Default()
+		tc.mod(&c)
+		if err := c.Validate(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got := c.MailWarnings()
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: warnings %q; want %d", name, got, len(tc.want))
+			continue
+		}
+		for i, w := range tc.want {
+			if !strings.Contains(got[i], w) {
+				t.Errorf("%s: warning %q; want it to say %q", name, got[i], w)
+			}
+		}
+	}
+}

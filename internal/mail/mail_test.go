@@ -1,9 +1,11 @@
 package mail_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"maps"
 	"net"
@@ -55,8 +57,17 @@ func TestSMTPDeliversMultipartWithStableID(t *testing.T) {
 	if id := got.Header("Message-Id"); id != "<roster-42.1795000000123456@roster.test>" {
 		t.Errorf("Message-ID = %q, want <roster-42.1795000000123456@roster.test>", id)
 	}
-	if subj := got.Header("Subject"); subj != `Olive <script> invited you to <Acme & "Co">` {
+	// The subject is the account's, which its administrators name; not
+	// the inviter's name, which any member who may invite chooses.
+	if subj := got.Header("Subject"); subj != `You are invited to <Acme & "Co">` {
 		t.Errorf("Subject = %q", subj)
+	}
+	if !strings.Contains(got.Part("text/plain"), "Olive <script> has invited you") {
+		t.Errorf("the text part does not name the inviter:\n%s", got.Part("text/plain"))
+	}
+	if got.Header("Auto-Submitted") != "auto-generated" || got.Header("X-Mailer") != "" || got.Header("User-Agent") != "" {
+		t.Errorf("Auto-Submitted %q, X-Mailer %q, User-Agent %q; want auto-generated and no mailer named",
+			got.Header("Auto-Submitted"), got.Header("X-Mailer"), got.Header("User-Agent"))
 	}
 	if link := got.Link(); link != "https://roster.test/activate?token=rsi_abc" {
 		t.Errorf("link in the text part = %q", link)
@@ -75,7 +86,7 @@ func TestSMTPDeliversMultipartWithStableID(t *testing.T) {
 // characters) into the subject.
 func TestSubjectCarriesNoEncodedWord(t *testing.T) {
 	msg := &roster.Message{ID: 7, Kind: roster.MessageInvitation, To: "dana@acme.test",
-		Data: map[string]string{"account_name": "Acme", "inviter_name": "=?UTF-8?Q?Security_=E2=80=AEtnuocca?=", "role": "Admin",
+		Data: map[string]string{"account_name": "=?UTF-8?Q?Security_=E2=80=AEtnuocca?=", "inviter_name": "Olive", "role": "Admin",
 			"expires_at": "2026-11-29T09:00:00Z"},
 		Link: "https://roster.test/activate?token=rsi_abc"}
 	e, err := templates(t).Render(msg, "Roster <roster@acme.test>", "roster.test")
@@ -760,4 +771,101 @@ func tokenOfLink(t *testing.T, link string) string {
 		t.Fatalf("no token in %q", link)
 	}
 	return u.Query().Get("token")
+}
+
+// TestAcceptedMessageIsNotSentAgain: a server that takes a message (250
+// after its data) and then drops the connection, before the RSET or QUIT
+// after it is answered, has the message: Send reports it sent, or the
+// worker would send it again at every attempt of the retry window. A
+// server that refuses the data has not.
+func TestAcceptedMessageIsNotSentAgain(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		dataCode string
+		sent     bool
+	}{
+		{"accepted, then the connection drops", "250 2.0.0 queued", true},
+		{"deferred", "451 4.3.0 try later", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			addr, got := startDroppingServer(t, c.dataCode)
+			m, err := mail.NewSMTPMailer("smtp://" + addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := mail.Email{MessageID: "<x@y>", From: "a@b.test", To: "c@d.test", Subject: "s", Text: "t", HTML: "h"}
+			err = m.Send(context.Background(), e)
+			if (err == nil) != c.sent {
+				t.Errorf("Send = %v; want sent %v", err, c.sent)
+			}
+			if n := got(); n != 1 {
+				t.Errorf("the server received %d messages, want 1", n)
+			}
+		})
+	}
+}
+
+// startDroppingServer is an SMTP server that answers the end of a
+// message's data with dataCode, then closes the connection at once. It
+// returns its address and a count of the messages whose data it read.
+func startDroppingServer(t *testing.T, dataCode string) (string, func() int) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	var mu sync.Mutex
+	n := 0
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				r := bufio.NewReader(conn)
+				reply := func(s string) { io.WriteString(conn, s+"\r\n") }
+				reply("220 test ESMTP")
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					switch verb := strings.ToUpper(strings.Fields(line + " x")[0]); verb {
+					case "EHLO":
+						reply("250-test")
+						reply("250 8BITMIME")
+					case "DATA":
+						reply("354 go ahead")
+						for {
+							l, err := r.ReadString('\n')
+							if err != nil {
+								return
+							}
+							if l == ".\r\n" {
+								break
+							}
+						}
+						mu.Lock()
+						n++
+						mu.Unlock()
+						reply(dataCode)
+						return // the connection drops
+					case "QUIT":
+						reply("221 bye")
+						return
+					default: // HELO, MAIL, RCPT, NOOP, RSET
+						reply("250 ok")
+					}
+				}
+			}()
+		}
+	}()
+	return l.Addr().String(), func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return n
+	}
 }

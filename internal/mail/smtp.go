@@ -140,7 +140,8 @@ func isLoopback(host string) bool {
 
 // Send delivers one email in its own connection.
 func (m *SMTPMailer) Send(ctx context.Context, e Email) error {
-	msg := gomail.NewMsg()
+	// No User-Agent or X-Mailer naming the library and its version.
+	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	if err := msg.From(e.From); err != nil {
 		return fmt.Errorf("from address %q: %w", e.From, err)
 	}
@@ -150,13 +151,23 @@ func (m *SMTPMailer) Send(ctx context.Context, e Email) error {
 	msg.Subject(e.Subject)
 	msg.SetMessageIDWithValue(trimAngles(e.MessageID))
 	msg.SetDate()
+	// Sent by a program, not a person: vacation replies and ticket
+	// systems (an invited support@ address) do not answer it (RFC 3834).
+	msg.SetGenHeader("Auto-Submitted", "auto-generated")
 	msg.SetBodyString(gomail.TypeTextPlain, e.Text)
 	msg.AddAlternativeString(gomail.TypeTextHTML, e.HTML)
 	c, err := gomail.NewClient(m.host, m.opts...)
 	if err != nil {
 		return err
 	}
-	return c.DialAndSendWithContext(ctx, msg)
+	err = c.DialAndSendWithContext(ctx, msg)
+	if err != nil && msg.IsDelivered() {
+		// The server took the message (250 after its data); what failed
+		// is the RSET or QUIT after it. Sent again, it would arrive again,
+		// up to every attempt of the retry window.
+		return nil
+	}
+	return err
 }
 
 // trimAngles strips the <> that go-mail adds itself.
