@@ -506,7 +506,15 @@ func TestBulkInviteShowsEachRow(t *testing.T) {
 	if p.status != http.StatusOK {
 		t.Fatalf("bulk dry run: %d\n%s", p.status, p.text())
 	}
-	p.has(t, "Result per row", "Would be invited", "Already a member", "Not invited", "Nobody was invited", "Check again")
+	p.has(t, "Result per row", "Would be invited", "Already a member", "Not invited", "Nobody was invited")
+	// What each button does is its label, whatever the run before was: a
+	// check only sends dry_run, and inviting sends nothing that would
+	// make it one.
+	if !regexp.MustCompile(`<button type="submit" class="button" name="dry_run" value="1"[^>]*>Check only</button>`).MatchString(p.body) ||
+		!regexp.MustCompile(`<button type="submit" class="button primary"[^>]*>Upload and invite</button>`).MatchString(p.body) ||
+		strings.Contains(p.body, `type="checkbox"`) {
+		t.Errorf("the bulk dialog after a dry run does not offer Check only and Upload and invite:\n%s", p.body)
+	}
 	if strings.Contains(b.get(s.users()).text(), "ann@acme.test") {
 		t.Errorf("a dry run invited someone")
 	}
