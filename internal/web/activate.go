@@ -20,6 +20,12 @@ type activatePage struct {
 	Error  string
 }
 
+// Focus reports whether field of a new person's form takes the focus: the
+// first with an error, else the first.
+func (p activatePage) Focus(field string) bool {
+	return focusField(p.Errors, field, "name", "password")
+}
+
 // linkErrorPage is the model of the page for a link that cannot be used.
 type linkErrorPage struct {
 	Heading string

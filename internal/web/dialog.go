@@ -89,6 +89,10 @@ func (d *dialogState) setError(err error) {
 		d.ProfileRefusal = msg
 	case roster.ErrorField(err) != "" && d.hasField(roster.ErrorField(err)) && (code == roster.CodeInvalidInput || roster.ErrorField(err) == "password"):
 		d.Errors[roster.ErrorField(err)] = msg
+	case d.Kind == "invite" && code == roster.CodeConflict:
+		// Already a member, already invited: said of the address, under
+		// it, where the focus lands.
+		d.Errors["email"] = msg
 	case code == roster.CodeLastOwner:
 		d.LastOwner, d.Refusal = true, msg
 	default:

@@ -165,6 +165,18 @@ func afterDialog(v *app.Viewer, list listState) string {
 	return accountURL(v.Account.ID)
 }
 
+// focusField reports whether field is where a form's focus starts: the
+// first of fields (in the form's order) with an error, else the first. A
+// person who sent a form back with a mistake lands on the mistake.
+func focusField(errs map[string]string, field string, fields ...string) bool {
+	for _, f := range fields {
+		if errs[f] != "" {
+			return f == field
+		}
+	}
+	return len(fields) > 0 && fields[0] == field
+}
+
 // displayName is a member's name, or their email while they have none.
 func displayName(m *roster.Member) string {
 	if m.Name != "" {

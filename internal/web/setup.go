@@ -21,6 +21,12 @@ type setupPage struct {
 	Error    string
 }
 
+// Focus reports whether field takes the focus: the first with an error,
+// else the first.
+func (p setupPage) Focus(field string) bool {
+	return focusField(p.Errors, field, "account_name", "catalog", "owner_name", "owner_email", "password")
+}
+
 // catalogChoice is a built-in role catalog offered at setup.
 type catalogChoice struct {
 	Name  string

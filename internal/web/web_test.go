@@ -426,9 +426,13 @@ func TestRefusalIsThePolicySentenceNextToTheControl(t *testing.T) {
 	if p.status != http.StatusForbidden {
 		t.Errorf("manager editing the owner: %d, want 403", p.status)
 	}
-	want := `<p class="refusal" role="alert">You can only act on someone at or below your own role (Organization Manager).</p>`
+	want := `<p class="refusal" id="dialog-refusal" role="alert">You can only act on someone at or below your own role (Organization Manager).</p>`
 	if !strings.Contains(p.body, want) {
 		t.Errorf("refusal not shown in the dialog:\n%s", p.text())
+	}
+	// It describes the dialog: read when the focus enters it.
+	if !regexp.MustCompile(`<dialog open [^>]*aria-describedby="dialog-refusal"`).MatchString(p.body) {
+		t.Errorf("the refusal does not describe the dialog")
 	}
 	// The Invite dialog offers only roles the manager may give.
 	inv := b.get(s.users() + "?dialog=invite")
@@ -1593,4 +1597,56 @@ roles:
 			t.Errorf("the Auditor's audit log links to %s, which they may not open", dead)
 		}
 	}
+}
+
+// TestRefusedFormsFocusTheMistake: a form sent back with a mistake starts
+// its focus on the field at fault, marked invalid and described by what is
+// wrong, so that a keyboard or screen-reader user lands on it and hears
+// it: not on the form's first field, nor on a field the message is not
+// tied to.
+func TestRefusedFormsFocusTheMistake(t *testing.T) {
+	autofocus := regexp.MustCompile(`<[^>]* autofocus[^>]*>`)
+	focused := func(t *testing.T, p page, id string, describedBy ...string) {
+		t.Helper()
+		got := autofocus.FindAllString(p.body, -1)
+		if len(got) != 1 || !strings.Contains(got[0], `id="`+id+`"`) {
+			t.Fatalf("autofocus on %q; want %s alone\n%s", got, id, p.text())
+		}
+		if !strings.Contains(got[0], `aria-invalid="true"`) {
+			t.Errorf("%s is not marked invalid: %s", id, got[0])
+		}
+		for _, d := range describedBy {
+			if !regexp.MustCompile(`aria-describedby="[^"]*\b`+d+`\b`).MatchString(got[0]) || !strings.Contains(p.body, `id="`+d+`"`) {
+				t.Errorf("%s is not described by %s: %s", id, d, got[0])
+			}
+		}
+	}
+
+	setup := newSite(t, "rsu_test-token")
+	b := setup.browser()
+	p := b.post("/setup", url.Values{"token": {"rsu_test-token"}, "account_name": {"Acme"}, "catalog": {"bigeye"},
+		"owner_name": {"Olive"}, "owner_email": {"olive@acme.test"}, "password": {"password123"}})
+	focused(t, p, "setup-password", "setup-password-error")
+
+	s := newSite(t, "").withAccount("bizmetry", "Developer")
+	b = s.browser()
+	p = b.post("/login", url.Values{"email": {"owner@acme.test"}, "password": {"not the password"}})
+	focused(t, p, "login-password", "login-error")
+
+	b.login("owner@acme.test")
+	p = b.post("/accounts/"+s.account+"/invitations", url.Values{"email": {"developer@acme.test"}, "role": {"SRE"}})
+	focused(t, p, "invite-email", "invite-email-error")
+
+	ctx := context.Background()
+	m, err := s.app.Invite(ctx, roster.Principal{UserID: s.ids["owner@acme.test"]}, s.account, app.Invitation{Email: "new@acme.test", Role: "SRE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = b.post("/accounts/"+s.account+"/members/"+m.UserID+"/name", url.Values{"name": {"Nina =?Q? Newbie"}})
+	focused(t, p, "edit-name", "edit-name-error")
+
+	link, _ := s.app.InvitationLink(ctx, s.account, m.UserID)
+	u, _ := url.Parse(link)
+	p = s.browser().post("/activate", url.Values{"token": {u.Query().Get("token")}, "name": {"Nina"}, "password": {"password123"}})
+	focused(t, p, "activate-password", "activate-password-error")
 }
