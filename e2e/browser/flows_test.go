@@ -298,6 +298,23 @@ func TestPhoneLayout(t *testing.T) {
 	if right := eval[float64](b, `document.querySelector("dialog[open]").getBoundingClientRect().right`); right > 390 {
 		t.Errorf("the Invite dialog reaches %vpx on a 390px screen", right)
 	}
+
+	// A bulk check's results, on the narrowest screen: every row's outcome
+	// and detail in view, not in a table scrolled sideways.
+	b.viewport(320, 640)
+	b.open(eval[string](b, `location.pathname`) + "?dialog=bulk")
+	b.waitText("dialog[open]", "Bulk invite")
+	eval[string](b, `document.querySelector("#bulk-rows").value = "email,role,name\nnot-an-email,SRE,Bad Row\n"`)
+	b.click("#bulk-check")
+	b.waitText("table.bulk-results", "Not invited")
+	wrap := `document.querySelector("dialog[open] .table-wrap")`
+	if over := eval[int](b, wrap+`.scrollWidth - `+wrap+`.clientWidth`); over > 0 {
+		t.Errorf("the bulk results are %dpx wider than their place on a 320px screen", over)
+	}
+	label := eval[string](b, `getComputedStyle(document.querySelector("table.bulk-results tbody td:nth-child(4)"), "::before").content`)
+	if got := b.text("table.bulk-results tbody"); !strings.Contains(got, "Not invited") || label != `"Detail"` {
+		t.Errorf("the bulk results on a 320px screen = %q, the detail labelled %s; want each cell labelled", got, label)
+	}
 }
 
 // TestChangePasswordFromTheHeader: a member changes their password from
