@@ -53,6 +53,14 @@ func TestOwnerManagesAnInvitedUser(t *testing.T) {
 	owner.waitText(".flash", "Invitation sent to nina.new@bizmetry.example as Developer.")
 	// A screen reader reads it out: it reaches the live region after load.
 	owner.waitText("#announcer", "Invitation sent to nina.new@bizmetry.example as Developer.")
+	// Focus is back on + Invite User, where the next invitation starts,
+	// and the flash is read once, from the live region.
+	if id := eval[string](owner, `document.activeElement.id`); id != "invite-user" {
+		t.Errorf("after inviting, focus is on %q, want invite-user", id)
+	}
+	if hidden := eval[string](owner, `document.getElementById("flash").getAttribute("aria-hidden") || ""`); hidden != "true" {
+		t.Errorf("the flash copied to the live region is still read from the page (aria-hidden %q)", hidden)
+	}
 	row := rowOf("nina.new@bizmetry.example")
 	if got := owner.text(row); !strings.Contains(got, "Pending Activation") || !strings.Contains(got, "Developer") {
 		t.Errorf("new row = %q, want Developer, Pending Activation", got)
@@ -61,14 +69,17 @@ func TestOwnerManagesAnInvitedUser(t *testing.T) {
 		t.Errorf("a pending invitation offers no enabled Resend and Revoke:\n%s", owner.text(row))
 	}
 
-	// Inviting the same person again is refused next to the dialog's button,
-	// with what was typed kept.
+	// Inviting the same person again is refused under the email, where the
+	// focus lands, with what was typed kept.
 	owner.click("#invite-user")
 	owner.typeInto("#invite-email", "nina.new@bizmetry.example")
 	owner.typeInto("#invite-name", "Nina Again")
 	owner.choose("#invite-role", "SRE")
 	owner.click(`dialog[open] button[type=submit]`)
-	owner.waitText("dialog[open] .refusal", "already invited")
+	owner.waitText("dialog[open] #invite-email-error", "already invited")
+	if id := eval[string](owner, `document.activeElement.id`); id != "invite-email" {
+		t.Errorf("after the refusal, focus is on %q, want invite-email", id)
+	}
 	if got := eval[string](owner, `document.querySelector("#invite-name").value + "|" + document.querySelector("#invite-role").value`); got != "Nina Again|SRE" {
 		t.Errorf("refused Invite dialog kept %q, want what was typed", got)
 	}
@@ -149,12 +160,12 @@ func TestOwnerManagesAnInvitedUser(t *testing.T) {
 	}
 
 	// The last owner cannot demote themself: the Edit dialog shows the
-	// seed's warning at once, and no Save.
+	// seed's warning, said of the role, at once, and no Save.
 	self := rowOf("organization.owner@bizmetry.example")
 	owner.click(self + ` a[aria-label="Edit Olivia Owens"]`)
 	owner.waitText("dialog[open] .warning", "Last Owner Warning")
-	if got := owner.text("dialog[open] .warning"); !strings.Contains(got, lastOwnerWarning) {
-		t.Errorf("warning = %q, want the seed's sentence", got)
+	if got := owner.text("dialog[open] .warning"); !strings.Contains(got, "You cannot change the role of the last Organization Owner of an account. Assign another user as Owner first.") {
+		t.Errorf("warning = %q, want the seed's sentence said of the role", got)
 	}
 	if n := owner.count(`dialog[open] button[type=submit]`); n != 0 {
 		t.Errorf("the last owner's Edit dialog offers to save")

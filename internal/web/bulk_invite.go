@@ -65,6 +65,7 @@ func (w *Web) bulkInvite(rw http.ResponseWriter, r *http.Request) {
 		pg.Flash = fmt.Sprintf("%d invited, %s, %d invalid.",
 			counts[app.OutcomeInvited], already, counts[app.OutcomeInvalid])
 	}
+	d.BulkSummary = pg.Flash
 	w.renderWithDialog(rw, r, p, pg, list, d, http.StatusOK)
 }
 

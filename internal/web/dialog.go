@@ -54,8 +54,11 @@ type dialogState struct {
 	// uploaded (see bulkShown), and BulkNote what they leave out.
 	Bulk     []app.BulkRow
 	BulkNote string
-	BulkDone bool
-	CloseURL string
+	// BulkSummary is the counts of the run, also the page's flash, which
+	// the open dialog covers.
+	BulkSummary string
+	BulkDone    bool
+	CloseURL    string
 }
 
 // TargetName is the target's name, or their email while they have none.

@@ -115,6 +115,6 @@ func (w *Web) renderHome(rw http.ResponseWriter, r *http.Request, pg *page, dlg 
 		// Closed, the dialog gives focus back to what opened it.
 		dlg.CloseURL = home + openerAnchor[dlg.Kind]
 	}
-	pg.Title, pg.Section, pg.Data = v.Account.Name, "home", d
+	pg.Title, pg.Section, pg.Data, pg.DialogOpen = v.Account.Name, "home", d, dlg != nil
 	w.render(rw, r, status, "account_home", pg)
 }

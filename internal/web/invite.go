@@ -22,6 +22,7 @@ func (w *Web) invite(rw http.ResponseWriter, r *http.Request) {
 		w.dialogRefused(rw, r, p, pg, list, d, err)
 		return
 	}
-	w.redirectWithFlash(rw, r, afterDialog(pg.Viewer, list),
+	// Back to the button, where the next invitation starts.
+	w.redirectWithFlash(rw, r, afterDialog(pg.Viewer, list)+"#invite-user",
 		fmt.Sprintf("Invitation sent to %s as %s.", m.Email, m.Role))
 }

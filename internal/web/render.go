@@ -58,6 +58,9 @@ type page struct {
 	// Section highlights the current entry of the menu: home, users, roles, audit.
 	Section string
 	Flash   string
+	// DialogOpen says a dialog is open over the page: the rest of the
+	// page is inert, also without the script that makes it modal.
+	DialogOpen bool
 	// Data is the page's own model.
 	Data any
 }

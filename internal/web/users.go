@@ -150,7 +150,7 @@ func (w *Web) renderUsers(rw http.ResponseWriter, r *http.Request, p roster.Prin
 		}
 	}
 	pg.Title = "Users & Roles"
-	pg.Data = d
+	pg.Data, pg.DialogOpen = d, dlg != nil
 	w.render(rw, r, status, "users", pg)
 }
 

@@ -379,7 +379,8 @@ func TestLastOwnerWarning(t *testing.T) {
 	if p.status != http.StatusConflict {
 		t.Errorf("demoting the last owner: %d, want 409", p.status)
 	}
-	p.has(t, "Edit User", "Last Owner Warning", seedWarning)
+	// Said of the role, which is what was tried, not of removing.
+	p.has(t, "Edit User", "Last Owner Warning", "You cannot change the role of the last Organization Owner of an account. Assign another user as Owner first.")
 	// Leaving: the confirmation dialog warns before anything is tried, and
 	// the post is refused the same way.
 	d := b.get(s.users() + "?dialog=remove&user=" + s.ids["owner@acme.test"])
@@ -431,7 +432,7 @@ func TestRefusalIsThePolicySentenceNextToTheControl(t *testing.T) {
 		t.Errorf("refusal not shown in the dialog:\n%s", p.text())
 	}
 	// It describes the dialog: read when the focus enters it.
-	if !regexp.MustCompile(`<dialog open [^>]*aria-describedby="dialog-refusal"`).MatchString(p.body) {
+	if !regexp.MustCompile(`<dialog open [^>]*aria-describedby="[^"]*\bdialog-refusal"`).MatchString(p.body) {
 		t.Errorf("the refusal does not describe the dialog")
 	}
 	// The Invite dialog offers only roles the manager may give.
@@ -479,8 +480,9 @@ func TestInviteRedirectsWithFlash(t *testing.T) {
 	b := s.browser()
 	b.login("owner@acme.test")
 	p := b.post("/accounts/"+s.account+"/invitations", url.Values{"email": {"dana@acme.test"}, "name": {"Dana Dev"}, "role": {"Developer"}})
-	if p.status != http.StatusSeeOther || p.header.Get("Location") != s.users() {
-		t.Fatalf("invite: %d to %q, want 303 to the list", p.status, p.header.Get("Location"))
+	// Back to the list, the focus on + Invite User for the next one.
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != s.users()+"#invite-user" {
+		t.Fatalf("invite: %d to %q, want 303 to the list's + Invite User", p.status, p.header.Get("Location"))
 	}
 	list := b.get(s.users())
 	list.has(t, "Invitation sent to dana@acme.test as Developer.", "Dana Dev", "Pending Activation")
@@ -511,6 +513,16 @@ func TestBulkInviteShowsEachRow(t *testing.T) {
 		t.Fatalf("bulk dry run: %d\n%s", p.status, p.text())
 	}
 	p.has(t, "Result per row", "Would be invited", "Already a member", "Not invited", "Nobody was invited")
+	// The counts are in the dialog, which covers the flash that says them.
+	if !strings.Contains(p.body, `<p class="bulk-summary"><strong>Dry run: 1 would be invited, 1 already a member, 1 invalid. Nobody was invited.</strong></p>`) {
+		t.Errorf("the bulk dialog does not say the counts:\n%s", p.body)
+	}
+	// Under an open dialog, the page is inert, also without the script.
+	for _, under := range []string{`<header class="topbar" inert>`, `<div class="section-head" inert>`, `<section class="panel" aria-labelledby="users-heading" inert>`} {
+		if !strings.Contains(p.body, under) {
+			t.Errorf("under the open dialog, %s is missing", under)
+		}
+	}
 	// What each button does is its label, whatever the run before was: a
 	// check only sends dry_run, and inviting sends nothing that would
 	// make it one.
@@ -1539,7 +1551,7 @@ roles:
 	}
 
 	p = b.post(home+"/invitations", url.Values{"email": {"new@acme.test"}, "role": {"Guest"}})
-	if p.status != http.StatusSeeOther || p.header.Get("Location") != home {
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != home+"#invite-user" {
 		t.Fatalf("invite: %d to %q; want 303 to the start page", p.status, p.header.Get("Location"))
 	}
 	b.follow(home).has(t, "Invitation sent to new@acme.test as Guest.")

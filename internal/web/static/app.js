@@ -43,6 +43,8 @@
     }
     window.setTimeout(function () {
       region.textContent = flash.textContent.trim();
+      // Read once: from the live region, not again from the page.
+      flash.setAttribute('aria-hidden', 'true');
     }, 500);
   }
 
