@@ -6,6 +6,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // User is an identity. One user may be a member of several accounts.
@@ -88,8 +90,43 @@ func validDomain(domain string) bool {
 	return strings.ContainsFunc(labels[len(labels)-1], func(r rune) bool { return r < '0' || r > '9' })
 }
 
-// EmailKey is the form under which emails are compared and indexed.
-func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+// EmailKey is the form under which emails are compared and indexed: the
+// address in lower case, its domain as IDNA writes it for lookups when it
+// is not plain ASCII or holds an encoded label. One domain has several
+// spellings, which all reach the same mail server: in Unicode
+// (bücher.example), encoded for DNS (xn--bcher-kva.example), or with
+// compatibility forms of its letters (fullwidth ｘ.test for x.test); the
+// key is the Unicode one. The mailbox, before the @, is the mail server's
+// to compare, beyond case (DECISIONS 47).
+func EmailKey(email string) string {
+	key := strings.ToLower(strings.TrimSpace(email))
+	at := strings.LastIndexByte(key, '@')
+	if at < 0 {
+		return key
+	}
+	domain := key[at+1:]
+	if isASCII(domain) && !strings.Contains(domain, "xn--") {
+		return key
+	}
+	if d, err := idna.Lookup.ToUnicode(domain); err == nil {
+		return key[:at+1] + d
+	}
+	return key // not a domain IDNA can read: compared as written
+}
+
+// ASCIIEmail returns email with its domain encoded for DNS (IDNA's
+// xn-- labels), as a mail server that does not take UTF-8 addresses needs
+// it; the mailbox, before the @, is left as it is.
+func ASCIIEmail(email string) string {
+	at := strings.LastIndexByte(email, '@')
+	if at < 0 || isASCII(email[at+1:]) {
+		return email
+	}
+	if d, err := idna.Lookup.ToASCII(email[at+1:]); err == nil {
+		return email[:at+1] + d
+	}
+	return email
+}
 
 // ValidateName checks a person's full name and returns it trimmed.
 func ValidateName(field, name string) (string, error) {

@@ -60,7 +60,7 @@ func TestNormalizeEmail(t *testing.T) {
 }
 
 func FuzzNormalizeEmail(f *testing.F) {
-	for _, s := range []string{"dana@acme.test", "Dana <d@a.test>", "a@b", "\x00", "d@a.test\r\n", "x@[1.2.3.4]"} {
+	for _, s := range []string{"dana@acme.test", "Dana <d@a.test>", "a@b", "\x00", "d@a.test\r\n", "x@[1.2.3.4]", "dup@xn--bcher-kva.example", "dup@ｘ.test"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -89,6 +89,10 @@ func FuzzNormalizeEmail(f *testing.F) {
 		again, err := NormalizeEmail("email", got)
 		if err != nil || again != got {
 			t.Fatalf("NormalizeEmail(%q) = %q, then %q, %v", s, got, again, err)
+		}
+		// So is keying: a key is its own key, the same stored and looked up.
+		if k := EmailKey(got); EmailKey(k) != k {
+			t.Fatalf("EmailKey(%q) = %q, whose key is %q", got, k, EmailKey(k))
 		}
 	})
 }
@@ -138,5 +142,38 @@ func TestTruncateKeepsCharactersWhole(t *testing.T) {
 	}
 	if got := Truncate("short", 255); got != "short" {
 		t.Errorf("Truncate of a short value = %q", got)
+	}
+}
+
+// TestEmailKeyReadsADomainAsDNSDoes: every spelling of a domain (Unicode,
+// encoded for DNS, compatibility forms, any case) gives one key, so that
+// one mailbox is one user; the mailbox's own part is compared beyond case
+// only as written.
+func TestEmailKeyReadsADomainAsDNSDoes(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"Dana@Acme.Test", "dana@acme.test"},
+		{"dup@bücher.example", "dup@bücher.example"},
+		{"dup@xn--bcher-kva.example", "dup@bücher.example"},
+		{"Dup@XN--BCHER-KVA.Example", "dup@bücher.example"},
+		{"dup@BÜCHER.example", "dup@bücher.example"},
+		{"dup@ｘ.test", "dup@x.test"},
+		{"Jörg@exämple.com", "jörg@exämple.com"},
+		{"a.b@xn--exmple-cua.com", "a.b@exämple.com"},
+		{"x@xn--zz-.example", "x@xn--zz-.example"}, // no IDNA reading: as written
+		{"no-at-sign", "no-at-sign"},
+	} {
+		if got := EmailKey(c.in); got != c.want {
+			t.Errorf("EmailKey(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	for _, c := range []struct{ in, want string }{
+		{"dana@acme.test", "dana@acme.test"},
+		{"dup@bücher.example", "dup@xn--bcher-kva.example"},
+		{"Jörg@exämple.com", "Jörg@xn--exmple-cua.com"},
+		{"dup@ｘ.test", "dup@x.test"},
+	} {
+		if got := ASCIIEmail(c.in); got != c.want {
+			t.Errorf("ASCIIEmail(%q) = %q, want %q", c.in, got, c.want)
+		}
 	}
 }

@@ -469,3 +469,28 @@ func TestTokenUseDoesNotWaitForTheWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestOneMailboxInAnySpelling: a domain written in Unicode, encoded for
+// DNS, or with compatibility forms of its letters is one domain: inviting
+// the same mailbox in another spelling is the conflict it is in another
+// case, in one invitation or a bulk's rows, not a second person.
+func TestOneMailboxInAnySpelling(t *testing.T) {
+	e := newEnv(t)
+	accID, owner := e.account("bizmetry", "olive@acme.test")
+	for _, first := range []string{"dup@bücher.example", "dup@x.test"} {
+		if _, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: first, Role: "Developer"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, again := range []string{"dup@xn--bcher-kva.example", "DUP@XN--BCHER-KVA.example", "dup@BÜCHER.example", "dup@ｘ.test"} {
+		_, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: again, Role: "Developer"})
+		wantCode(t, err, roster.CodeConflict)
+	}
+	rows, err := e.app.BulkInvite(e.ctx, owner, accID, strings.NewReader("email,role\nnew@xn--exmple-cua.com,SRE\nnew@exämple.com,SRE\n"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[0].Outcome != app.OutcomeInvited || rows[1].Outcome == app.OutcomeInvited {
+		t.Errorf("a bulk naming one mailbox twice: %+v; want the first invited, not the second", rows)
+	}
+}

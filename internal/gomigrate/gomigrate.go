@@ -6,6 +6,7 @@ package gomigrate
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -79,6 +80,54 @@ func CheckKnown(ctx context.Context, db *sql.DB, p *goose.Provider) error {
 			return err
 		}
 		return fmt.Errorf("the database was migrated by a newer Roster (schema version %d, which needs a Roster that knows migration %d; this one knows up to %d): run the newer binary", current, runsWith, known)
+	}
+	return nil
+}
+
+// EmailDomainKeys gives the users whose email's domain is not plain ASCII
+// or holds an encoded label the key roster.EmailKey gives them since it
+// reads a domain as IDNA does (bücher.example for xn--bcher-kva.example and
+// for BÜCHER.example), in users and in their memberships' copies. A user
+// whose new key another user holds already (one mailbox invited twice, in
+// two spellings, before) keeps the old one: they stay two users, as they
+// were. candidates selects (id, email, email_key) of the users to look at;
+// taken selects a user other than $2 holding the key $1; setUser and
+// setMembers set the key $1 of the user $2.
+func EmailDomainKeys(ctx context.Context, tx *sql.Tx, candidates, taken, setUser, setMembers string) error {
+	type user struct{ id, key string }
+	var rekey []user
+	rows, err := tx.QueryContext(ctx, candidates)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id, email, key string
+		if err := rows.Scan(&id, &email, &key); err != nil {
+			rows.Close()
+			return err
+		}
+		if k := roster.EmailKey(email); k != key {
+			rekey = append(rekey, user{id, k})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, u := range rekey {
+		var one int
+		switch err := tx.QueryRowContext(ctx, taken, u.key, u.id).Scan(&one); {
+		case err == nil:
+			continue // another user has this mailbox's key
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, setUser, u.key, u.id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, setMembers, u.key, u.id); err != nil {
+			return err
+		}
 	}
 	return nil
 }

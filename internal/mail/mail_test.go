@@ -869,3 +869,22 @@ func startDroppingServer(t *testing.T, dataCode string) (string, func() int) {
 		return n
 	}
 }
+
+// TestUnicodeDomainSentAsDNSWritesIt: an address whose domain is not ASCII
+// goes out with the domain as DNS writes it, in the envelope and the To
+// header, which a mail server without SMTPUTF8 takes.
+func TestUnicodeDomainSentAsDNSWritesIt(t *testing.T) {
+	srv := smtptest.Start(t, "roster", "s3cret pass")
+	m, err := mail.NewSMTPMailer(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := mail.Email{MessageID: "<x@y>", From: "roster@acme.test", To: "dana@bücher.example", Subject: "s", Text: "t", HTML: "h"}
+	if err := m.Send(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.WaitFor(1, 5*time.Second)[0]
+	if len(got.To) != 1 || got.To[0] != "dana@xn--bcher-kva.example" || !strings.Contains(got.Header("To"), "dana@xn--bcher-kva.example") {
+		t.Errorf("sent to %q, To header %q; want dana@xn--bcher-kva.example", got.To, got.Header("To"))
+	}
+}

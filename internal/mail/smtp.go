@@ -10,6 +10,8 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+
+	"github.com/rosterhq/roster"
 )
 
 // SMTPMailer sends through an SMTP server: STARTTLS (smtp://), implicit TLS
@@ -145,7 +147,9 @@ func (m *SMTPMailer) Send(ctx context.Context, e Email) error {
 	if err := msg.From(e.From); err != nil {
 		return fmt.Errorf("from address %q: %w", e.From, err)
 	}
-	if err := msg.To(e.To); err != nil {
+	// The domain as DNS writes it: a mail server that does not take UTF-8
+	// addresses (no SMTPUTF8) takes bücher.example as xn--bcher-kva.example.
+	if err := msg.To(roster.ASCIIEmail(e.To)); err != nil {
 		return fmt.Errorf("to address: %w", err)
 	}
 	msg.Subject(e.Subject)

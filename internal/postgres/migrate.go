@@ -92,6 +92,13 @@ func goMigrations() []*goose.Migration {
 			return gomigrate.MarkedNames(ctx, tx, `DELETE FROM member_words WHERE account_id = $1 AND user_id = $2`,
 				`INSERT INTO member_words (account_id, word, name_key, user_id) VALUES ($1, $2, $3, $4)`)
 		}}, nil),
+		goose.NewGoMigration(13, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			return gomigrate.EmailDomainKeys(ctx, tx,
+				`SELECT id, email, email_key FROM users WHERE email_key ~ '[^ -~]' OR email_key LIKE '%xn--%'`,
+				`SELECT 1 FROM users WHERE email_key = $1 AND id <> $2`,
+				`UPDATE users SET email_key = $1 WHERE id = $2`,
+				`UPDATE members SET email_key = $1 WHERE user_id = $2`)
+		}}, nil),
 	}
 }
 

@@ -45,6 +45,20 @@ func TestMigrateMarkedWords(t *testing.T) {
 	}, func() { remigrate(t, s, 9) })
 }
 
+// TestMigrateEmailDomainKeys: migration 13 keys emails by their domain as
+// IDNA reads it (storetest.EmailDomainKeysMigration).
+func TestMigrateEmailDomainKeys(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	storetest.EmailDomainKeysMigration(t, s, func(user, email, key string) {
+		for _, q := range []string{`UPDATE users SET email = $1, email_key = $2 WHERE id = $3`, `UPDATE members SET email = $1, email_key = $2 WHERE user_id = $3`} {
+			if _, err := s.pool.Exec(ctx, q, email, key, user); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}, func() { remigrate(t, s, 12) })
+}
+
 // remigrate takes s's migrations back to version and applies them all
 // again.
 func remigrate(t *testing.T, s *Store, version int64) {

@@ -107,6 +107,13 @@ func goMigrations() []*goose.Migration {
 			return gomigrate.MarkedNames(ctx, tx, `DELETE FROM member_words WHERE account_id = ? AND user_id = ?`,
 				`INSERT INTO member_words (account_id, word, name_key, user_id) VALUES (?, ?, ?, ?)`)
 		}}, nil),
+		goose.NewGoMigration(10, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			return gomigrate.EmailDomainKeys(ctx, tx,
+				`SELECT id, email, email_key FROM users WHERE email_key GLOB '*[^ -~]*' OR email_key LIKE '%xn--%'`,
+				`SELECT 1 FROM users WHERE email_key = ? AND id <> ?`,
+				`UPDATE users SET email_key = ? WHERE id = ?`,
+				`UPDATE members SET email_key = ? WHERE user_id = ?`)
+		}}, nil),
 	}
 }
 

@@ -84,6 +84,20 @@ func TestMigrateMarkedWords(t *testing.T) {
 	}, func() { remigrate(t, s, 6) })
 }
 
+// TestMigrateEmailDomainKeys: migration 10 keys emails by their domain as
+// IDNA reads it (storetest.EmailDomainKeysMigration).
+func TestMigrateEmailDomainKeys(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	storetest.EmailDomainKeysMigration(t, s, func(user, email, key string) {
+		for _, q := range []string{`UPDATE users SET email = ?, email_key = ? WHERE id = ?`, `UPDATE members SET email = ?, email_key = ? WHERE user_id = ?`} {
+			if _, err := s.writer.ExecContext(ctx, q, email, key, user); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}, func() { remigrate(t, s, 9) })
+}
+
 // remigrate takes s's migrations back to version and applies them all
 // again.
 func remigrate(t *testing.T, s *Store, version int64) {

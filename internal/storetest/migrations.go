@@ -125,3 +125,50 @@ func RepairKeepsGivenNames(t *testing.T, s roster.Store, redo func()) {
 		return nil
 	})
 }
+
+// EmailDomainKeysMigration: the migration that keys emails by their domain
+// as IDNA reads it (SQLite 10, PostgreSQL 13) gives the users keyed before
+// by a domain's other spelling the key EmailKey gives now, in users and in
+// their memberships, so that each is found in any spelling; a user whose
+// new key another user holds keeps theirs. old sets a user's email and its
+// key as the store wrote them before (users and members); redo takes the
+// migrations back to the one before it and applies them all again.
+func EmailDomainKeysMigration(t *testing.T, s roster.Store, old func(user, email, key string), redo func()) {
+	t.Helper()
+	a := NewAccount(t, s, "Acme", "bigeye")
+	encoded := NewMember(t, s, a, NewUser(t, s, "Dora Dup", ""), "User", roster.StatusActive)
+	old(encoded.UserID, "Dup@XN--BCHER-KVA.example", "dup@xn--bcher-kva.example")
+	wide := NewMember(t, s, a, NewUser(t, s, "Wes Wide", ""), "User", roster.StatusPending)
+	old(wide.UserID, "wes@ｘ.test", "wes@ｘ.test")
+	first := NewMember(t, s, a, NewUser(t, s, "Cleo First", "c@bücher.example"), "User", roster.StatusActive)
+	second := NewMember(t, s, a, NewUser(t, s, "Carl Second", ""), "User", roster.StatusActive)
+	old(second.UserID, "c@xn--bcher-kva.example", "c@xn--bcher-kva.example")
+
+	redo()
+
+	Read(t, s, func(tx roster.Tx) error {
+		for email, want := range map[string]string{
+			"dup@bücher.example": encoded.UserID, "DUP@xn--bcher-kva.example": encoded.UserID,
+			"wes@x.test": wide.UserID, "wes@ｘ.test": wide.UserID,
+			"c@bücher.example": first.UserID, "c@xn--bcher-kva.example": first.UserID,
+		} {
+			u, err := tx.UserByEmail(email)
+			if err != nil || u.ID != want {
+				t.Errorf("UserByEmail(%q) after the migration = %v, %v; want %s", email, u, err, want)
+			}
+		}
+		if _, err := tx.User(second.UserID); err != nil {
+			t.Errorf("the user whose new key was taken: %v", err)
+		}
+		// The memberships' copies of the key: the list finds the member
+		// by the start of their email in its new key.
+		page, err := tx.ListMembers(a.ID, roster.MemberFilter{Query: "dup@bü", Limit: 10})
+		if err != nil {
+			return err
+		}
+		if len(page.Items) != 1 || page.Items[0].UserID != encoded.UserID {
+			t.Errorf("the list's search for dup@bü after the migration: %d members, want Dora", len(page.Items))
+		}
+		return nil
+	})
+}
