@@ -184,6 +184,13 @@ func operatorError(err error) error {
 // no more than a catalog may hold, so that --catalog naming a huge file or
 // /dev/zero is refused without filling the memory.
 func readCatalogFile(path string) ([]byte, error) {
+	// Looked at before it is opened: opening a named pipe waits for a
+	// writer, for good.
+	if st, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

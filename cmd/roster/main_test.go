@@ -142,6 +142,15 @@ func TestBadInvocationsExit2WithOneLine(t *testing.T) {
 	}
 }
 
+// fifo makes a named pipe at path.
+func fifo(t *testing.T, path string) string {
+	t.Helper()
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // TestBadCatalogFiles: a catalog file's problems are each a line naming the
 // file, the line and the problem, and nothing is made; a file that is not
 // one, or too large to be one, is refused without reading it whole.
@@ -166,6 +175,8 @@ func TestBadCatalogFiles(t *testing.T) {
 			[]string{`typo.yaml:7: role "User" has no permissions`, `typo.yaml:9: role 2 has an unknown field "permisions"`}},
 		{"a file too large", huge, []string{"huge.yaml: the file is over 1 MiB"}},
 		{"not a file", "/dev/zero", []string{"/dev/zero is not a regular file"}},
+		// Opening a named pipe would wait for a writer, for good.
+		{"a named pipe", fifo(t, filepath.Join(dir, "pipe.yaml")), []string{"pipe.yaml is not a regular file"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "r.db")

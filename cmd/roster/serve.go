@@ -65,13 +65,16 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 		return usageError{err}
 	}
 
-	// The port before the database: a second instance started on a busy
-	// port fails without migrating the database or opening its pool.
-	l, err := net.Listen("tcp", c.Addr)
-	if err != nil {
+	// The port is tried before the database: a second instance started on
+	// a busy port fails without migrating the database or opening its
+	// pool. Only tried: while the database opens (a migration, waiting for
+	// another instance's), connections are refused, as a load balancer
+	// expects, not taken and left unanswered.
+	if probe, err := net.Listen("tcp", c.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", c.Addr, err)
+	} else if err := probe.Close(); err != nil {
+		return err
 	}
-	defer l.Close() // on a failure before serving; closing twice is harmless
 	store, err := openStore(ctx, c)
 	if err != nil {
 		return err
@@ -84,6 +87,11 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 		pg.SetWorkTimeout(30 * time.Second)
 	}
 
+	l, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Addr, err)
+	}
+	defer l.Close() // on a failure before serving; closing twice is harmless
 	if c.BaseURLDerived && c.Addr != l.Addr().String() {
 		// The base URL was derived from an address such as :0 or a host
 		// name; links in emails must name where the service really listens.

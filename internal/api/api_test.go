@@ -86,6 +86,7 @@ func TestBadRequests(t *testing.T) {
 		{name: "a string, not an object", method: "POST", path: base + "/invitations", ct: jsonCT, body: `"x@acme.test"`},
 		{name: "null body", method: "POST", path: base + "/invitations", ct: jsonCT, body: `null`, detail: "must be a JSON object"},
 		{name: "check of a user id too long", method: "POST", path: base + "/check", ct: jsonCT, body: `{"user": "` + strings.Repeat("u", 65) + `", "permission": "catalog.read"}`, field: "user", detail: "at most 64 characters"},
+		{name: "a path starting //", method: "PATCH", path: "//api/v1/me", ct: jsonCT, body: `{"name": "X"}`, status: http.StatusNotFound, code: roster.CodeNotFound},
 		{name: "a path with //", method: "PATCH", path: "/api/v1//me", ct: jsonCT, body: `{"name": "X"}`, status: http.StatusNotFound, code: roster.CodeNotFound},
 		{name: "a path with /./", method: "GET", path: base + "/./members", status: http.StatusNotFound, code: roster.CodeNotFound},
 		{name: "a path with /..", method: "DELETE", path: member + "/..", status: http.StatusNotFound, code: roster.CodeNotFound},

@@ -114,12 +114,20 @@ func New(c Config) *Server {
 // cleaned path, which a client may follow with its PATCH or DELETE, or not.
 // (A page's path is cleaned and redirected, as browsers expect.)
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
-	if p := r.URL.Path; strings.HasPrefix(p, "/api/") && path.Clean(p) != p && path.Clean(p)+"/" != p {
+	if p := r.URL.Path; strings.Contains(p, "api/") && isUncleanAPIPath(p) {
 		SetRoute(r, Unmatched)
 		WriteError(w, r, s.log, roster.Errorf(roster.CodeNotFound, "There is nothing at %s.", p))
 		return
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// isUncleanAPIPath reports whether p is an API path in another spelling:
+// one that cleans to a path under /api/ ("//api/v1/me" too, which a client
+// joining a base URL that ends in / with /api/… sends).
+func isUncleanAPIPath(p string) bool {
+	c := path.Clean(p)
+	return strings.HasPrefix(c, "/api/") && c != p && c+"/" != p
 }
 
 // refuse answers a request the server's layers refuse before its handler:

@@ -88,8 +88,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 			// store gave up would otherwise hold its locks, or wait for
 			// them, until the server notices the connection is dead, which
 			// takes hours.
-			ms := strconv.FormatInt(d/int64(time.Millisecond), 10)
-			_, err := c.Exec(ctx, `SELECT set_config('statement_timeout', $1, false), set_config('idle_in_transaction_session_timeout', $1, false)`, ms)
+			// An operator's own, stricter value (the URL's, or the
+			// role's or database's) stays.
+			ms := d / int64(time.Millisecond)
+			_, err := c.Exec(ctx, `SELECT set_config(name, $1::text, false) FROM pg_settings
+				WHERE name IN ('statement_timeout', 'idle_in_transaction_session_timeout')
+				AND (setting::bigint = 0 OR setting::bigint > $1::bigint)`, strconv.FormatInt(ms, 10))
 			return err
 		}
 		return nil

@@ -176,6 +176,22 @@ func TestServerGivesUpWhenCutOff(t *testing.T) {
 		}
 	})
 
+	t.Run("an operator's stricter bound stays", func(t *testing.T) {
+		s, err := Open(ctx, dbURL+"&statement_timeout=5000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		s.SetWorkTimeout(30 * time.Second)
+		var st, idle string
+		if err := s.pool.QueryRow(ctx, `SELECT current_setting('statement_timeout'), current_setting('idle_in_transaction_session_timeout')`).Scan(&st, &idle); err != nil {
+			t.Fatal(err)
+		}
+		if st != "5s" || idle != "30s" {
+			t.Errorf("statement_timeout %q, idle_in_transaction_session_timeout %q; want the operator's 5s and the store's 30s", st, idle)
+		}
+	})
+
 	t.Run("no bound without a work timeout", func(t *testing.T) {
 		// The commands' store: no statement is bounded.
 		s, err := Open(ctx, dbURL)

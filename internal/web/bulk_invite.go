@@ -24,9 +24,6 @@ func (w *Web) bulkInvite(rw http.ResponseWriter, r *http.Request) {
 	dryRun := r.PostFormValue("dry_run") != ""
 	pasted := r.PostFormValue("rows")
 	d := &dialogState{Kind: "bulk", Values: map[string]string{"rows": pasted}}
-	if dryRun {
-		d.Values["dry_run"] = "1"
-	}
 	var src io.Reader
 	if f, _, err := r.FormFile("csv"); err == nil {
 		defer f.Close()

@@ -12,6 +12,9 @@ import (
 type forgotPage struct {
 	Email string
 	Error string
+	// Invalid says the error is the field's, not a refusal such as a rate
+	// limit.
+	Invalid bool
 }
 
 func (w *Web) forgotPage(rw http.ResponseWriter, r *http.Request) {
@@ -36,7 +39,7 @@ func (w *Web) forgot(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.render(rw, r, refusalStatus(err), "forgot", &page{Title: "Reset your password",
-			Data: forgotPage{Email: email, Error: roster.ErrorMessage(err)}})
+			Data: forgotPage{Email: email, Error: roster.ErrorMessage(err), Invalid: roster.ErrorCode(err) == roster.CodeInvalidInput}})
 		return
 	}
 	w.redirectWithFlash(rw, r, "/login", "If this address belongs to an account, a reset link is on its way.")

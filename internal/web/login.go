@@ -13,6 +13,9 @@ type loginPage struct {
 	Email string
 	Next  string
 	Error string
+	// Invalid says the error is the fields' (wrong email or password),
+	// not a refusal such as a rate limit.
+	Invalid bool
 }
 
 func (w *Web) loginPage(rw http.ResponseWriter, r *http.Request) {
@@ -43,7 +46,7 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request) {
 			w.fail(rw, r, nil, err)
 			return
 		}
-		d.Error = roster.ErrorMessage(err)
+		d.Error, d.Invalid = roster.ErrorMessage(err), roster.ErrorCode(err) != roster.CodeRateLimited
 		w.render(rw, r, refusalStatus(err), "login", &page{Title: "Sign in", Data: d})
 		return
 	}

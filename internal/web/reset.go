@@ -12,6 +12,9 @@ import (
 type resetPage struct {
 	Token string
 	Error string
+	// Invalid says the error is the password's, not a refusal such as a
+	// rate limit.
+	Invalid bool
 }
 
 func (w *Web) resetPage(rw http.ResponseWriter, r *http.Request) {
@@ -61,6 +64,6 @@ func (w *Web) reset(rw http.ResponseWriter, r *http.Request) {
 		w.fail(rw, r, nil, err)
 	default:
 		w.render(rw, r, refusalStatus(err), "reset", &page{Title: "Choose a new password",
-			Data: resetPage{Token: token, Error: roster.ErrorMessage(err)}})
+			Data: resetPage{Token: token, Error: roster.ErrorMessage(err), Invalid: roster.ErrorCode(err) == roster.CodeInvalidInput}})
 	}
 }

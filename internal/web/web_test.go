@@ -1525,7 +1525,7 @@ func TestInviteWithoutTheList(t *testing.T) {
 	cat, err := policy.Parse("recruiting.yaml", []byte(`name: recruiting
 owner_fallback: Recruiter
 roles:
-  - {name: Owner, rank: 3, permissions: [members.read, members.invite, members.edit, members.disable, members.remove, ownership.transfer]}
+  - {name: Owner, rank: 3, permissions: [members.read, members.invite, members.edit, members.disable, members.remove, ownership.transfer, audit.read]}
   - {name: Recruiter, rank: 2, permissions: [members.invite]}
   - {name: Guest, rank: 1, permissions: []}
 `))
@@ -1639,6 +1639,12 @@ func TestRefusedFormsFocusTheMistake(t *testing.T) {
 	p := b.post("/setup", url.Values{"token": {"rsu_test-token"}, "account_name": {"Acme"}, "catalog": {"bigeye"},
 		"owner_name": {"Olive"}, "owner_email": {"olive@acme.test"}, "password": {"password123"}})
 	focused(t, p, "setup-password", "setup-password-error")
+	// No catalog chosen: the first of its choices, alone.
+	p = b.post("/setup", url.Values{"token": {"rsu_test-token"}, "account_name": {"Acme"},
+		"owner_name": {"Olive"}, "owner_email": {"olive@acme.test"}, "password": {"a long enough passphrase"}})
+	if got := autofocus.FindAllString(p.body, -1); len(got) != 1 || !strings.Contains(got[0], `name="catalog"`) {
+		t.Errorf("setup without a catalog: autofocus on %q; want the first catalog alone", got)
+	}
 
 	s := newSite(t, "").withAccount("bizmetry", "Developer")
 	b = s.browser()
