@@ -1339,16 +1339,13 @@ func TestProfileRolesInTheEditDialog(t *testing.T) {
 // the Edit dialog too: the roles offered are the policy's answer for a
 // grant, not for an invitation.
 func TestProfileGrantsWithoutInvite(t *testing.T) {
-	cat, err := policy.Parse("custom.yaml", []byte(`name: custom
+	cat := ownCatalog(t, "custom.yaml", `name: custom
 owner_fallback: Editor
 roles:
   - {name: Owner, rank: 3, permissions: [members.read, members.invite, members.edit, members.disable, members.remove, ownership.transfer, audit.read]}
   - {name: Editor, rank: 2, permissions: [members.read, members.edit]}
   - {name: Viewer, rank: 1, permissions: [members.read]}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	s := newSite(t, "").withCatalog(cat, "Editor", "Viewer")
 	b := s.browser()
 	b.login("editor@acme.test")
@@ -1440,17 +1437,14 @@ func TestStaticFiles(t *testing.T) {
 // which a Lead may not give themself (DECISIONS 59), though they may give
 // it to someone else.
 func TestOwnRoleChoicesAreThePolicys(t *testing.T) {
-	cat, err := policy.Parse("same-rank.yaml", []byte(`name: same-rank
+	cat := ownCatalog(t, "same-rank.yaml", `name: same-rank
 owner_fallback: Lead
 roles:
   - {name: Owner, rank: 3, permissions: [members.read, members.invite, members.edit, members.disable, members.remove, ownership.transfer, billing.manage]}
   - {name: Boss, rank: 2, permissions: [members.read, members.invite, members.edit, billing.manage]}
   - {name: Lead, rank: 2, permissions: [members.read, members.invite, members.edit]}
   - {name: Viewer, rank: 1, permissions: [members.read]}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	s := newSite(t, "").withCatalog(cat, "Lead", "Viewer")
 	b := s.browser()
 	b.login("lead@acme.test")
@@ -1469,16 +1463,13 @@ roles:
 // catalog of the operator's own) is offered, in the Edit dialog, the roles
 // it may give, and the API's roles say it may give them.
 func TestEditWithoutInvite(t *testing.T) {
-	cat, err := policy.Parse("edit-only.yaml", []byte(`name: edit-only
+	cat := ownCatalog(t, "edit-only.yaml", `name: edit-only
 owner_fallback: Helper
 roles:
   - {name: Owner, rank: 3, permissions: [members.read, members.invite, members.edit, members.disable, members.remove, ownership.transfer]}
   - {name: Helper, rank: 2, permissions: [members.read, members.edit]}
   - {name: Guest, rank: 1, permissions: [members.read]}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	s := newSite(t, "").withCatalog(cat, "Helper", "Guest")
 	b := s.browser()
 	b.login("helper@acme.test")
@@ -1501,15 +1492,12 @@ roles:
 // for the built-in catalogs, and names the owner role of a catalog of the
 // operator's own.
 func TestLastOwnerWarningNamesTheOwnerRole(t *testing.T) {
-	cat, err := policy.Parse("boss.yaml", []byte(`name: boss
+	cat := ownCatalog(t, "boss.yaml", `name: boss
 owner_fallback: Staff
 roles:
   - {name: Boss, rank: 2, permissions: [members.read, members.invite, members.edit, members.disable, members.remove, ownership.transfer]}
   - {name: Staff, rank: 1, permissions: [members.read]}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	s := newSite(t, "").withCatalog(cat)
 	b := s.browser()
 	b.login("owner@acme.test")
@@ -1522,16 +1510,13 @@ roles:
 // one person or a file, and is brought back there; a role that may not
 // invite is offered neither.
 func TestInviteWithoutTheList(t *testing.T) {
-	cat, err := policy.Parse("recruiting.yaml", []byte(`name: recruiting
+	cat := ownCatalog(t, "recruiting.yaml", `name: recruiting
 owner_fallback: Recruiter
 roles:
   - {name: Owner, rank: 3, permissions: [members.read, members.invite, members.edit, members.disable, members.remove, ownership.transfer, audit.read]}
   - {name: Recruiter, rank: 2, permissions: [members.invite]}
   - {name: Guest, rank: 1, permissions: []}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	s := newSite(t, "").withCatalog(cat, "Recruiter", "Guest")
 	home := "/accounts/" + s.account
 	b := s.browser()
@@ -1587,16 +1572,13 @@ roles:
 // the audit log but not the members is offered the log, without the Users
 // and Roles tabs it could not open.
 func TestAuditWithoutTheList(t *testing.T) {
-	cat, err := policy.Parse("audit.yaml", []byte(`name: audit
+	cat := ownCatalog(t, "audit.yaml", `name: audit
 owner_fallback: Guest
 roles:
   - {name: Owner, rank: 2, permissions: [members.read, members.invite, members.edit, members.disable, members.remove, ownership.transfer, audit.read]}
   - {name: Auditor, rank: 1, permissions: [audit.read]}
   - {name: Guest, rank: 1, permissions: []}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	s := newSite(t, "").withCatalog(cat, "Auditor")
 	b := s.browser()
 	b.login("auditor@acme.test")
@@ -1667,4 +1649,14 @@ func TestRefusedFormsFocusTheMistake(t *testing.T) {
 	u, _ := url.Parse(link)
 	p = s.browser().post("/activate", url.Values{"token": {u.Query().Get("token")}, "name": {"Nina"}, "password": {"password123"}})
 	focused(t, p, "activate-password", "activate-password-error")
+}
+
+// ownCatalog parses a catalog of the operator's own, as stored.
+func ownCatalog(t *testing.T, file, text string) *policy.Catalog {
+	t.Helper()
+	cat, err := policy.Parse(file, []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
 }
