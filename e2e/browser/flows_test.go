@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -318,9 +319,12 @@ func TestPhoneLayout(t *testing.T) {
 	eval[string](b, `document.querySelector("#bulk-rows").value = "email,role,name\nnot-an-email,SRE,Bad Row\n"`)
 	b.click("#bulk-check")
 	b.waitText("table.bulk-results", "Not invited")
-	wrap := `document.querySelector("dialog[open] .table-wrap")`
-	if over := eval[int](b, wrap+`.scrollWidth - `+wrap+`.clientWidth`); over > 0 {
-		t.Errorf("the bulk results are %dpx wider than their place on a 320px screen", over)
+	// A card: each cell on a line of its own, the outcome below the email.
+	cell := func(n int) string {
+		return fmt.Sprintf(`document.querySelector("table.bulk-results tbody td:nth-child(%d)").getBoundingClientRect()`, n)
+	}
+	if below := eval[bool](b, cell(3)+`.top >= `+cell(2)+`.bottom`); !below {
+		t.Errorf("the bulk results on a 320px screen are a table row, the outcome beside the email, not below it")
 	}
 	label := eval[string](b, `getComputedStyle(document.querySelector("table.bulk-results tbody td:nth-child(4)"), "::before").content`)
 	if got := b.text("table.bulk-results tbody"); !strings.Contains(got, "Not invited") || label != `"Detail"` {

@@ -113,14 +113,9 @@ var dialogFields = map[string][]string{
 }
 
 // Starts reports whether the dialog's focus starts in field: the first of
-// its fields with an error, else first.
-func (d *dialogState) Starts(field, first string) bool {
-	for _, f := range dialogFields[d.Kind] {
-		if d.Errors[f] != "" {
-			return f == field
-		}
-	}
-	return field == first
+// its fields with an error, else its first field (focusField).
+func (d *dialogState) Starts(field string) bool {
+	return focusField(d.Errors, field, dialogFields[d.Kind]...)
 }
 
 func (d *dialogState) hasField(f string) bool {
