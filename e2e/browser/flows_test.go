@@ -1,11 +1,17 @@
 package browser
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // The seed's Last Owner Warning, with the BizMetry catalog's owner role.
@@ -87,6 +93,19 @@ func TestOwnerManagesAnInvitedUser(t *testing.T) {
 	owner.click(`dialog[open] a.button`) // Cancel
 	owner.waitGone("dialog[open]")
 
+	// Revoking an invitation takes its row, and the Revoke button, away:
+	// focus lands on the list's heading, where the next Tab goes on.
+	owner.click("#invite-user")
+	owner.typeInto("#invite-email", "rita.revoked@bizmetry.example")
+	owner.choose("#invite-role", "SRE")
+	owner.click(`dialog[open] button[type=submit]`)
+	owner.waitText(".flash", "Invitation sent to rita.revoked@bizmetry.example")
+	owner.click(rowOf("rita.revoked@bizmetry.example") + ` a[aria-label^="Revoke"]`)
+	owner.waitText("dialog[open] h2", "Revoke the invitation")
+	owner.click(`dialog[open] button.danger`)
+	owner.waitText(".flash", "The invitation to rita.revoked@bizmetry.example is revoked.")
+	focusOnHeading(t, owner, "users-heading", "after revoking an invitation")
+
 	// The invited person opens the emailed link in a browser of their own.
 	link := s.waitActivationLink(t, "nina.new@bizmetry.example")
 	nina := owner.incognito()
@@ -159,6 +178,7 @@ func TestOwnerManagesAnInvitedUser(t *testing.T) {
 	if n := owner.count(row); n != 0 {
 		t.Errorf("the removed member is still listed")
 	}
+	focusOnHeading(t, owner, "users-heading", "after removing a member")
 
 	// The last owner cannot demote themself: the Edit dialog shows the
 	// seed's warning, said of the role, at once, and no Save.
@@ -387,6 +407,9 @@ func TestOwnerHandsOverOwnership(t *testing.T) {
 	b.typeInto("#transfer-password", demoPassword)
 	b.click(`dialog[open] button.danger[type=submit]`)
 	b.waitText(".flash", "is now the Organization Owner; you are now Organization Manager.")
+	// The button that opened the dialog is gone with the role: focus
+	// lands on the list's heading.
+	focusOnHeading(t, b, "users-heading", "after transferring ownership")
 	if got := b.text(rowOf("organization.manager@bizmetry.example")); !strings.Contains(got, "Organization Owner") {
 		t.Errorf("the new owner's row = %q", got)
 	}
@@ -419,6 +442,49 @@ func TestAPITokenFromTheBrowser(t *testing.T) {
 	b.click(`form[action$="/revoke"] button[type=submit]`)
 	b.waitText(".flash", "The token is revoked")
 	b.waitText("table.tokens", "You have no API tokens.")
+	focusOnHeading(t, b, "tokens-heading", "after revoking a token")
+}
+
+// TestFocusAfterRemovalWithoutJavaScript: the place a removal leaves the
+// keyboard at does not need the script. The page opens at the list's
+// heading, so the next Tab reaches the control after it, not the skip
+// link at the top of the page.
+func TestFocusAfterRemovalWithoutJavaScript(t *testing.T) {
+	s := startServer(t, "--demo")
+	b := newBrowser(t, s)
+	b.login("organization.owner@bizmetry.example", demoPassword)
+	b.do("turn JavaScript off", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	}))
+	b.open("/")
+	b.click(rowOf("sre@bizmetry.example") + ` a[aria-label^="Remove"]`)
+	b.waitText("dialog[open] h2", "Remove")
+	b.click(`dialog[open] button.danger`)
+	b.waitText(".flash", "is removed from BizMetry Demo.")
+	if got := eval[string](b, `document.getElementById("announcer").textContent`); got != "" {
+		t.Fatalf("the script ran (the live region says %q); this test is about the page without it", got)
+	}
+	b.do("press Tab", chromedp.KeyEvent(kb.Tab))
+	if got := eval[string](b, `document.activeElement ? document.activeElement.id : ""`); got != "open-transfer" {
+		t.Errorf("the first Tab after a removal without JavaScript reaches %q, want open-transfer, the control after the list's heading", got)
+	}
+}
+
+// focusOnHeading checks that after an action that took away the control
+// used (a removed row, a revoked token, a transfer button the former owner
+// no longer has) focus is on the heading of the list it acted on, not at
+// the top of the page, and the flash is still read out once, from the
+// live region.
+func focusOnHeading(t *testing.T, b *tab, id, after string) {
+	t.Helper()
+	b.waitText("#announcer", b.text(".flash"))
+	if got := eval[string](b, `document.activeElement ? document.activeElement.id : ""`); got != id {
+		t.Errorf("%s, focus is on %q, want the heading %s", after, got, id)
+	}
+	if hidden := eval[string](b, `document.getElementById("flash").getAttribute("aria-hidden") || ""`); hidden != "true" {
+		t.Errorf("%s, the flash copied to the live region is still read from the page (aria-hidden %q)", after, hidden)
+	}
 }
 
 // TestTimesInTheReadersZone: the pages write times in UTC, and the browser

@@ -165,6 +165,20 @@ func afterDialog(v *app.Viewer, list listState) string {
 	return accountURL(v.Account.ID)
 }
 
+// atHeading is afterDialog at the heading of the page it leads to: where
+// an action sends the viewer when it took away the control they used (the
+// row of a removed member or a revoked invitation, a former owner's
+// Transfer ownership button), so that a keyboard or screen-reader user
+// resumes at the list they acted on rather than at the top of the page.
+// The script focuses the heading; without it the fragment still makes the
+// next Tab start there. The flash is read out from the live region.
+func atHeading(v *app.Viewer, list listState) string {
+	if v.CanList() {
+		return afterDialog(v, list) + "#users-heading"
+	}
+	return afterDialog(v, list) + "#home-heading"
+}
+
 // focusField reports whether field is where a form's focus starts: the
 // first of fields (in the form's order) with an error, else the first. A
 // person who sent a form back with a mistake lands on the mistake.

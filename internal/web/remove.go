@@ -31,10 +31,10 @@ func (w *Web) remove(rw http.ResponseWriter, r *http.Request) {
 	case d.Can.Self:
 		w.redirectWithFlash(rw, r, "/", fmt.Sprintf("You have left %s.", v.Account.Name))
 	case d.Target.Status == roster.StatusPending:
-		w.redirectWithFlash(rw, r, list.link(accountURL(v.Account.ID)+"/users"),
+		w.redirectWithFlash(rw, r, atHeading(v, list),
 			fmt.Sprintf("The invitation to %s is revoked.", d.Target.Email))
 	default:
-		w.redirectWithFlash(rw, r, list.link(accountURL(v.Account.ID)+"/users"),
+		w.redirectWithFlash(rw, r, atHeading(v, list),
 			fmt.Sprintf("%s is removed from %s.", d.TargetName(), v.Account.Name))
 	}
 }

@@ -117,7 +117,8 @@ func (w *Web) revokeToken(rw http.ResponseWriter, r *http.Request) {
 		w.fail(rw, r, pg, err)
 		return
 	}
-	w.redirectWithFlash(rw, r, "/me/tokens", "The token is revoked; requests that send it are refused from now on.")
+	// At the list's heading: the row and its Revoke button are gone.
+	w.redirectWithFlash(rw, r, "/me/tokens#tokens-heading", "The token is revoked; requests that send it are refused from now on.")
 }
 
 // loadTokens lists the person's tokens, each with its account's name.

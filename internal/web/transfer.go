@@ -31,6 +31,8 @@ func (w *Web) transfer(rw http.ResponseWriter, r *http.Request) {
 		w.dialogRefused(rw, r, p, pg, list, d, err)
 		return
 	}
-	w.redirectWithFlash(rw, r, list.link(accountURL(v.Account.ID)+"/users"),
+	// At the list's heading: the former owner's Transfer ownership button,
+	// which opened the dialog, is gone with the role.
+	w.redirectWithFlash(rw, r, atHeading(v, list),
 		fmt.Sprintf("%s is now the %s; you are now %s.", displayName(m), v.Catalog().Owner, v.Catalog().Fallback))
 }

@@ -1134,6 +1134,48 @@ func TestMemberWithoutUserManagementCanLeave(t *testing.T) {
 	}
 }
 
+// TestActionsThatTakeTheirControlAwayLandOnTheHeading: a removal, a
+// revoked invitation, a transfer and a revoked token take away the control
+// that was used, so the page they lead to opens at the heading of the list
+// acted on (which the script focuses, and where the next Tab starts
+// without it), in the list's state, rather than at the top of the page.
+func TestActionsThatTakeTheirControlAwayLandOnTheHeading(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry", "Organization Manager", "Developer", "SRE")
+	b := s.browser()
+	b.login("owner@acme.test")
+	ctx := context.Background()
+	owner := roster.Principal{UserID: s.ids["owner@acme.test"]}
+	pending, err := s.app.Invite(ctx, owner, s.account, app.Invitation{Email: "pat@acme.test", Role: "SRE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ids["pat@acme.test"] = pending.UserID
+	list := url.Values{"list": {"q=a&sort=-name"}}
+	atHeading := s.users() + "?q=a&sort=-name#users-heading"
+	landsAt := func(what string, p page, want string) {
+		t.Helper()
+		if p.status != http.StatusSeeOther || p.header.Get("Location") != want {
+			t.Errorf("%s: %d to %q, want 303 to %q\n%s", what, p.status, p.header.Get("Location"), want, p.text())
+		}
+	}
+	landsAt("remove", b.post(s.member("developer@acme.test", "remove"), list), atHeading)
+	landsAt("revoke", b.post(s.member("pat@acme.test", "remove"), list), atHeading)
+	landsAt("transfer", b.post("/accounts/"+s.account+"/ownership-transfer", url.Values{
+		"user": {s.ids["organization.manager@acme.test"]}, "password": {pw}, "list": list["list"]}), atHeading)
+	if p := b.get(s.users()); !strings.Contains(p.body, `<h2 id="users-heading" tabindex="-1">Users</h2>`) {
+		t.Errorf("the list's heading cannot take focus:\n%s", p.body)
+	}
+
+	tok, _, err := s.app.CreateToken(ctx, owner, app.NewToken{Name: "ci", AccountID: s.account})
+	if err != nil {
+		t.Fatal(err)
+	}
+	landsAt("revoke a token", b.post("/me/tokens/"+tok.ID+"/revoke", nil), "/me/tokens#tokens-heading")
+	if p := b.get("/me/tokens"); !strings.Contains(p.body, `<h2 id="tokens-heading" tabindex="-1">Your tokens</h2>`) {
+		t.Errorf("the tokens' heading cannot take focus:\n%s", p.body)
+	}
+}
+
 // TestPagingBackAndForth: the Users panel pages forward with Next and back
 // with Previous through the same pages, and says where it is.
 func TestPagingBackAndForth(t *testing.T) {

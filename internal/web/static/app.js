@@ -3,7 +3,8 @@
 // an open dialog modal (focus stays inside, Escape closes it), has screen
 // readers read out the message an action left (the flash), shows times in
 // the reader's time zone, gives focus back to the button that opened a
-// closed dialog, and closes the header menus on Escape or a click
+// closed dialog (or, when an action took that control away, to the heading
+// of the list it acted on), and closes the header menus on Escape or a click
 // elsewhere.
 (function () {
   'use strict';
@@ -78,13 +79,17 @@
 
   // A dialog closed leads to the list with the fragment of what opened it
   // (#invite-user): focus goes back to that button, as a modal's does.
+  // An action that took its control away (a removal, a revoked
+  // invitation or token, a transfer) leads to the heading of the list it
+  // acted on (#users-heading, #tokens-heading), which takes focus by its
+  // tabindex="-1".
   // A row's fragment names the row, where the next Tab resumes.
   function focusOpener() {
     if (!location.hash || document.querySelector('dialog[open]')) {
       return;
     }
     var el = document.getElementById(decodeURIComponent(location.hash.slice(1)));
-    if (el && el.matches('a[href], button')) {
+    if (el && el.matches('a[href], button, [tabindex="-1"]')) {
       el.focus();
     }
   }
