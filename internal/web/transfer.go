@@ -31,8 +31,14 @@ func (w *Web) transfer(rw http.ResponseWriter, r *http.Request) {
 		w.dialogRefused(rw, r, p, pg, list, d, err)
 		return
 	}
+	msg := fmt.Sprintf("%s is now the %s; you are now %s.", displayName(m), v.Catalog().Owner, v.Catalog().Fallback)
 	// At the list's heading: the former owner's Transfer ownership button,
-	// which opened the dialog, is gone with the role.
-	w.redirectWithFlash(rw, r, atHeading(v, list),
-		fmt.Sprintf("%s is now the %s; you are now %s.", displayName(m), v.Catalog().Owner, v.Catalog().Fallback))
+	// which opened the dialog, is gone with the role. They now hold the
+	// fallback role, which in a catalog of the operator's own may not see
+	// the list: the page is the new role's. Should reading it fail, the
+	// page they land on says so.
+	if after, err := w.app.Viewer(r.Context(), p, v.Account.ID); err == nil {
+		v = after
+	}
+	w.redirectWithFlash(rw, r, atHeading(v, list), msg)
 }

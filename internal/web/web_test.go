@@ -1176,6 +1176,31 @@ func TestActionsThatTakeTheirControlAwayLandOnTheHeading(t *testing.T) {
 	}
 }
 
+// TestTransferToARoleWithoutTheList: an owner whose catalog's fallback
+// role may not see the members lands, after handing ownership over, on
+// the start page their new role has, not on a panel it may not open.
+func TestTransferToARoleWithoutTheList(t *testing.T) {
+	cat := ownCatalog(t, "handover.yaml", `name: handover
+owner_fallback: Guest
+roles:
+  - {name: Owner, rank: 2, permissions: [members.read, members.invite, members.edit, members.disable, members.remove, ownership.transfer, audit.read]}
+  - {name: Guest, rank: 1, permissions: []}
+`)
+	s := newSite(t, "").withCatalog(cat, "Guest")
+	b := s.browser()
+	b.login("owner@acme.test")
+	home := "/accounts/" + s.account
+	p := b.post(home+"/ownership-transfer", url.Values{"user": {s.ids["guest@acme.test"]}, "password": {pw}})
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != home+"#home-heading" {
+		t.Fatalf("transfer: %d to %q, want 303 to the start page's heading", p.status, p.header.Get("Location"))
+	}
+	after := b.follow(p.header.Get("Location"))
+	if after.status != http.StatusOK || !strings.Contains(after.body, `<h1 id="home-heading" tabindex="-1">Acme</h1>`) {
+		t.Errorf("after the transfer: %d\n%s", after.status, after.body)
+	}
+	after.has(t, "The Guest is now the Owner; you are now Guest.", "You are signed in as Guest")
+}
+
 // TestPagingBackAndForth: the Users panel pages forward with Next and back
 // with Previous through the same pages, and says where it is.
 func TestPagingBackAndForth(t *testing.T) {
