@@ -46,11 +46,16 @@ func (w *Web) bulkInvite(rw http.ResponseWriter, r *http.Request) {
 		delete(d.Values, "rows")
 	}
 	counts := map[string]int{}
-	for _, row := range rows {
+	pending, listed := alreadyInvited(v), v.CanList()
+	for i, row := range rows {
 		counts[row.Outcome]++
+		// Without the list there is no Resend to use (resendAdvice).
+		if !listed && row.Code == roster.CodeConflict && row.Detail == pending {
+			rows[i].Detail = askToResend
+		}
 	}
 	d.BulkDone = true
-	d.Bulk, d.BulkNote = bulkShown(rows, counts, dryRun, v.CanList())
+	d.Bulk, d.BulkNote = bulkShown(rows, counts, dryRun, listed)
 	already := fmt.Sprintf("%d already members", counts[app.OutcomeAlreadyMember])
 	if counts[app.OutcomeAlreadyMember] == 1 {
 		already = "1 already a member"

@@ -1635,6 +1635,70 @@ roles:
 	}
 }
 
+// TestAlreadyInvitedSaysWhatTheInviterCanDo: inviting someone whose
+// invitation is pending tells the inviter to resend it only when they have
+// the Resend control on that person's row. A role that may invite without
+// seeing the list, and one below the pending member's role, are told to
+// ask an administrator instead, in the dialog and in a bulk's rows.
+func TestAlreadyInvitedSaysWhatTheInviterCanDo(t *testing.T) {
+	const resend = "This person is already invited; resend the invitation to send them a new link."
+	const ask = "This person is already invited and has not joined yet. If they need a new link, ask one of the account's administrators to resend the invitation."
+	refused := func(t *testing.T, b *browser, home, email, role, want string) {
+		t.Helper()
+		p := b.post(home+"/invitations", url.Values{"email": {email}, "role": {role}})
+		if p.status != http.StatusConflict || !strings.Contains(p.body, `id="invite-email-error"`) {
+			t.Errorf("inviting %s: %d; want 409 with the refusal under the email\n%s", email, p.status, p.text())
+		}
+		p.has(t, want)
+		if want != resend && strings.Contains(p.text(), resend) {
+			t.Errorf("inviting %s, the refusal points at a Resend the inviter does not have:\n%s", email, p.text())
+		}
+	}
+
+	cat := ownCatalog(t, "recruiting.yaml", `name: recruiting
+owner_fallback: Recruiter
+roles:
+  - {name: Owner, rank: 3, permissions: [members.read, members.invite, members.edit, members.disable, members.remove, ownership.transfer, audit.read]}
+  - {name: Recruiter, rank: 2, permissions: [members.invite]}
+  - {name: Guest, rank: 1, permissions: []}
+`)
+	s := newSite(t, "").withCatalog(cat, "Recruiter", "Guest")
+	home := "/accounts/" + s.account
+	ctx := context.Background()
+	owner := roster.Principal{UserID: s.ids["owner@acme.test"]}
+	if _, err := s.app.Invite(ctx, owner, s.account, app.Invitation{Email: "pending@acme.test", Role: "Guest"}); err != nil {
+		t.Fatal(err)
+	}
+	recruiter := s.browser()
+	recruiter.login("recruiter@acme.test")
+	refused(t, recruiter, home, "Pending@acme.test", "Guest", ask)
+	refused(t, recruiter, home, "guest@acme.test", "Guest", "This person is already a member of the account.")
+	p := recruiter.postCSV(home+"/invitations/bulk", "email,role\npending@acme.test,Guest\n", false)
+	p.has(t, ask)
+	if strings.Contains(p.text(), resend) {
+		t.Errorf("a bulk row points the Recruiter at a Resend they do not have:\n%s", p.text())
+	}
+	// The owner has the row and its Resend.
+	o := s.browser()
+	o.login("owner@acme.test")
+	refused(t, o, home, "pending@acme.test", "Guest", resend)
+
+	// A Bigeye User has the list, and Resend on a pending User, but not
+	// on a pending Admin, above their role.
+	s = newSite(t, "").withAccount("bigeye", "User")
+	home = "/accounts/" + s.account
+	owner = roster.Principal{UserID: s.ids["owner@acme.test"]}
+	for email, role := range map[string]string{"new.admin@acme.test": "Admin", "new.user@acme.test": "User"} {
+		if _, err := s.app.Invite(ctx, owner, s.account, app.Invitation{Email: email, Role: role}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	user := s.browser()
+	user.login("user@acme.test")
+	refused(t, user, home, "new.user@acme.test", "User", resend)
+	refused(t, user, home, "new.admin@acme.test", "User", ask)
+}
+
 // TestAuditWithoutTheList: a role of the operator's catalog that may read
 // the audit log but not the members is offered the log, without the Users
 // and Roles tabs it could not open.
