@@ -28,6 +28,10 @@ type Message struct {
 	From string
 	To   []string
 	Raw  []byte
+	// SMTPUTF8 says MAIL FROM carried the SMTPUTF8 parameter (RFC 6531).
+	SMTPUTF8 bool
+	// Hello is the name the client gave in EHLO (or HELO).
+	Hello string
 }
 
 // Header returns a header of the message.
@@ -93,6 +97,8 @@ type Server struct {
 	user     string
 	password string
 
+	smtpUTF8 bool
+
 	mu   sync.Mutex
 	msgs []Message
 	addr string
@@ -105,7 +111,22 @@ type Server struct {
 // authenticate with PLAIN as user and password. It stops at the test's end.
 func Start(t testing.TB, user, password string) *Server {
 	t.Helper()
-	s := &Server{t: t, user: user, password: password}
+	return StartWith(t, Options{User: user, Password: password})
+}
+
+// Options are a server's settings.
+type Options struct {
+	// User and Password, when User is set, are the PLAIN credentials
+	// clients must authenticate with.
+	User, Password string
+	// SMTPUTF8 makes the server offer the SMTPUTF8 extension (RFC 6531).
+	SMTPUTF8 bool
+}
+
+// StartWith is Start with more settings.
+func StartWith(t testing.TB, o Options) *Server {
+	t.Helper()
+	s := &Server{t: t, user: o.User, password: o.Password, smtpUTF8: o.SMTPUTF8}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -117,8 +138,11 @@ func Start(t testing.TB, user, password string) *Server {
 }
 
 func (s *Server) serve(l net.Listener) {
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		return &session{s: s, hello: c.Hostname()}, nil
+	}))
 	srv.Domain = "localhost"
+	srv.EnableSMTPUTF8 = s.smtpUTF8
 	srv.AllowInsecureAuth = true // loopback only
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	srv.MaxMessageBytes = 10 << 20
@@ -215,8 +239,10 @@ func (s *Server) To(addr string) []Message {
 
 type session struct {
 	s      *Server
+	hello  string
 	authed bool
 	from   string
+	utf8   bool
 	to     []string
 }
 
@@ -237,17 +263,37 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 	}), nil
 }
 
-func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	if ss.s.user != "" && !ss.authed {
 		return smtp.ErrAuthRequired
 	}
-	ss.from = from
+	if !opts.UTF8 && !ascii(from) {
+		return errUndeclaredUTF8
+	}
+	ss.from, ss.utf8 = from, opts.UTF8
 	return nil
 }
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if !ss.utf8 && !ascii(to) {
+		return errUndeclaredUTF8
+	}
 	ss.to = append(ss.to, to)
 	return nil
+}
+
+// errUndeclaredUTF8 is Postfix's refusal of an address that is not ASCII
+// in a transaction whose MAIL FROM did not declare SMTPUTF8: such an
+// address can be neither delivered nor downgraded as it is.
+var errUndeclaredUTF8 = &smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 6, 7}, Message: "Must declare SMTPUTF8 to send unicode address"}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func (ss *session) Data(r io.Reader) error {
@@ -264,9 +310,9 @@ func (ss *session) Data(r io.Reader) error {
 		}
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: ss.s.fail.Error()}
 	}
-	ss.s.msgs = append(ss.s.msgs, Message{From: ss.from, To: ss.to, Raw: b})
+	ss.s.msgs = append(ss.s.msgs, Message{From: ss.from, To: ss.to, Raw: b, SMTPUTF8: ss.utf8, Hello: ss.hello})
 	return nil
 }
 
-func (ss *session) Reset()        { ss.from, ss.to = "", nil }
+func (ss *session) Reset()        { ss.from, ss.utf8, ss.to = "", false, nil }
 func (ss *session) Logout() error { return nil }
