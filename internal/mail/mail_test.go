@@ -134,6 +134,12 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureFor(t, "olive@acme.test")
+}
+
+// newFixtureFor is newFixture whose owner, invited, has this email.
+func newFixtureFor(t *testing.T, owner string) *fixture {
+	t.Helper()
 	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "r.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +149,7 @@ func newFixture(t *testing.T) *fixture {
 	f.app = app.New(app.Config{Store: s, Hasher: password.NewHasher(password.Params{MemoryKiB: 64, Passes: 1, Lanes: 1}, 2),
 		BaseURL: "https://roster.test", Now: func() time.Time { return f.now }})
 	cat, _ := policy.Builtin("bigeye")
-	out, err := f.app.CreateAccount(context.Background(), app.NewAccount{Name: "Acme", OwnerEmail: "olive@acme.test", Catalog: cat})
+	out, err := f.app.CreateAccount(context.Background(), app.NewAccount{Name: "Acme", OwnerEmail: owner, Catalog: cat})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -886,5 +892,72 @@ func TestUnicodeDomainSentAsDNSWritesIt(t *testing.T) {
 	got := srv.WaitFor(1, 5*time.Second)[0]
 	if len(got.To) != 1 || got.To[0] != "dana@xn--bcher-kva.example" || !strings.Contains(got.Header("To"), "dana@xn--bcher-kva.example") {
 		t.Errorf("sent to %q, To header %q; want dana@xn--bcher-kva.example", got.To, got.Header("To"))
+	}
+}
+
+// TestSMTPUTF8DeclaredForAUnicodeMailbox: an address whose mailbox (before
+// the @) is not ASCII goes to a server that offers SMTPUTF8 with the
+// parameter on MAIL FROM, and as it is written in the envelope and the To
+// header (RFC 6531, 6532). An ASCII one goes out as before: go-mail
+// declares SMTPUTF8 whenever the server offers it.
+func TestSMTPUTF8DeclaredForAUnicodeMailbox(t *testing.T) {
+	srv := smtptest.StartWith(t, smtptest.Options{SMTPUTF8: true})
+	m, err := mail.NewSMTPMailer(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []string{"josé@bücher.example", "dana@acme.test"} {
+		e := mail.Email{MessageID: "<x@y>", From: "Roster <roster@acme.test>", To: to, Subject: "s", Text: "t", HTML: "h"}
+		if err := m.Send(context.Background(), e); err != nil {
+			t.Fatalf("Send to %s: %v", to, err)
+		}
+	}
+	got := srv.WaitFor(2, 5*time.Second)
+	if len(got[0].To) != 1 || got[0].To[0] != "josé@xn--bcher-kva.example" || !got[0].SMTPUTF8 {
+		t.Errorf("sent to %q, SMTPUTF8 %v; want josé@xn--bcher-kva.example with SMTPUTF8", got[0].To, got[0].SMTPUTF8)
+	}
+	if !bytes.Contains(got[0].Raw, []byte("\r\nTo: <josé@xn--bcher-kva.example>\r\n")) {
+		t.Errorf("the To header is not the address in UTF-8:\n%s", got[0].Raw)
+	}
+	if len(got[1].To) != 1 || got[1].To[0] != "dana@acme.test" || !got[1].SMTPUTF8 {
+		t.Errorf("ASCII: sent to %q, SMTPUTF8 %v; want dana@acme.test, SMTPUTF8 as go-mail declares it", got[1].To, got[1].SMTPUTF8)
+	}
+}
+
+// TestWorkerGivesUpAtOnceWithoutSMTPUTF8: a server that does not offer
+// SMTPUTF8 cannot take an address whose mailbox is not ASCII, and never
+// will; nothing is sent to it, and the message is given up at its first
+// attempt with a reason the operator and the account's administrators can
+// read. An ASCII address goes to the same server as before.
+func TestWorkerGivesUpAtOnceWithoutSMTPUTF8(t *testing.T) {
+	ctx := context.Background()
+	f := newFixtureFor(t, "josé@acme.test")
+	srv, w := f.smtpWorker(t) // offers no SMTPUTF8
+	if n, err := w.DeliverDue(ctx); err != nil || n != 1 {
+		t.Fatalf("DeliverDue = %d, %v", n, err)
+	}
+	const want = "Not sent: the address has characters beyond ASCII before the @, which the mail server does not take (it offers no SMTPUTF8)."
+	msg := f.message(t)
+	if msg.Status != roster.MessageFailed || msg.Attempts != 1 || msg.LastError != want || msg.Link != "" {
+		t.Errorf("after a send to a server without SMTPUTF8: status %q, attempts %d, error %q, link %q; want given up at once with %q",
+			msg.Status, msg.Attempts, msg.LastError, msg.Link, want)
+	}
+	if got := f.invitationError(t); got != want {
+		t.Errorf("invitation_error = %q, want %q", got, want)
+	}
+	if got := f.auditActions(t); got[roster.AuditInvitationGivenUp] != 1 {
+		t.Errorf("audit = %v, want it given up", got)
+	}
+	if got := srv.Messages(); len(got) != 0 {
+		t.Errorf("the server received %d messages", len(got))
+	}
+
+	ascii := newFixture(t)
+	w.Store = ascii.store
+	if n, err := w.DeliverDue(ctx); err != nil || n != 1 {
+		t.Fatalf("DeliverDue = %d, %v", n, err)
+	}
+	if got := srv.WaitFor(1, 5*time.Second); got[0].To[0] != "olive@acme.test" || got[0].SMTPUTF8 {
+		t.Errorf("ASCII: sent to %q, SMTPUTF8 %v; want olive@acme.test without it", got[0].To, got[0].SMTPUTF8)
 	}
 }

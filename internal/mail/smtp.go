@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -164,7 +165,7 @@ func (m *SMTPMailer) Send(ctx context.Context, e Email) error {
 	if err != nil {
 		return err
 	}
-	err = c.DialAndSendWithContext(ctx, msg)
+	err = dialAndSend(ctx, c, msg)
 	if err != nil && msg.IsDelivered() {
 		// The server took the message (250 after its data); what failed
 		// is the RSET or QUIT after it. Sent again, it would arrive again,
@@ -172,6 +173,55 @@ func (m *SMTPMailer) Send(ctx context.Context, e Email) error {
 		return nil
 	}
 	return err
+}
+
+// ErrNoSMTPUTF8 is returned by Send for a message with an address that
+// is not ASCII before its @ (josé@example.com) to a mail server that does
+// not offer SMTPUTF8 (RFC 6531): nothing is sent, since such a server
+// cannot take the address, nor be given it in another form (the mailbox
+// is its server's to read, and has no ASCII spelling). It will not take
+// it on another try either.
+var ErrNoSMTPUTF8 = errors.New("smtp: the message has an address that is not ASCII, and the mail server does not offer SMTPUTF8")
+
+// dialAndSend is go-mail's DialAndSendWithContext, which declares
+// SMTPUTF8 on MAIL FROM whenever the server offers it, with a look at the
+// server's extensions between its EHLO and the message: a message that
+// needs SMTPUTF8 is not sent to a server without it.
+func dialAndSend(ctx context.Context, c *gomail.Client, msg *gomail.Msg) (err error) {
+	client, err := c.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		return fmt.Errorf("dial failed: %w", err)
+	}
+	defer func() {
+		if closeErr := c.CloseWithSMTPClient(client); closeErr != nil {
+			err = errors.Join(err, fmt.Errorf("failed to close connection: %w", closeErr))
+		}
+	}()
+	if needsSMTPUTF8(msg) {
+		if ok, _ := client.Extension("SMTPUTF8"); !ok {
+			return ErrNoSMTPUTF8
+		}
+	}
+	if err = c.SendWithSMTPClient(client, msg); err != nil {
+		return fmt.Errorf("send failed: %w", err)
+	}
+	return nil
+}
+
+// needsSMTPUTF8 reports whether an address of msg's envelope is not
+// ASCII. Its headers are ASCII but for the same addresses: go-mail
+// encodes the subject and the names.
+func needsSMTPUTF8(msg *gomail.Msg) bool {
+	from, _ := msg.GetSender(false)
+	rcpts, _ := msg.GetRecipients()
+	for _, a := range append(rcpts, from) {
+		for i := 0; i < len(a); i++ {
+			if a[i] >= 0x80 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // trimAngles strips the <> that go-mail adds itself.

@@ -347,6 +347,9 @@ func (w *Worker) recordFailure(tx roster.Tx, m *roster.Message, reason string, r
 // network ("dial tcp 10.0.3.7:25: connect: connection refused"); the
 // whole error is in the log line of the failure, with the message's id.
 func deliveryError(err error) string {
+	if errors.Is(err, ErrNoSMTPUTF8) {
+		return "Not sent: the address has characters beyond ASCII before the @, which the mail server does not take (it offers no SMTPUTF8)."
+	}
 	var reply *gomail.SendError
 	if errors.As(err, &reply) && reply.ErrorCode() >= 400 && reply.ErrorCode() < 600 {
 		code := strconv.Itoa(reply.ErrorCode())
@@ -366,8 +369,12 @@ func deliveryError(err error) string {
 // 3463) blames the address (5.1.x: no such mailbox) or the message itself
 // (5.6.x), the same on every try. Anything else is tried again: a refusal
 // of the sender, the login or the relay (5.7.x, "relay access denied" to
-// a server without credentials) is the operator's to mend meanwhile.
+// a server without credentials) is the operator's to mend meanwhile. An
+// address the server cannot take at all (ErrNoSMTPUTF8) is refused too.
 func refused(err error) bool {
+	if errors.Is(err, ErrNoSMTPUTF8) {
+		return true
+	}
 	var reply *gomail.SendError
 	if !errors.As(err, &reply) || reply.ErrorCode() < 500 || reply.ErrorCode() >= 600 {
 		return false
