@@ -258,7 +258,7 @@ func newMailer(c config.Config, log *slog.Logger) (mail.Mailer, error) {
 	if c.SMTPURL == "" {
 		return mail.LogMailer{Log: log}, nil
 	}
-	return mail.NewSMTPMailer(c.SMTPURL)
+	return mail.NewSMTPMailer(c.SMTPURL, "")
 }
 
 // openStore opens (and migrates) the configured database.

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -37,7 +38,7 @@ func templates(t *testing.T) *mail.Templates {
 
 func TestSMTPDeliversMultipartWithStableID(t *testing.T) {
 	srv := smtptest.Start(t, "roster", "s3cret pass")
-	m, err := mail.NewSMTPMailer(srv.URL())
+	m, err := mail.NewSMTPMailer(srv.URL(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +103,7 @@ func TestSMTPWrongPasswordFails(t *testing.T) {
 	srv := smtptest.Start(t, "roster", "right")
 	u, _ := url.Parse(srv.URL())
 	u.User = url.UserPassword("roster", "wrong")
-	m, err := mail.NewSMTPMailer(u.String())
+	m, err := mail.NewSMTPMailer(u.String(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func TestNewSMTPMailerRefusesBadURLs(t *testing.T) {
 	for _, u := range []string{"http://mail.test", "smtp://", "smtp://host:99999", "smtp://host:abc",
 		"smtp://roster:s3cret@host?auht=login", "smtp://host?auth=login", "smtp://roster:s3cret@host?auth=bogus",
 		"smtp://roster:s3cret@host/some/path", "smtp://roster:s3cret@host#frag", "smtp://roster@host", "smtp://roster:s3c#ret@host:587", "smtp://roster:12?s3cret@host:587", "smtp://roster:12?s3cret=x@host"} {
-		if _, err := mail.NewSMTPMailer(u); err == nil {
+		if _, err := mail.NewSMTPMailer(u, ""); err == nil {
 			t.Errorf("NewSMTPMailer(%q) = nil error", u)
 		} else if strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("error leaks the password: %v", err)
@@ -166,7 +167,7 @@ func (f *fixture) worker(t *testing.T, m mail.Mailer) *mail.Worker {
 func (f *fixture) smtpWorker(t *testing.T) (*smtptest.Server, *mail.Worker) {
 	t.Helper()
 	srv := smtptest.Start(t, "", "")
-	m, err := mail.NewSMTPMailer(srv.URL())
+	m, err := mail.NewSMTPMailer(srv.URL(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -386,7 +387,7 @@ func TestWorkerGivesUpAndRedactsTheLink(t *testing.T) {
 	f := newFixture(t)
 	srv := smtptest.Start(t, "", "")
 	srv.FailWith(errors.New("no such user"))
-	m, _ := mail.NewSMTPMailer(srv.URL())
+	m, _ := mail.NewSMTPMailer(srv.URL(), "")
 	w := f.worker(t, m)
 	for i := 0; i < 3; i++ {
 		w.DeliverDue(ctx)
@@ -529,7 +530,7 @@ func TestWorkerWritesOutcomesUnderTheAccountLock(t *testing.T) {
 	f.store = rec
 	srv := smtptest.Start(t, "", "")
 	srv.FailWith(errors.New("452 mailbox full"))
-	m, err := mail.NewSMTPMailer(srv.URL())
+	m, err := mail.NewSMTPMailer(srv.URL(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -638,7 +639,7 @@ func TestWorkerSendsTheInvitationAsItIsNow(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	srv := smtptest.Start(t, "", "")
-	m, _ := mail.NewSMTPMailer(srv.URL())
+	m, _ := mail.NewSMTPMailer(srv.URL(), "")
 	err := f.store.Write(ctx, f.acc, func(tx roster.Tx) error {
 		member, err := tx.Member(f.acc, f.member)
 		if err != nil {
@@ -664,7 +665,7 @@ func TestWorkerSendsTheInvitationAsItIsNow(t *testing.T) {
 
 func TestSMTPRequiredSTARTTLSRefusesAPlainServer(t *testing.T) {
 	srv := smtptest.Start(t, "roster", "s3cret pass") // offers no STARTTLS
-	m, err := mail.NewSMTPMailer(srv.URL() + "?starttls=required")
+	m, err := mail.NewSMTPMailer(srv.URL()+"?starttls=required", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -675,7 +676,7 @@ func TestSMTPRequiredSTARTTLSRefusesAPlainServer(t *testing.T) {
 	if got := srv.Messages(); len(got) != 0 {
 		t.Errorf("the server received %d messages in the clear", len(got))
 	}
-	if _, err := mail.NewSMTPMailer(srv.URL() + "?starttls=maybe"); err == nil {
+	if _, err := mail.NewSMTPMailer(srv.URL()+"?starttls=maybe", ""); err == nil {
 		t.Error("starttls=maybe was accepted")
 	}
 }
@@ -701,7 +702,7 @@ func TestDeliveryErrorsNameNoNetwork(t *testing.T) {
 		{srv.URL(), "The mail server refused the email (550 5.1.1).", "no such user here"},
 	} {
 		f := newFixture(t)
-		m, err := mail.NewSMTPMailer(tc.url)
+		m, err := mail.NewSMTPMailer(tc.url, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -795,7 +796,7 @@ func TestAcceptedMessageIsNotSentAgain(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			addr, got := startDroppingServer(t, c.dataCode)
-			m, err := mail.NewSMTPMailer("smtp://" + addr)
+			m, err := mail.NewSMTPMailer("smtp://"+addr, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -881,7 +882,7 @@ func startDroppingServer(t *testing.T, dataCode string) (string, func() int) {
 // header, which a mail server without SMTPUTF8 takes.
 func TestUnicodeDomainSentAsDNSWritesIt(t *testing.T) {
 	srv := smtptest.Start(t, "roster", "s3cret pass")
-	m, err := mail.NewSMTPMailer(srv.URL())
+	m, err := mail.NewSMTPMailer(srv.URL(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -902,7 +903,7 @@ func TestUnicodeDomainSentAsDNSWritesIt(t *testing.T) {
 // declares SMTPUTF8 whenever the server offers it.
 func TestSMTPUTF8DeclaredForAUnicodeMailbox(t *testing.T) {
 	srv := smtptest.StartWith(t, smtptest.Options{SMTPUTF8: true})
-	m, err := mail.NewSMTPMailer(srv.URL())
+	m, err := mail.NewSMTPMailer(srv.URL(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -959,5 +960,60 @@ func TestWorkerGivesUpAtOnceWithoutSMTPUTF8(t *testing.T) {
 	}
 	if got := srv.WaitFor(1, 5*time.Second); got[0].To[0] != "olive@acme.test" || got[0].SMTPUTF8 {
 		t.Errorf("ASCII: sent to %q, SMTPUTF8 %v; want olive@acme.test without it", got[0].To, got[0].SMTPUTF8)
+	}
+}
+
+// TestSMTPIntroducesItselfByName: the mailer gives the server, in EHLO,
+// the name it was made with; ?ehlo= in the URL wins over it; without
+// either, the machine's host name, as go-mail does.
+func TestSMTPIntroducesItselfByName(t *testing.T) {
+	host, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := smtptest.Start(t, "", "")
+	for _, tc := range []struct{ query, hello, want string }{
+		{"", "roster.example.com", "roster.example.com"},
+		{"", "[192.0.2.1]", "[192.0.2.1]"},
+		{"?ehlo=mta.example.com", "roster.example.com", "mta.example.com"},
+		{"?ehlo=%5BIPv6:2001:db8::1%5D", "", "[IPv6:2001:db8::1]"},
+		{"", "", host},
+	} {
+		m, err := mail.NewSMTPMailer(srv.URL()+tc.query, tc.hello)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := len(srv.Messages())
+		if err := m.Send(context.Background(), mail.Email{MessageID: "<x@y>", From: "a@b.test", To: "c@d.test", Subject: "s", Text: "t", HTML: "h"}); err != nil {
+			t.Fatal(err)
+		}
+		if got := srv.WaitFor(before+1, 5*time.Second)[before].Hello; got != tc.want {
+			t.Errorf("URL%s, name %q: EHLO %q, want %q", tc.query, tc.hello, got, tc.want)
+		}
+	}
+	for _, bad := range []string{"?ehlo=", "?ehlo=a%20b", "?ehlo=-x.example", "?ehlo=x..example", "?ehlo=r%C3%B6ster.example",
+		"?ehlo=%5B192.0.2%5D", "?ehlo=%5B2001:db8::1%5D", "?ehlo=%5BIPv6:192.0.2.1%5D", "?ehlo=x.example%0D%0AMAIL"} {
+		if _, err := mail.NewSMTPMailer(srv.URL()+bad, ""); err == nil {
+			t.Errorf("NewSMTPMailer(%s) = nil error", bad)
+		}
+	}
+}
+
+// TestEHLOName: the name for a base URL is its host as RFC 5321 writes
+// it in EHLO.
+func TestEHLOName(t *testing.T) {
+	for base, want := range map[string]string{
+		"https://roster.example.com":      "roster.example.com",
+		"https://Roster.Example.com:8443": "roster.example.com",
+		"https://bücher.example":          "xn--bcher-kva.example",
+		"http://127.0.0.1:8080":           "[127.0.0.1]",
+		"http://[2001:db8::1]:8080":       "[IPv6:2001:db8::1]",
+		"http://localhost:8080":           "localhost",
+		"":                                "",
+		"https://under_score.example":     "",
+	} {
+		if got := mail.EHLOName(base); got != want {
+			t.Errorf("EHLOName(%q) = %q, want %q", base, got, want)
+		}
 	}
 }

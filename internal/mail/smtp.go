@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	"golang.org/x/net/idna"
 
 	"github.com/rosterhq/roster"
 )
@@ -26,14 +28,18 @@ import (
 // sent to in the clear when it offers no STARTTLS; ?starttls=opportunistic
 // allows that for another host, and ?starttls=required refuses it for a
 // local one.
+//
+// The mailer introduces itself (EHLO) by the name given to NewSMTPMailer,
+// or ?ehlo=NAME, which wins; with neither, by the machine's host name.
 type SMTPMailer struct {
 	host string
 	opts []gomail.Option
 }
 
-// NewSMTPMailer reads smtp://user:pass@host:port or smtps://… . It returns
-// an error that names the problem but never the password.
-func NewSMTPMailer(rawURL string) (*SMTPMailer, error) {
+// NewSMTPMailer reads smtp://user:pass@host:port or smtps://… . hello is
+// the name to give in EHLO (see EHLOName), "" for the machine's host name.
+// It returns an error that names the problem but never the password.
+func NewSMTPMailer(rawURL, hello string) (*SMTPMailer, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("smtp-url: not a URL")
@@ -45,8 +51,8 @@ func NewSMTPMailer(rawURL string) (*SMTPMailer, error) {
 	// The parameter is not named: an unencoded ? in a password starts a
 	// query that holds the rest of it.
 	for k := range u.Query() {
-		if k != "starttls" && k != "auth" {
-			return nil, fmt.Errorf("smtp-url: an unknown parameter; the URL takes starttls= and auth= (percent-encode a ? in the password as %%3F)")
+		if k != "starttls" && k != "auth" && k != "ehlo" {
+			return nil, fmt.Errorf("smtp-url: an unknown parameter; the URL takes starttls=, auth= and ehlo= (percent-encode a ? in the password as %%3F)")
 		}
 	}
 	// A path or a fragment means nothing to SMTP: most likely a password
@@ -88,6 +94,15 @@ func NewSMTPMailer(rawURL string) (*SMTPMailer, error) {
 		}
 	}
 	opts = append(opts, gomail.WithPort(port))
+	if u.Query().Has("ehlo") {
+		hello = u.Query().Get("ehlo")
+		if !validEHLO(hello) {
+			return nil, fmt.Errorf("smtp-url: ehlo=%q, want a host name such as roster.example.com or an address literal such as [192.0.2.1]", hello)
+		}
+	}
+	if hello != "" {
+		opts = append(opts, gomail.WithHELO(hello))
+	}
 	if u.User != nil && u.User.Username() != "" {
 		pass, _ := u.User.Password()
 		auth := gomail.SMTPAuthPlain
@@ -129,6 +144,57 @@ func startTLSPolicy(u *url.URL) (gomail.TLSPolicy, error) {
 	default:
 		return 0, fmt.Errorf("smtp-url: starttls=%q, want required or opportunistic", v)
 	}
+}
+
+// EHLOName is the name a mailer of the service at baseURL gives in EHLO:
+// the base URL's host, as RFC 5321 writes it (a name encoded for DNS, an
+// IP address as an address literal), or "" when it has none.
+func EHLOName(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Hostname() == "" {
+		return ""
+	}
+	host := u.Hostname()
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if ip.Is4() {
+			return "[" + ip.String() + "]"
+		}
+		return "[IPv6:" + ip.WithZone("").String() + "]"
+	}
+	host, err = idna.Lookup.ToASCII(host)
+	if err != nil || !validEHLO(host) {
+		return ""
+	}
+	return host
+}
+
+// validEHLO reports whether name is a domain (letters, digits and hyphens
+// in dot-separated labels) or an address literal ([192.0.2.1],
+// [IPv6:2001:db8::1]), as RFC 5321 wants EHLO's argument.
+func validEHLO(name string) bool {
+	if lit, ok := strings.CutPrefix(name, "["); ok {
+		lit, ok = strings.CutSuffix(lit, "]")
+		v6, isV6 := strings.CutPrefix(lit, "IPv6:")
+		if isV6 {
+			lit = v6
+		}
+		ip, err := netip.ParseAddr(lit)
+		return ok && err == nil && ip.Zone() == "" && ip.Is6() == isV6
+	}
+	if name == "" || len(name) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(name, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range []byte(label) {
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // isLoopback reports whether host names this machine: "localhost" or a

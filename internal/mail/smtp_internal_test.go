@@ -49,7 +49,7 @@ func TestSMTPDialsOnlyItsPort(t *testing.T) {
 		"smtps://mail.example.com":                       "mail.example.com:465",
 		"smtps://mail.example.com:2465":                  "mail.example.com:2465",
 	} {
-		m, err := NewSMTPMailer(raw)
+		m, err := NewSMTPMailer(raw, "")
 		if err != nil {
 			t.Fatal(err)
 		}
