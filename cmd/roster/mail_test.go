@@ -169,6 +169,11 @@ func TestInvitationArrivesOverSMTPAndActivatesOnce(t *testing.T) {
 	if subj := mails[0].Header("Subject"); subj != "You are invited to Acme" {
 		t.Errorf("subject = %q", subj)
 	}
+	// The service introduces itself by its base URL's host (127.0.0.1
+	// here, an address literal in EHLO), not by the machine's name.
+	if hello := mails[0].Hello; hello != "[127.0.0.1]" {
+		t.Errorf("EHLO %q, want the base URL's host [127.0.0.1]", hello)
+	}
 	link := mails[0].Link()
 	if !strings.HasPrefix(link, srv.base+"/activate?token=") {
 		t.Fatalf("link = %q", link)

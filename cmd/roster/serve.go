@@ -254,11 +254,18 @@ func newLogger(e env, c config.Config, level string) *slog.Logger {
 }
 
 // newMailer returns the SMTP mailer when configured, the log mailer otherwise.
+// The SMTP mailer introduces itself by the host of the base URL the
+// operator gave (DECISIONS 77); one derived from the listen address names
+// no public host, and leaves it to the machine's host name.
 func newMailer(c config.Config, log *slog.Logger) (mail.Mailer, error) {
 	if c.SMTPURL == "" {
 		return mail.LogMailer{Log: log}, nil
 	}
-	return mail.NewSMTPMailer(c.SMTPURL, "")
+	hello := ""
+	if !c.BaseURLDerived {
+		hello = mail.EHLOName(c.BaseURL)
+	}
+	return mail.NewSMTPMailer(c.SMTPURL, hello)
 }
 
 // openStore opens (and migrates) the configured database.

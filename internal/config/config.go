@@ -291,7 +291,9 @@ func DerivedBaseURL(addr string) string {
 // MailWarnings are what an operator who configured a mail server should
 // hear at start: the defaults that suit the log mailer, a sender at
 // localhost and links derived from the listen address, send mail that
-// mail servers refuse and links that lead nowhere. (Validate has run.)
+// mail servers refuse and links that lead nowhere (and, without a base
+// URL, the mailer introduces itself by the machine's name). (Validate has
+// run.)
 func (c *Config) MailWarnings() []string {
 	if c.SMTPURL == "" {
 		return nil
@@ -303,7 +305,7 @@ func (c *Config) MailWarnings() []string {
 		}
 	}
 	if c.BaseURLDerived {
-		out = append(out, fmt.Sprintf("links in emails point at %s, derived from the listen address: set ROSTER_BASE_URL to the address people reach Roster at", c.BaseURL))
+		out = append(out, fmt.Sprintf("links in emails point at %s, derived from the listen address: set ROSTER_BASE_URL to the address people reach Roster at (its host is also the name Roster gives the mail server)", c.BaseURL))
 	}
 	return out
 }
