@@ -879,20 +879,23 @@ func startDroppingServer(t *testing.T, dataCode string) (string, func() int) {
 
 // TestUnicodeDomainSentAsDNSWritesIt: an address whose domain is not ASCII
 // goes out with the domain as DNS writes it, in the envelope and the To
-// header, which a mail server without SMTPUTF8 takes.
+// and From headers, which a mail server without SMTPUTF8 takes.
 func TestUnicodeDomainSentAsDNSWritesIt(t *testing.T) {
 	srv := smtptest.Start(t, "roster", "s3cret pass")
 	m, err := mail.NewSMTPMailer(srv.URL(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := mail.Email{MessageID: "<x@y>", From: "roster@acme.test", To: "dana@bücher.example", Subject: "s", Text: "t", HTML: "h"}
+	e := mail.Email{MessageID: "<x@y>", From: "Roster <roster@bücher.example>", To: "dana@bücher.example", Subject: "s", Text: "t", HTML: "h"}
 	if err := m.Send(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}
 	got := srv.WaitFor(1, 5*time.Second)[0]
 	if len(got.To) != 1 || got.To[0] != "dana@xn--bcher-kva.example" || !strings.Contains(got.Header("To"), "dana@xn--bcher-kva.example") {
 		t.Errorf("sent to %q, To header %q; want dana@xn--bcher-kva.example", got.To, got.Header("To"))
+	}
+	if got.From != "roster@xn--bcher-kva.example" || got.Header("From") != `"Roster" <roster@xn--bcher-kva.example>` {
+		t.Errorf("sent from %q, From header %q; want Roster <roster@xn--bcher-kva.example>", got.From, got.Header("From"))
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	netmail "net/mail"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -211,11 +212,15 @@ func isLoopback(host string) bool {
 func (m *SMTPMailer) Send(ctx context.Context, e Email) error {
 	// No User-Agent or X-Mailer naming the library and its version.
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
-	if err := msg.From(e.From); err != nil {
+	// The domains as DNS writes them: a mail server that does not take
+	// UTF-8 addresses (no SMTPUTF8) takes bücher.example as
+	// xn--bcher-kva.example.
+	from, err := netmail.ParseAddress(e.From)
+	if err != nil {
 		return fmt.Errorf("from address %q: %w", e.From, err)
 	}
-	// The domain as DNS writes it: a mail server that does not take UTF-8
-	// addresses (no SMTPUTF8) takes bücher.example as xn--bcher-kva.example.
+	from.Address = roster.ASCIIEmail(from.Address)
+	msg.FromMailAddress(from)
 	if err := msg.To(roster.ASCIIEmail(e.To)); err != nil {
 		return fmt.Errorf("to address: %w", err)
 	}
