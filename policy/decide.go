@@ -288,12 +288,17 @@ func (c *Catalog) losesOwner(r Request) bool {
 	return false
 }
 
+// ReasonAlreadyInvited is the refusal of inviting someone whose
+// invitation is pending. The web UI tells it apart from the other
+// conflicts by it, to say what an inviter without Resend can do.
+const ReasonAlreadyInvited = "This person is already invited; resend the invitation to send them a new link."
+
 func (c *Catalog) conflicts(r Request) Decision {
 	t := r.Target
 	switch r.Action {
 	case ActionInvite:
 		if t != nil && t.Status == StatusPending {
-			return deny(CodeConflict, "This person is already invited; resend the invitation to send them a new link.")
+			return deny(CodeConflict, ReasonAlreadyInvited)
 		}
 		if t != nil {
 			return deny(CodeConflict, "This person is already a member of the account.")

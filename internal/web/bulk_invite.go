@@ -8,6 +8,7 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/app"
+	"github.com/rosterhq/roster/policy"
 )
 
 // bulkInvite invites every row of an uploaded (or pasted) CSV and shows the
@@ -46,11 +47,11 @@ func (w *Web) bulkInvite(rw http.ResponseWriter, r *http.Request) {
 		delete(d.Values, "rows")
 	}
 	counts := map[string]int{}
-	pending, listed := alreadyInvited(v), v.CanList()
+	listed := v.CanList()
 	for i, row := range rows {
 		counts[row.Outcome]++
 		// Without the list there is no Resend to use (resendAdvice).
-		if !listed && row.Code == roster.CodeConflict && row.Detail == pending {
+		if !listed && row.Code == roster.CodeConflict && row.Detail == policy.ReasonAlreadyInvited {
 			rows[i].Detail = askToResend
 		}
 	}

@@ -43,7 +43,7 @@ const askToResend = "This person is already invited and has not joined yet. If t
 // Resend on it. Both are told to ask an administrator instead. Any other
 // refusal is returned as it is.
 func (w *Web) resendAdvice(r *http.Request, p roster.Principal, v *app.Viewer, email string, err error) error {
-	if roster.ErrorCode(err) != roster.CodeConflict || roster.ErrorMessage(err) != alreadyInvited(v) {
+	if roster.ErrorCode(err) != roster.CodeConflict || roster.ErrorMessage(err) != policy.ReasonAlreadyInvited {
 		return err
 	}
 	if v.CanList() {
@@ -55,27 +55,18 @@ func (w *Web) resendAdvice(r *http.Request, p roster.Principal, v *app.Viewer, e
 	return roster.Errorf(roster.CodeConflict, askToResend)
 }
 
-// alreadyInvited is the policy's refusal of the viewer inviting someone
-// whose invitation is pending, asked of the policy so that the refusal is
-// told apart from "already a member" by the policy's own words. (The role
-// asked about is the viewer's own, which passes the rank rule: the
-// sentence is the one a refused conflict carries.)
-func alreadyInvited(v *app.Viewer) string {
-	t := policy.Member{Role: v.Member.Role, Status: policy.StatusPending}
-	return v.Catalog().Decide(policy.Request{Action: policy.ActionInvite, Actor: v.Member.Policy(), NewRole: v.Member.Role, Target: &t}).Reason
-}
-
 // pendingMember is the pending member with this email, as the list shows
 // them to the viewer; nil when the list does not find them or cannot be
 // read, and the policy's sentence then stands.
 func (w *Web) pendingMember(r *http.Request, p roster.Principal, v *app.Viewer, email string) *roster.Member {
-	email = strings.TrimSpace(email)
-	res, err := w.app.ListMembers(r.Context(), p, v.Account.ID, app.MemberQuery{Query: email, Status: string(roster.StatusPending)})
+	// Searched by its key, the email's every spelling finds them.
+	key := roster.EmailKey(strings.TrimSpace(email))
+	res, err := w.app.ListMembers(r.Context(), p, v.Account.ID, app.MemberQuery{Query: key, Status: string(roster.StatusPending)})
 	if err != nil {
 		return nil
 	}
 	for _, m := range res.Items {
-		if roster.EmailKey(m.Email) == roster.EmailKey(email) {
+		if roster.EmailKey(m.Email) == key {
 			return m
 		}
 	}

@@ -1688,7 +1688,7 @@ roles:
 	s = newSite(t, "").withAccount("bigeye", "User")
 	home = "/accounts/" + s.account
 	owner = roster.Principal{UserID: s.ids["owner@acme.test"]}
-	for email, role := range map[string]string{"new.admin@acme.test": "Admin", "new.user@acme.test": "User"} {
+	for email, role := range map[string]string{"new.admin@acme.test": "Admin", "new.user@acme.test": "User", "far.admin@bücher.example": "Admin"} {
 		if _, err := s.app.Invite(ctx, owner, s.account, app.Invitation{Email: email, Role: role}); err != nil {
 			t.Fatal(err)
 		}
@@ -1697,6 +1697,8 @@ roles:
 	user.login("user@acme.test")
 	refused(t, user, home, "new.user@acme.test", "User", resend)
 	refused(t, user, home, "new.admin@acme.test", "User", ask)
+	// The pending Admin is found under any spelling of the address.
+	refused(t, user, home, "Far.Admin@XN--BCHER-KVA.example", "User", ask)
 }
 
 // TestAuditWithoutTheList: a role of the operator's catalog that may read
