@@ -77,6 +77,10 @@ type Tx interface {
 	// UserByEmail returns the user whose email equals email, case-insensitively.
 	// Returns not_found.
 	UserByEmail(email string) (*User, error)
+	// UserByWrittenEmail returns the user whose key is the email's
+	// WrittenEmailKey, the key before DECISIONS 74, which a user made
+	// before may keep. Returns not_found.
+	UserByWrittenEmail(email string) (*User, error)
 	// UsersByEmail returns the users whose emails are among emails,
 	// case-insensitively, by EmailKey; emails no user has are left out.
 	UsersByEmail(emails []string) (map[string]*User, error)

@@ -99,7 +99,7 @@ func validDomain(domain string) bool {
 // key is the Unicode one. The mailbox, before the @, is the mail server's
 // to compare, beyond case (DECISIONS 47).
 func EmailKey(email string) string {
-	key := strings.ToLower(strings.TrimSpace(email))
+	key := WrittenEmailKey(email)
 	at := strings.LastIndexByte(key, '@')
 	if at < 0 {
 		return key
@@ -113,6 +113,14 @@ func EmailKey(email string) string {
 	}
 	return key // not a domain IDNA can read: compared as written
 }
+
+// WrittenEmailKey is the key emails had before EmailKey read their domain
+// as IDNA does (DECISIONS 74): the address in lower case, as written. A
+// user made before may keep it, when the other spelling of their mailbox
+// was another user's already (or was written since by an instance from
+// before): signing in and resetting a password look it up too, so that
+// the spelling such a user signed in with still reaches them.
+func WrittenEmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 // ASCIIEmail returns email with its domain encoded for DNS (IDNA's
 // xn-- labels), as a mail server that does not take UTF-8 addresses needs

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"database/sql"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -492,5 +493,82 @@ func TestOneMailboxInAnySpelling(t *testing.T) {
 	}
 	if len(rows) != 2 || rows[0].Outcome != app.OutcomeInvited || rows[1].Outcome == app.OutcomeInvited {
 		t.Errorf("a bulk naming one mailbox twice: %+v; want the first invited, not the second", rows)
+	}
+}
+
+// TestTwoUsersOfOneMailboxEachSignIn: a mailbox invited in two spellings
+// of its domain before DECISIONS 74 is two users, and the migrations keep
+// the key of its spelling for the one whose new key the other holds
+// (SQLite 10 and 11, PostgreSQL 13 and 14). Each still signs in, and gets
+// a reset link, with the spelling they had: usersByEmail finds both.
+func TestTwoUsersOfOneMailboxEachSignIn(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "roster.db")
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	e := newEnvOn(t, s)
+	acc, owner := e.account("bizmetry", "owner@acme.test")
+	join := func(email, pass string) string {
+		m, err := e.app.Invite(e.ctx, owner, acc, app.Invitation{Email: email, Role: "Developer"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		link := e.lastLink(acc, m.UserID)
+		if _, err := e.app.AcceptInvitation(e.ctx, "", app.Acceptance{Token: tokenOf(t, link), Name: "C " + pass, Password: pass}); err != nil {
+			t.Fatal(err)
+		}
+		return m.UserID
+	}
+	const firstPW, secondPW = "the first one's password", "the second one's password"
+	first := join("c@bücher.example", firstPW)
+	second := join("carl@acme.test", secondPW)
+	// What a Roster from before DECISIONS 74 made of the other spelling:
+	// a user of its own, keyed as written.
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{`UPDATE users SET email = ?1, email_key = ?2 WHERE id = ?3`, `UPDATE members SET email = ?1, email_key = ?2 WHERE user_id = ?3`} {
+		if _, err := db.Exec(q, "C@XN--BCHER-KVA.example", "c@xn--bcher-kva.example", second); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	for _, c := range []struct{ email, pass, want string }{
+		{"c@xn--bcher-kva.example", secondPW, second},
+		{"C@XN--BCHER-KVA.EXAMPLE", secondPW, second},
+		{"c@xn--bcher-kva.example", firstPW, first},
+		{"c@bücher.example", firstPW, first},
+		{"c@bücher.example", secondPW, ""}, // this spelling was never the second's
+		{"c@xn--bcher-kva.example", "neither one's password", ""},
+	} {
+		_, u, err := e.app.Login(e.ctx, "192.0.2.9", c.email, c.pass)
+		switch {
+		case c.want == "" && roster.ErrorCode(err) != roster.CodeUnauthenticated:
+			t.Errorf("Login(%s, %q) = %v, %v; want unauthenticated", c.email, c.pass, u, err)
+		case c.want != "" && (err != nil || u.ID != c.want):
+			t.Errorf("Login(%s, %q) = %v, %v; want user %s", c.email, c.pass, u, err, c.want)
+		}
+	}
+
+	if err := e.app.RequestPasswordReset(e.ctx, "c@xn--bcher-kva.example"); err != nil {
+		t.Fatal(err)
+	}
+	e.app.Wait()
+	got := map[string]bool{}
+	err = e.store.Read(e.ctx, func(tx roster.Tx) error {
+		msgs, err := tx.Messages("", 1000)
+		for _, m := range msgs {
+			if m.Kind == roster.MessagePasswordReset {
+				got[m.UserID] = true
+			}
+		}
+		return err
+	})
+	if err != nil || len(got) != 2 || !got[first] || !got[second] {
+		t.Errorf("a reset asked for c@xn--bcher-kva.example was sent to %v (%v); want both users", got, err)
 	}
 }

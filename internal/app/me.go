@@ -237,58 +237,69 @@ func (a *App) RequestPasswordReset(ctx context.Context, email string) error {
 // maxLiveResets is how many reset links of one user may be out at once.
 const maxLiveResets = 3
 
-// requestReset writes a reset link and its email for the user with this
-// email, if they have a password, an account to use it in and fewer than
-// maxLiveResets links.
+// requestReset writes a reset link and its email for each user with this
+// email (usersByEmail) who has a password, an account to use it in and
+// fewer than maxLiveResets links.
 func (a *App) requestReset(ctx context.Context, email string) error {
 	err := a.store.Write(ctx, "", func(tx roster.Tx) error {
-		u, err := tx.UserByEmail(email)
+		users, err := usersByEmail(tx, email)
 		if err != nil {
 			return err
 		}
-		if !u.Registered() {
-			return roster.Errorf(roster.CodeNotFound, "no password to reset")
+		for _, u := range users {
+			if err := a.resetFor(tx, u); err != nil && roster.ErrorCode(err) != roster.CodeNotFound {
+				return err
+			}
 		}
-		// A password opens an account they are active in, or accepts an
-		// invitation (a person re-invited who forgot theirs); with
-		// neither, a link would end at a sign-in that refuses them.
-		ms, err := tx.Memberships(u.ID)
-		if err != nil {
-			return err
-		}
-		if !slices.ContainsFunc(ms, func(m roster.Membership) bool {
-			return m.Status == roster.StatusActive || m.Status == roster.StatusPending
-		}) {
-			return roster.Errorf(roster.CodeNotFound, "no account to sign in to")
-		}
-		// The links asked for before keep working until they expire or
-		// one of them is used: anyone may ask for a reset of anyone's
-		// password, and a new link replacing the older ones would let
-		// them spoil every link its owner is sent (DECISIONS 63). While
-		// maxLiveResets are out, asking again sends nothing more: the
-		// owner has working links, and their inbox is not flooded.
-		now := a.clock()
-		live, err := tx.PrunePasswordResets(u.ID, now)
-		if err != nil {
-			return err
-		}
-		if live >= maxLiveResets {
-			return roster.Errorf(roster.CodeNotFound, "enough reset links out")
-		}
-		raw, hash := secret.NewToken(prefixReset)
-		if err := tx.CreatePasswordReset(&roster.PasswordReset{Hash: hash, UserID: u.ID, ExpiresAt: now.Add(a.resetTTL)}); err != nil {
-			return err
-		}
-		return tx.EnqueueMessage(&roster.Message{
-			Kind: roster.MessagePasswordReset, To: u.Email, UserID: u.ID,
-			Data: map[string]string{"name": u.Name, "expires_at": now.Add(a.resetTTL).Format(time.RFC3339)},
-			Link: a.link("/reset-password", raw), NextAttemptAt: now, CreatedAt: now,
-		})
+		return nil
 	})
 	if roster.ErrorCode(err) == roster.CodeNotFound {
 		return nil
 	}
 	return err
+}
+
+// resetFor writes a reset link and its email for u, or returns not_found
+// when u has no password, no account to use it in, or enough links out.
+func (a *App) resetFor(tx roster.Tx, u *roster.User) error {
+	if !u.Registered() {
+		return roster.Errorf(roster.CodeNotFound, "no password to reset")
+	}
+	// A password opens an account they are active in, or accepts an
+	// invitation (a person re-invited who forgot theirs); with
+	// neither, a link would end at a sign-in that refuses them.
+	ms, err := tx.Memberships(u.ID)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(ms, func(m roster.Membership) bool {
+		return m.Status == roster.StatusActive || m.Status == roster.StatusPending
+	}) {
+		return roster.Errorf(roster.CodeNotFound, "no account to sign in to")
+	}
+	// The links asked for before keep working until they expire or
+	// one of them is used: anyone may ask for a reset of anyone's
+	// password, and a new link replacing the older ones would let
+	// them spoil every link its owner is sent (DECISIONS 63). While
+	// maxLiveResets are out, asking again sends nothing more: the
+	// owner has working links, and their inbox is not flooded.
+	now := a.clock()
+	live, err := tx.PrunePasswordResets(u.ID, now)
+	if err != nil {
+		return err
+	}
+	if live >= maxLiveResets {
+		return roster.Errorf(roster.CodeNotFound, "enough reset links out")
+	}
+	raw, hash := secret.NewToken(prefixReset)
+	if err := tx.CreatePasswordReset(&roster.PasswordReset{Hash: hash, UserID: u.ID, ExpiresAt: now.Add(a.resetTTL)}); err != nil {
+		return err
+	}
+	return tx.EnqueueMessage(&roster.Message{
+		Kind: roster.MessagePasswordReset, To: u.Email, UserID: u.ID,
+		Data: map[string]string{"name": u.Name, "expires_at": now.Add(a.resetTTL).Format(time.RFC3339)},
+		Link: a.link("/reset-password", raw), NextAttemptAt: now, CreatedAt: now,
+	})
 }
 
 // CheckPasswordReset returns invalid_token unless the reset link's token

@@ -18,40 +18,53 @@ func errLogin() error {
 }
 
 // Login checks an email and password and starts a session (SPEC §4). Every
-// failure gets the same answer after the same work (one password hash), so
-// that neither the answer nor its timing tells who has an account.
+// failure gets the same answer after the same work (one password hash per
+// user the email names: one, or two where usersByEmail finds a user who
+// kept the key of this spelling), so that neither the answer nor its
+// timing tells who has an account.
 func (a *App) Login(ctx context.Context, ip, email, pass string) (string, *roster.User, error) {
-	var user *roster.User
-	var active bool
+	var users []*roster.User
+	var active []bool
 	if email, err := roster.NormalizeEmail("email", email); err == nil {
 		err := a.store.Read(ctx, func(tx roster.Tx) error {
-			u, err := tx.UserByEmail(email)
-			if err != nil {
+			var err error
+			if users, err = usersByEmail(tx, email); err != nil {
 				return err
 			}
-			user = u
-			active, err = activeIn(tx, u.ID)
-			return err
+			active = make([]bool, len(users))
+			for i, u := range users {
+				if active[i], err = activeIn(tx, u.ID); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 		if err != nil && roster.ErrorCode(err) != roster.CodeNotFound {
 			return "", nil, err
 		}
 	}
-	if user == nil {
+	if len(users) == 0 {
 		if err := a.hasher.VerifyDummy(ctx, pass); err != nil {
 			return "", nil, err
 		}
 		return "", nil, errLogin()
 	}
-	ok, err := a.hasher.Verify(ctx, pass, user.PasswordHash) // an empty hash pays for a dummy
-	if err != nil {
-		return "", nil, err
+	var user *roster.User
+	for i, u := range users {
+		ok, err := a.hasher.Verify(ctx, pass, u.PasswordHash) // an empty hash pays for a dummy
+		if err != nil {
+			return "", nil, err
+		}
+		if ok && active[i] {
+			user = u
+			break
+		}
 	}
-	if !ok || !active {
+	if user == nil {
 		return "", nil, errLogin()
 	}
 	var raw string
-	err = a.store.Write(ctx, "", func(tx roster.Tx) error {
+	err := a.store.Write(ctx, "", func(tx roster.Tx) error {
 		now := a.clock()
 		// The login's write locks the user's row first (on PostgreSQL),
 		// then the password checked is read again: a reset or a change
@@ -65,6 +78,7 @@ func (a *App) Login(ctx context.Context, ip, email, pass string) (string, *roste
 		} else if u.PasswordHash != user.PasswordHash {
 			return errLogin()
 		}
+		var err error
 		raw, err = a.startSession(tx, user.ID, now)
 		return err
 	})
@@ -72,6 +86,38 @@ func (a *App) Login(ctx context.Context, ip, email, pass string) (string, *roste
 		return "", nil, err
 	}
 	return raw, user, nil
+}
+
+// usersByEmail returns the user an email names (EmailKey) and, after
+// them, a user made before DECISIONS 74 who kept the key of this spelling
+// (WrittenEmailKey) because the other spelling's was taken: one mailbox
+// may be two such users, each with a password of their own, and each
+// signs in and resets it with the spelling they had. Returns not_found
+// when there is neither.
+func usersByEmail(tx roster.Tx, email string) ([]*roster.User, error) {
+	var users []*roster.User
+	u, err := tx.UserByEmail(email)
+	switch {
+	case err == nil:
+		users = append(users, u)
+	case roster.ErrorCode(err) != roster.CodeNotFound:
+		return nil, err
+	}
+	if roster.WrittenEmailKey(email) != roster.EmailKey(email) {
+		w, err := tx.UserByWrittenEmail(email)
+		switch {
+		case err == nil:
+			if len(users) == 0 || users[0].ID != w.ID {
+				users = append(users, w)
+			}
+		case roster.ErrorCode(err) != roster.CodeNotFound:
+			return nil, err
+		}
+	}
+	if len(users) == 0 {
+		return nil, roster.Errorf(roster.CodeNotFound, "no user with this email")
+	}
+	return users, nil
 }
 
 // activeIn reports whether the user is an Active member of some account,

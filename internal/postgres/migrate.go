@@ -93,13 +93,30 @@ func goMigrations() []*goose.Migration {
 				`INSERT INTO member_words (account_id, word, name_key, user_id) VALUES ($1, $2, $3, $4)`)
 		}}, nil),
 		goose.NewGoMigration(13, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
-			return gomigrate.EmailDomainKeys(ctx, tx,
-				`SELECT id, email, email_key FROM users WHERE email_key ~ '[^ -~]' OR email_key LIKE '%xn--%'`,
-				`SELECT 1 FROM users WHERE email_key = $1 AND id <> $2`,
-				`UPDATE users SET email_key = $1 WHERE id = $2`,
-				`UPDATE members SET email_key = $1 WHERE user_id = $2`)
+			return emailDomainKeys(ctx, tx)
+		}}, nil),
+		// Keyed again: an instance from before 13, serving beside the
+		// one that migrated (a rolling upgrade), went on writing the old
+		// keys. From here no binary from before 13 runs on the database
+		// (runs_with): it would look users up by keys they no longer have.
+		goose.NewGoMigration(14, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE roster_schema SET runs_with = GREATEST(runs_with, 13)`); err != nil {
+				return err
+			}
+			return emailDomainKeys(ctx, tx)
 		}}, nil),
 	}
+}
+
+// emailDomainKeys keys the users whose email's domain is not plain ASCII
+// or holds an encoded label as roster.EmailKey does
+// (gomigrate.EmailDomainKeys).
+func emailDomainKeys(ctx context.Context, tx *sql.Tx) error {
+	return gomigrate.EmailDomainKeys(ctx, tx,
+		`SELECT id, email, email_key FROM users WHERE email_key ~ '[^ -~]' OR email_key LIKE '%xn--%'`,
+		`SELECT 1 FROM users WHERE email_key = $1 AND id <> $2`,
+		`UPDATE users SET email_key = $1 WHERE id = $2`,
+		`UPDATE members SET email_key = $1 WHERE user_id = $2`)
 }
 
 // advisoryLocker is a goose session locker that waits for the migration

@@ -59,6 +59,26 @@ func TestMigrateEmailDomainKeys(t *testing.T) {
 	}, func() { remigrate(t, s, 12) })
 }
 
+// TestMigrateEmailKeysWrittenSince: migration 14 keys again what an
+// instance from before 13 wrote (storetest.EmailKeysWrittenSince).
+func TestMigrateEmailKeysWrittenSince(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	storetest.EmailKeysWrittenSince(t, s, func(user, email, key string) {
+		for _, q := range []string{`UPDATE users SET email = $1, email_key = $2 WHERE id = $3`, `UPDATE members SET email = $1, email_key = $2 WHERE user_id = $3`} {
+			if _, err := s.pool.Exec(ctx, q, email, key, user); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}, func() { remigrate(t, s, 13) }, func() int64 {
+		var n int64
+		if err := s.pool.QueryRow(ctx, `SELECT runs_with FROM roster_schema`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}, 13)
+}
+
 // remigrate takes s's migrations back to version and applies them all
 // again.
 func remigrate(t *testing.T, s *Store, version int64) {

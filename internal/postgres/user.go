@@ -85,6 +85,10 @@ func (t *tx) UserByEmail(email string) (*roster.User, error) {
 	return scanUser(t.queryRow(`SELECT `+userColumns+` FROM users WHERE email_key = $1`, roster.EmailKey(email)))
 }
 
+func (t *tx) UserByWrittenEmail(email string) (*roster.User, error) {
+	return scanUser(t.queryRow(`SELECT `+userColumns+` FROM users WHERE email_key = $1`, roster.WrittenEmailKey(email)))
+}
+
 func scanUser(row interface{ Scan(...any) error }) (*roster.User, error) {
 	var u roster.User
 	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.LastLoginAt, &u.CreatedAt)

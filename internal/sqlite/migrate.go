@@ -108,13 +108,30 @@ func goMigrations() []*goose.Migration {
 				`INSERT INTO member_words (account_id, word, name_key, user_id) VALUES (?, ?, ?, ?)`)
 		}}, nil),
 		goose.NewGoMigration(10, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
-			return gomigrate.EmailDomainKeys(ctx, tx,
-				`SELECT id, email, email_key FROM users WHERE email_key GLOB '*[^ -~]*' OR email_key LIKE '%xn--%'`,
-				`SELECT 1 FROM users WHERE email_key = ? AND id <> ?`,
-				`UPDATE users SET email_key = ? WHERE id = ?`,
-				`UPDATE members SET email_key = ? WHERE user_id = ?`)
+			return emailDomainKeys(ctx, tx)
+		}}, nil),
+		// Keyed again: an instance from before 10, serving beside the
+		// one that migrated (a rolling upgrade), went on writing the old
+		// keys. From here no binary from before 10 runs on the database
+		// (runs_with): it would look users up by keys they no longer have.
+		goose.NewGoMigration(11, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE roster_schema SET runs_with = max(runs_with, 10)`); err != nil {
+				return err
+			}
+			return emailDomainKeys(ctx, tx)
 		}}, nil),
 	}
+}
+
+// emailDomainKeys keys the users whose email's domain is not plain ASCII
+// or holds an encoded label as roster.EmailKey does
+// (gomigrate.EmailDomainKeys).
+func emailDomainKeys(ctx context.Context, tx *sql.Tx) error {
+	return gomigrate.EmailDomainKeys(ctx, tx,
+		`SELECT id, email, email_key FROM users WHERE email_key GLOB '*[^ -~]*' OR email_key LIKE '%xn--%'`,
+		`SELECT 1 FROM users WHERE email_key = ? AND id <> ?`,
+		`UPDATE users SET email_key = ? WHERE id = ?`,
+		`UPDATE members SET email_key = ? WHERE user_id = ?`)
 }
 
 // lockMigrations takes an exclusive flock(2) on a file next to the

@@ -98,6 +98,26 @@ func TestMigrateEmailDomainKeys(t *testing.T) {
 	}, func() { remigrate(t, s, 9) })
 }
 
+// TestMigrateEmailKeysWrittenSince: migration 11 keys again what an
+// instance from before 10 wrote (storetest.EmailKeysWrittenSince).
+func TestMigrateEmailKeysWrittenSince(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	storetest.EmailKeysWrittenSince(t, s, func(user, email, key string) {
+		for _, q := range []string{`UPDATE users SET email = ?, email_key = ? WHERE id = ?`, `UPDATE members SET email = ?, email_key = ? WHERE user_id = ?`} {
+			if _, err := s.writer.ExecContext(ctx, q, email, key, user); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}, func() { remigrate(t, s, 10) }, func() int64 {
+		var n int64
+		if err := s.writer.QueryRowContext(ctx, `SELECT runs_with FROM roster_schema`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}, 10)
+}
+
 // remigrate takes s's migrations back to version and applies them all
 // again.
 func remigrate(t *testing.T, s *Store, version int64) {

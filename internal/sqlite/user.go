@@ -24,6 +24,10 @@ func (t *tx) UserByEmail(email string) (*roster.User, error) {
 	return scanUser(t.queryRow(`SELECT `+userColumns+` FROM users WHERE email_key = ?`, roster.EmailKey(email)))
 }
 
+func (t *tx) UserByWrittenEmail(email string) (*roster.User, error) {
+	return scanUser(t.queryRow(`SELECT `+userColumns+` FROM users WHERE email_key = ?`, roster.WrittenEmailKey(email)))
+}
+
 func scanUser(row interface{ Scan(...any) error }) (*roster.User, error) {
 	var u roster.User
 	var lastLogin, created int64

@@ -172,3 +172,43 @@ func EmailDomainKeysMigration(t *testing.T, s roster.Store, old func(user, email
 		return nil
 	})
 }
+
+// EmailKeysWrittenSince checks the migration after EmailDomainKeysMigration's
+// (SQLite 11, PostgreSQL 14): an instance from before that one, serving
+// beside the instance that migrated, wrote keys as written (old, as in
+// EmailDomainKeysMigration); the migration (redo) keys them again, keeps
+// the written key of a user whose new key another holds, where
+// UserByWrittenEmail finds them, and has runs_with name a migration no
+// binary from before knows (want).
+func EmailKeysWrittenSince(t *testing.T, s roster.Store, old func(user, email, key string), redo func(), runsWith func() int64, want int64) {
+	t.Helper()
+	a := NewAccount(t, s, "Acme", "bigeye")
+	boss := NewMember(t, s, a, NewUser(t, s, "Bea Boss", "boss@bücher.example"), "User", roster.StatusActive)
+	late := NewMember(t, s, a, NewUser(t, s, "Lou Late", ""), "User", roster.StatusPending)
+	old(late.UserID, "Lou@XN--MNCHEN-3YA.example", "lou@xn--mnchen-3ya.example")
+	twin := NewMember(t, s, a, NewUser(t, s, "Tim Twin", ""), "User", roster.StatusPending)
+	old(twin.UserID, "Boss@XN--BCHER-KVA.example", "boss@xn--bcher-kva.example")
+
+	redo()
+
+	Read(t, s, func(tx roster.Tx) error {
+		for email, want := range map[string]string{
+			"lou@münchen.example": late.UserID, "lou@xn--mnchen-3ya.example": late.UserID,
+			"boss@xn--bcher-kva.example": boss.UserID,
+		} {
+			if u, err := tx.UserByEmail(email); err != nil || u.ID != want {
+				t.Errorf("UserByEmail(%q) after the migration = %v, %v; want %s", email, u, err, want)
+			}
+		}
+		if u, err := tx.UserByWrittenEmail("BOSS@xn--bcher-kva.example"); err != nil || u.ID != twin.UserID {
+			t.Errorf("UserByWrittenEmail of the twin's spelling = %v, %v; want the twin, who kept it", u, err)
+		}
+		if u, err := tx.UserByWrittenEmail("lou@xn--mnchen-3ya.example"); roster.ErrorCode(err) != roster.CodeNotFound {
+			t.Errorf("UserByWrittenEmail of a key moved = %v, %v; want not_found", u, err)
+		}
+		return nil
+	})
+	if got := runsWith(); got != want {
+		t.Errorf("runs_with after the migration = %d, want %d", got, want)
+	}
+}
