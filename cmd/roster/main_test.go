@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -340,6 +341,10 @@ func TestServeHealthAndGracefulShutdown(t *testing.T) {
 	if !strings.Contains(joined, "stopped") {
 		t.Errorf("no clean stop in the log:\n%s", joined)
 	}
+	// What the migrations reached, and how long it took.
+	if !regexp.MustCompile(`database ready.* schema=\d+ took=`).MatchString(joined) {
+		t.Errorf("the log does not say the database is ready, with its schema:\n%s", joined)
+	}
 }
 
 func TestMigrate(t *testing.T) {
@@ -611,4 +616,63 @@ func TestDBLabelShowsNoPassword(t *testing.T) {
 			t.Errorf("dbLabel(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestServeSaysWhyItIsNotAnsweringYet: while another process holds the
+// database's migration lock (migrating it), serve waits with its port
+// closed, and says so in the log rather than look hung; once the lock is
+// free it opens the database and serves.
+func TestServeSaysWhyItIsNotAnsweringYet(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "roster.db")
+	lock, err := os.OpenFile(db+"-migrate.lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	addr := freePort(t)
+	cmd := exec.Command(binary, "serve", "--addr", addr, "--db", db)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	waitFor := func(what string) {
+		t.Helper()
+		timeout := time.After(20 * time.Second)
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("serve ended before logging %q", what)
+				}
+				if strings.Contains(l, what) {
+					return
+				}
+			case <-timeout:
+				t.Fatalf("serve did not log %q", what)
+			}
+		}
+	}
+	waitFor("still opening the database")
+	if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+		resp.Body.Close()
+		t.Errorf("serve answered while another process held the migration lock")
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_UN); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("database ready")
+	waitFor("roster serving")
 }

@@ -75,11 +75,24 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	} else if err := probe.Close(); err != nil {
 		return err
 	}
+	// A migration of a large database takes seconds, with the port
+	// closed, and so does waiting for another instance's: an operator
+	// should see why nothing answers yet.
+	opened := time.Now()
+	slow := time.AfterFunc(time.Second, func() {
+		log.Info("still opening the database: applying migrations, or waiting for another instance applying them", "db", dbLabel(c))
+	})
 	store, err := openStore(ctx, c)
+	slow.Stop()
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	schema, err := schemaVersion(ctx, store)
+	if err != nil {
+		return err
+	}
+	log.Info("database ready", "schema", schema, "took", time.Since(opened).Round(time.Millisecond))
 	if pg, ok := store.(*postgres.Store); ok {
 		// A PostgreSQL that stops answering fails requests rather than
 		// holding them, in time for the failure to be answered: the HTTP
@@ -320,21 +333,26 @@ func cmdMigrate(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	msg := fmt.Sprint("migrations applied to ", dbLabel(c))
-	// Both stores say which schema they are at, so that an operator
-	// upgrading release by release can tell.
-	if v, ok := store.(interface {
-		Version(context.Context) (int64, error)
-	}); ok {
-		n, err := v.Version(ctx)
-		if err != nil {
-			store.Close()
-			return err
-		}
-		msg += fmt.Sprintf("; schema version %d", n)
+	// The schema reached, so that an operator upgrading release by
+	// release can tell.
+	n, err := schemaVersion(ctx, store)
+	if err != nil {
+		store.Close()
+		return err
 	}
-	fmt.Fprintln(e.stdout, msg)
+	fmt.Fprintf(e.stdout, "migrations applied to %s; schema version %d\n", dbLabel(c), n)
 	return store.Close()
+}
+
+// schemaVersion is the newest migration applied to the store's database.
+func schemaVersion(ctx context.Context, store roster.Store) (int64, error) {
+	v, ok := store.(interface {
+		Version(context.Context) (int64, error)
+	})
+	if !ok {
+		return 0, fmt.Errorf("the store does not say its schema version")
+	}
+	return v.Version(ctx)
 }
 
 // loopbackAddr reports whether addr is host:port with a loopback IP host.
