@@ -146,19 +146,28 @@ func (t *tx) DeletePasswordResets(user string) error {
 	return nil
 }
 
+// sweeps are Sweep's statements, each deleting up to a limit of the rows
+// older than an instant; sessions and emails are found through an index
+// on their age (TestSweepReadsWhatItDeletes).
+var sweeps = []struct {
+	sql string
+	age func(now time.Time) time.Time
+}{
+	{`DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= $1 LIMIT $2)`,
+		func(now time.Time) time.Time { return now }},
+	{`DELETE FROM password_resets WHERE hash IN (SELECT hash FROM password_resets WHERE expires_at <= $1 LIMIT $2)`,
+		func(now time.Time) time.Time { return now }},
+	{`DELETE FROM attempts WHERE key IN (SELECT key FROM attempts WHERE updated_at <= $1 LIMIT $2)`,
+		func(now time.Time) time.Time { return now.Add(-roster.AttemptsKept) }},
+	{`DELETE FROM outbox WHERE id IN (SELECT id FROM outbox
+			WHERE status IN ('sent', 'failed') AND created_at <= $1 LIMIT $2)`,
+		func(now time.Time) time.Time { return now.Add(-roster.MessagesKept) }},
+}
+
 func (t *tx) Sweep(now time.Time, limit int) (int64, error) {
 	var n int64
-	for _, q := range []struct {
-		sql string
-		at  time.Time
-	}{
-		{`DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= $1 LIMIT $2)`, now},
-		{`DELETE FROM password_resets WHERE hash IN (SELECT hash FROM password_resets WHERE expires_at <= $1 LIMIT $2)`, now},
-		{`DELETE FROM attempts WHERE key IN (SELECT key FROM attempts WHERE updated_at <= $1 LIMIT $2)`, now.Add(-roster.AttemptsKept)},
-		{`DELETE FROM outbox WHERE id IN (SELECT id FROM outbox
-			WHERE status IN ('sent', 'failed') AND created_at <= $1 LIMIT $2)`, now.Add(-roster.MessagesKept)},
-	} {
-		tag, err := t.exec(q.sql, q.at, limit)
+	for _, q := range sweeps {
+		tag, err := t.exec(q.sql, q.age(now), limit)
 		if err != nil {
 			return n, fmt.Errorf("postgres: sweep: %w", err)
 		}

@@ -431,3 +431,42 @@ func TestUserLookupsNeverScanUsers(t *testing.T) {
 		return nil
 	})
 }
+
+// TestSweepReadsWhatItDeletes: with a large account's invitations sent
+// and many sessions, none of them old enough to go, the hourly sweep finds
+// expired sessions and old sent or failed emails through an index on their
+// age, rather than reading the whole tables every hour.
+func TestSweepReadsWhatItDeletes(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	u := storetest.NewUser(t, s, "Olive Owner", "")
+	for _, q := range []string{
+		`INSERT INTO outbox (kind, recipient, data, status, attempts, next_attempt_at, created_at, sent_at)
+			SELECT 'invitation', 'p' || i || '@example.test', '{"name": "P"}', 'sent', 1, now(), now(), now()
+			FROM generate_series(1, 20000) AS i`,
+		`INSERT INTO sessions (id, user_id, created_at, expires_at, last_seen_at)
+			SELECT 'ses_' || i, $1, now(), now() + interval '30 days', now() FROM generate_series(1, 20000) AS i`,
+		`ANALYZE outbox`, `ANALYZE sessions`,
+	} {
+		var args []any
+		if strings.Contains(q, "$1") {
+			args = append(args, u.ID)
+		}
+		if _, err := s.pool.Exec(ctx, q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	want := map[string]string{"sessions": "sessions_by_expiry", "outbox": "outbox_done"}
+	for _, q := range sweeps {
+		table := strings.Fields(q.sql)[2]
+		plan := explain(t, conn, "EXPLAIN "+q.sql, q.age(time.Now()), 100)
+		if w, ok := want[table]; ok && (!strings.Contains(plan, "Index Scan using "+w) && !strings.Contains(plan, "Index Only Scan using "+w) || strings.Contains(plan, "Seq Scan on "+table)) {
+			t.Errorf("the sweep of %s does not read %s:\n%s", table, w, plan)
+		}
+	}
+}

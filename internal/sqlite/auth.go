@@ -133,19 +133,29 @@ func (t *tx) DeletePasswordResets(user string) error {
 	return nil
 }
 
+// sweeps are Sweep's statements, each deleting up to a limit of the rows
+// older than an instant, found through an index on their age
+// (TestSweepReadsWhatItDeletes): the outbox's by name, or SQLite, without
+// statistics, would read every sent email through outbox_due's status.
+var sweeps = []struct {
+	sql string
+	age func(now time.Time) time.Time
+}{
+	{`DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions INDEXED BY sessions_by_expiry WHERE expires_at <= ? LIMIT ?)`,
+		func(now time.Time) time.Time { return now }},
+	{`DELETE FROM password_resets WHERE rowid IN (SELECT rowid FROM password_resets WHERE expires_at <= ? LIMIT ?)`,
+		func(now time.Time) time.Time { return now }},
+	{`DELETE FROM attempts WHERE rowid IN (SELECT rowid FROM attempts WHERE updated_at <= ? LIMIT ?)`,
+		func(now time.Time) time.Time { return now.Add(-roster.AttemptsKept) }},
+	{`DELETE FROM outbox WHERE rowid IN (SELECT rowid FROM outbox INDEXED BY outbox_done
+			WHERE status IN ('sent', 'failed') AND created_at <= ? LIMIT ?)`,
+		func(now time.Time) time.Time { return now.Add(-roster.MessagesKept) }},
+}
+
 func (t *tx) Sweep(now time.Time, limit int) (int64, error) {
 	var n int64
-	for _, q := range []struct {
-		sql string
-		at  time.Time
-	}{
-		{`DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE expires_at <= ? LIMIT ?)`, now},
-		{`DELETE FROM password_resets WHERE rowid IN (SELECT rowid FROM password_resets WHERE expires_at <= ? LIMIT ?)`, now},
-		{`DELETE FROM attempts WHERE rowid IN (SELECT rowid FROM attempts WHERE updated_at <= ? LIMIT ?)`, now.Add(-roster.AttemptsKept)},
-		{`DELETE FROM outbox WHERE rowid IN (SELECT rowid FROM outbox
-			WHERE status IN ('sent', 'failed') AND created_at <= ? LIMIT ?)`, now.Add(-roster.MessagesKept)},
-	} {
-		res, err := t.exec(q.sql, micros(q.at), limit)
+	for _, q := range sweeps {
+		res, err := t.exec(q.sql, micros(q.age(now)), limit)
 		if err != nil {
 			return n, fmt.Errorf("sqlite: sweep: %w", err)
 		}

@@ -75,8 +75,17 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
-	if _, err := p.Up(ctx); err != nil {
+	applied, err := p.Up(ctx)
+	if err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	if len(applied) > 0 {
+		// A migration may have read whole tables (an index built, keys
+		// rewritten): the connection's page cache gives back what they
+		// left in it rather than keep it for as long as the process runs.
+		if _, err := db.ExecContext(ctx, `PRAGMA shrink_memory`); err != nil {
+			return fmt.Errorf("sqlite: migrate: %w", err)
+		}
 	}
 	if err := gomigrate.CheckKnown(ctx, db, p); err != nil {
 		return fmt.Errorf("sqlite: %w", err)

@@ -197,5 +197,6 @@ func TestShippedMigrationsUnchanged(t *testing.T) {
 		"006_pending_shows_only_given.sql": "7dfa5d8176b55353",
 		"008_repair_edited_history.sql":    "7062138f459ffcdd",
 		"009_runs_with.sql":                "b44667b809cf089a",
+		"012_sweep_indexes.sql":            "d25786626ca990c3",
 	})
 }

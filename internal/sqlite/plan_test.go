@@ -281,3 +281,28 @@ func explain(t *testing.T, tx *tx, query string, args []any) string {
 	}
 	return b.String()
 }
+
+// TestSweepReadsWhatItDeletes: the hourly sweep finds expired sessions and
+// old sent or failed emails through an index on their age, rather than
+// reading every session and every email sent (with a large account's
+// invitations in the outbox, that filled the writer's page cache at every
+// start: 92 MB for an idle server instead of 26). Password resets (three
+// live a user at most) and rate-limit counters are read whole.
+func TestSweepReadsWhatItDeletes(t *testing.T) {
+	s := open(t)
+	want := map[string]string{
+		"sessions": "SEARCH sessions USING COVERING INDEX sessions_by_expiry (expires_at<?)",
+		"outbox":   "SEARCH outbox USING INDEX outbox_done (created_at<?)",
+	}
+	storetest.Read(t, s, func(rtx roster.Tx) error {
+		tx := rtx.(*tx)
+		for _, q := range sweeps {
+			table := strings.Fields(q.sql)[2]
+			plan := explain(t, tx, q.sql, []any{int64(0), 100})
+			if w, ok := want[table]; ok && !strings.Contains(plan, w) {
+				t.Errorf("the sweep of %s does not read its index:\n%s\nwant %s", table, plan, w)
+			}
+		}
+		return nil
+	})
+}
