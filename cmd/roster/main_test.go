@@ -274,6 +274,20 @@ func TestServeOnABusyPortLeavesTheDatabaseAlone(t *testing.T) {
 	}
 }
 
+// logLines returns the lines of a server's log as they come, closed when
+// the log ends.
+func logLines(r io.Reader) <-chan string {
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	return lines
+}
+
 func freePort(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -292,14 +306,7 @@ func TestServeHealthAndGracefulShutdown(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	lines := make(chan string, 100)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
+	lines := logLines(stderr)
 	defer cmd.Process.Kill()
 
 	var resp *http.Response
@@ -640,14 +647,7 @@ func TestServeSaysWhyItIsNotAnsweringYet(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	lines := make(chan string, 100)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
+	lines := logLines(stderr)
 	waitFor := func(what string) {
 		t.Helper()
 		timeout := time.After(20 * time.Second)

@@ -49,14 +49,7 @@ func TestMigrateMarkedWords(t *testing.T) {
 // IDNA reads it (storetest.EmailDomainKeysMigration).
 func TestMigrateEmailDomainKeys(t *testing.T) {
 	s := open(t)
-	ctx := context.Background()
-	storetest.EmailDomainKeysMigration(t, s, func(user, email, key string) {
-		for _, q := range []string{`UPDATE users SET email = $1, email_key = $2 WHERE id = $3`, `UPDATE members SET email = $1, email_key = $2 WHERE user_id = $3`} {
-			if _, err := s.pool.Exec(ctx, q, email, key, user); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}, func() { remigrate(t, s, 12) })
+	storetest.EmailDomainKeysMigration(t, s, writeKey(t, s), func() { remigrate(t, s, 12) })
 }
 
 // TestMigrateEmailKeysWrittenSince: migration 14 keys again what an
@@ -64,19 +57,25 @@ func TestMigrateEmailDomainKeys(t *testing.T) {
 func TestMigrateEmailKeysWrittenSince(t *testing.T) {
 	s := open(t)
 	ctx := context.Background()
-	storetest.EmailKeysWrittenSince(t, s, func(user, email, key string) {
-		for _, q := range []string{`UPDATE users SET email = $1, email_key = $2 WHERE id = $3`, `UPDATE members SET email = $1, email_key = $2 WHERE user_id = $3`} {
-			if _, err := s.pool.Exec(ctx, q, email, key, user); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}, func() { remigrate(t, s, 13) }, func() int64 {
+	storetest.EmailKeysWrittenSince(t, s, writeKey(t, s), func() { remigrate(t, s, 13) }, func() int64 {
 		var n int64
 		if err := s.pool.QueryRow(ctx, `SELECT runs_with FROM roster_schema`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
 	}, 13)
+}
+
+// writeKey returns a function that gives a user an email and key as a
+// Roster from before a migration wrote them, in users and members.
+func writeKey(t *testing.T, s *Store) func(user, email, key string) {
+	return func(user, email, key string) {
+		for _, q := range []string{`UPDATE users SET email = $1, email_key = $2 WHERE id = $3`, `UPDATE members SET email = $1, email_key = $2 WHERE user_id = $3`} {
+			if _, err := s.pool.Exec(context.Background(), q, email, key, user); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
 
 // remigrate takes s's migrations back to version and applies them all

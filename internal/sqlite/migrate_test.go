@@ -88,14 +88,7 @@ func TestMigrateMarkedWords(t *testing.T) {
 // IDNA reads it (storetest.EmailDomainKeysMigration).
 func TestMigrateEmailDomainKeys(t *testing.T) {
 	s := open(t)
-	ctx := context.Background()
-	storetest.EmailDomainKeysMigration(t, s, func(user, email, key string) {
-		for _, q := range []string{`UPDATE users SET email = ?, email_key = ? WHERE id = ?`, `UPDATE members SET email = ?, email_key = ? WHERE user_id = ?`} {
-			if _, err := s.writer.ExecContext(ctx, q, email, key, user); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}, func() { remigrate(t, s, 9) })
+	storetest.EmailDomainKeysMigration(t, s, writeKey(t, s), func() { remigrate(t, s, 9) })
 }
 
 // TestMigrateEmailKeysWrittenSince: migration 11 keys again what an
@@ -103,19 +96,25 @@ func TestMigrateEmailDomainKeys(t *testing.T) {
 func TestMigrateEmailKeysWrittenSince(t *testing.T) {
 	s := open(t)
 	ctx := context.Background()
-	storetest.EmailKeysWrittenSince(t, s, func(user, email, key string) {
-		for _, q := range []string{`UPDATE users SET email = ?, email_key = ? WHERE id = ?`, `UPDATE members SET email = ?, email_key = ? WHERE user_id = ?`} {
-			if _, err := s.writer.ExecContext(ctx, q, email, key, user); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}, func() { remigrate(t, s, 10) }, func() int64 {
+	storetest.EmailKeysWrittenSince(t, s, writeKey(t, s), func() { remigrate(t, s, 10) }, func() int64 {
 		var n int64
 		if err := s.writer.QueryRowContext(ctx, `SELECT runs_with FROM roster_schema`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
 	}, 10)
+}
+
+// writeKey returns a function that gives a user an email and key as a
+// Roster from before a migration wrote them, in users and members.
+func writeKey(t *testing.T, s *Store) func(user, email, key string) {
+	return func(user, email, key string) {
+		for _, q := range []string{`UPDATE users SET email = ?, email_key = ? WHERE id = ?`, `UPDATE members SET email = ?, email_key = ? WHERE user_id = ?`} {
+			if _, err := s.writer.ExecContext(context.Background(), q, email, key, user); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
 
 // remigrate takes s's migrations back to version and applies them all

@@ -1572,18 +1572,24 @@ roles:
 		"You cannot remove or disable the last Boss of an account. Assign another user as Boss first.")
 }
 
-// TestInviteWithoutTheList: a role of the operator's catalog that may
-// invite but not see the members invites from the account's start page,
-// one person or a file, and is brought back there; a role that may not
-// invite is offered neither.
-func TestInviteWithoutTheList(t *testing.T) {
-	cat := ownCatalog(t, "recruiting.yaml", `name: recruiting
+// recruitingCatalog is an operator's catalog with a role, Recruiter, that
+// may invite but not see the members (DECISIONS 71).
+func recruitingCatalog(t *testing.T) *policy.Catalog {
+	return ownCatalog(t, "recruiting.yaml", `name: recruiting
 owner_fallback: Recruiter
 roles:
   - {name: Owner, rank: 3, permissions: [members.read, members.invite, members.edit, members.disable, members.remove, ownership.transfer, audit.read]}
   - {name: Recruiter, rank: 2, permissions: [members.invite]}
   - {name: Guest, rank: 1, permissions: []}
 `)
+}
+
+// TestInviteWithoutTheList: a role of the operator's catalog that may
+// invite but not see the members invites from the account's start page,
+// one person or a file, and is brought back there; a role that may not
+// invite is offered neither.
+func TestInviteWithoutTheList(t *testing.T) {
+	cat := recruitingCatalog(t)
 	s := newSite(t, "").withCatalog(cat, "Recruiter", "Guest")
 	home := "/accounts/" + s.account
 	b := s.browser()
@@ -1655,13 +1661,7 @@ func TestAlreadyInvitedSaysWhatTheInviterCanDo(t *testing.T) {
 		}
 	}
 
-	cat := ownCatalog(t, "recruiting.yaml", `name: recruiting
-owner_fallback: Recruiter
-roles:
-  - {name: Owner, rank: 3, permissions: [members.read, members.invite, members.edit, members.disable, members.remove, ownership.transfer, audit.read]}
-  - {name: Recruiter, rank: 2, permissions: [members.invite]}
-  - {name: Guest, rank: 1, permissions: []}
-`)
+	cat := recruitingCatalog(t)
 	s := newSite(t, "").withCatalog(cat, "Recruiter", "Guest")
 	home := "/accounts/" + s.account
 	ctx := context.Background()
