@@ -521,9 +521,11 @@ func TestTwoUsersOfOneMailboxEachSignIn(t *testing.T) {
 		}
 		return m.UserID
 	}
-	const firstPW, secondPW = "the first one's password", "the second one's password"
+	const firstPW, secondPW, samePW = "the first one's password", "the second one's password", "one password for both"
 	first := join("c@bücher.example", firstPW)
 	second := join("carl@acme.test", secondPW)
+	firstSame := join("d@bücher.example", samePW)
+	secondSame := join("dora@acme.test", samePW)
 	// What a Roster from before DECISIONS 74 made of the other spelling:
 	// a user of its own, keyed as written.
 	db, err := sql.Open("sqlite", path)
@@ -531,9 +533,11 @@ func TestTwoUsersOfOneMailboxEachSignIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for _, q := range []string{`UPDATE users SET email = ?1, email_key = ?2 WHERE id = ?3`, `UPDATE members SET email = ?1, email_key = ?2 WHERE user_id = ?3`} {
-		if _, err := db.Exec(q, "C@XN--BCHER-KVA.example", "c@xn--bcher-kva.example", second); err != nil {
-			t.Fatal(err)
+	for user, email := range map[string]string{second: "C@XN--BCHER-KVA.example", secondSame: "d@xn--bcher-kva.example"} {
+		for _, q := range []string{`UPDATE users SET email = ?1, email_key = ?2 WHERE id = ?3`, `UPDATE members SET email = ?1, email_key = ?2 WHERE user_id = ?3`} {
+			if _, err := db.Exec(q, email, strings.ToLower(email), user); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 
@@ -544,6 +548,9 @@ func TestTwoUsersOfOneMailboxEachSignIn(t *testing.T) {
 		{"c@bücher.example", firstPW, first},
 		{"c@bücher.example", secondPW, ""}, // this spelling was never the second's
 		{"c@xn--bcher-kva.example", "neither one's password", ""},
+		// One password for both: each is reached by the spelling they had.
+		{"d@xn--bcher-kva.example", samePW, secondSame},
+		{"d@bücher.example", samePW, firstSame},
 	} {
 		_, u, err := e.app.Login(e.ctx, "192.0.2.9", c.email, c.pass)
 		switch {

@@ -88,31 +88,31 @@ func (a *App) Login(ctx context.Context, ip, email, pass string) (string, *roste
 	return raw, user, nil
 }
 
-// usersByEmail returns the user an email names (EmailKey) and, after
-// them, a user made before DECISIONS 74 who kept the key of this spelling
-// (WrittenEmailKey) because the other spelling's was taken: one mailbox
-// may be two such users, each with a password of their own, and each
-// signs in and resets it with the spelling they had. Returns not_found
-// when there is neither.
+// usersByEmail returns the users an email names: a user made before
+// DECISIONS 74 who kept the key of this spelling (WrittenEmailKey)
+// because the other spelling's was taken, when there is one, then the user
+// its key names (EmailKey). One mailbox may be two such users, each with a
+// password of their own or the same one, and each signs in and resets it
+// with the spelling they had: the one who kept it is tried first, since the
+// other is also found by the spelling that only they have. Returns
+// not_found when there is neither.
 func usersByEmail(tx roster.Tx, email string) ([]*roster.User, error) {
 	var users []*roster.User
-	u, err := tx.UserByEmail(email)
-	switch {
-	case err == nil:
-		users = append(users, u)
-	case roster.ErrorCode(err) != roster.CodeNotFound:
-		return nil, err
-	}
 	if roster.WrittenEmailKey(email) != roster.EmailKey(email) {
-		w, err := tx.UserByWrittenEmail(email)
-		switch {
+		switch w, err := tx.UserByWrittenEmail(email); {
 		case err == nil:
-			if len(users) == 0 || users[0].ID != w.ID {
-				users = append(users, w)
-			}
+			users = append(users, w)
 		case roster.ErrorCode(err) != roster.CodeNotFound:
 			return nil, err
 		}
+	}
+	switch u, err := tx.UserByEmail(email); {
+	case err == nil:
+		if len(users) == 0 || users[0].ID != u.ID {
+			users = append(users, u)
+		}
+	case roster.ErrorCode(err) != roster.CodeNotFound:
+		return nil, err
 	}
 	if len(users) == 0 {
 		return nil, roster.Errorf(roster.CodeNotFound, "no user with this email")
