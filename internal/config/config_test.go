@@ -52,6 +52,8 @@ func TestValidateRefuses(t *testing.T) {
 		"base-url empty query": func(c *Config) { c.BaseURL = "https://roster.example.com/?" },
 		"base-url path":        func(c *Config) { c.BaseURL = "https://roster.example.com/team" },
 		"mail-from":            func(c *Config) { c.MailFrom = "not an address" },
+		"mail-from mailbox":    func(c *Config) { c.MailFrom = "Roster <rostér@acme.example>" },
+		"mail-from domain":     func(c *Config) { c.MailFrom = "roster@aא.example" },
 		"mail-poll":            func(c *Config) { c.MailPoll = time.Millisecond },
 		"mail-retry-base":      func(c *Config) { c.MailRetryBase = 0 },
 		"mail-max-attempts":    func(c *Config) { c.MailMaxAttempts = 0 },
@@ -81,6 +83,7 @@ func TestValidateAccepts(t *testing.T) {
 		"given base":          {func(c *Config) { c.BaseURL = "https://roster.example.com/" }, "roster.db", "https://roster.example.com", false, false},
 		"postgres upper case": {func(c *Config) { c.DB = "POSTGRES://u:pw@db/Roster" }, "postgres://u:pw@db/Roster", "http://127.0.0.1:8080", true, true},
 		"a path with =":       {func(c *Config) { c.DB = "/srv/a=b/roster.db" }, "/srv/a=b/roster.db", "http://127.0.0.1:8080", false, true},
+		"a Unicode sender":    {func(c *Config) { c.MailFrom = "Rösti Roster <roster@bücher.example>" }, "roster.db", "http://127.0.0.1:8080", false, true},
 	} {
 		c := Default()
 		tc.mod(&c)

@@ -940,7 +940,7 @@ func TestWorkerGivesUpAtOnceWithoutSMTPUTF8(t *testing.T) {
 	if n, err := w.DeliverDue(ctx); err != nil || n != 1 {
 		t.Fatalf("DeliverDue = %d, %v", n, err)
 	}
-	const want = "Not sent: the address has characters beyond ASCII before the @, which the mail server does not take (it offers no SMTPUTF8)."
+	const want = "Not sent: the address has characters beyond ASCII (before the @, or in a domain DNS cannot spell in ASCII), which the mail server does not take (it offers no SMTPUTF8)."
 	msg := f.message(t)
 	if msg.Status != roster.MessageFailed || msg.Attempts != 1 || msg.LastError != want || msg.Link != "" {
 		t.Errorf("after a send to a server without SMTPUTF8: status %q, attempts %d, error %q, link %q; want given up at once with %q",

@@ -348,7 +348,7 @@ func (w *Worker) recordFailure(tx roster.Tx, m *roster.Message, reason string, r
 // whole error is in the log line of the failure, with the message's id.
 func deliveryError(err error) string {
 	if errors.Is(err, ErrNoSMTPUTF8) {
-		return "Not sent: the address has characters beyond ASCII before the @, which the mail server does not take (it offers no SMTPUTF8)."
+		return "Not sent: the address has characters beyond ASCII (before the @, or in a domain DNS cannot spell in ASCII), which the mail server does not take (it offers no SMTPUTF8)."
 	}
 	var reply *gomail.SendError
 	if errors.As(err, &reply) && reply.ErrorCode() >= 400 && reply.ErrorCode() < 600 {

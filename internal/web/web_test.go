@@ -1644,8 +1644,9 @@ func TestInviteWithoutTheList(t *testing.T) {
 // TestAlreadyInvitedSaysWhatTheInviterCanDo: inviting someone whose
 // invitation is pending tells the inviter to resend it only when they have
 // the Resend control on that person's row. A role that may invite without
-// seeing the list, and one below the pending member's role, are told to
-// ask an administrator instead, in the dialog and in a bulk's rows.
+// seeing the list is told to ask an administrator instead, in the dialog
+// and in a bulk's rows; so is one below the pending member's role, in the
+// dialog (DECISIONS 71).
 func TestAlreadyInvitedSaysWhatTheInviterCanDo(t *testing.T) {
 	const resend = "This person is already invited; resend the invitation to send them a new link."
 	const ask = "This person is already invited and has not joined yet. If they need a new link, ask one of the account's administrators to resend the invitation."
