@@ -83,7 +83,7 @@ func validDomain(domain string) bool {
 		if l == "" || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") || strings.HasPrefix(l, "[") {
 			return false
 		}
-		if len(l) > 63 && isASCII(l) { // DNS's limit; a label in another script is longer in bytes
+		if len(l) > 63 && IsASCII(l) { // DNS's limit; a label in another script is longer in bytes
 			return false
 		}
 	}
@@ -105,7 +105,7 @@ func EmailKey(email string) string {
 		return key
 	}
 	domain := key[at+1:]
-	if isASCII(domain) && !strings.Contains(domain, "xn--") {
+	if IsASCII(domain) && !strings.Contains(domain, "xn--") {
 		return key
 	}
 	if d, err := idna.Lookup.ToUnicode(domain); err == nil {
@@ -127,7 +127,7 @@ func WrittenEmailKey(email string) string { return strings.ToLower(strings.TrimS
 // it; the mailbox, before the @, is left as it is.
 func ASCIIEmail(email string) string {
 	at := strings.LastIndexByte(email, '@')
-	if at < 0 || isASCII(email[at+1:]) {
+	if at < 0 || IsASCII(email[at+1:]) {
 		return email
 	}
 	if d, err := idna.Lookup.ToASCII(email[at+1:]); err == nil {
@@ -201,7 +201,9 @@ var allowedFormat = map[rune]bool{
 	'\u200f': true, // right-to-left mark
 }
 
-func isASCII(s string) bool {
+// IsASCII reports whether s has only ASCII characters: an address that
+// is not needs SMTPUTF8 of a mail server.
+func IsASCII(s string) bool {
 	return !strings.ContainsFunc(s, func(r rune) bool { return r > unicode.MaxASCII })
 }
 

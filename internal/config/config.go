@@ -214,7 +214,7 @@ func (c *Config) Validate() error {
 	}
 	if a, err := mail.ParseAddress(c.MailFrom); err != nil || a.Address == "" {
 		errs = append(errs, fmt.Errorf("mail-from %q: want an address such as Roster <roster@example.com>", c.MailFrom))
-	} else if !isASCII(roster.ASCIIEmail(a.Address)) {
+	} else if !roster.IsASCII(roster.ASCIIEmail(a.Address)) {
 		// Every email would need SMTPUTF8, and a server without it would
 		// refuse them all (the name before the address may be any text).
 		errs = append(errs, fmt.Errorf("mail-from %q: the address must be ASCII before the @, and its domain one DNS can spell in ASCII", c.MailFrom))
@@ -338,14 +338,4 @@ func (c *Config) Proxies() ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}
 	return out, nil
-}
-
-// isASCII reports whether s has only ASCII characters.
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }

@@ -36,12 +36,20 @@ func templates(t *testing.T) *mail.Templates {
 	return tpl
 }
 
-func TestSMTPDeliversMultipartWithStableID(t *testing.T) {
-	srv := smtptest.Start(t, "roster", "s3cret pass")
-	m, err := mail.NewSMTPMailer(srv.URL(), "")
+// smtpMailer is the SMTP mailer of url, introducing itself by the
+// machine's name.
+func smtpMailer(t *testing.T, url string) *mail.SMTPMailer {
+	t.Helper()
+	m, err := mail.NewSMTPMailer(url, "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m
+}
+
+func TestSMTPDeliversMultipartWithStableID(t *testing.T) {
+	srv := smtptest.Start(t, "roster", "s3cret pass")
+	m := smtpMailer(t, srv.URL())
 	msg := &roster.Message{ID: 42, Kind: roster.MessageInvitation, To: "dana@acme.test", CreatedAt: time.UnixMicro(1795000000123456),
 		Data: map[string]string{"account_name": `<Acme & "Co">`, "inviter_name": "Olive <script>", "role": "Admin",
 			"expires_at": "2026-11-29T09:00:00Z"},
@@ -103,10 +111,7 @@ func TestSMTPWrongPasswordFails(t *testing.T) {
 	srv := smtptest.Start(t, "roster", "right")
 	u, _ := url.Parse(srv.URL())
 	u.User = url.UserPassword("roster", "wrong")
-	m, err := mail.NewSMTPMailer(u.String(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := smtpMailer(t, u.String())
 	if err := m.Send(context.Background(), mail.Email{MessageID: "<x@y>", From: "a@b.test", To: "c@d.test", Subject: "s", Text: "t", HTML: "h"}); err == nil {
 		t.Error("sending with a wrong password succeeded")
 	}
@@ -167,10 +172,7 @@ func (f *fixture) worker(t *testing.T, m mail.Mailer) *mail.Worker {
 func (f *fixture) smtpWorker(t *testing.T) (*smtptest.Server, *mail.Worker) {
 	t.Helper()
 	srv := smtptest.Start(t, "", "")
-	m, err := mail.NewSMTPMailer(srv.URL(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := smtpMailer(t, srv.URL())
 	return srv, f.worker(t, m)
 }
 
@@ -387,7 +389,7 @@ func TestWorkerGivesUpAndRedactsTheLink(t *testing.T) {
 	f := newFixture(t)
 	srv := smtptest.Start(t, "", "")
 	srv.FailWith(errors.New("no such user"))
-	m, _ := mail.NewSMTPMailer(srv.URL(), "")
+	m := smtpMailer(t, srv.URL())
 	w := f.worker(t, m)
 	for i := 0; i < 3; i++ {
 		w.DeliverDue(ctx)
@@ -530,10 +532,7 @@ func TestWorkerWritesOutcomesUnderTheAccountLock(t *testing.T) {
 	f.store = rec
 	srv := smtptest.Start(t, "", "")
 	srv.FailWith(errors.New("452 mailbox full"))
-	m, err := mail.NewSMTPMailer(srv.URL(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := smtpMailer(t, srv.URL())
 	w := f.worker(t, m)
 	for _, fail := range []bool{true, false} {
 		if !fail {
@@ -639,7 +638,7 @@ func TestWorkerSendsTheInvitationAsItIsNow(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	srv := smtptest.Start(t, "", "")
-	m, _ := mail.NewSMTPMailer(srv.URL(), "")
+	m := smtpMailer(t, srv.URL())
 	err := f.store.Write(ctx, f.acc, func(tx roster.Tx) error {
 		member, err := tx.Member(f.acc, f.member)
 		if err != nil {
@@ -665,10 +664,7 @@ func TestWorkerSendsTheInvitationAsItIsNow(t *testing.T) {
 
 func TestSMTPRequiredSTARTTLSRefusesAPlainServer(t *testing.T) {
 	srv := smtptest.Start(t, "roster", "s3cret pass") // offers no STARTTLS
-	m, err := mail.NewSMTPMailer(srv.URL()+"?starttls=required", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := smtpMailer(t, srv.URL()+"?starttls=required")
 	e := mail.Email{MessageID: "<x@y>", From: "a@b.test", To: "c@d.test", Subject: "s", Text: "https://roster.test/reset?token=secret", HTML: "h"}
 	if err := m.Send(context.Background(), e); err == nil || !strings.Contains(err.Error(), "STARTTLS") {
 		t.Errorf("Send to a server without STARTTLS = %v, want a STARTTLS error", err)
@@ -702,10 +698,7 @@ func TestDeliveryErrorsNameNoNetwork(t *testing.T) {
 		{srv.URL(), "The mail server refused the email (550 5.1.1).", "no such user here"},
 	} {
 		f := newFixture(t)
-		m, err := mail.NewSMTPMailer(tc.url, "")
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := smtpMailer(t, tc.url)
 		var log bytes.Buffer
 		w := f.worker(t, m)
 		w.Log = slog.New(slog.NewTextHandler(&log, nil))
@@ -796,12 +789,9 @@ func TestAcceptedMessageIsNotSentAgain(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			addr, got := startDroppingServer(t, c.dataCode)
-			m, err := mail.NewSMTPMailer("smtp://"+addr, "")
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := smtpMailer(t, "smtp://"+addr)
 			e := mail.Email{MessageID: "<x@y>", From: "a@b.test", To: "c@d.test", Subject: "s", Text: "t", HTML: "h"}
-			err = m.Send(context.Background(), e)
+			err := m.Send(context.Background(), e)
 			if (err == nil) != c.sent {
 				t.Errorf("Send = %v; want sent %v", err, c.sent)
 			}
@@ -882,10 +872,7 @@ func startDroppingServer(t *testing.T, dataCode string) (string, func() int) {
 // and From headers, which a mail server without SMTPUTF8 takes.
 func TestUnicodeDomainSentAsDNSWritesIt(t *testing.T) {
 	srv := smtptest.Start(t, "roster", "s3cret pass")
-	m, err := mail.NewSMTPMailer(srv.URL(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := smtpMailer(t, srv.URL())
 	e := mail.Email{MessageID: "<x@y>", From: "Roster <roster@bücher.example>", To: "dana@bücher.example", Subject: "s", Text: "t", HTML: "h"}
 	if err := m.Send(context.Background(), e); err != nil {
 		t.Fatal(err)
@@ -906,10 +893,7 @@ func TestUnicodeDomainSentAsDNSWritesIt(t *testing.T) {
 // declares SMTPUTF8 whenever the server offers it.
 func TestSMTPUTF8DeclaredForAUnicodeMailbox(t *testing.T) {
 	srv := smtptest.StartWith(t, smtptest.Options{SMTPUTF8: true})
-	m, err := mail.NewSMTPMailer(srv.URL(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := smtpMailer(t, srv.URL())
 	for _, to := range []string{"josé@bücher.example", "dana@acme.test"} {
 		e := mail.Email{MessageID: "<x@y>", From: "Roster <roster@acme.test>", To: to, Subject: "s", Text: "t", HTML: "h"}
 		if err := m.Send(context.Background(), e); err != nil {

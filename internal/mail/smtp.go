@@ -286,10 +286,8 @@ func needsSMTPUTF8(msg *gomail.Msg) bool {
 	from, _ := msg.GetSender(false)
 	rcpts, _ := msg.GetRecipients()
 	for _, a := range append(rcpts, from) {
-		for i := 0; i < len(a); i++ {
-			if a[i] >= 0x80 {
-				return true
-			}
+		if !roster.IsASCII(a) {
+			return true
 		}
 	}
 	return false
