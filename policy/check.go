@@ -1,8 +1,11 @@
 package policy
 
 import (
+	"encoding/binary"
+	"maps"
 	"slices"
 	"strings"
+	"unique"
 )
 
 // Answers of the check API (SPEC §5).
@@ -40,11 +43,18 @@ func (c *Catalog) Check(member *Member, profileRole, permission string) CheckRes
 
 // Subject is a member as the check path keeps it: the role and profile
 // roles resolved against the catalog once, so that each check is a few
-// lookups and no allocation.
+// lookups and no allocation. It is small (16 bytes) and shares what it
+// points to: a large account's cache of subjects is read at random, and
+// each byte more, or each pointer to memory of its own, is more of it
+// outside the CPU's caches.
 type Subject struct {
-	state    subjectState
-	role     int            // index in Roles; -1 for an unknown role
-	profiles map[string]int // profile → role index
+	state subjectState
+	role  int32 // index in Roles; -1 for an unknown role
+	// profiles is the member's profile roles, encoded by encodeProfiles
+	// and interned: the members who hold the same roles on the same
+	// profiles share it, so it is rarely one more trip to memory. The
+	// zero Handle is no profile role.
+	profiles unique.Handle[string]
 }
 
 // subjectState is a Status as a number: comparing it touches no string data,
@@ -57,6 +67,23 @@ const (
 	subjectPending
 )
 
+// SubjectMember is the member a subject was resolved from, as Decide reads
+// it: its status and its role ("" for a role the catalog lacks, which
+// Decide refuses as it does "").
+func (c *Catalog) SubjectMember(s *Subject) Member {
+	m := Member{Status: StatusDisabled}
+	switch s.state {
+	case subjectActive:
+		m.Status = StatusActive
+	case subjectPending:
+		m.Status = StatusPending
+	}
+	if s.role >= 0 {
+		m.Role = c.Roles[s.role].Name
+	}
+	return m
+}
+
 // Subject resolves a member and its profile roles (profile → role name).
 func (c *Catalog) Subject(m Member, profileRoles map[string]string) Subject {
 	s := Subject{role: -1}
@@ -67,15 +94,10 @@ func (c *Catalog) Subject(m Member, profileRoles map[string]string) Subject {
 		s.state = subjectPending
 	}
 	if i, ok := c.byName[m.Role]; ok {
-		s.role = i
+		s.role = int32(i)
 	}
-	if len(profileRoles) > 0 {
-		s.profiles = make(map[string]int, len(profileRoles))
-		for p, r := range profileRoles {
-			if i, ok := c.byName[r]; ok {
-				s.profiles[p] = i
-			}
-		}
+	if enc := c.encodeProfiles(profileRoles); enc != "" {
+		s.profiles = unique.Make(enc)
 	}
 	return s
 }
@@ -105,12 +127,46 @@ func (c *Catalog) CheckSubject(s *Subject, permission, profile string) CheckResu
 	if r := &c.Roles[s.role]; r.perms.has(bit) {
 		return CheckResult{Allowed: true, Code: CheckGranted, Reason: r.grantedReason}
 	}
-	if profile != "" && s.profiles != nil && !c.accountWide.has(bit) {
-		if i, ok := s.profiles[profile]; ok && i >= 0 && c.Roles[i].perms.has(bit) {
+	if profile != "" && s.profiles != noProfiles && !c.accountWide.has(bit) {
+		if i, ok := profileRoleIn(s.profiles.Value(), profile); ok && c.Roles[i].perms.has(bit) {
 			return CheckResult{Allowed: true, Code: CheckGranted, Reason: c.Roles[i].grantedProfileReason}
 		}
 	}
 	return notGranted
+}
+
+// noProfiles is the profiles of a Subject without profile roles.
+var noProfiles unique.Handle[string]
+
+// encodeProfiles encodes profile roles (profile → role name) for a Subject,
+// in profile order: each profile's name, preceded by its length (a
+// uvarint), then the index of its role in Roles as one byte (a catalog has
+// at most maxRoles roles). Roles the catalog lacks are left out.
+func (c *Catalog) encodeProfiles(profileRoles map[string]string) string {
+	var b []byte
+	for _, p := range slices.Sorted(maps.Keys(profileRoles)) {
+		if i, ok := c.byName[profileRoles[p]]; ok {
+			b = append(append(binary.AppendUvarint(b, uint64(len(p))), p...), byte(i))
+		}
+	}
+	return string(b)
+}
+
+// The role indexes of encodeProfiles fit in a byte.
+const _ = uint8(maxRoles - 1)
+
+// profileRoleIn returns the index in Roles of the role that enc, from
+// encodeProfiles, gives on profile.
+func profileRoleIn(enc, profile string) (int, bool) {
+	for len(enc) > 0 {
+		n, w := binary.Uvarint([]byte(enc[:min(len(enc), binary.MaxVarintLen64)]))
+		name, role := enc[w:w+int(n)], enc[w+int(n)]
+		if name == profile {
+			return int(role), true
+		}
+		enc = enc[w+int(n)+1:]
+	}
+	return 0, false
 }
 
 // accountWide reports whether a permission can only come from the account

@@ -1,7 +1,11 @@
 package policy
 
 import (
+	"maps"
+	"slices"
+	"strings"
 	"testing"
+	"unsafe"
 )
 
 func TestCheckSubject(t *testing.T) {
@@ -63,5 +67,73 @@ func BenchmarkCheckSubject(b *testing.B) {
 				c.CheckSubject(&s, bc.perm, bc.profile)
 			}
 		})
+	}
+}
+
+// TestSubjectProfiles checks that a member's profile roles, however many
+// and however named, each answer for their own profile only: names that
+// start one another, a name long enough for a two-byte length, and a role
+// the catalog lacks (left out). Each role given on a profile grants
+// something the account role does not.
+func TestSubjectProfiles(t *testing.T) {
+	c, err := Builtin("bizmetry")
+	if err != nil {
+		t.Fatal(err)
+	}
+	account := Member{Role: "Monitoring User", Status: StatusActive}
+	long := strings.Repeat("p", 200)
+	roles := map[string]string{
+		"pr": "Telemetry Operator", long: "SRE", "pro": "DevOps", "prod": "Business Administrator",
+		"prod-eu": "Organization Manager", "gone": "No Such Role",
+	}
+	s := c.Subject(account, roles)
+	for _, profile := range append(slices.Collect(maps.Keys(roles)), "p", "prod-e", "other", long+"p") {
+		gains := 0
+		for _, perm := range c.AllPermissions() {
+			want := c.Check(&account, "", perm) // the account role alone
+			if role, ok := roles[profile]; ok && !want.Allowed {
+				want = c.Check(&account, role, perm)
+				if want.Allowed {
+					gains++
+				}
+			}
+			if got := c.CheckSubject(&s, perm, profile); got != want {
+				t.Errorf("%s on %.12q: %+v, want %+v", perm, profile, got, want)
+			}
+		}
+		if _, known := c.Role(roles[profile]); known && gains == 0 {
+			t.Errorf("the role on %.12q grants nothing the account role lacks: the case tests nothing", profile)
+		}
+	}
+}
+
+// TestSubjectMember checks that the member a subject gives back for Decide
+// has the role and status it was resolved from.
+func TestSubjectMember(t *testing.T) {
+	c, err := Builtin("bigeye")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range append(slices.Clone(c.Roles), Role{Name: "No Such Role"}) {
+		for _, st := range []Status{StatusActive, StatusPending, StatusDisabled} {
+			m := Member{Role: r.Name, Status: st}
+			s := c.Subject(m, nil)
+			want := m
+			if _, ok := c.Role(r.Name); !ok {
+				want.Role = ""
+			}
+			if got := c.SubjectMember(&s); got != want {
+				t.Errorf("SubjectMember(Subject(%+v)) = %+v, want %+v", m, got, want)
+			}
+		}
+	}
+}
+
+// TestSubjectIsSmall guards the size of what the check cache holds per
+// member: a large account's subjects are read at random, so their size is
+// the check's speed (docs/PERFORMANCE.md §1).
+func TestSubjectIsSmall(t *testing.T) {
+	if n := unsafe.Sizeof(Subject{}); n > 16 {
+		t.Errorf("a Subject takes %d bytes, more than 16", n)
 	}
 }

@@ -48,16 +48,15 @@ type accountAccess struct {
 	catalog *policy.Catalog
 
 	mu       sync.RWMutex
-	members  map[string]memberAccess // user id → member, held by value: one memory access fewer
-	misses   map[string]struct{}     // user ids that are not members
-	profiles map[string]bool         // nil until loaded
+	members  map[string]policy.Subject // user id → member, held by value: one memory access fewer
+	misses   map[string]struct{}       // user ids that are not members
+	profiles map[string]bool           // nil until loaded
 }
 
 // memberAccess is a cached member; found is false for a user known not to
 // be a member.
 type memberAccess struct {
 	found   bool
-	member  policy.Member
 	subject policy.Subject
 }
 
@@ -81,7 +80,7 @@ func (c *accessCache) account(id string, version int64, load func() (*policy.Cat
 		}
 	}
 	fresh := &accountAccess{id: id, version: version, catalog: catalog,
-		members: make(map[string]memberAccess), misses: make(map[string]struct{})}
+		members: make(map[string]policy.Subject), misses: make(map[string]struct{})}
 	for {
 		cur, loaded := c.accounts.LoadOrStore(id, fresh)
 		if !loaded {
@@ -100,13 +99,14 @@ func (c *accessCache) account(id string, version int64, load func() (*policy.Cat
 // when the user is not a member.
 func (a *accountAccess) member(userID string, load func() (*roster.Member, error)) (memberAccess, error) {
 	a.mu.RLock()
-	m, ok := a.members[userID]
-	if !ok {
-		_, ok = a.misses[userID] // m is the zero memberAccess: not found
+	s, found := a.members[userID]
+	missed := false
+	if !found {
+		_, missed = a.misses[userID]
 	}
 	a.mu.RUnlock()
-	if ok {
-		return m, nil
+	if found || missed {
+		return memberAccess{found: found, subject: s}, nil
 	}
 	loaded, err := load()
 	switch roster.ErrorCode(err) {
@@ -116,7 +116,7 @@ func (a *accountAccess) member(userID string, load func() (*roster.Member, error
 	default:
 		return memberAccess{}, err
 	}
-	m = a.access(loaded)
+	m := a.access(loaded)
 	a.mu.Lock()
 	a.put(userID, m)
 	a.mu.Unlock()
@@ -163,8 +163,7 @@ func (a *accountAccess) access(m *roster.Member) memberAccess {
 	if m == nil {
 		return memberAccess{}
 	}
-	pm := m.Policy()
-	return memberAccess{found: true, member: pm, subject: a.catalog.Subject(pm, m.ProfileRoles)}
+	return memberAccess{found: true, subject: a.catalog.Subject(m.Policy(), m.ProfileRoles)}
 }
 
 // put caches what access resolved for the user. a.mu must be held for
@@ -180,7 +179,7 @@ func (a *accountAccess) put(userID string, m memberAccess) {
 	if len(a.members) >= maxCachedMembers {
 		clear(a.members)
 	}
-	a.members[userID] = m
+	a.members[userID] = m.subject
 }
 
 // hasProfile reports whether the profile exists, loading the account's

@@ -58,7 +58,11 @@ func (a *App) checkInto(ctx context.Context, p roster.Principal, accountID strin
 	if err != nil {
 		return err
 	}
-	if !me.found || !policy.Admits(&me.member) {
+	var actor policy.Member
+	if me.found {
+		actor = acct.catalog.SubjectMember(&me.subject)
+	}
+	if !me.found || !policy.Admits(&actor) {
 		return errNoAccount()
 	}
 	self := true // every check is about the asker
@@ -69,7 +73,7 @@ func (a *App) checkInto(ctx context.Context, p roster.Principal, accountID strin
 		self = self && c.User == p.UserID
 	}
 	// Once per request, for all its checks.
-	if err := decide(acct.catalog, policy.Request{Action: policy.ActionCheckOther, Actor: me.member, Self: self}); err != nil {
+	if err := decide(acct.catalog, policy.Request{Action: policy.ActionCheckOther, Actor: actor, Self: self}); err != nil {
 		return err
 	}
 	if batch {
