@@ -137,3 +137,32 @@ func TestSubjectIsSmall(t *testing.T) {
 		t.Errorf("a Subject takes %d bytes, more than 16", n)
 	}
 }
+
+// FuzzProfileRoles checks a subject's encoded profile roles against the
+// map they were made from, for any profile names: each gives its own
+// role, a role the catalog lacks gives none, and any other name none.
+func FuzzProfileRoles(f *testing.F) {
+	f.Add("prod", "prod-eu", "pro", uint8(1), uint8(2))
+	f.Add(strings.Repeat("p", 300), "", "\x00", uint8(200), uint8(0))
+	c, err := Builtin("bizmetry")
+	if err != nil {
+		f.Fatal(err)
+	}
+	roleName := func(r uint8) string {
+		if int(r) < len(c.Roles) {
+			return c.Roles[r].Name
+		}
+		return "No Such Role"
+	}
+	f.Fuzz(func(t *testing.T, a, b, other string, ra, rb uint8) {
+		roles := map[string]string{a: roleName(ra), b: roleName(rb)}
+		enc := c.encodeProfiles(roles)
+		for _, p := range []string{a, b, other} {
+			got, ok := profileRoleIn(enc, p)
+			want, known := c.byName[roles[p]]
+			if ok != known || ok && got != want {
+				t.Errorf("profile %q of %v: role %d, %v; want %d, %v", p, roles, got, ok, want, known)
+			}
+		}
+	})
+}
