@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -200,5 +201,55 @@ func TestTokenUseClaimedOncePerMinute(t *testing.T) {
 	}
 	if !u.claim("tok_new", t0) || len(u.last) > maxTokenUses {
 		t.Errorf("a full tokenUses refused a new token or grew past %d (%d)", maxTokenUses, len(u.last))
+	}
+}
+
+// BenchmarkCacheMemory reports what the check cache holds per member
+// (B/member: heap after a collection, the user ids aside), for members
+// without profile roles, members who share theirs, and members who each
+// hold roles on a profile of their own:
+//
+//	go test -run '^$' -bench CacheMemory -benchtime 1x ./internal/app/
+func BenchmarkCacheMemory(b *testing.B) {
+	c, err := policy.Builtin("bizmetry")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{100_000, 500_000, 1_000_000} {
+		for _, profiles := range []string{"none", "shared", "distinct"} {
+			b.Run(fmt.Sprintf("members=%d/profiles=%s", n, profiles), func(b *testing.B) {
+				members := make([]*roster.Member, n)
+				for i := range members {
+					members[i] = &roster.Member{UserID: fmt.Sprintf("usr_%025d", i), Role: "Developer", Status: roster.StatusActive}
+					switch profiles {
+					case "shared":
+						members[i].ProfileRoles = map[string]string{"prod": "DevOps"}
+					case "distinct":
+						members[i].ProfileRoles = map[string]string{fmt.Sprintf("p%d", i): "DevOps"}
+					}
+				}
+				var perMember float64
+				for b.Loop() {
+					var before, after runtime.MemStats
+					runtime.GC()
+					runtime.ReadMemStats(&before)
+					acct, _ := newAccessCache().account("acc_bench", 1, func() (*policy.Catalog, error) { return c, nil })
+					for _, m := range members {
+						acct.put(m.UserID, acct.access(m))
+					}
+					runtime.GC()
+					runtime.ReadMemStats(&after)
+					if len(acct.members) != n {
+						b.Fatalf("%d members cached, want %d", len(acct.members), n)
+					}
+					if perMember == 0 {
+						// The first fill only: later ones find profile roles
+						// still interned (unique) from the one before.
+						perMember = float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
+					}
+				}
+				b.ReportMetric(perMember, "B/member")
+			})
+		}
 	}
 }
