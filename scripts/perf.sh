@@ -17,6 +17,7 @@ bench() { # bench FILE PACKAGE PATTERN [BENCHTIME]
 bench check.txt ./internal/app/ '^BenchmarkCheck$|^BenchmarkMapLookupFloor$'
 bench check-batch-cold.txt ./internal/app/ CheckBatchCold
 bench policy.txt ./policy/ CheckSubject
+bench cache-memory.txt ./internal/app/ CacheMemory 1x
 # Three bulks a run: with the default 1 s, a run was one bulk when the
 # first took more than 1 s and otherwise the mean of two, so a figure near
 # the 1 s target depended on which.
