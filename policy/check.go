@@ -52,8 +52,8 @@ type Subject struct {
 	role  int32 // index in Roles; -1 for an unknown role
 	// profiles is the member's profile roles, encoded by encodeProfiles
 	// and interned: the members who hold the same roles on the same
-	// profiles share it, so it is rarely one more trip to memory. The
-	// zero Handle is no profile role.
+	// profiles share it, so where many do, reading it is rarely one more
+	// trip to memory. The zero Handle is no profile role.
 	profiles unique.Handle[string]
 }
 
