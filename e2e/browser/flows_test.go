@@ -471,6 +471,22 @@ func TestFocusAfterRemovalWithoutJavaScript(t *testing.T) {
 	}
 }
 
+// TestFocusAfterLeaving: leaving an account takes away the whole page the
+// control was on. The person lands on the start page (here, the one
+// saying they are in no account), whose main region takes focus, and the
+// flash is read out from the live region.
+func TestFocusAfterLeaving(t *testing.T) {
+	s := startServer(t, "--demo")
+	b := newBrowser(t, s)
+	b.login("monitoring.user@bizmetry.example", demoPassword)
+	b.waitText("main", "You are signed in as Monitoring User")
+	b.click(`a[href="?leave"]`)
+	b.click(`form[action$="/remove"] button.danger`)
+	b.waitText(".flash", "You have left BizMetry Demo.")
+	b.waitText("main", "You are not in any account")
+	focusOn(t, b, "main", "after leaving the account")
+}
+
 // focusOnHeading checks that after an action that took away the control
 // used (a removed row, a revoked token, a transfer button the former owner
 // no longer has) focus is on the heading of the list it acted on, not at
@@ -478,9 +494,16 @@ func TestFocusAfterRemovalWithoutJavaScript(t *testing.T) {
 // live region.
 func focusOnHeading(t *testing.T, b *tab, id, after string) {
 	t.Helper()
+	focusOn(t, b, id, after)
+}
+
+// focusOn checks that focus is on the element with this id and the flash
+// is read out once, from the live region.
+func focusOn(t *testing.T, b *tab, id, after string) {
+	t.Helper()
 	b.waitText("#announcer", b.text(".flash"))
 	if got := eval[string](b, `document.activeElement ? document.activeElement.id : ""`); got != id {
-		t.Errorf("%s, focus is on %q, want the heading %s", after, got, id)
+		t.Errorf("%s, focus is on %q, want %s", after, got, id)
 	}
 	if hidden := eval[string](b, `document.getElementById("flash").getAttribute("aria-hidden") || ""`); hidden != "true" {
 		t.Errorf("%s, the flash copied to the live region is still read from the page (aria-hidden %q)", after, hidden)

@@ -29,7 +29,10 @@ func (w *Web) remove(rw http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case d.Can.Self:
-		w.redirectWithFlash(rw, r, "/", fmt.Sprintf("You have left %s.", v.Account.Name))
+		// The page they land on is another account's, or the one saying
+		// they are in none: its main region takes focus (DECISIONS 75),
+		// the fragment surviving the start page's redirect.
+		w.redirectWithFlash(rw, r, "/#main", fmt.Sprintf("You have left %s.", v.Account.Name))
 	case d.Target.Status == roster.StatusPending:
 		w.redirectWithFlash(rw, r, atHeading(v, list),
 			fmt.Sprintf("The invitation to %s is revoked.", d.Target.Email))

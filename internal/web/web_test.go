@@ -1119,8 +1119,8 @@ func TestMemberWithoutUserManagementCanLeave(t *testing.T) {
 	if !strings.Contains(confirm.body, `action="`+s.member("developer@acme.test", "remove")+`"`) {
 		t.Fatalf("the confirmation posts nowhere useful:\n%s", confirm.body)
 	}
-	if r := b.post(s.member("developer@acme.test", "remove"), nil); r.status != http.StatusSeeOther || r.header.Get("Location") != "/" {
-		t.Fatalf("leaving: %d to %q", r.status, r.header.Get("Location"))
+	if r := b.post(s.member("developer@acme.test", "remove"), nil); r.status != http.StatusSeeOther || r.header.Get("Location") != "/#main" {
+		t.Fatalf("leaving: %d to %q, want the start page at its main region", r.status, r.header.Get("Location"))
 	}
 	if r := b.get(home); r.status != http.StatusNotFound {
 		t.Errorf("the account after leaving: %d, want 404", r.status)
