@@ -239,9 +239,15 @@ func (q *query) int(name string) int {
 	return n
 }
 
+// bool reads a flag: false when it is absent, and refused when it is
+// there without a value. A bare ?dry_run asks for a dry run, but read as
+// false it would make the change it was meant to preview.
 func (q *query) bool(name string) bool {
-	switch s := q.str(name); s {
-	case "", "false", "0":
+	if q.err != nil || !q.v.Has(name) {
+		return false
+	}
+	switch s := q.v.Get(name); s {
+	case "false", "0":
 		return false
 	case "true", "1":
 		return true

@@ -28,6 +28,9 @@ func (a *App) CreateToken(ctx context.Context, p roster.Principal, in NewToken) 
 	if err != nil {
 		return nil, "", err
 	}
+	if in.AccountID == "" {
+		return nil, "", roster.Invalid("account", "Say which account the token acts in, by its id.")
+	}
 	now := a.clock()
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
 		return nil, "", roster.Invalid("expires_at", "The expiry must be in the future.")
