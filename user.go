@@ -70,6 +70,26 @@ func NormalizeEmail(field, s string) (string, error) {
 	return s, nil
 }
 
+// MaxMailboxLen is the most bytes an email's mailbox, before the @, may
+// hold: mail servers keep SMTP's limit (RFC 5321, 4.5.3.1.1).
+const MaxMailboxLen = 64
+
+// NormalizeNewEmail is NormalizeEmail for an address Roster is about to
+// write to (an invitation, a new account's owner): it also refuses a
+// mailbox longer than mail servers take, to which the email would never
+// go. Signing in and asking for a reset look an address up and do not:
+// someone invited before the limit still signs in.
+func NormalizeNewEmail(field, s string) (string, error) {
+	email, err := NormalizeEmail(field, s)
+	if err != nil {
+		return "", err
+	}
+	if at := strings.LastIndexByte(email, '@'); at > MaxMailboxLen {
+		return "", Invalid(field, "The part of the email address before the @ is %d bytes long; mail servers take at most %d.", at, MaxMailboxLen)
+	}
+	return email, nil
+}
+
 // validDomain reports whether an email's domain is a host name that mail
 // can reach: two labels or more, none empty or beginning or ending with a
 // hyphen, and a top-level label that is not a number (no IP addresses,

@@ -149,6 +149,31 @@ func TestTruncateKeepsCharactersWhole(t *testing.T) {
 // encoded for DNS, compatibility forms, any case) gives one key, so that
 // one mailbox is one user; the mailbox's own part is compared beyond case
 // only as written.
+func TestNormalizeNewEmail(t *testing.T) {
+	for _, tc := range []struct {
+		in string
+		ok bool
+	}{
+		{strings.Repeat("a", 64) + "@acme.test", true},
+		{strings.Repeat("a", 65) + "@acme.test", false},
+		{strings.Repeat("é", 32) + "@acme.test", true}, // 64 bytes
+		{strings.Repeat("é", 32) + "e@acme.test", false},
+		{"dana@localhost", false}, // what NormalizeEmail refuses
+		{"  Dana@Acme.Test ", true},
+	} {
+		got, err := NormalizeNewEmail("email", tc.in)
+		if (err == nil) != tc.ok {
+			t.Errorf("NormalizeNewEmail(%q) = %q, %v; want ok=%v", tc.in, got, err, tc.ok)
+		}
+		if err != nil && (ErrorCode(err) != CodeInvalidInput || ErrorField(err) != "email") {
+			t.Errorf("NormalizeNewEmail(%q) error = %v, want invalid_input on field email", tc.in, err)
+		}
+		if want, _ := NormalizeEmail("email", tc.in); err == nil && got != want {
+			t.Errorf("NormalizeNewEmail(%q) = %q, NormalizeEmail gives %q", tc.in, got, want)
+		}
+	}
+}
+
 func TestEmailKeyReadsADomainAsDNSDoes(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"Dana@Acme.Test", "dana@acme.test"},

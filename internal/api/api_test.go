@@ -101,6 +101,8 @@ func TestBadRequests(t *testing.T) {
 		{name: "trailing garbage", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "x@acme.test", "role": "User"}xyz`},
 		{name: "text/plain", method: "POST", path: base + "/invitations", ct: "text/plain", body: `{"email": "x@acme.test", "role": "User"}`},
 		{name: "form", method: "POST", path: base + "/invitations", ct: "application/x-www-form-urlencoded", body: `email=x%40acme.test&role=User`},
+		{name: "JSON in another charset", method: "POST", path: base + "/invitations", ct: "application/json; charset=latin1", body: `{"email": "x@acme.test", "role": "User"}`, detail: "UTF-8"},
+		{name: "JSON said to be UTF-16", method: "POST", path: base + "/invitations", ct: "application/json; charset=UTF-16", body: `{"email": "x@acme.test", "role": "User"}`, detail: "UTF-8"},
 		{name: "malformed content type", method: "POST", path: base + "/invitations", ct: "application/json; charset", body: `{"email": "x@acme.test", "role": "User"}`},
 		{name: "empty body", method: "POST", path: base + "/invitations", ct: jsonCT, body: ``},
 		{name: "empty body without type", method: "PATCH", path: member},
@@ -141,6 +143,7 @@ func TestBadRequests(t *testing.T) {
 		{name: "email with name", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "A <a@acme.test>", "role": "User"}`, field: "email"},
 		{name: "blank email", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "   ", "role": "User"}`, field: "email"},
 		{name: "email too long", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "` + strings.Repeat("a", 300) + `@acme.test", "role": "User"}`, field: "email"},
+		{name: "email mailbox over 64 bytes", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "` + strings.Repeat("a", 65) + `@acme.test", "role": "User"}`, field: "email", detail: "at most 64"},
 		{name: "unknown role to invite", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "x@acme.test", "role": "Wizard"}`, field: "role"},
 		{name: "role in the wrong case", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "x@acme.test", "role": "owner"}`, field: "role"},
 		{name: "unknown role to change to", method: "PATCH", path: member, ct: jsonCT, body: `{"role": "Wizard"}`, field: "role"},
@@ -216,6 +219,17 @@ func TestBadRequests(t *testing.T) {
 				t.Errorf("the request changed the members or the audit log:\nbefore: %s\nafter: %s", before, after)
 			}
 		})
+	}
+}
+
+// TestJSONInUTF8 is the other side of TestBadRequests' charsets: a body
+// said to be UTF-8, in any case, is read.
+func TestJSONInUTF8(t *testing.T) {
+	h := newHarness(t)
+	acc, owner := h.owner("bigeye", "olive@acme.test")
+	for i, ct := range []string{"application/json; charset=utf-8", "application/json;charset=UTF-8", "application/problem+json"} {
+		body := fmt.Sprintf(`{"email": "p%d@acme.test", "role": "User"}`, i)
+		wantStatus(t, owner.send("POST", "/api/v1/accounts/"+acc+"/invitations", ct, []byte(body)), http.StatusCreated)
 	}
 }
 

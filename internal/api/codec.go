@@ -35,9 +35,14 @@ var decodeOptions = json.JoinOptions(json.RejectUnknownMembers(true))
 // repeated names, no trailing data, at most maxBody bytes.
 func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
+		mt, params, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 			return roster.Invalid("", "The body must be JSON (Content-Type: application/json).")
+		}
+		// JSON is UTF-8 (RFC 8259): a body said to be in another charset
+		// would be read as what it is not.
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+			return roster.Invalid("", "The body must be JSON in UTF-8, not %q.", roster.Truncate(cs, 40))
 		}
 	}
 	body, err := readBody(w, r)

@@ -36,7 +36,7 @@ func (in NewAccount) Check() (NewAccount, error) {
 	if err != nil {
 		return in, err
 	}
-	email, err := roster.NormalizeEmail("owner_email", in.OwnerEmail)
+	email, err := roster.NormalizeNewEmail("owner_email", in.OwnerEmail)
 	if err != nil {
 		return in, err
 	}

@@ -21,7 +21,7 @@ type Invitation struct {
 
 // validInvitation checks an invitation against the account's catalog.
 func validInvitation(c *policy.Catalog, in Invitation) (Invitation, error) {
-	email, err := roster.NormalizeEmail("email", in.Email)
+	email, err := roster.NormalizeNewEmail("email", in.Email)
 	if err != nil {
 		return in, err
 	}

@@ -48,7 +48,7 @@ func (a *App) createWithOwner(ctx context.Context, ip string, in AccountWithOwne
 	if err != nil {
 		return nil, err
 	}
-	email, err := roster.NormalizeEmail("owner_email", in.OwnerEmail)
+	email, err := roster.NormalizeNewEmail("owner_email", in.OwnerEmail)
 	if err != nil {
 		return nil, err
 	}
