@@ -386,10 +386,24 @@ func TestDisabledMemberLosesAccessAtOnce(t *testing.T) {
 		http.StatusNotFound, roster.CodeNotFound)
 	wantProblem(t, ada.json("POST", "/api/v1/accounts/"+acc+"/invitations", map[string]string{"email": "x@acme.test", "role": "User"}),
 		http.StatusNotFound, roster.CodeNotFound)
+	// The token acts only in that account, so it stands for nobody: its
+	// user's own routes refuse it too. (A session is the person's, who may
+	// be active elsewhere: it still reads their settings.)
+	tokenID := decodeAs[listBody[tokenBody]](t, ada.get("/api/v1/tokens"), http.StatusOK).Items[0].ID
+	for _, r := range []*response{
+		adaTok.get("/api/v1/me"),
+		adaTok.get("/api/v1/tokens"),
+		adaTok.send("DELETE", "/api/v1/tokens/"+tokenID, "", nil),
+	} {
+		wantProblem(t, r, http.StatusUnauthorized, roster.CodeUnauthenticated)
+	}
+	wantStatus(t, ada.get("/api/v1/me"), http.StatusOK)
 
 	wantStatus(t, owner.json("PATCH", members+"/"+ada.userID, map[string]string{"status": "active"}), http.StatusOK)
 	wantStatus(t, ada.get(members), http.StatusOK)
 	wantStatus(t, adaTok.get(members), http.StatusOK)
+	wantStatus(t, adaTok.get("/api/v1/me"), http.StatusOK)
+	wantStatus(t, adaTok.get("/api/v1/tokens"), http.StatusOK)
 
 	// Removal deletes the member's tokens of the account with the membership.
 	wantStatus(t, owner.send("DELETE", members+"/"+ada.userID, "", nil), http.StatusNoContent)

@@ -17,6 +17,9 @@ func (a *App) Me(ctx context.Context, p roster.Principal) (*roster.User, []roste
 		u  *roster.User
 		ms []roster.Membership
 	)
+	if err := a.tokenUserAdmitted(ctx, p); err != nil {
+		return nil, nil, err
+	}
 	err := a.store.Read(ctx, func(tx roster.Tx) error {
 		var err error
 		if u, err = tx.User(p.UserID); err != nil {

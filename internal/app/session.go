@@ -232,6 +232,38 @@ func (a *App) AuthenticateToken(ctx context.Context, raw, ip string) (roster.Pri
 	return roster.Principal{UserID: t.UserID, TokenID: t.ID, TokenAccount: t.AccountID, AccountVersion: version, IP: ip}, nil
 }
 
+// tokenUserAdmitted refuses a principal of an API token whose user the
+// policy does not admit to the token's account (not an Active member
+// there: disabled, say), on the user's own routes (/me, /tokens). A token
+// acts only in its account, so it then stands for nobody until they are
+// enabled again (SPEC §4: disabled members lose access on their next
+// request, API tokens alike). The account's routes answer such a token
+// not_found, as they answer anyone not an Active member (SPEC §5); these
+// routes, which are nobody else's, answer unauthenticated.
+func (a *App) tokenUserAdmitted(ctx context.Context, p roster.Principal) error {
+	if !p.ViaToken() {
+		return nil
+	}
+	acct, err := a.cachedAccount(ctx, p, p.TokenAccount)
+	if roster.ErrorCode(err) == roster.CodeNotFound {
+		return errBadToken()
+	} else if err != nil {
+		return err
+	}
+	me, err := a.cachedMember(ctx, acct, p.UserID)
+	if err != nil {
+		return err
+	}
+	var m policy.Member
+	if me.found {
+		m = acct.catalog.SubjectMember(&me.subject)
+	}
+	if !me.found || !policy.Admits(&m) {
+		return roster.Errorf(roster.CodeUnauthenticated, "The API token cannot be used while its user is not an active member of its account.")
+	}
+	return nil
+}
+
 // tokenUseWait bounds how long a request waits to record its token's use:
 // on SQLite a write waits for the one writer, which a bulk invitation may
 // hold for a second or more.

@@ -84,6 +84,9 @@ func (a *App) CreateToken(ctx context.Context, p roster.Principal, in NewToken) 
 
 // Tokens lists the principal's API tokens (never their secrets).
 func (a *App) Tokens(ctx context.Context, p roster.Principal) ([]*roster.APIToken, error) {
+	if err := a.tokenUserAdmitted(ctx, p); err != nil {
+		return nil, err
+	}
 	var out []*roster.APIToken
 	err := a.store.Read(ctx, func(tx roster.Tx) error {
 		var err error
@@ -102,6 +105,9 @@ func (a *App) Tokens(ctx context.Context, p roster.Principal) ([]*roster.APIToke
 // RevokeToken deletes one of the principal's tokens. Returns not_found for a
 // token that is not theirs.
 func (a *App) RevokeToken(ctx context.Context, p roster.Principal, id string) error {
+	if err := a.tokenUserAdmitted(ctx, p); err != nil {
+		return err
+	}
 	return a.store.Write(ctx, "", func(tx roster.Tx) error {
 		ts, err := tx.APITokens(p.UserID)
 		if err != nil {
