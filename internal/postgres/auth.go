@@ -147,8 +147,8 @@ func (t *tx) DeletePasswordResets(user string) error {
 }
 
 // sweeps are Sweep's statements, each deleting up to a limit of the rows
-// older than an instant; sessions and emails are found through an index
-// on their age (TestSweepReadsWhatItDeletes).
+// older than an instant, found through an index on their age
+// (TestSweepReadsWhatItDeletes).
 var sweeps = []struct {
 	sql string
 	age func(now time.Time) time.Time

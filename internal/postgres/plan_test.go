@@ -432,10 +432,11 @@ func TestUserLookupsNeverScanUsers(t *testing.T) {
 	})
 }
 
-// TestSweepReadsWhatItDeletes: with a large account's invitations sent
-// and many sessions, none of them old enough to go, the hourly sweep finds
-// expired sessions and old sent or failed emails through an index on their
-// age, rather than reading the whole tables every hour.
+// TestSweepReadsWhatItDeletes: with a large account's invitations sent,
+// many sessions and reset links, and the rate-limit buckets a guessing run
+// from many addresses leaves, none of them old enough to go, the hourly
+// sweep finds what has run out through an index on its age, rather than
+// reading the whole tables every hour.
 func TestSweepReadsWhatItDeletes(t *testing.T) {
 	s := open(t)
 	ctx := context.Background()
@@ -446,7 +447,11 @@ func TestSweepReadsWhatItDeletes(t *testing.T) {
 			FROM generate_series(1, 20000) AS i`,
 		`INSERT INTO sessions (id, user_id, created_at, expires_at, last_seen_at)
 			SELECT 'ses_' || i, $1, now(), now() + interval '30 days', now() FROM generate_series(1, 20000) AS i`,
-		`ANALYZE outbox`, `ANALYZE sessions`,
+		`INSERT INTO password_resets (hash, user_id, expires_at)
+			SELECT 'hash-' || i, $1, now() + interval '1 hour' FROM generate_series(1, 20000) AS i`,
+		`INSERT INTO attempts (key, tokens, updated_at)
+			SELECT 'key-' || i, 4, now() FROM generate_series(1, 20000) AS i`,
+		`ANALYZE outbox`, `ANALYZE sessions`, `ANALYZE password_resets`, `ANALYZE attempts`,
 	} {
 		var args []any
 		if strings.Contains(q, "$1") {
@@ -461,7 +466,8 @@ func TestSweepReadsWhatItDeletes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Release()
-	want := map[string]string{"sessions": "sessions_by_expiry", "outbox": "outbox_done"}
+	want := map[string]string{"sessions": "sessions_by_expiry", "password_resets": "password_resets_by_expiry",
+		"attempts": "attempts_by_age", "outbox": "outbox_done"}
 	for _, q := range sweeps {
 		table := strings.Fields(q.sql)[2]
 		plan := explain(t, conn, "EXPLAIN "+q.sql, q.age(time.Now()), 100)

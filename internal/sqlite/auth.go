@@ -143,9 +143,9 @@ var sweeps = []struct {
 }{
 	{`DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions INDEXED BY sessions_by_expiry WHERE expires_at <= ? LIMIT ?)`,
 		func(now time.Time) time.Time { return now }},
-	{`DELETE FROM password_resets WHERE rowid IN (SELECT rowid FROM password_resets WHERE expires_at <= ? LIMIT ?)`,
+	{`DELETE FROM password_resets WHERE rowid IN (SELECT rowid FROM password_resets INDEXED BY password_resets_by_expiry WHERE expires_at <= ? LIMIT ?)`,
 		func(now time.Time) time.Time { return now }},
-	{`DELETE FROM attempts WHERE rowid IN (SELECT rowid FROM attempts WHERE updated_at <= ? LIMIT ?)`,
+	{`DELETE FROM attempts WHERE rowid IN (SELECT rowid FROM attempts INDEXED BY attempts_by_age WHERE updated_at <= ? LIMIT ?)`,
 		func(now time.Time) time.Time { return now.Add(-roster.AttemptsKept) }},
 	{`DELETE FROM outbox WHERE rowid IN (SELECT rowid FROM outbox INDEXED BY outbox_done
 			WHERE status IN ('sent', 'failed') AND created_at <= ? LIMIT ?)`,
