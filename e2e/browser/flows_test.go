@@ -3,6 +3,7 @@ package browser
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -352,6 +353,100 @@ func TestPhoneLayout(t *testing.T) {
 	}
 }
 
+// TestLongNamesKeepTheColumnsInView: a name as long as the form takes,
+// with no space to break at, wraps in its column on a desktop screen: the
+// list's other columns, Actions included, the audit log and the dialogs
+// that name the person stay within the screen, not scrolled sideways.
+func TestLongNamesKeepTheColumnsInView(t *testing.T) {
+	s := startServer(t, "--demo")
+	b := newBrowser(t, s)
+	b.login("organization.owner@bizmetry.example", demoPassword)
+	b.waitText("#users-heading", "Users")
+	users := eval[string](b, `location.pathname`)
+	b.click("#invite-user")
+	b.waitText("dialog[open]", "Invite User")
+	b.typeInto("#invite-email", "long.name@bizmetry.example")
+	b.typeInto("#invite-name", strings.Repeat("X", 200))
+	b.choose("#invite-role", "Developer")
+	b.click(`dialog[open] button[type=submit]`)
+	b.waitText(".flash", "Invitation sent to long.name@bizmetry.example")
+	fits := func(where, sel string) {
+		t.Helper()
+		if over := eval[int](b, `(e => e.scrollWidth - e.clientWidth)(document.querySelector(`+js(sel)+`))`); over > 0 {
+			t.Errorf("%s: %s is %dpx wider than its box at 1280px", where, sel, over)
+		}
+	}
+	fits("the Users list", ".table-wrap")
+	row := rowOf("long.name@bizmetry.example")
+	if right := eval[float64](b, `document.querySelector(`+js(row+` td.actions`)+`).getBoundingClientRect().right`); right > 1280 {
+		t.Errorf("the long-named member's Actions end at %vpx on a 1280px screen", right)
+	}
+	b.click(row + ` a[aria-label^="Revoke"]`)
+	b.waitText("dialog[open] h2", "Revoke the invitation to")
+	fits("the Revoke dialog", "dialog[open] h2")
+	fits("the Revoke dialog", "dialog[open]")
+	b.open(users[:strings.LastIndex(users, "/")] + "/audit")
+	b.waitText("#audit-heading", "Audit log")
+	fits("the audit log", ".table-wrap")
+}
+
+// TestRightToLeftNamesInTheAuditLog: a change of a name written right to
+// left reads, as any other, from the name before (left) to the one after
+// (right), each name isolated from the arrow between them.
+func TestRightToLeftNamesInTheAuditLog(t *testing.T) {
+	s := startServer(t, "--demo")
+	b := newBrowser(t, s)
+	b.login("organization.owner@bizmetry.example", demoPassword)
+	b.waitText("#users-heading", "Users")
+	users := eval[string](b, `location.pathname`)
+	const before, after = "محمد عبد الرحمن", "علي حسن"
+	b.click("#invite-user")
+	b.waitText("dialog[open]", "Invite User")
+	b.typeInto("#invite-email", "rtl@bizmetry.example")
+	b.typeInto("#invite-name", before)
+	b.choose("#invite-role", "Developer")
+	b.click(`dialog[open] button[type=submit]`)
+	b.waitText(".flash", "Invitation sent to rtl@bizmetry.example")
+	b.click(rowOf("rtl@bizmetry.example") + ` a[aria-label^="Edit"]`)
+	b.waitText("dialog[open]", "Edit User")
+	eval[string](b, `(e => { e.value = ""; return "" })(document.querySelector("#edit-name"))`)
+	b.typeInto("#edit-name", after)
+	b.click(`dialog[open] form:has(#edit-name) button[type=submit]`)
+	b.waitGone("dialog[open]")
+	b.open(users[:strings.LastIndex(users, "/")] + "/audit")
+	b.waitText("table.audit", after)
+	// Where each name's text starts in the row of the change: its line's
+	// top, and its left edge.
+	at := func(name string) []float64 {
+		return eval[[]float64](b, `(() => {
+			const cell = [...document.querySelectorAll('table.audit td[data-label="Change"]')].find(td => td.textContent.includes(`+js(after)+`));
+			cell.style.whiteSpace = "nowrap"; // one line, where the order shows
+			const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+			for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+				const i = n.data.indexOf(`+js(name)+`);
+				if (i >= 0) {
+					const r = document.createRange();
+					r.setStart(n, i);
+					r.setEnd(n, i + `+js(name)+`.length);
+					const rect = r.getClientRects()[0];
+					return [rect.top, rect.left];
+				}
+			}
+			return [];
+		})()`)
+	}
+	l, r := at(before), at(after)
+	if len(l) != 2 || len(r) != 2 {
+		t.Fatalf("the change's names were not found in the audit log")
+	}
+	if math.Abs(l[0]-r[0]) >= 2 {
+		t.Fatalf("the change is not on one line (names at tops %v and %v): the order cannot be seen", l[0], r[0])
+	}
+	if l[1] >= r[1] {
+		t.Errorf("the name before starts at %vpx and the name after at %vpx; want the one before on the left", l[1], r[1])
+	}
+}
+
 // TestChangePasswordFromTheHeader: a member changes their password from
 // the header's link, on a phone-sized screen, and signs in with it.
 func TestChangePasswordFromTheHeader(t *testing.T) {
@@ -468,6 +563,51 @@ func TestFocusAfterRemovalWithoutJavaScript(t *testing.T) {
 	b.do("press Tab", chromedp.KeyEvent(kb.Tab))
 	if got := eval[string](b, `document.activeElement ? document.activeElement.id : ""`); got != "open-transfer" {
 		t.Errorf("the first Tab after a removal without JavaScript reaches %q, want open-transfer, the control after the list's heading", got)
+	}
+}
+
+// TestFocusReturnsToTheRowsControl: a dialog opened from a row's control,
+// closed with Escape, gives focus back to that control, as a modal does;
+// an action on a row whose control changed (Disable became Enable) leaves
+// focus in the row; and a row that left the list (its new role outside
+// the filter) leaves it on the list's heading.
+func TestFocusReturnsToTheRowsControl(t *testing.T) {
+	s := startServer(t, "--demo")
+	b := newBrowser(t, s)
+	b.login("organization.owner@bizmetry.example", demoPassword)
+	b.waitText("#users-heading", "Users")
+	users := eval[string](b, `location.pathname`)
+	focusedLabel := func() string {
+		return eval[string](b, `document.activeElement ? (document.activeElement.getAttribute("aria-label") || document.activeElement.id) : ""`)
+	}
+
+	row := rowOf("sre@bizmetry.example")
+	remove := eval[string](b, `document.querySelector(`+js(row+` a[aria-label^="Remove"]`)+`).getAttribute("aria-label")`)
+	b.click(row + ` a[aria-label^="Remove"]`)
+	b.waitText("dialog[open] h2", "Remove")
+	b.waitFor("the dialog made modal", `document.documentElement.classList.contains("has-modal")`)
+	b.do("press Escape", chromedp.KeyEvent(kb.Escape))
+	b.waitGone("dialog[open]")
+	b.waitFor("focus back on "+remove, `document.activeElement && document.activeElement.getAttribute("aria-label") === `+js(remove))
+
+	b.click(row + ` a[aria-label^="Disable"]`)
+	b.waitText("dialog[open] h2", "Disable")
+	b.click(`dialog[open] button[type=submit]`)
+	b.waitText(".flash", "is disabled")
+	b.waitFor("focus in the disabled member's row", `!!document.activeElement && !!document.activeElement.closest(`+js(row)+`)`)
+
+	// Filtered to SRE, the member given another role leaves the list.
+	b.open(users + "?role=SRE")
+	b.click(row + ` a[aria-label^="Edit"]`)
+	b.waitText("dialog[open]", "Edit User")
+	b.choose("#edit-role", "Developer")
+	b.click(`dialog[open] button.primary[type=submit]`)
+	b.waitText(".flash", "Developer")
+	if n := b.count(row); n != 0 {
+		t.Fatalf("the member given Developer is still in the list filtered to SRE")
+	}
+	if got := focusedLabel(); got != "users-heading" {
+		t.Errorf("after the edited row left the list, focus is on %q, want the list's heading", got)
 	}
 }
 

@@ -20,7 +20,12 @@ func (w *Web) transfer(rw http.ResponseWriter, r *http.Request) {
 	userID := r.PostFormValue("user")
 	// The password is guessed against the same bucket as the API's
 	// transfer and a password change: a stolen session gets no more tries.
-	err := w.limit(rw, r, httpserver.PasswordKey(p.UserID))
+	var err error
+	if userID == "" { // the select is required, but a browser may not check
+		err = roster.Invalid("user", "Choose the member to make %s.", v.Catalog().Owner)
+	} else {
+		err = w.limit(rw, r, httpserver.PasswordKey(p.UserID))
+	}
 	var m *roster.Member
 	if err == nil {
 		m, err = w.app.TransferOwnership(r.Context(), p, v.Account.ID, userID, r.PostFormValue("password"))

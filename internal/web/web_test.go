@@ -179,11 +179,16 @@ func read(t *testing.T, resp *http.Response) page {
 }
 
 // text is the page's body with tags removed and entities decoded, for
-// assertions on what a person reads.
-var tags = regexp.MustCompile(`<[^>]*>`)
+// assertions on what a person reads. A <bdi>, which only isolates a name's
+// direction, is read as part of the words around it.
+var (
+	tags      = regexp.MustCompile(`<[^>]*>`)
+	isolation = regexp.MustCompile(`</?bdi>`)
+)
 
 func (p page) text() string {
-	return strings.Join(strings.Fields(html.UnescapeString(tags.ReplaceAllString(p.body, " "))), " ")
+	body := isolation.ReplaceAllString(p.body, "")
+	return strings.Join(strings.Fields(html.UnescapeString(tags.ReplaceAllString(body, " "))), " ")
 }
 
 func (p page) has(t *testing.T, want ...string) {
@@ -761,7 +766,14 @@ func TestTransferOwnership(t *testing.T) {
 		t.Errorf("a member who may not transfer ownership gets the transfer dialog from a link")
 	}
 	transfer := "/accounts/" + s.account + "/ownership-transfer"
-	p := b.post(transfer, url.Values{"user": {s.ids["organization.manager@acme.test"]}, "password": {"not my password"}})
+	// No member chosen (a browser that does not check the required
+	// select): said under the select, not "not a member".
+	p := b.post(transfer, url.Values{"user": {""}, "password": {pw}})
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, `id="transfer-user-error"`) {
+		t.Errorf("transfer to nobody: %d, want 400 with the error under the member's select\n%s", p.status, p.text())
+	}
+	p.has(t, "Choose the member to make Organization Owner.")
+	p = b.post(transfer, url.Values{"user": {s.ids["organization.manager@acme.test"]}, "password": {"not my password"}})
 	if p.status != http.StatusForbidden {
 		t.Errorf("transfer with a wrong password: %d, want 403", p.status)
 	}

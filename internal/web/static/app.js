@@ -3,9 +3,9 @@
 // an open dialog modal (focus stays inside, Escape closes it), has screen
 // readers read out the message an action left (the flash), shows times in
 // the reader's time zone, gives focus back to the button that opened a
-// closed dialog (or, when an action took that control away, to the heading
-// of the list it acted on), and closes the header menus on Escape or a click
-// elsewhere.
+// closed dialog or sent an action, on the toolbar or on a row (or, when an
+// action took that control away, to the heading of the list it acted on),
+// and closes the header menus on Escape or a click elsewhere.
 (function () {
   'use strict';
 
@@ -83,14 +83,72 @@
   // invitation or token, a transfer) leads to the heading of the list it
   // acted on (#users-heading, #tokens-heading), which takes focus by its
   // tabindex="-1".
-  // A row's fragment names the row, where the next Tab resumes.
+  // A row's fragment names the row (#member-…), where the next Tab resumes
+  // without the script. With it, focus goes back to the row's control that
+  // was used, remembered by its label when it was clicked (rememberOpener),
+  // or to the row's first control when that one changed (Disable became
+  // Enable); and to the list's heading when the row left the list (a new
+  // role outside the list's filter).
+  var openerKey = 'roster.opener';
+
+  function rememberOpener() {
+    document.addEventListener('click', function (e) {
+      var c = e.target.closest ? e.target.closest('tr[id] a[href], tr[id] button') : null;
+      if (!c) {
+        return;
+      }
+      try {
+        window.sessionStorage.setItem(openerKey, c.closest('tr[id]').id + '\n' + (c.getAttribute('aria-label') || ''));
+      } catch (err) {
+        // No storage: the row's first control then.
+      }
+    });
+  }
+
+  function savedOpener(rowID) {
+    var saved = null;
+    try {
+      saved = window.sessionStorage.getItem(openerKey);
+      window.sessionStorage.removeItem(openerKey);
+    } catch (err) {
+      return '';
+    }
+    return saved && saved.indexOf(rowID + '\n') === 0 ? saved.slice(rowID.length + 1) : '';
+  }
+
   function focusOpener() {
     if (!location.hash || document.querySelector('dialog[open]')) {
       return;
     }
-    var el = document.getElementById(decodeURIComponent(location.hash.slice(1)));
-    if (el && el.matches('a[href], button, [tabindex="-1"]')) {
-      el.focus();
+    var id = decodeURIComponent(location.hash.slice(1));
+    var el = document.getElementById(id);
+    var row = el && el.matches('tr');
+    if (row) {
+      var label = savedOpener(id);
+      var controls = el.querySelectorAll('a[href], button');
+      el = controls[0] || null;
+      for (var i = 0; i < controls.length; i++) {
+        if (label && controls[i].getAttribute('aria-label') === label) {
+          el = controls[i];
+        }
+      }
+    } else if (!el && id.indexOf('member-') === 0) {
+      el = document.getElementById('users-heading');
+    }
+    if (!el || !el.matches('a[href], button, [tabindex="-1"]')) {
+      return;
+    }
+    el.focus();
+    if (row) {
+      // A browser scrolling to a fragment that cannot take focus (the
+      // row) takes focus away, once the page has loaded: give it back.
+      window.addEventListener('load', function () {
+        window.setTimeout(function () {
+          if (!document.activeElement || document.activeElement === document.body) {
+            el.focus();
+          }
+        }, 0);
+      });
     }
   }
 
@@ -120,6 +178,7 @@
     modalDialog();
     announceFlash();
     localTimes();
+    rememberOpener();
     focusOpener();
     menus();
   });
