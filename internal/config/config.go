@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster"
+	rostermail "github.com/rosterhq/roster/internal/mail"
 )
 
 // Config is the service's configuration.
@@ -313,7 +314,7 @@ func (c *Config) MailWarnings() []string {
 	if c.BaseURLDerived {
 		out = append(out, fmt.Sprintf("links in emails point at %s, derived from the listen address: set ROSTER_BASE_URL to the address people reach Roster at (its host is also the name Roster gives the mail server)", c.BaseURL))
 	}
-	return out
+	return append(out, rostermail.URLWarnings(c.SMTPURL)...)
 }
 
 // SecureCookies reports whether cookies must be marked Secure.

@@ -132,7 +132,8 @@ func TestFlagReplacesBadEnvironment(t *testing.T) {
 
 // TestMailWarnings: with a mail server configured, the log mailer's
 // defaults (a sender at localhost, links derived from the listen address)
-// are warned of; without one, or once set, nothing is.
+// are warned of, and so is a password that may never be sent; without
+// one, or once set, nothing is.
 func TestMailWarnings(t *testing.T) {
 	for name, tc := range map[string]struct {
 		mod  func(*Config)
@@ -145,6 +146,23 @@ func TestMailWarnings(t *testing.T) {
 		}, []string{"derived from the listen address"}},
 		"all set": {func(c *Config) {
 			c.SMTPURL, c.MailFrom, c.BaseURL = "smtp://mail.example.com:587", "roster@acme.example", "https://roster.acme.example"
+		}, nil},
+		// A password that go-mail will not send in the clear to another
+		// host, to a server that may not offer STARTTLS.
+		"opportunistic with a password": {func(c *Config) {
+			c.SMTPURL, c.MailFrom, c.BaseURL = "smtp://u:p@mail.example.com:587?starttls=opportunistic", "roster@acme.example", "https://roster.acme.example"
+		}, []string{"gets no password"}},
+		"opportunistic with cram-md5": {func(c *Config) {
+			c.SMTPURL, c.MailFrom, c.BaseURL = "smtp://u:p@mail.example.com:587?starttls=opportunistic&auth=cram-md5", "roster@acme.example", "https://roster.acme.example"
+		}, nil},
+		"opportunistic without a user": {func(c *Config) {
+			c.SMTPURL, c.MailFrom, c.BaseURL = "smtp://mail.example.com:587?starttls=opportunistic", "roster@acme.example", "https://roster.acme.example"
+		}, nil},
+		"opportunistic to this machine": {func(c *Config) {
+			c.SMTPURL, c.MailFrom, c.BaseURL = "smtp://u:p@localhost:587?starttls=opportunistic", "roster@acme.example", "https://roster.acme.example"
+		}, nil},
+		"required with a password": {func(c *Config) {
+			c.SMTPURL, c.MailFrom, c.BaseURL = "smtp://u:p@mail.example.com:587", "roster@acme.example", "https://roster.acme.example"
 		}, nil},
 	} {
 		c := Default()

@@ -130,6 +130,26 @@ func NewSMTPMailer(rawURL, hello string) (*SMTPMailer, error) {
 	return &SMTPMailer{host: u.Hostname(), opts: opts}, nil
 }
 
+// URLWarnings are what an operator should hear at start about an SMTP URL
+// that NewSMTPMailer takes: settings that deliver nothing in some case.
+// With ?starttls=opportunistic, a user and a mechanism that sends the
+// password (PLAIN, LOGIN, or auto, which picks one of them), a server on
+// another host that offers no STARTTLS gets no password: go-mail never
+// sends one in the clear to another host, and every email then fails.
+func URLWarnings(rawURL string) []string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Scheme != "smtp" || u.User == nil || u.User.Username() == "" {
+		return nil
+	}
+	q := u.Query()
+	if q.Get("starttls") != "opportunistic" || isLoopback(u.Hostname()) || q.Get("auth") == "cram-md5" {
+		return nil
+	}
+	return []string{"smtp-url: starttls=opportunistic with a user: a mail server that offers no STARTTLS gets no password " +
+		"(PLAIN and LOGIN are never sent in the clear to another host), and every email to it fails; " +
+		"use a server that offers STARTTLS, smtps://, or auth=cram-md5"}
+}
+
 // startTLSPolicy reads ?starttls= for an smtp:// URL; see SMTPMailer.
 func startTLSPolicy(u *url.URL) (gomail.TLSPolicy, error) {
 	switch v := u.Query().Get("starttls"); v {
