@@ -86,11 +86,12 @@ func (w *Worker) Run(ctx context.Context) {
 	w.defaults()
 	t := time.NewTicker(w.Interval)
 	defer t.Stop()
+	failing := outage{log: w.Log}
 	for {
 		for {
 			n, err := w.DeliverDue(ctx)
-			if err != nil && ctx.Err() == nil {
-				w.Log.Error("outbox delivery", "err", err)
+			if ctx.Err() == nil {
+				failing.note(err, w.Now())
 			}
 			if n < w.Batch || err != nil {
 				break
@@ -100,6 +101,38 @@ func (w *Worker) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// outage logs the worker's failures to reach the store: the first at once,
+// then at most one line every outageReport while they go on (a database
+// that is down fails every poll, once a second), and the end of them.
+type outage struct {
+	log             *slog.Logger
+	since, reported time.Time
+	failures        int
+}
+
+// outageReport is how often a failure that goes on is logged again.
+const outageReport = time.Minute
+
+// note records the outcome of one poll at now: err, or nil when it reached
+// the store.
+func (o *outage) note(err error, now time.Time) {
+	switch {
+	case err == nil && o.failures > 0:
+		o.log.Info("outbox delivery resumed", "failed_polls", o.failures, "for", now.Sub(o.since).Round(time.Second))
+		*o = outage{log: o.log}
+	case err == nil:
+	case o.failures == 0:
+		o.log.Error("outbox delivery", "err", err)
+		o.since, o.reported, o.failures = now, now, 1
+	default:
+		o.failures++
+		if now.Sub(o.reported) >= outageReport {
+			o.log.Error("outbox delivery still failing", "err", err, "failed_polls", o.failures, "for", now.Sub(o.since).Round(time.Second))
+			o.reported = now
 		}
 	}
 }
