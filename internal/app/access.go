@@ -239,6 +239,25 @@ func (a *App) cachedAccount(ctx context.Context, p roster.Principal, accountID s
 	})
 }
 
+// cachedActor returns the account's cache and the principal as a member
+// of it, and whether the policy admits them there (an Active member): the
+// asker of a check, the user of an API token.
+func (a *App) cachedActor(ctx context.Context, p roster.Principal, accountID string) (*accountAccess, policy.Member, bool, error) {
+	acct, err := a.cachedAccount(ctx, p, accountID)
+	if err != nil {
+		return nil, policy.Member{}, false, err
+	}
+	me, err := a.cachedMember(ctx, acct, p.UserID)
+	if err != nil {
+		return nil, policy.Member{}, false, err
+	}
+	if !me.found {
+		return acct, policy.Member{}, false, nil
+	}
+	actor := acct.catalog.SubjectMember(&me.subject)
+	return acct, actor, policy.Admits(&actor), nil
+}
+
 // cachedMember is accountAccess.member loading from the store.
 func (a *App) cachedMember(ctx context.Context, acct *accountAccess, userID string) (memberAccess, error) {
 	return acct.member(userID, func() (*roster.Member, error) {

@@ -50,19 +50,11 @@ func (a *App) checkInto(ctx context.Context, p roster.Principal, accountID strin
 	if !mayAsk(p, accountID) {
 		return errNoAccount()
 	}
-	acct, err := a.cachedAccount(ctx, p, accountID)
+	acct, actor, admitted, err := a.cachedActor(ctx, p, accountID)
 	if err != nil {
 		return err
 	}
-	me, err := a.cachedMember(ctx, acct, p.UserID)
-	if err != nil {
-		return err
-	}
-	var actor policy.Member
-	if me.found {
-		actor = acct.catalog.SubjectMember(&me.subject)
-	}
-	if !me.found || !policy.Admits(&actor) {
+	if !admitted {
 		return errNoAccount()
 	}
 	self := true // every check is about the asker

@@ -244,21 +244,13 @@ func (a *App) tokenUserAdmitted(ctx context.Context, p roster.Principal) error {
 	if !p.ViaToken() {
 		return nil
 	}
-	acct, err := a.cachedAccount(ctx, p, p.TokenAccount)
+	_, _, admitted, err := a.cachedActor(ctx, p, p.TokenAccount)
 	if roster.ErrorCode(err) == roster.CodeNotFound {
 		return errBadToken()
 	} else if err != nil {
 		return err
 	}
-	me, err := a.cachedMember(ctx, acct, p.UserID)
-	if err != nil {
-		return err
-	}
-	var m policy.Member
-	if me.found {
-		m = acct.catalog.SubjectMember(&me.subject)
-	}
-	if !me.found || !policy.Admits(&m) {
+	if !admitted {
 		return roster.Errorf(roster.CodeUnauthenticated, "The API token cannot be used while its user is not an active member of its account.")
 	}
 	return nil
