@@ -145,10 +145,9 @@ func TestTruncateKeepsCharactersWhole(t *testing.T) {
 	}
 }
 
-// TestEmailKeyReadsADomainAsDNSDoes: every spelling of a domain (Unicode,
-// encoded for DNS, compatibility forms, any case) gives one key, so that
-// one mailbox is one user; the mailbox's own part is compared beyond case
-// only as written.
+// TestNormalizeNewEmail: an address Roster is about to write to holds at
+// most 64 bytes before its @, as mail servers take; otherwise it is what
+// NormalizeEmail makes of it.
 func TestNormalizeNewEmail(t *testing.T) {
 	for _, tc := range []struct {
 		in string
@@ -174,6 +173,10 @@ func TestNormalizeNewEmail(t *testing.T) {
 	}
 }
 
+// TestEmailKeyReadsADomainAsDNSDoes: every spelling of a domain (Unicode,
+// encoded for DNS, compatibility forms, any case) gives one key, so that
+// one mailbox is one user; the mailbox's own part is compared beyond case
+// only as written.
 func TestEmailKeyReadsADomainAsDNSDoes(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"Dana@Acme.Test", "dana@acme.test"},

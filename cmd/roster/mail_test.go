@@ -42,7 +42,13 @@ func startServer(t *testing.T, env []string, addr string) *server {
 		t.Fatal(err)
 	}
 	s := &server{t: t, cmd: cmd, base: "http://" + addr, log: log}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() { // what the server said, read once it has stopped writing
+			t.Logf("roster serve on %s logged:\n%s", addr, log)
+		}
+	})
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(30 * time.Millisecond) {
 		if resp, err := http.Get(s.base + "/healthz"); err == nil {
 			resp.Body.Close()

@@ -223,11 +223,12 @@ func TestBadRequests(t *testing.T) {
 }
 
 // TestJSONInUTF8 is the other side of TestBadRequests' charsets: a body
-// said to be UTF-8, in any case, is read.
+// said to be UTF-8, by any of its names and in any case, or ASCII, is read.
 func TestJSONInUTF8(t *testing.T) {
 	h := newHarness(t)
 	acc, owner := h.owner("bigeye", "olive@acme.test")
-	for i, ct := range []string{"application/json; charset=utf-8", "application/json;charset=UTF-8", "application/problem+json"} {
+	for i, ct := range []string{"application/json; charset=utf-8", "application/json;charset=UTF-8", "application/json; charset=utf8",
+		"application/json; charset=us-ascii", "application/problem+json"} {
 		body := fmt.Sprintf(`{"email": "p%d@acme.test", "role": "User"}`, i)
 		wantStatus(t, owner.send("POST", "/api/v1/accounts/"+acc+"/invitations", ct, []byte(body)), http.StatusCreated)
 	}

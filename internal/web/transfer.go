@@ -21,7 +21,9 @@ func (w *Web) transfer(rw http.ResponseWriter, r *http.Request) {
 	// The password is guessed against the same bucket as the API's
 	// transfer and a password change: a stolen session gets no more tries.
 	var err error
-	if userID == "" { // the select is required, but a browser may not check
+	// The select is required, but a browser may not check. Only for one
+	// who may transfer: anyone else is refused first, as with a member.
+	if userID == "" && v.CanTransfer() {
 		err = roster.Invalid("user", "Choose the member to make %s.", v.Catalog().Owner)
 	} else {
 		err = w.limit(rw, r, httpserver.PasswordKey(p.UserID))

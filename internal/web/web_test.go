@@ -766,6 +766,10 @@ func TestTransferOwnership(t *testing.T) {
 		t.Errorf("a member who may not transfer ownership gets the transfer dialog from a link")
 	}
 	transfer := "/accounts/" + s.account + "/ownership-transfer"
+	// One who may not transfer is refused first, whatever the form holds.
+	if p := manager.post(transfer, url.Values{"user": {""}, "password": {pw}}); p.status != http.StatusForbidden {
+		t.Errorf("the Manager's transfer to nobody: %d, want 403", p.status)
+	}
 	// No member chosen (a browser that does not check the required
 	// select): said under the select, not "not a member".
 	p := b.post(transfer, url.Values{"user": {""}, "password": {pw}})
