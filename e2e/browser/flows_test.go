@@ -424,6 +424,67 @@ func TestLongNamesKeepTheColumnsInView(t *testing.T) {
 	}
 }
 
+// TestLongValuesKeepEveryPageInView: an account's and a person's name as
+// long as they may be, with no space to break at, a long token name and a
+// long unknown path leave no page wider than the screen, on a desktop or
+// a phone; and a person in two accounts reads the switcher's whole menu on
+// a phone.
+func TestLongValuesKeepEveryPageInView(t *testing.T) {
+	s := startServer(t)
+	link := s.setupURL(t)
+	b := newBrowser(t, s)
+	b.open(link)
+	b.waitText("h1", "Set up Roster")
+	b.typeInto("#setup-account", strings.Repeat("A", 200))
+	b.click("#catalog-bigeye")
+	b.typeInto("#setup-owner-name", strings.Repeat("N", 200))
+	b.typeInto("#setup-owner-email", "ada@acme.example")
+	b.typeInto("#setup-password", "a good long password")
+	b.click(`form[action="/setup"] button[type=submit]`)
+	b.waitText("#users-heading", "Users")
+	users := eval[string](b, `location.pathname`)
+	b.open("/me/tokens")
+	b.typeInto("#token-name", strings.Repeat("T", 200))
+	b.click(`form[action="/me/tokens"] button[type=submit]`)
+	b.waitText("table.tokens", "TTTT")
+	for _, width := range []int64{1280, 390} {
+		b.viewport(width, 800)
+		for _, path := range []string{users, "/me/tokens", users[:strings.LastIndex(users, "/")] + "/" + strings.Repeat("nope", 75)} {
+			b.open(path)
+			if w := eval[int64](b, `document.documentElement.scrollWidth`); w > width {
+				t.Errorf("%s is %dpx wide on a %dpx screen", path[:min(len(path), 40)], w, width)
+			}
+		}
+	}
+
+	// Bigeye's Admin, invited into BizMetry's demo account too, opens the
+	// account switcher on a phone: the whole menu is on the screen.
+	demo := startServer(t, "--demo")
+	owner := newBrowser(t, demo)
+	owner.login("organization.owner@bizmetry.example", demoPassword)
+	owner.click("#invite-user")
+	owner.waitText("dialog[open]", "Invite User")
+	owner.typeInto("#invite-email", "admin@bigeye.example")
+	owner.choose("#invite-role", "SRE")
+	owner.click(`dialog[open] button[type=submit]`)
+	owner.waitText(".flash", "Invitation sent to admin@bigeye.example")
+	admin := owner.incognito()
+	admin.open(demo.waitActivationLink(t, "admin@bigeye.example"))
+	admin.waitText("h1", "Join BizMetry Demo")
+	admin.typeInto("#activate-password", demoPassword)
+	admin.click(`form[action="/activate"] button[type=submit]`)
+	admin.waitText(".flash", "Welcome to BizMetry Demo")
+	for _, width := range []int64{390, 320} {
+		admin.viewport(width, 800)
+		admin.open("/")
+		admin.click("details.switcher summary")
+		edges := eval[[]float64](admin, `(r => [r.left, r.right])(document.querySelector("details.switcher .menu-panel").getBoundingClientRect())`)
+		if edges[0] < 0 || edges[1] > float64(width) {
+			t.Errorf("on a %dpx screen the account switcher's menu spans %v–%vpx", width, edges[0], edges[1])
+		}
+	}
+}
+
 // TestRightToLeftNamesInTheAuditLog: a change of a name written right to
 // left reads, as any other, from the name before (left) to the one after
 // (right), each name isolated from the arrow between them.
