@@ -289,15 +289,24 @@ func (c *Catalog) losesOwner(r Request) bool {
 }
 
 // ReasonAlreadyInvited is the refusal of inviting someone whose
-// invitation is pending. The web UI tells it apart from the other
-// conflicts by it, to say what an inviter without Resend can do.
-const ReasonAlreadyInvited = "This person is already invited; resend the invitation to send them a new link."
+// invitation is pending, to an inviter who may resend it; ReasonAskToResend,
+// to one who may not (a pending member above their role, say). The web UI
+// tells the first apart from the other conflicts by it, to say what an
+// inviter without the list, and so without its Resend, can do.
+const (
+	ReasonAlreadyInvited = "This person is already invited; resend the invitation to send them a new link."
+	ReasonAskToResend    = "This person is already invited and has not joined yet. If they need a new link, ask one of the account's administrators to resend the invitation."
+)
 
 func (c *Catalog) conflicts(r Request) Decision {
 	t := r.Target
 	switch r.Action {
 	case ActionInvite:
 		if t != nil && t.Status == StatusPending {
+			resend := Request{Action: ActionResend, Actor: r.Actor, Target: t, ViaToken: r.ViaToken}
+			if !c.Decide(resend).Allowed {
+				return deny(CodeConflict, ReasonAskToResend)
+			}
 			return deny(CodeConflict, ReasonAlreadyInvited)
 		}
 		if t != nil {

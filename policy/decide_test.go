@@ -776,6 +776,12 @@ func TestConflictsSayWhatToDo(t *testing.T) {
 	}{
 		{policy.Request{Action: policy.ActionInvite, Actor: active("Owner"), Target: &policy.Member{Role: "User", Status: policy.StatusPending}, NewRole: "User", ActiveOwners: 1},
 			"This person is already invited; resend the invitation to send them a new link."},
+		// One who may not resend it (a User, of a pending Admin) is told
+		// to ask, not to resend.
+		{policy.Request{Action: policy.ActionInvite, Actor: active("User"), Target: &policy.Member{Role: "Admin", Status: policy.StatusPending}, NewRole: "User", ActiveOwners: 1},
+			"This person is already invited and has not joined yet. If they need a new link, ask one of the account's administrators to resend the invitation."},
+		{policy.Request{Action: policy.ActionInvite, Actor: active("User"), Target: &policy.Member{Role: "User", Status: policy.StatusPending}, NewRole: "User", ActiveOwners: 1},
+			"This person is already invited; resend the invitation to send them a new link."},
 		{policy.Request{Action: policy.ActionInvite, Actor: active("Owner"), Target: &policy.Member{Role: "User", Status: policy.StatusDisabled}, NewRole: "User", ActiveOwners: 1},
 			"This person is already a member of the account."},
 		{policy.Request{Action: policy.ActionTransferOwnership, Actor: active("Owner"), Target: &policy.Member{Role: "Owner", Status: policy.StatusActive}, ActiveOwners: 2, PasswordOK: true},

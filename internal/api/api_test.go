@@ -1,8 +1,11 @@
 package api_test
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,6 +16,7 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/httpserver"
 	"github.com/rosterhq/roster/internal/testlog"
+	"github.com/rosterhq/roster/policy"
 )
 
 // state is what a refused request must leave as it was: the member list and
@@ -115,6 +119,7 @@ func TestBadRequests(t *testing.T) {
 		{name: "CSV with unknown column", method: "POST", path: base + "/invitations/bulk", ct: csvCT, body: "email,team\nx@acme.test,red\n"},
 		{name: "CSV with broken quote", method: "POST", path: base + "/invitations/bulk", ct: csvCT, body: "email,name\n\"x@acme.test,X\ny@acme.test,Y\n"},
 		{name: "CSV with a quote left open in a later row", method: "POST", path: base + "/invitations/bulk", ct: csvCT, body: "email,name\nx@acme.test,X\ny@acme.test,\"Y W\nz@acme.test,Z\n"},
+		{name: "CSV in another charset", method: "POST", path: base + "/invitations/bulk", ct: "text/csv; charset=windows-1252", body: "email,name\nx@acme.test,Jos\xe9\n", detail: "UTF-8"},
 		{name: "CSV sent as JSON", method: "POST", path: base + "/invitations/bulk", ct: jsonCT, body: "email\nx@acme.test\n"},
 		{name: "bulk dry_run without a value", method: "POST", path: base + "/invitations/bulk?dry_run", ct: csvCT, body: "email\nx@acme.test\n", field: "dry_run"},
 		{name: "bulk dry_run empty", method: "POST", path: base + "/invitations/bulk?dry_run=", ct: csvCT, body: "email\nx@acme.test\n", field: "dry_run"},
@@ -219,6 +224,64 @@ func TestBadRequests(t *testing.T) {
 				t.Errorf("the request changed the members or the audit log:\nbefore: %s\nafter: %s", before, after)
 			}
 		})
+	}
+}
+
+// TestBulkCutShort: a CSV upload whose body ends before its declared
+// length (a client that gave up, or went away) is the client's 400, not an
+// internal error, and invites nobody.
+func TestBulkCutShort(t *testing.T) {
+	h := newHarness(t)
+	acc, owner := h.owner("bizmetry", "olive@acme.test")
+	tok := owner.newToken(acc)
+	before := state(t, owner, acc)
+	u, _ := url.Parse(h.srv.URL)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := "email,role,name\nhalf@acme.test,Developer,Half Sent\n"
+	fmt.Fprintf(conn, "POST /api/v1/accounts/%s/invitations/bulk HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"+
+		"Content-Type: text/csv\r\nContent-Length: %d\r\n\r\n%s", acc, u.Host, tok.bearer, len(body)+100, body)
+	conn.(*net.TCPConn).CloseWrite()
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(answer), "could not be read") {
+		t.Errorf("a CSV cut short: %d %s, want 400 saying the body could not be read", res.StatusCode, answer)
+	}
+	if after := state(t, owner, acc); after != before {
+		t.Errorf("a CSV cut short changed the members or the audit log")
+	}
+}
+
+// TestAlreadyInvitedSaysWhatTheInviterCanDo: inviting someone whose
+// invitation is pending tells an inviter who may resend it to resend it,
+// and one who may not (a Bigeye User, of a pending Admin) to ask an
+// administrator, by a single invitation and by a bulk row alike.
+func TestAlreadyInvitedSaysWhatTheInviterCanDo(t *testing.T) {
+	h := newHarness(t)
+	acc, owner := h.owner("bigeye", "olive@acme.test")
+	user := h.member(acc, owner, "uma@acme.test", "User")
+	base := "/api/v1/accounts/" + acc
+	for _, in := range []map[string]string{{"email": "ada@acme.test", "role": "Admin"}, {"email": "pat@acme.test", "role": "User"}} {
+		wantStatus(t, owner.json("POST", base+"/invitations", in), http.StatusCreated)
+	}
+	for _, tc := range []struct{ email, want string }{
+		{"ada@acme.test", policy.ReasonAskToResend},
+		{"pat@acme.test", policy.ReasonAlreadyInvited},
+	} {
+		p := wantProblem(t, user.json("POST", base+"/invitations", map[string]string{"email": tc.email, "role": "User"}), http.StatusConflict, roster.CodeConflict)
+		if p.Detail != tc.want {
+			t.Errorf("the User inviting %s again is told %q, want %q", tc.email, p.Detail, tc.want)
+		}
+		rows := decodeAs[bulkBody](t, user.send("POST", base+"/invitations/bulk", "text/csv", []byte("email,role\n"+tc.email+",User\n")), http.StatusOK)
+		if len(rows.Items) != 1 || rows.Items[0].Detail == nil || *rows.Items[0].Detail != tc.want {
+			t.Errorf("the User's bulk row inviting %s again = %+v, want the detail %q", tc.email, rows.Items, tc.want)
+		}
 	}
 }
 

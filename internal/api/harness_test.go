@@ -502,6 +502,7 @@ type (
 			Email   string  `json:"email"`
 			Outcome string  `json:"outcome"`
 			Code    *string `json:"code"`
+			Detail  *string `json:"detail"`
 		} `json:"items"`
 	}
 )

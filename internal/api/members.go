@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"io"
 	"mime"
 	"net/http"
 	"slices"
@@ -136,15 +137,23 @@ func (a *API) bulkInvite(w http.ResponseWriter, r *http.Request) error {
 	if q.err != nil {
 		return q.err
 	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "text/csv" {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "text/csv" {
 		return roster.Invalid("", "Send the CSV with Content-Type: text/csv.")
 	}
-	body := http.MaxBytesReader(w, r.Body, app.MaxBulkBytes)
+	if cs, ok := params["charset"]; ok && !utf8Charset(cs) {
+		return roster.Invalid("", "The CSV must be in UTF-8, not %q: save it as CSV UTF-8.", roster.Truncate(cs, 40))
+	}
+	body := &bodyReader{r: http.MaxBytesReader(w, r.Body, app.MaxBulkBytes)}
 	rows, err := a.app.BulkInvite(r.Context(), p, r.PathValue("account"), body, dry)
 	if err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		switch {
+		case errors.As(err, &mbe), errors.As(body.err, &mbe):
 			return httpserver.ErrTooLarge
+		case body.err != nil:
+			// The client sent less than it said, or went away.
+			return roster.Invalid("", "The body could not be read.")
 		}
 		return err
 	}
@@ -329,4 +338,20 @@ func (a *API) checkBatch(w http.ResponseWriter, r *http.Request) error {
 		a.checks.WithLabelValues(code).Add(counts[k])
 	}
 	return write(w, http.StatusOK, out)
+}
+
+// bodyReader remembers an error reading the request's body, other than its
+// end, so that a body cut short is the client's 400, not an internal error
+// of whatever read it.
+type bodyReader struct {
+	r   io.Reader
+	err error
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF {
+		b.err = err
+	}
+	return n, err
 }

@@ -52,7 +52,7 @@ func (w *Web) bulkInvite(rw http.ResponseWriter, r *http.Request) {
 		counts[row.Outcome]++
 		// Without the list there is no Resend to use (resendAdvice).
 		if !listed && row.Code == roster.CodeConflict && row.Detail == policy.ReasonAlreadyInvited {
-			rows[i].Detail = askToResend
+			rows[i].Detail = policy.ReasonAskToResend
 		}
 	}
 	d.BulkDone = true
