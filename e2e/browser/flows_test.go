@@ -363,13 +363,7 @@ func TestLongNamesKeepTheColumnsInView(t *testing.T) {
 	b.login("organization.owner@bizmetry.example", demoPassword)
 	b.waitText("#users-heading", "Users")
 	users := eval[string](b, `location.pathname`)
-	b.click("#invite-user")
-	b.waitText("dialog[open]", "Invite User")
-	b.typeInto("#invite-email", "long.name@bizmetry.example")
-	b.typeInto("#invite-name", strings.Repeat("X", 200))
-	b.choose("#invite-role", "Developer")
-	b.click(`dialog[open] button[type=submit]`)
-	b.waitText(".flash", "Invitation sent to long.name@bizmetry.example")
+	b.invite("long.name@bizmetry.example", strings.Repeat("X", 200), "Developer")
 	fits := func(where, sel string) {
 		t.Helper()
 		if over := eval[int](b, `(e => e.scrollWidth - e.clientWidth)(document.querySelector(`+js(sel)+`))`); over > 0 {
@@ -462,12 +456,7 @@ func TestLongValuesKeepEveryPageInView(t *testing.T) {
 	demo := startServer(t, "--demo")
 	owner := newBrowser(t, demo)
 	owner.login("organization.owner@bizmetry.example", demoPassword)
-	owner.click("#invite-user")
-	owner.waitText("dialog[open]", "Invite User")
-	owner.typeInto("#invite-email", "admin@bigeye.example")
-	owner.choose("#invite-role", "SRE")
-	owner.click(`dialog[open] button[type=submit]`)
-	owner.waitText(".flash", "Invitation sent to admin@bigeye.example")
+	owner.invite("admin@bigeye.example", "", "SRE")
 	admin := owner.incognito()
 	admin.open(demo.waitActivationLink(t, "admin@bigeye.example"))
 	admin.waitText("h1", "Join BizMetry Demo")
@@ -495,13 +484,7 @@ func TestRightToLeftNamesInTheAuditLog(t *testing.T) {
 	b.waitText("#users-heading", "Users")
 	users := eval[string](b, `location.pathname`)
 	const before, after = "محمد عبد الرحمن", "علي حسن"
-	b.click("#invite-user")
-	b.waitText("dialog[open]", "Invite User")
-	b.typeInto("#invite-email", "rtl@bizmetry.example")
-	b.typeInto("#invite-name", before)
-	b.choose("#invite-role", "Developer")
-	b.click(`dialog[open] button[type=submit]`)
-	b.waitText(".flash", "Invitation sent to rtl@bizmetry.example")
+	b.invite("rtl@bizmetry.example", before, "Developer")
 	b.click(rowOf("rtl@bizmetry.example") + ` a[aria-label^="Edit"]`)
 	b.waitText("dialog[open]", "Edit User")
 	eval[string](b, `(e => { e.value = ""; return "" })(document.querySelector("#edit-name"))`)
@@ -768,4 +751,19 @@ func TestTimesInTheReadersZone(t *testing.T) {
 	if got, want := eval[string](b, `document.querySelector('`+cell+`').title`), at.UTC().Format("2 Jan 2006, 15:04 UTC"); got != want {
 		t.Errorf("its title is %q, want the UTC time %q", got, want)
 	}
+}
+
+// invite invites someone from the Users panel's "+ Invite User" dialog and
+// waits for the flash that says the invitation was sent.
+func (b *tab) invite(email, name, role string) {
+	b.t.Helper()
+	b.click("#invite-user")
+	b.waitText("dialog[open]", "Invite User")
+	b.typeInto("#invite-email", email)
+	if name != "" {
+		b.typeInto("#invite-name", name)
+	}
+	b.choose("#invite-role", role)
+	b.click(`dialog[open] button[type=submit]`)
+	b.waitText(".flash", "Invitation sent to "+email)
 }
