@@ -91,10 +91,17 @@ func NormalizeNewEmail(field, s string) (string, error) {
 }
 
 // validDomain reports whether an email's domain is a host name that mail
-// can reach: two labels or more, none empty or beginning or ending with a
+// can reach, as DNS reads it: two labels or more, none empty or beginning or ending with a
 // hyphen, and a top-level label that is not a number (no IP addresses,
 // bracketed or bare).
 func validDomain(domain string) bool {
+	if !IsASCII(domain) {
+		// Read as DNS reads it (as EmailKey does): fullwidth and
+		// ideographic dots (．。｡) separate labels too.
+		if u, err := idna.Lookup.ToUnicode(domain); err == nil {
+			domain = u
+		}
+	}
 	labels := strings.Split(domain, ".")
 	if len(labels) < 2 {
 		return false

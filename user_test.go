@@ -34,6 +34,9 @@ func TestNormalizeEmail(t *testing.T) {
 		{"dana@sub.acme-corp.test", "dana@sub.acme-corp.test", true},
 		{"café@acme.test", "café@acme.test", true},
 		{"dana@bücher.test", "dana@bücher.test", true},
+		{"dana@ｘ．ｔｅｓｔ", "dana@ｘ．ｔｅｓｔ", true}, // fullwidth dots separate labels, as DNS reads them
+		{"dana@x。test", "dana@x。test", true}, // so does an ideographic one
+		{"dana@x。", "", false},
 		{"a\u200b@acme.test", "", false},               // zero-width space
 		{"evil\u202emoc.elpmaxe@acme.test", "", false}, // right-to-left override
 		{"\ufeffdana@acme.test", "", false},            // byte order mark
@@ -185,6 +188,8 @@ func TestEmailKeyReadsADomainAsDNSDoes(t *testing.T) {
 		{"Dup@XN--BCHER-KVA.Example", "dup@bücher.example"},
 		{"dup@BÜCHER.example", "dup@bücher.example"},
 		{"dup@ｘ.test", "dup@x.test"},
+		{"dup@ｘ．ｔｅｓｔ", "dup@x.test"},
+		{"dup@x。test", "dup@x.test"},
 		{"Jörg@exämple.com", "jörg@exämple.com"},
 		{"a.b@xn--exmple-cua.com", "a.b@exämple.com"},
 		{"x@xn--zz-.example", "x@xn--zz-.example"}, // no IDNA reading: as written
@@ -199,6 +204,7 @@ func TestEmailKeyReadsADomainAsDNSDoes(t *testing.T) {
 		{"dup@bücher.example", "dup@xn--bcher-kva.example"},
 		{"Jörg@exämple.com", "Jörg@xn--exmple-cua.com"},
 		{"dup@ｘ.test", "dup@x.test"},
+		{"dup@x。test", "dup@x.test"},
 	} {
 		if got := ASCIIEmail(c.in); got != c.want {
 			t.Errorf("ASCIIEmail(%q) = %q, want %q", c.in, got, c.want)
