@@ -9,6 +9,7 @@ package web
 import (
 	"embed"
 	"fmt"
+	"github.com/rosterhq/roster"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -158,8 +159,28 @@ func (w *Web) Route(r *http.Request) string {
 // page rather than Go's plain-text one.
 func (w *Web) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if _, pattern := w.mux.Handler(r); pattern == "" {
+		if allow := w.allowed(r); len(allow) > 0 {
+			rw.Header().Set("Allow", strings.Join(allow, ", "))
+			w.fail(rw, r, w.basePage(r), roster.Errorf(roster.CodeMethodNotAllowed,
+				"The page at %s does not take %s; it takes %s.", roster.Truncate(r.URL.Path, 200), roster.Truncate(r.Method, 20), strings.Join(allow, " or ")))
+			return
+		}
 		w.notFound(rw, r)
 		return
 	}
 	w.mux.ServeHTTP(rw, r)
+}
+
+// allowed returns the methods a page at r's path takes, none when there is
+// no such page: the pages take GET (and so HEAD) and POST only.
+func (w *Web) allowed(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		other := *r
+		other.Method = m
+		if _, pattern := w.mux.Handler(&other); pattern != "" {
+			out = append(out, m)
+		}
+	}
+	return out
 }

@@ -1810,3 +1810,36 @@ func ownCatalog(t *testing.T, file, text string) *policy.Catalog {
 	}
 	return cat
 }
+
+// TestWrongMethodOnAPage: a page asked for with a method it does not take
+// answers 405 with the methods it does, not "there is no page"; a path of
+// no page still answers 404.
+func TestWrongMethodOnAPage(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry")
+	b := s.browser()
+	b.login("owner@acme.test")
+	for _, tc := range []struct {
+		method, path, allow string
+	}{
+		{http.MethodPut, "/login", "GET, POST"},
+		{http.MethodDelete, "/me/tokens", "GET, POST"},
+		{http.MethodGet, s.member("owner@acme.test", "remove"), "POST"},
+	} {
+		req, err := http.NewRequest(tc.method, s.url+tc.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := b.hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := read(t, resp)
+		if p.status != http.StatusMethodNotAllowed || p.header.Get("Allow") != tc.allow {
+			t.Errorf("%s %s: %d, Allow %q; want 405, Allow %q", tc.method, tc.path, p.status, p.header.Get("Allow"), tc.allow)
+		}
+		p.has(t, "does not take "+tc.method)
+	}
+	if p := b.get("/no-such-page"); p.status != http.StatusNotFound {
+		t.Errorf("GET /no-such-page: %d, want 404", p.status)
+	}
+}
