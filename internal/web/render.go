@@ -159,8 +159,13 @@ func (w *Web) basePage(r *http.Request) *page {
 }
 
 // toLogin sends a visitor who is not signed in to the sign-in page, coming
-// back here afterwards.
+// back here afterwards. A form sent after the session ended cannot be
+// sent again from there: the page says that nothing was saved.
 func (w *Web) toLogin(rw http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.redirectWithFlash(rw, r, "/login", "You were signed out, so what you sent was not saved. Sign in again, then do it again.")
+		return
+	}
 	target := "/login"
 	if r.Method == http.MethodGet && r.URL.Path != "/" {
 		target += "?next=" + url.QueryEscape(r.URL.RequestURI())

@@ -1843,3 +1843,21 @@ func TestWrongMethodOnAPage(t *testing.T) {
 		t.Errorf("GET /no-such-page: %d, want 404", p.status)
 	}
 }
+
+// TestFormAfterTheSessionEnded: a form sent once the session has ended
+// changes nothing, and the sign-in page it leads to says that what was
+// sent was not saved, rather than nothing at all.
+func TestFormAfterTheSessionEnded(t *testing.T) {
+	s := newSite(t, "").withAccount("bizmetry")
+	b := s.browser() // never signed in: as after the session ended
+	p := b.post("/accounts/"+s.account+"/invitations", url.Values{"email": {"late@acme.test"}, "role": {"Developer"}})
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/login" {
+		t.Fatalf("a form without a session: %d to %q, want the sign-in page", p.status, p.header.Get("Location"))
+	}
+	b.get("/login").has(t, "You were signed out, so what you sent was not saved.")
+	o := s.browser()
+	o.login("owner@acme.test")
+	if strings.Contains(o.get(s.users()).body, "late@acme.test") {
+		t.Errorf("the form sent without a session invited someone")
+	}
+}
