@@ -91,9 +91,9 @@ func NormalizeNewEmail(field, s string) (string, error) {
 }
 
 // validDomain reports whether an email's domain is a host name that mail
-// can reach, as DNS reads it: two labels or more, none empty or beginning or ending with a
-// hyphen, and a top-level label that is not a number (no IP addresses,
-// bracketed or bare).
+// can reach, as DNS reads it: two labels or more, none empty or beginning
+// or ending with a hyphen, and a top-level label that is not a number (no
+// IP addresses, bracketed or bare).
 func validDomain(domain string) bool {
 	if !IsASCII(domain) {
 		// Read as DNS reads it (as EmailKey does): fullwidth and
