@@ -8,7 +8,6 @@ import (
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/app"
-	"github.com/rosterhq/roster/policy"
 )
 
 // bulkInvite invites every row of an uploaded (or pasted) CSV and shows the
@@ -50,10 +49,7 @@ func (w *Web) bulkInvite(rw http.ResponseWriter, r *http.Request) {
 	listed := v.CanList()
 	for i, row := range rows {
 		counts[row.Outcome]++
-		// Without the list there is no Resend to use (resendAdvice).
-		if !listed && row.Code == roster.CodeConflict && row.Detail == policy.ReasonAlreadyInvited {
-			rows[i].Detail = policy.ReasonAskToResend
-		}
+		rows[i].Detail = resendAdviceFor(listed, row.Code, row.Detail)
 	}
 	d.BulkDone = true
 	d.Bulk, d.BulkNote = bulkShown(rows, counts, dryRun, listed)

@@ -38,8 +38,18 @@ func (w *Web) invite(rw http.ResponseWriter, r *http.Request) {
 // instead, as the policy tells one who may not resend. Any other refusal
 // is returned as it is.
 func resendAdvice(v *app.Viewer, err error) error {
-	if v.CanList() || roster.ErrorCode(err) != roster.CodeConflict || roster.ErrorMessage(err) != policy.ReasonAlreadyInvited {
-		return err
+	code, msg := roster.ErrorCode(err), roster.ErrorMessage(err)
+	if advice := resendAdviceFor(v.CanList(), code, msg); advice != msg {
+		return roster.Errorf(code, "%s", advice)
 	}
-	return roster.Errorf(roster.CodeConflict, policy.ReasonAskToResend)
+	return err
+}
+
+// resendAdviceFor is resendAdvice of a refusal's code and sentence (a
+// bulk row's), for a viewer who has the list or not: the sentence to show.
+func resendAdviceFor(listed bool, code, msg string) string {
+	if !listed && code == roster.CodeConflict && msg == policy.ReasonAlreadyInvited {
+		return policy.ReasonAskToResend
+	}
+	return msg
 }
