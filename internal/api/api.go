@@ -135,6 +135,15 @@ func (a *API) handle(pattern string, h func(http.ResponseWriter, *http.Request) 
 		if err == nil {
 			err = h(w, r)
 		}
+		if roster.ErrorCode(err) == roster.CodeInvalidInput && r.PathValue("account") != "" {
+			// Bad input is checked before the caller's membership;
+			// anyone but a member is told not_found all the same.
+			if p, perr := principal(r); perr == nil {
+				if aerr := a.app.Admit(r.Context(), p, r.PathValue("account")); roster.ErrorCode(aerr) == roster.CodeNotFound {
+					err = aerr
+				}
+			}
+		}
 		if err != nil {
 			httpserver.WriteError(w, r, a.log, err)
 		}

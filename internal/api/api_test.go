@@ -39,6 +39,8 @@ func TestBadRequests(t *testing.T) {
 	base := "/api/v1/accounts/" + acc
 	member := base + "/members/" + admin.userID
 	anon := h.client("anon")
+	// Signed in, and an owner, but of another account.
+	_, stranger := h.owner("bigeye", "sam@beta.test")
 	listPage := decodeAs[listBody[memberBody]](t, owner.get(base+"/members?limit=1&sort=email"), http.StatusOK)
 	if listPage.NextCursor == "" {
 		t.Fatal("no next_cursor on a page of 1")
@@ -96,6 +98,9 @@ func TestBadRequests(t *testing.T) {
 		{name: "a path with /..", method: "DELETE", path: member + "/..", status: http.StatusNotFound, code: roster.CodeNotFound},
 		{name: "null login", anon: true, method: "POST", path: "/api/v1/session", ct: jsonCT, body: ` null `, detail: "must be a JSON object"},
 		{name: "unknown field", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"email": "x@acme.test", "role": "User", "admin": true}`, field: "admin"},
+		{name: "login without password", anon: true, method: "POST", path: "/api/v1/session", ct: jsonCT, body: `{"email": "olive@acme.test"}`, field: "password"},
+		{name: "login with a null email", anon: true, method: "POST", path: "/api/v1/session", ct: jsonCT, body: `{"email": null, "password": "` + pw + `"}`, field: "email"},
+		{name: "login of an empty object", anon: true, method: "POST", path: "/api/v1/session", ct: jsonCT, body: `{}`, field: "email"},
 		{name: "unknown field in login", anon: true, method: "POST", path: "/api/v1/session", ct: jsonCT, body: `{"email": "olive@acme.test", "password": "` + pw + `", "remember": true}`, field: "remember"},
 		{name: "key in another case", method: "POST", path: base + "/invitations", ct: jsonCT, body: `{"EMAIL": "x@acme.test", "role": "User"}`, field: "EMAIL"},
 		{name: "role smuggled in another case", method: "PATCH", path: member, ct: jsonCT, body: `{"role": "User", "Role": "Admin"}`, field: "Role"},
@@ -219,6 +224,11 @@ func TestBadRequests(t *testing.T) {
 			}
 			if !strings.Contains(p.Detail, tt.detail) {
 				t.Errorf("detail %q does not say %q", p.Detail, tt.detail)
+			}
+			if strings.HasPrefix(tt.path, base+"/") {
+				// Anyone but a member is told that the account is not
+				// there, whatever they send (SPEC §5).
+				wantProblem(t, stranger.in(t).send(tt.method, tt.path, tt.ct, body), http.StatusNotFound, roster.CodeNotFound)
 			}
 			if after := state(t, owner.in(t), acc); after != before {
 				t.Errorf("the request changed the members or the audit log:\nbefore: %s\nafter: %s", before, after)

@@ -22,6 +22,14 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
+	// A field left out is the client's mistake, whoever the email is; a
+	// wrong one is answered as every failed login is.
+	if strings.TrimSpace(in.Email) == "" {
+		return roster.Invalid("email", "An email address is required.")
+	}
+	if in.Password == "" {
+		return roster.Invalid("password", "A password is required.")
+	}
 	key := httpserver.LoginKey(in.Email)
 	if err := a.limits.Take(w, r, key); err != nil {
 		return err

@@ -138,6 +138,17 @@ func (a *App) actor(tx roster.Tx, p roster.Principal, accountID string) (*roster
 	return acc, m, nil
 }
 
+// Admit returns not_found unless the principal is an Active member of the
+// account, read fresh. An account-scoped route asks it when it refuses a
+// caller's input, so that anyone but a member is told not_found whatever
+// they sent (SPEC §5), as the use cases tell them once the input is good.
+func (a *App) Admit(ctx context.Context, p roster.Principal, accountID string) error {
+	return a.store.Read(ctx, func(tx roster.Tx) error {
+		_, _, err := a.actor(tx, p, accountID)
+		return err
+	})
+}
+
 // mayAsk reports whether the principal may ask about the account at all,
 // before its membership is read: a signed-in user whom policy.TokenReaches
 // lets reach it. The membership itself is policy.Admits'.
