@@ -715,3 +715,20 @@ func TestMemberListPagesBack(t *testing.T) {
 		t.Errorf("back from past the end: next_cursor %q (want none), prev_cursor %q", last.NextCursor, last.PrevCursor)
 	}
 }
+
+// A dry run is asked for as true in any case, or 1: "TRUE" does not send
+// the invitations it was meant to preview.
+func TestDryRunInAnyCase(t *testing.T) {
+	h := newHarness(t)
+	acc, owner := h.owner("bigeye", "olive@acme.test")
+	before := state(t, owner, acc)
+	for _, v := range []string{"true", "TRUE", "True", "1"} {
+		got := decodeAs[bulkBody](t, owner.send("POST", "/api/v1/accounts/"+acc+"/invitations/bulk?dry_run="+v, "text/csv", []byte("email\nnew@acme.test\n")), http.StatusOK)
+		if len(got.Items) != 1 || got.Items[0].Outcome != "would_invite" {
+			t.Errorf("dry_run=%s: %+v, want one would_invite", v, got.Items)
+		}
+	}
+	if after := state(t, owner, acc); after != before {
+		t.Errorf("a dry run changed the account:\nbefore: %s\nafter: %s", before, after)
+	}
+}

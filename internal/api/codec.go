@@ -255,14 +255,14 @@ func (q *query) int(name string) int {
 	return n
 }
 
-// bool reads a flag: false when it is absent, and refused when it is
-// there without a value. A bare ?dry_run asks for a dry run, but read as
+// bool reads a flag, true or false in any case (or 1 or 0): false when it
+// is absent, and refused when it is there without a value. A bare ?dry_run asks for a dry run, but read as
 // false it would make the change it was meant to preview.
 func (q *query) bool(name string) bool {
 	if q.err != nil || !q.v.Has(name) {
 		return false
 	}
-	switch s := q.v.Get(name); s {
+	switch s := strings.ToLower(q.v.Get(name)); s {
 	case "false", "0":
 		return false
 	case "true", "1":
