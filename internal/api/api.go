@@ -193,6 +193,9 @@ func (a *API) unrouted(w http.ResponseWriter, r *http.Request) {
 		probe.Method = m
 		if _, p := a.mux.Handler(probe); p != "" && p != "/" {
 			allowed = append(allowed, m)
+			if m == http.MethodGet {
+				allowed = append(allowed, http.MethodHead) // which a GET route serves too
+			}
 		}
 	}
 	if len(allowed) > 0 {

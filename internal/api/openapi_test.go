@@ -502,8 +502,8 @@ func scenario(t *testing.T, h *harness) {
 	wantProblem(t, owner.get("/api/v2/me"), http.StatusNotFound, roster.CodeNotFound)
 	r := owner.json("PUT", "/api/v1/me", map[string]string{"name": "x"})
 	wantProblem(t, r, http.StatusMethodNotAllowed, roster.CodeMethodNotAllowed)
-	if got := strings.Join(r.header.Values("Allow"), ","); got != "GET,PATCH" {
-		t.Errorf("Allow = %q, want GET,PATCH", got)
+	if got := strings.Join(r.header.Values("Allow"), ","); got != "GET,HEAD,PATCH" {
+		t.Errorf("Allow = %q, want GET,HEAD,PATCH", got)
 	}
 }
 

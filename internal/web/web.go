@@ -180,6 +180,9 @@ func (w *Web) allowed(r *http.Request) []string {
 		other.Method = m
 		if _, pattern := w.mux.Handler(&other); pattern != "" {
 			out = append(out, m)
+			if m == http.MethodGet {
+				out = append(out, http.MethodHead) // which a GET route serves too
+			}
 		}
 	}
 	return out

@@ -1821,8 +1821,8 @@ func TestWrongMethodOnAPage(t *testing.T) {
 	for _, tc := range []struct {
 		method, path, allow string
 	}{
-		{http.MethodPut, "/login", "GET, POST"},
-		{http.MethodDelete, "/me/tokens", "GET, POST"},
+		{http.MethodPut, "/login", "GET, HEAD, POST"},
+		{http.MethodDelete, "/me/tokens", "GET, HEAD, POST"},
 		{http.MethodGet, s.member("owner@acme.test", "remove"), "POST"},
 	} {
 		req, err := http.NewRequest(tc.method, s.url+tc.path, nil)
