@@ -29,7 +29,13 @@ const maxBody = 1 << 20
 // encoding/json/v2) also matches names case-sensitively and refuses a
 // repeated name: with encoding/json, {"role":"User","Role":"Admin"} passed
 // as one field and applied Admin.
-var decodeOptions = json.JoinOptions(json.RejectUnknownMembers(true))
+//
+// Times are RFC 3339, whose "T" and "Z" may also be written "t" and "z"
+// (its §5.6), which the decoder's own parsing refuses.
+var decodeOptions = json.JoinOptions(json.RejectUnknownMembers(true),
+	json.WithUnmarshalers(json.UnmarshalFunc(func(b []byte, t *time.Time) error {
+		return json.Unmarshal(bytes.ToUpper(b), t)
+	})))
 
 // decode reads a JSON object into dst: one value, no unknown, misspelt or
 // repeated names, no trailing data, at most maxBody bytes.
