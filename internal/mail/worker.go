@@ -14,6 +14,7 @@ import (
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/secret"
 	gomail "github.com/wneessen/go-mail"
+	"golang.org/x/net/idna"
 )
 
 // Mailer sends one email. It returns an error for anything but a delivery
@@ -323,7 +324,9 @@ func relink(link, base string) string {
 }
 
 // messageIDHost is the right-hand side of the Message-IDs sent for the
-// base URL: its host, an IP address in brackets as RFC 5322 writes it.
+// base URL: its host, an IP address in brackets as RFC 5322 writes it, a
+// name that is not ASCII as its DNS form (xn--…), since a Message-ID is
+// ASCII and an encoded word is no Message-ID.
 func messageIDHost(base string) string {
 	u, err := url.Parse(base)
 	if err != nil || u.Hostname() == "" {
@@ -332,7 +335,11 @@ func messageIDHost(base string) string {
 	if _, err := netip.ParseAddr(u.Hostname()); err == nil {
 		return "[" + u.Hostname() + "]"
 	}
-	return u.Hostname()
+	host, err := idna.Lookup.ToASCII(u.Hostname())
+	if err != nil {
+		return "roster.local"
+	}
+	return host
 }
 
 // drop gives up a message whose link is dead without sending it. Its

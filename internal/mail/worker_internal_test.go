@@ -45,3 +45,19 @@ func TestOutageLoggedOnceAMinute(t *testing.T) {
 		t.Errorf("a second outage's first failure logged %q", got)
 	}
 }
+
+// A Message-ID is ASCII: the base URL's host in its DNS form, an address
+// in brackets.
+func TestMessageIDHost(t *testing.T) {
+	for base, want := range map[string]string{
+		"https://roster.example.com":    "roster.example.com",
+		"https://bücher.example:8443/x": "xn--bcher-kva.example",
+		"http://127.0.0.1:8080":         "[127.0.0.1]",
+		"http://[::1]:8080":             "[::1]",
+		"":                              "roster.local",
+	} {
+		if got := messageIDHost(base); got != want {
+			t.Errorf("messageIDHost(%q) = %q, want %q", base, got, want)
+		}
+	}
+}

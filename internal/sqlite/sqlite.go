@@ -185,7 +185,15 @@ func openWriter(path string) (*sql.DB, error) {
 		// undone alone) in memory rather than temporary files, and a page
 		// cache that holds a bulk invitation's changed pages until commit
 		// instead of spilling them: up to 32 MiB, taken only as used.
-		"_pragma": {"temp_store(memory)", "cache_size(-32768)"},
+		//
+		// What is deleted or overwritten is zeroed in the file
+		// (secure_delete), and the WAL is cut back to nothing whenever it
+		// starts again after a checkpoint (journal_size_limit): an
+		// outbox link redacted once its message is sent (SPEC §7) would
+		// otherwise stay readable in the file's free space, or in old
+		// frames of the WAL, and in every copy of them, and an
+		// invitation's link still works.
+		"_pragma": {"temp_store(memory)", "cache_size(-32768)", "secure_delete(on)", "journal_size_limit(0)"},
 	}))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)

@@ -1,12 +1,15 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/storetest"
@@ -177,4 +180,81 @@ func TestMemberWords(t *testing.T) {
 	storetest.Write(t, s, a.ID, func(tx roster.Tx) error { return tx.DeleteMember(a.ID, u.ID) })
 	check("after DeleteMember", a.ID, nil)
 	check("in the other account after DeleteMember", b.ID, []string{"zoë/zoë ångström", "ångström/zoë ångström"})
+}
+
+// A link the outbox redacted, once its message was sent or given up, is
+// gone from the file, not only from its row: a copy of the database (a
+// backup) must not hold working invitation links (SPEC §7). The last link,
+// still pending, is there, which shows that the files are read as they
+// should be.
+func TestRedactedLinksLeaveNoTrace(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "roster.db")
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Enough messages for a few pages of the outbox, which shrinking rows
+	// make SQLite rebuild and merge.
+	const n = 60
+	link := func(i int) string { return fmt.Sprintf("https://roster.test/activate?token=rsi_secret%04dXXXXXXXX", i) }
+	var ids []int64
+	for i := range n {
+		m := &roster.Message{Kind: roster.MessageInvitation, To: fmt.Sprintf("p%d@example.test", i), Link: link(i),
+			NextAttemptAt: storetest.T0, CreatedAt: storetest.T0, Data: map[string]string{"name": strings.Repeat("n", 100)}}
+		storetest.Write(t, s, "", func(tx roster.Tx) error { return tx.EnqueueMessage(m) })
+		ids = append(ids, m.ID)
+	}
+	for i, id := range ids[:n-1] {
+		storetest.Write(t, s, "", func(tx roster.Tx) error {
+			if i%2 == 0 {
+				return tx.MarkMessageSent(id, storetest.T0)
+			}
+			return tx.MarkMessageFailed(id, "550 no such user", time.Time{}) // given up
+		})
+	}
+
+	files := func() map[string][]byte {
+		out := map[string][]byte{}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[e.Name()] = b
+		}
+		return out
+	}
+	check := func(when string) {
+		t.Helper()
+		pending := false
+		for name, b := range files() {
+			for i := range n - 1 {
+				if bytes.Contains(b, []byte(link(i))) {
+					t.Errorf("%s: %s still holds the redacted link of message %d", when, name, i)
+				}
+			}
+			pending = pending || bytes.Contains(b, []byte(link(n-1)))
+		}
+		if !pending {
+			t.Errorf("%s: no file holds the link still pending", when)
+		}
+	}
+	// While the store is open, once the WAL has been checkpointed and
+	// started again by the next write.
+	if _, err := s.writer.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+		t.Fatal(err)
+	}
+	storetest.Write(t, s, "", func(tx roster.Tx) error {
+		return tx.EnqueueMessage(&roster.Message{Kind: roster.MessageOwnerNotice, To: "q@example.test", NextAttemptAt: storetest.T0, CreatedAt: storetest.T0})
+	})
+	check("open")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	check("closed")
 }
