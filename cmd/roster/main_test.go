@@ -625,6 +625,23 @@ func TestDBLabelShowsNoPassword(t *testing.T) {
 	}
 }
 
+// TestMailLabelShowsNoPassword: the start's log says where mail goes, the
+// log mailer plainly, an SMTP server without its user or password.
+func TestMailLabelShowsNoPassword(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                                       "log (ROSTER_SMTP_URL is not set: messages and their links are written to this log)",
+		"smtp://roster:S3cret@mail.example:587":  "smtp://mail.example:587",
+		"smtps://ro%40ster:S3cret%23@mx.example": "smtps://mx.example",
+		"smtp://127.0.0.1:2525?starttls=never":   "smtp://127.0.0.1:2525",
+	} {
+		c := config.Default()
+		c.SMTPURL = in
+		if got := mailLabel(c); strings.Contains(got, "S3cret") || got != want {
+			t.Errorf("mailLabel(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 // TestServeSaysWhyItIsNotAnsweringYet: while another process holds the
 // database's migration lock (migrating it), serve waits with its port
 // closed, and says so in the log rather than look hung; once the lock is

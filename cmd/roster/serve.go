@@ -150,7 +150,7 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 			Limits: limits}),
 		Web: ui,
 	})
-	log.Info("roster serving", "addr", l.Addr().String(), "base_url", c.BaseURL, "db", dbLabel(c), "version", versionString())
+	log.Info("roster serving", "addr", l.Addr().String(), "base_url", c.BaseURL, "db", dbLabel(c), "mail", mailLabel(c), "version", versionString())
 	for _, w := range c.MailWarnings() {
 		log.Warn("mail: " + w)
 	}
@@ -279,6 +279,21 @@ func newMailer(c config.Config, log *slog.Logger) (mail.Mailer, error) {
 		hello = mail.EHLOName(c.BaseURL)
 	}
 	return mail.NewSMTPMailer(c.SMTPURL, hello)
+}
+
+// mailLabel names where mail goes, for the log: the SMTP server's scheme,
+// host and port (no user, no password), or the log itself, so that an
+// operator whose ROSTER_SMTP_URL was not read (a typo in its name) sees
+// that mail stays in the log.
+func mailLabel(c config.Config) string {
+	if c.SMTPURL == "" {
+		return "log (ROSTER_SMTP_URL is not set: messages and their links are written to this log)"
+	}
+	u, err := url.Parse(c.SMTPURL)
+	if err != nil || u.Host == "" {
+		return "smtp"
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // openStore opens (and migrates) the configured database.
