@@ -262,8 +262,9 @@ func (q *query) int(name string) int {
 }
 
 // bool reads a flag, true or false in any case (or 1 or 0): false when it
-// is absent, and refused when it is there without a value. A bare ?dry_run asks for a dry run, but read as
-// false it would make the change it was meant to preview.
+// is absent, and refused when it is there without a value. A bare ?dry_run
+// asks for a dry run, but read as false it would make the change it was
+// meant to preview.
 func (q *query) bool(name string) bool {
 	if q.err != nil || !q.v.Has(name) {
 		return false
