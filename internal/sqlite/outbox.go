@@ -127,6 +127,7 @@ func (t *tx) MarkMessageSent(id int64, at time.Time) error {
 		WHERE id = ?`, micros(at), id); err != nil {
 		return err
 	}
+	t.redacted = true
 	return t.setInvitationError(account, user, created, "")
 }
 
@@ -139,6 +140,7 @@ func (t *tx) MarkMessageFailed(id int64, errText string, retryAt time.Time) erro
 		err = t.execOne("mark message failed", errMessageNotFound,
 			`UPDATE outbox SET status = 'failed', link = '', claimed_until = 0, attempts = attempts + 1, last_error = ?
 			WHERE id = ?`, errText, id)
+		t.redacted = true
 	} else {
 		err = t.execOne("mark message failed", errMessageNotFound,
 			`UPDATE outbox SET next_attempt_at = ?, claimed_until = 0, attempts = attempts + 1, last_error = ?

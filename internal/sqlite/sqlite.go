@@ -22,6 +22,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/policy"
@@ -53,6 +54,41 @@ type Store struct {
 	// can never outlive a rolled-back account.
 	mu       sync.Mutex
 	catalogs map[string]cachedCatalog
+
+	// checkpoint is the checkpoint soon due after a commit that redacted
+	// outbox links (checkpointSoon); closed stops any more.
+	checkpointMu sync.Mutex
+	checkpoint   *time.Timer
+	closed       bool
+}
+
+// checkpointDelay is how soon after a commit that redacted outbox links
+// the WAL is copied into the database file: soon enough that the links are
+// not there for long, late enough that a run of sent messages makes one
+// checkpoint, not one each.
+const checkpointDelay = 200 * time.Millisecond
+
+// checkpointSoon copies the WAL into the database file shortly, after a
+// commit that redacted outbox links (DECISIONS 84). Until a checkpoint, the
+// file holds its pages as they were before the redaction, links and all,
+// for as long as a quiet server writes fewer pages than the automatic
+// checkpoint waits for: days. A checkpoint that fails (readers still need
+// older frames) leaves them to the next one, as SQLite would.
+func (s *Store) checkpointSoon() {
+	s.checkpointMu.Lock()
+	defer s.checkpointMu.Unlock()
+	if s.checkpoint != nil || s.closed {
+		return
+	}
+	s.checkpoint = time.AfterFunc(checkpointDelay, func() {
+		s.checkpointMu.Lock()
+		s.checkpoint = nil
+		closed := s.closed
+		s.checkpointMu.Unlock()
+		if !closed {
+			_, _ = s.writer.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		}
+	})
 }
 
 type cachedCatalog struct {
@@ -211,6 +247,12 @@ func dsn(path string, params url.Values) string {
 
 // Close closes both connection pools.
 func (s *Store) Close() error {
+	s.checkpointMu.Lock()
+	s.closed = true
+	if s.checkpoint != nil {
+		s.checkpoint.Stop() // closing the writer checkpoints anyway
+	}
+	s.checkpointMu.Unlock()
 	var errs []error
 	if s.checks != nil {
 		errs = append(errs, s.checks.close())
@@ -268,6 +310,9 @@ func (s *Store) Write(ctx context.Context, account string, fn func(roster.Tx) er
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	committed = true
+	if t.redacted {
+		s.checkpointSoon()
+	}
 	return nil
 }
 
@@ -295,6 +340,8 @@ type tx struct {
 	// a statement run many times in one transaction (a bulk invitation)
 	// is bound to it once.
 	prepared map[string]*sql.Stmt
+	// redacted is whether the transaction emptied an outbox link.
+	redacted bool
 }
 
 // stmt returns the prepared statement for query, bound to this
