@@ -33,7 +33,7 @@ func TestOwnerManagesAnInvitedUser(t *testing.T) {
 	if got := owner.text("#main-menu nav"); !strings.Contains(got, "Users & Roles") || !strings.Contains(got, "Audit log") {
 		t.Errorf("owner's main menu = %q, want Users & Roles and Audit log", got)
 	}
-	owner.click(`#main-menu a[href$="/users"]`)
+	owner.clickAway(`#main-menu a[href$="/users"]`)
 	owner.waitText("table.members thead", "Last Login")
 	for _, col := range []string{"Name", "Email", "Role", "Status", "Last Login", "Actions"} {
 		if head := owner.text("table.members thead"); !strings.Contains(head, col) {
@@ -203,7 +203,7 @@ func TestOwnerManagesAnInvitedUser(t *testing.T) {
 	// The audit log tells who did what to whom.
 	owner.open("/")
 	owner.click("#main-menu summary")
-	owner.click(`#main-menu a[href$="/audit"]`)
+	owner.clickAway(`#main-menu a[href$="/audit"]`)
 	owner.waitText("table.audit", "removed")
 	got := owner.text("table.audit tbody")
 	// Nina, removed, is named by her email alone (DECISIONS 45).

@@ -279,16 +279,18 @@ func js(s string) string {
 	return string(b)
 }
 
-// waitFor waits until the JavaScript expression is true. It asks again
-// and again rather than with one long poll, because a click that submits a
-// form replaces the page under a running poll.
+// waitFor waits until the page has loaded and the JavaScript expression
+// is true. It asks again and again rather than with one long poll, because
+// a click that submits a form replaces the page under a running poll; and
+// it waits for the whole page, so that what the test reads next (text,
+// count) is not a page still arriving.
 func (b *tab) waitFor(what, expr string) {
 	b.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	var lastErr error
 	for time.Now().Before(deadline) {
 		ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && (`+expr+`)`))
 		cancel()
 		if err == nil && ok {
 			return
@@ -309,7 +311,7 @@ func (b *tab) waitText(sel, want string) {
 // waitGone waits until no element matches sel.
 func (b *tab) waitGone(sel string) {
 	b.t.Helper()
-	b.waitFor("wait for "+sel+" to go", fmt.Sprintf(`document.readyState === "complete" && document.querySelector(%s) === null`, js(sel)))
+	b.waitFor("wait for "+sel+" to go", fmt.Sprintf(`document.querySelector(%s) === null`, js(sel)))
 }
 
 // text is the visible text of the first element matching sel, "" if none.
@@ -341,6 +343,16 @@ func (b *tab) options(sel string) []string {
 func (b *tab) click(sel string) {
 	b.t.Helper()
 	b.do("click "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+}
+
+// clickAway clicks what loads a new page, and waits until it has: a page
+// that loads the address it is at already satisfies every wait for what it
+// shows before the new one arrives.
+func (b *tab) clickAway(sel string) {
+	b.t.Helper()
+	eval[bool](b, `window.rosterOldPage = true`)
+	b.click(sel)
+	b.waitFor("wait for a new page after clicking "+sel, `window.rosterOldPage !== true`)
 }
 
 // typeInto types text into a field, as a person would.
