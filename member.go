@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/rosterhq/roster/policy"
 )
@@ -163,6 +164,28 @@ func SearchWords(s string) []string {
 		}
 	}
 	return out
+}
+
+// IndexedWords returns the words of a name that the stores keep in their
+// table of name words (member_words): SearchWords but the first, when the
+// name's sort key begins with it. The members whose sort key begins with a
+// query word are a range of the name order's index already, in name order,
+// so that word would be stored twice. A name that begins with punctuation
+// ("(Dana) Smith") keeps all its words, as does one whose first word is
+// followed by U+10FFFF, the end of the stores' prefix ranges, which a
+// range of the key would miss. A query word w (letters and digits alone)
+// starts some word of a name exactly when NameKey begins with w or one of
+// IndexedWords starts with w.
+func IndexedWords(name string) []string {
+	words := SearchWords(name)
+	if len(words) == 0 {
+		return words
+	}
+	rest, lead := strings.CutPrefix(NameKey(name), words[0])
+	if lead && !strings.HasPrefix(rest, string(utf8.MaxRune)) {
+		return words[1:]
+	}
+	return words
 }
 
 // inWord reports whether r belongs to a word: letters and digits, and the

@@ -1,8 +1,10 @@
 package roster
 
 import (
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestMatchesQuery(t *testing.T) {
@@ -139,4 +141,54 @@ func TestDecodeMemberCursorRefusesNumbersItNeverIssues(t *testing.T) {
 			t.Errorf("%s cursor with %d: %v, want ok %v", c.sort, c.num, err, c.ok)
 		}
 	}
+}
+
+func TestIndexedWords(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		want []string
+	}{
+		{"Dana Dev", []string{"dev"}},
+		{"  Dana  Dev ", []string{"dev"}},
+		{"Dana", []string{}},
+		{"Dana Dana", []string{}}, // the repeated word is the first
+		{"Mary-Jane Watson", []string{"jane", "watson"}},
+		{"(Dana) Smith", []string{"dana", "smith"}}, // the key begins with "("
+		{"Dana\U0010FFFFx", []string{"dana", "x"}},  // a range of the key would miss it
+		{"Zoë Ångström", []string{"ångström"}},
+		{"!!!", []string{}},
+	} {
+		got := IndexedWords(tc.name)
+		if len(got) != len(tc.want) || len(got) > 0 && strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("IndexedWords(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// FuzzIndexedWords checks what the stores' searches rely on: a query word
+// starts some word of a name exactly when the name's key is in the range
+// of the word (key >= w and key < w + U+10FFFF, as the stores read the
+// name order's index) or one of the name's IndexedWords starts with it.
+func FuzzIndexedWords(f *testing.F) {
+	for _, s := range [][2]string{{"Dana Dev", "dan"}, {"Dana Dev", "dev"}, {"(Dana) Smith", "dana"},
+		{"Dana\U0010FFFFx", "dana"}, {"Danae Dana", "dana"}, {"Jose\u0301 Ruiz", "jose\u0301"}, {"İsmail", "i̇s"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, name, query string) {
+		if _, err := ValidateName("name", name); err != nil {
+			return
+		}
+		key := NameKey(name)
+		for _, w := range SearchWords(query) {
+			want := MatchesQuery("", name, w)
+			got := key >= w && key < w+string(utf8.MaxRune)
+			for _, iw := range IndexedWords(name) {
+				got = got || strings.HasPrefix(iw, w)
+			}
+			if got != want {
+				t.Fatalf("name %q, word %q: range or indexed words %v, MatchesQuery %v (key %q, indexed %q)",
+					name, w, got, want, key, IndexedWords(name))
+			}
+		}
+	})
 }

@@ -56,6 +56,44 @@ func MarkedNames(ctx context.Context, tx *sql.Tx, deleteWords, insertWord string
 	return nil
 }
 
+// LeadWords deletes from member_words the first word of each name whose
+// sort key begins with it (roster.IndexedWords): the stores find the names
+// a query word starts that way in the name order's index of members since
+// DECISIONS 85, and the row would only repeat them. deleteWords deletes the
+// rows of parallel lists of accounts, users and words, up to leadChunk at a
+// time.
+func LeadWords(ctx context.Context, tx *sql.Tx, deleteWords func(accounts, users, words []string) error) error {
+	var accounts, users, words []string
+	rows, err := tx.QueryContext(ctx, `SELECT account_id, user_id, name FROM members`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var account, user, name string
+		if err := rows.Scan(&account, &user, &name); err != nil {
+			rows.Close()
+			return err
+		}
+		if all := roster.SearchWords(name); len(roster.IndexedWords(name)) < len(all) {
+			accounts, users, words = append(accounts, account), append(users, user), append(words, all[0])
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := 0; i < len(words); i += leadChunk {
+		j := min(i+leadChunk, len(words))
+		if err := deleteWords(accounts[i:j], users[i:j], words[i:j]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// leadChunk is how many rows LeadWords deletes at a time.
+const leadChunk = 10_000
+
 // splitBefore reports whether roster.SearchWords split words at r before
 // MarkedNames and keeps it in them since.
 func splitBefore(r rune) bool { return unicode.IsMark(r) || r == '\u200c' || r == '\u200d' }

@@ -65,7 +65,7 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 		members.add(m.AccountID, m.UserID, m.Role, int32(m.RoleOrder), string(m.Status),
 			optTS(m.InvitedAt), m.InvitedBy, optTS(m.JoinedAt), nameKey, roster.EmailKey(u.Email), loginKey(login),
 			u.Email, name, ts(inv.ExpiresAt), inv.LastError)
-		for _, w := range roster.SearchWords(name) {
+		for _, w := range roster.IndexedWords(name) {
 			words.add(m.AccountID, w, nameKey, m.UserID)
 		}
 		invites.add(inv.AccountID, inv.UserID, inv.TokenHash, ts(inv.ExpiresAt), ts(inv.SentAt), inv.LastError)

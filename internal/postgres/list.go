@@ -141,7 +141,6 @@ func (t *tx) memberListQuery(account string, f roster.MemberFilter) (string, []a
 	// whatever the values (the email's range because it is read on its
 	// own, see emailMatches). The best plans of the other shapes depend on
 	// how many members match, by orders of magnitude: they are planned on
-	// every call.
 	var q string
 	switch {
 	case (s.shape == mergeRuns || s.shape == sortMatches) && s.driver < 0:
@@ -183,6 +182,12 @@ type search struct {
 	emails bool     // some email starts with query
 }
 
+// leadPage reports whether a mergeRuns search is a page of the range of
+// first words alone (searchplan.LeadPage).
+func (s *search) leadPage(f roster.MemberFilter) bool {
+	return searchplan.LeadPage(s.runs, len(s.words), s.emails, f.Role != "" || f.Status != "")
+}
+
 // planSearch chooses the shape of a search for a trimmed, lowercase query.
 func (t *tx) planSearch(account, query string, sort roster.MemberSort) (*search, error) {
 	s := &search{query: query, words: roster.SearchWords(query), driver: -1}
@@ -202,9 +207,11 @@ func (t *tx) planSearch(account, query string, sort roster.MemberSort) (*search,
 }
 
 // searchRuns returns, for each word of the query, the distinct name words
-// it starts, up to maxRuns+1 of them (each found by one index seek past the
-// one before), and the number of emails that start with the query, up to
-// maxSorted.
+// of member_words it starts, up to maxRuns+1 of them (each found by one
+// index seek past the one before), and "" as well when it starts the name
+// key of some member (the first words of names, which member_words does
+// not hold: roster.IndexedWords); and the number of emails that start with
+// the query, up to maxSorted.
 func (t *tx) searchRuns(account string, s *search) ([][]string, int, error) {
 	query, args := runsQuery(account, s)
 	runs := make([][]string, len(s.words))
@@ -249,9 +256,19 @@ func runsQuery(account string, s *search) (string, []any) {
 			limit = fmt.Sprintf(`least(%s, 1 + (SELECT count(*) FROM (SELECT FROM r%d WHERE word IS NOT NULL LIMIT %[1]s) c))`, limit, full)
 		}
 		fmt.Fprintf(&q, ` (SELECT %d, word, 0 FROM r%[1]d WHERE word IS NOT NULL LIMIT %s) UNION ALL`, i, limit)
+		fmt.Fprintf(&q, ` (SELECT %d, '', 0 FROM (%s LIMIT 1) l) UNION ALL`, i, leadRange(v, acct, s.words[i]))
 	}
 	q.WriteString(` SELECT -1, NULL, ` + emailCount(v, acct, s))
 	return q.String(), v.args
+}
+
+// leadRange returns a statement of the members whose name key begins with
+// w: the word starts the name's first word, which member_words does not
+// hold (roster.IndexedWords). It is ordered by the index it reads, as
+// emailCount's is.
+func leadRange(v *planValues, acct, w string) string {
+	return `SELECT FROM members WHERE account_id = ` + acct + ` AND name_key >= ` + v.bind(w) +
+		` AND name_key < ` + v.bind(w+prefixEnd) + ` ORDER BY name_key`
 }
 
 // planValues binds the values of planSearch's statements, each as a
@@ -288,8 +305,9 @@ func emailCount(v *planValues, acct string, s *search) string {
 }
 
 // searchCounts returns, for each word of the query, the number of words of
-// names it starts, and the number of emails that start with the query, each
-// up to maxSorted.
+// names it starts (of member_words, and of the names' first words, each up
+// to maxSorted), and the number of emails that start with the query, up to
+// maxSorted.
 func (t *tx) searchCounts(account string, s *search) ([]int, int, error) {
 	query, args := countsQuery(account, s)
 	counts := make([]int, len(s.words))
@@ -298,7 +316,7 @@ func (t *tx) searchCounts(account string, s *search) ([]int, int, error) {
 		if slot < 0 {
 			emails = n
 		} else {
-			counts[slot] = n
+			counts[slot] += n
 		}
 	})
 	return counts, emails, err
@@ -312,6 +330,7 @@ func countsQuery(account string, s *search) (string, []any) {
 	for i, w := range s.words {
 		fmt.Fprintf(&q, `SELECT %d, NULL, (SELECT count(*) FROM (SELECT FROM member_words WHERE account_id = %s AND word >= %s AND word < %s ORDER BY word LIMIT %d) w) UNION ALL `,
 			i, acct, v.bind(w), v.bind(w+prefixEnd), maxSorted)
+		fmt.Fprintf(&q, `SELECT %d, NULL, (SELECT count(*) FROM (%s LIMIT %d) l) UNION ALL `, i, leadRange(v, acct, w), maxSorted)
 	}
 	q.WriteString(`SELECT -1, NULL, ` + emailCount(v, acct, s))
 	return q.String(), v.args
@@ -420,7 +439,9 @@ func (b *listStatement) page(cond string) string {
 
 // hasWords returns the test that every word of the query but skip (an
 // index in words, or -1) starts a word of the name of alias's row, which
-// has account_id, user_id and name_key.
+// has account_id, user_id and name_key: the name key begins with it (the
+// first word), or, when the key holds it at all, a word of member_words
+// does.
 //
 // The index probe is a scalar subquery, (SELECT true ... LIMIT 1), rather
 // than an EXISTS: PostgreSQL runs it for each candidate that strpos lets
@@ -432,11 +453,48 @@ func (b *listStatement) hasWords(s *search, alias string, skip int) string {
 	for i, w := range s.words {
 		if i != skip {
 			lo, hi := b.arg(w), b.arg(w+prefixEnd)
-			q.WriteString(` AND strpos(` + alias + `.name_key, ` + lo + `) > 0 AND (SELECT true FROM member_words x
-				WHERE x.account_id = ` + alias + `.account_id AND x.user_id = ` + alias + `.user_id AND x.word >= ` + lo + ` AND x.word < ` + hi + ` LIMIT 1)`)
+			q.WriteString(` AND (` + alias + `.name_key >= ` + lo + ` AND ` + alias + `.name_key < ` + hi +
+				` OR strpos(` + alias + `.name_key, ` + lo + `) > 0 AND (SELECT true FROM member_words x
+				WHERE x.account_id = ` + alias + `.account_id AND x.user_id = ` + alias + `.user_id AND x.word >= ` + lo + ` AND x.word < ` + hi + ` LIMIT 1))`)
 		}
 	}
 	return q.String()
+}
+
+// leadRun returns the condition, on alias, a row of members, that its name
+// key begins with the driver, and that the name has the query's other
+// words: the members whose first word the driver starts, a range of the
+// name order's index. With after, the range begins after the cursor: each
+// of its bounds is the tighter of the prefix's and the cursor's, so that
+// the index is read from the right place whichever the planner takes.
+//
+// With hide, its values are hidden from the planner, as planValues hides
+// them: see merged.
+func (b *listStatement) leadRun(s *search, alias string, after, hide bool) string {
+	w := s.words[s.driver]
+	key, c := alias+`.name_key`, b.f.After
+	bind := b.arg
+	if hide {
+		bind = func(v any) string { return `(SELECT ` + b.arg(v) + `::text)` }
+	}
+	cursor := func(op string) string {
+		return `(` + key + `, ` + alias + `.user_id) ` + op + ` (` + bind(c.Key) + `, ` + bind(c.UserID) + `)`
+	}
+	// A bound is the cursor's where the cursor is inside the range, or the
+	// whole range is on its far side. A value is bound only where the text
+	// uses it, or PostgreSQL could not tell its type.
+	var lo, hi string
+	if after && c != nil && !b.f.Desc && c.Key >= w {
+		lo = cursor(`>`)
+	} else {
+		lo = key + ` >= ` + bind(w)
+	}
+	if after && c != nil && b.f.Desc && c.Key < w+prefixEnd {
+		hi = cursor(`<`)
+	} else {
+		hi = key + ` < ` + bind(w+prefixEnd)
+	}
+	return ` AND ` + lo + ` AND ` + hi + b.hasWords(s, alias, s.driver)
 }
 
 // emailRange returns the condition that alias's email starts with the
@@ -446,11 +504,28 @@ func (b *listStatement) emailRange(alias string, s *search) string {
 }
 
 // merged returns the statement of a mergeRuns search: the page is the first
-// members of a UNION of a name-ordered range of member_words for each run
-// and of the sorted email matches, each at most a page long.
+// members of a UNION of a name-ordered range for each run (of member_words
+// for a word, of members' name order for "", the names whose first word
+// the driver starts) and of the sorted email matches, each at most a page
+// long. When the first words are the only run of a query of one word, the
+// page is their range of the name order's index (searchplan.LeadPage).
+//
+// That page's range and cursor are hidden from the planner. Seeing them,
+// PostgreSQL planned the statement for its values on every call, each plan
+// the same index range in order, which took as long as the rest of the
+// search; not seeing them, it keeps that plan as the generic one.
 func (b *listStatement) merged(s *search) string {
+	if s.leadPage(b.f) {
+		return `SELECT ` + memberColumns + memberFrom + ` WHERE m.account_id = ` + b.acct +
+			b.leadRun(s, "m", true, true) + b.orderBy("m")
+	}
 	var arms []string
 	for _, run := range s.runs {
+		if run == "" {
+			arms = append(arms, `(SELECT l.name_key, l.user_id FROM members l WHERE l.account_id = `+b.acct+
+				b.filters("l")+b.leadRun(s, "l", true, false)+b.orderBy("l")+`)`)
+			continue
+		}
 		arm := `(SELECT w.name_key, w.user_id FROM member_words w WHERE w.account_id = ` + b.acct + ` AND w.word = ` + b.arg(run) +
 			b.hasWords(s, "w", s.driver)
 		if b.f.Role != "" || b.f.Status != "" {
@@ -493,7 +568,8 @@ func (b *listStatement) emailMatches(s *search, hide bool) string {
 }
 
 // sorted returns the statement of a sortMatches search: every match, from
-// the ranges of words[driver] and of the email, then sorted.
+// the ranges of words[driver] (in member_words, and in the name order's
+// index for the first words of names) and of the email, then sorted.
 //
 // When only emails can match, their range is read from members itself, a
 // statement that PostgreSQL plans in a third of the time (see
@@ -511,7 +587,8 @@ func (b *listStatement) sorted(s *search) string {
 	}
 	w := s.words[s.driver]
 	sets := []string{`SELECT w.user_id FROM member_words w WHERE w.account_id = ` + b.acct +
-		` AND w.word >= ` + b.arg(w) + ` AND w.word < ` + b.arg(w+prefixEnd) + b.hasWords(s, "w", s.driver)}
+		` AND w.word >= ` + b.arg(w) + ` AND w.word < ` + b.arg(w+prefixEnd) + b.hasWords(s, "w", s.driver),
+		`SELECT l.user_id FROM members l WHERE l.account_id = ` + b.acct + b.leadRun(s, "l", false, false)}
 	if s.emails {
 		sets = append(sets, `SELECT e.user_id FROM members e WHERE e.account_id = `+b.acct+` AND `+b.emailRange("e", s))
 	}

@@ -105,6 +105,19 @@ func goMigrations() []*goose.Migration {
 			}
 			return emailDomainKeys(ctx, tx)
 		}}, nil),
+		// A binary from before 17 would not find members by the first
+		// word of their name, which member_words no longer holds.
+		goose.NewGoMigration(17, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE roster_schema SET runs_with = GREATEST(runs_with, 17)`); err != nil {
+				return err
+			}
+			return gomigrate.LeadWords(ctx, tx, func(accounts, users, words []string) error {
+				_, err := tx.ExecContext(ctx, `DELETE FROM member_words w
+					USING unnest($1::text[], $2::text[], $3::text[]) AS d (account_id, user_id, word)
+					WHERE w.account_id = d.account_id AND w.user_id = d.user_id AND w.word = d.word`, accounts, users, words)
+				return err
+			})
+		}}, nil),
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/rosterhq/roster"
@@ -32,17 +33,30 @@ func TestMigratePendingCopies(t *testing.T) {
 // (storetest.MarkedWordsMigration).
 func TestMigrateMarkedWords(t *testing.T) {
 	s := open(t)
+	storetest.MarkedWordsMigration(t, s, oldWords(t, s), func() { remigrate(t, s, 9) })
+}
+
+// TestMigrateLeadWords: migration 17 takes out of member_words the first
+// words of names, which searches find in the name order's index
+// (storetest.LeadWordsMigration).
+func TestMigrateLeadWords(t *testing.T) {
+	s := open(t)
 	ctx := context.Background()
-	storetest.MarkedWordsMigration(t, s, func(account, user string, words []string) {
-		if _, err := s.pool.Exec(ctx, `DELETE FROM member_words WHERE account_id = $1 AND user_id = $2`, account, user); err != nil {
+	storetest.LeadWordsMigration(t, s, oldWords(t, s), func(account, user string) []string {
+		rows, err := s.pool.Query(ctx, `SELECT word FROM member_words WHERE account_id = $1 AND user_id = $2`, account, user)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.pool.Exec(ctx, `INSERT INTO member_words (account_id, word, name_key, user_id)
-			SELECT account_id, w, name_key, user_id FROM members, unnest($3::text[]) AS w
-			WHERE account_id = $1 AND user_id = $2`, account, user, words); err != nil {
+		words, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
 			t.Fatal(err)
 		}
-	}, func() { remigrate(t, s, 9) })
+		return words
+	}, func() { remigrate(t, s, 16) })
+	var runsWith int64
+	if err := s.pool.QueryRow(ctx, `SELECT runs_with FROM roster_schema`).Scan(&runsWith); err != nil || runsWith < 17 {
+		t.Errorf("runs_with = %d, %v; want at least 17, so that no binary that reads the first words in member_words runs", runsWith, err)
+	}
 }
 
 // TestMigrateEmailDomainKeys: migration 13 keys emails by their domain as
@@ -74,6 +88,22 @@ func writeKey(t *testing.T, s *Store) func(user, email, key string) {
 			if _, err := s.pool.Exec(context.Background(), q, email, key, user); err != nil {
 				t.Fatal(err)
 			}
+		}
+	}
+}
+
+// oldWords returns a function that replaces a member's indexed words with
+// those given, as a Roster from before a migration wrote them.
+func oldWords(t *testing.T, s *Store) func(account, user string, words []string) {
+	ctx := context.Background()
+	return func(account, user string, words []string) {
+		if _, err := s.pool.Exec(ctx, `DELETE FROM member_words WHERE account_id = $1 AND user_id = $2`, account, user); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.pool.Exec(ctx, `INSERT INTO member_words (account_id, word, name_key, user_id)
+		SELECT account_id, w, name_key, user_id FROM members, unnest($3::text[]) AS w
+		WHERE account_id = $1 AND user_id = $2`, account, user, words); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

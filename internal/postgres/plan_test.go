@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/searchplan"
 	"github.com/rosterhq/roster/internal/storetest"
 )
 
@@ -21,8 +23,10 @@ import (
 // never a whole table, so that it stays fast at 100,000 members in one
 // account: a page without a search, and a search walked in the page's
 // order, read the order's index from the cursor without sorting; a search
-// merged in name order reads a range of member_words per run; a search with
-// few matches reads them by index ranges, then looks the members up. No
+// merged in name order reads a range of member_words per run and the range
+// of the name order's index that the driver starts (the names' first
+// words), or a page of that range alone when it is the only run; a search
+// with few matches reads them by index ranges, then looks the members up. No
 // plan has parallel workers, whose start a page would wait for, or hashes
 // every member with a word, and no statement has an OFFSET.
 //
@@ -42,6 +46,7 @@ func TestQueryPlans(t *testing.T) {
 	const n = 20000
 	fillMembers(t, s, a, n)
 	fillMembers(t, s, b, 2*n)
+	storetest.AddFirstWordNames(t, s, a.ID)
 	mid := memberAt(t, s, a.ID, n/2)
 
 	type plan struct {
@@ -68,6 +73,11 @@ func TestQueryPlans(t *testing.T) {
 	}
 	dev := storetest.RoleOrder(t, a.Catalog, "Developer")
 	byName := func(desc bool) *roster.MemberCursor { return roster.NewMemberCursor(mid, roster.SortName, desc) }
+	// Cursors in the middle of the Danas and of the Alexes.
+	danaMid := func(desc bool) *roster.MemberCursor {
+		return roster.NewMemberCursor(&roster.Member{UserID: mid.UserID, Name: "Dana Jones5"}, roster.SortName, desc)
+	}
+	alexMid := roster.NewMemberCursor(&roster.Member{UserID: mid.UserID, Name: "Alex Jones5"}, roster.SortName, false)
 	plans = append(plans,
 		plan{"role filter", roster.MemberFilter{Role: "Developer", RoleOrder: dev, Sort: roster.SortRole, Limit: 50}, noMatches},
 		plan{"role filter by name", roster.MemberFilter{Role: "Developer", RoleOrder: dev, Limit: 50, After: byName(false)}, noMatches},
@@ -77,6 +87,13 @@ func TestQueryPlans(t *testing.T) {
 		plan{"a word, page N, descending", roster.MemberFilter{Query: "dana", Desc: true, Limit: 50, After: byName(true)}, mergeRuns},
 		plan{"a prefix of several words", roster.MemberFilter{Query: "smith99", Limit: 50, After: byName(false)}, mergeRuns},
 		plan{"two words", roster.MemberFilter{Query: "dana dev1", Limit: 50}, mergeRuns},
+		plan{"a word, page N among its matches", roster.MemberFilter{Query: "dana", Limit: 50, After: danaMid(false)}, mergeRuns},
+		plan{"a word, page N among its matches, descending", roster.MemberFilter{Query: "dana", Desc: true, Limit: 50, After: danaMid(true)}, mergeRuns},
+		plan{"a word, filtered, page N among its matches, descending", roster.MemberFilter{Query: "dana", Desc: true, Status: roster.StatusActive, Limit: 50, After: danaMid(true)}, mergeRuns},
+		plan{"a word that starts first and later words", roster.MemberFilter{Query: "alex", Limit: 50}, mergeRuns},
+		plan{"a word that starts first and later words, page N among its matches", roster.MemberFilter{Query: "alex", Limit: 50, After: alexMid}, mergeRuns},
+		plan{"a first word and emails", roster.MemberFilter{Query: "user00002", Limit: 50}, mergeRuns},
+		plan{"a later word and a first word", roster.MemberFilter{Query: "alexa1 kim", Limit: 50}, mergeRuns},
 		plan{"an email", roster.MemberFilter{Query: "user00001", Limit: 50}, mergeRuns},
 		plan{"an email, page N", roster.MemberFilter{Query: "user00001", Limit: 50, After: byName(false)}, mergeRuns},
 		plan{"an email by role, page N", roster.MemberFilter{Query: "user00001", Sort: roster.SortRole, Limit: 50,
@@ -146,7 +163,11 @@ func TestQueryPlans(t *testing.T) {
 		if cached {
 			args = append([]any{pgx.QueryExecModeExec}, args...)
 		}
-		checkPlan(t, p.name, p.f, srch, explain(t, conn, "EXPLAIN "+query, args...))
+		plan := explain(t, conn, "EXPLAIN "+query, args...)
+		checkPlan(t, p.name, p.f, srch, plan)
+		if strings.Contains(p.name, "among its matches") && !cursorBound.MatchString(plan) {
+			t.Errorf("%s: the range of first words does not start at the cursor:\n%s", p.name, plan)
+		}
 		// ListMembers sends a page, a merged search and a search only
 		// emails match as cached prepared statements, which PostgreSQL may
 		// plan once for any values after five calls: that generic plan
@@ -169,7 +190,10 @@ func checkGenericPlansKept(t *testing.T, s *Store, account string, dev int) {
 		f    roster.MemberFilter
 	}{
 		{"a page", roster.MemberFilter{Limit: 50}},
-		{"merged runs", roster.MemberFilter{Query: "dana", Limit: 50}},
+		{"a page of first words", roster.MemberFilter{Query: "dana", Limit: 50}},
+		{"a page of first words, page N", roster.MemberFilter{Query: "dana", Limit: 50, After: &roster.MemberCursor{Sort: roster.SortName, Key: "dana m", UserID: "x"}}},
+		{"merged runs", roster.MemberFilter{Query: "smith999", Limit: 50}},
+		{"merged runs with first words", roster.MemberFilter{Query: "alex", Limit: 50}},
 		{"a search only emails match", roster.MemberFilter{Query: "user00001", Limit: 50}},
 		{"a search only emails match, filtered", roster.MemberFilter{Query: "user00001", Limit: 50, Status: roster.StatusActive}},
 		{"a search only emails match, by role", roster.MemberFilter{Query: "user00001", Limit: 50, Role: "Developer", RoleOrder: dev}},
@@ -265,14 +289,20 @@ var (
 	runRange  = regexp.MustCompile(`Index Only Scan (Backward )?using member_words_pkey on member_words w(_\d+)?\b[^\n]*\n\s*Index Cond: \(\(account_id = [^\n]*\) AND \(word = [^\n]*\)( AND \(ROW\([^\n]*\))?\)`)
 	runLimit  = regexp.MustCompile(`Limit [^\n]*\n\s*->  Index Only Scan (Backward )?using member_words_pkey on member_words w(_\d+)?\b`)
 	wordRange = regexp.MustCompile(`(Index (Only )?Scan using|Bitmap Index Scan on) member_words_pkey( on member_words w)?[^\n]*\n\s*Index Cond: \(\(account_id = [^\n]*\) AND \(word >= [^\n]*\) AND \(word < [^\n]*\)\)`)
+	// The names whose first word the driver starts, a range of the name
+	// order's index: an arm of mergeRuns and sortMatches, or a page.
+	leadArm  = regexp.MustCompile(`(Index (Only )?Scan (Backward )?using members_by_(name|role|status) on members l|Bitmap Index Scan on members_by_(name|role|status))\b[^\n]*\n\s*Index Cond: \(\(account_id = [^\n]*name_key`)
+	leadPage = regexp.MustCompile(`Index Scan (Backward )?using members_by_(name|role|status) on members m\b[^\n]*\n\s*Index Cond: \(\(account_id = [^\n]*name_key`)
+	// A range of first words that starts at the cursor.
+	cursorBound = regexp.MustCompile(`using members_by_\w+ on members [lm]\b[^\n]*\n\s*Index Cond: \(\(account_id = [^\n]*ROW\(`)
 	// The members of mergeRuns and sortMatches, looked up one by one.
 	lookup = regexp.MustCompile(`Index Scan using (members_by_user|members_pkey|members_by_name) on members m\b[^\n]*\n\s*Index Cond: \(\(?(user_id|account_id) = `)
 	// The email matches' range, as a set of them or read from members on
 	// its own: a materialized CTE, m when only emails match, e as an arm
 	// of merged runs.
-	emailRange = regexp.MustCompile(`(using members_by_email on members e\b|Bitmap Index Scan on members_by_email)[^\n]*\n\s*Index Cond: \(\(account_id = [^\n]*\) AND \(email_key >= [^\n]*\) AND \(email_key < [^\n]*\)\)`)
+	emailRange = regexp.MustCompile(`(using members_by_email on members e(_\d+)?\b|Bitmap Index Scan on members_by_email)[^\n]*\n\s*Index Cond: \(\(account_id = [^\n]*\) AND \(email_key >= [^\n]*\) AND \(email_key < [^\n]*\)\)`)
 	emailCTE   = func(name string) *regexp.Regexp {
-		return regexp.MustCompile(`CTE ` + name + `\n\s*->  (Index Scan using members_by_email on members e|Bitmap Heap Scan on members e)\b`)
+		return regexp.MustCompile(`CTE ` + name + `\n\s*->  (Index Scan using members_by_email on members e|Bitmap Heap Scan on members e)(_\d+)?\b`)
 	}
 	// A candidate's other words, tested with an index probe each.
 	otherWord = regexp.MustCompile(`Index Only Scan using member_words_by_member on member_words x\b[^\n]*\n\s*Index Cond: \(\(account_id = \w+\.account_id\) AND \(user_id = \w+\.user_id\) AND \(word >= [^\n]*\) AND \(word < [^\n]*\)\)`)
@@ -312,12 +342,25 @@ func checkPlan(t *testing.T, name string, f roster.MemberFilter, s *search, plan
 		need(emailCTE("m").MatchString(plan), "the email matches are not read on their own")
 		need(emailRange.MatchString(plan), "the email prefix is not an index range")
 		return
+	case s.shape == mergeRuns && searchplan.LeadPage(s.runs, len(s.words), s.emails, f.Role != "" || f.Status != ""):
+		need(leadPage.MatchString(plan), "the first words are not a page of the name order's range")
+		need(!strings.Contains(plan, "Sort Key"), "the rows are sorted instead of read in index order")
+		if len(s.words) > 1 {
+			need(otherWord.MatchString(plan), "another word is not tested with an index probe")
+		}
+		return
 	case s.shape == mergeRuns:
+		words := len(s.runs)
+		if slices.Contains(s.runs, "") {
+			words--
+			need(leadArm.MatchString(plan), "the first words are not a range of the name order's index")
+		}
 		runs := len(runRange.FindAllString(plan, -1))
-		need(runs > 0, "a run is not a range of member_words")
+		need(runs == words, "a run is not a range of member_words")
 		need(len(runLimit.FindAllString(plan, -1)) == runs, "a run is not read in name order up to a page")
 	case s.shape == sortMatches:
 		need(wordRange.MatchString(plan), "a word is not an index range")
+		need(leadArm.MatchString(plan), "the first words are not a range of the name order's index")
 	}
 	need(lookup.MatchString(plan), "the members are not looked up by an index")
 	if len(s.words) > 1 {

@@ -123,7 +123,7 @@ func (t *tx) SetUserName(userID, name string) error {
 	}
 	if _, err := t.exec(`INSERT INTO member_words (account_id, word, name_key, user_id)
 		SELECT m.account_id, w.word, m.name_key, m.user_id FROM members m, unnest($2::text[]) AS w (word)
-		WHERE m.user_id = $1 AND m.status <> 'pending'`, userID, roster.SearchWords(name)); err != nil {
+		WHERE m.user_id = $1 AND m.status <> 'pending'`, userID, roster.IndexedWords(name)); err != nil {
 		return fmt.Errorf("postgres: index member name: %w", err)
 	}
 	return nil
@@ -133,7 +133,7 @@ func (t *tx) SetUserName(userID, name string) error {
 // the name's sort key (members.name_key), so that the members with one word
 // are a range already in name order.
 func (t *tx) insertWords(account, userID, name string) error {
-	words := roster.SearchWords(name)
+	words := roster.IndexedWords(name)
 	if len(words) == 0 {
 		return nil
 	}

@@ -7,10 +7,13 @@
 //   - MergeRuns, in name order when the query's most selective word starts
 //     at most MaxRuns distinct name words and fewer than MaxSorted emails
 //     start with the query. member_words holds each member's name_key with
-//     each word, so the members with one word are a range of its primary
-//     key in name order: the page is the merge of those ranges, each read
-//     from the cursor and at most a page long, and of the sorted email
-//     matches.
+//     each word but the first (roster.IndexedWords), so the members with
+//     one word are a range of its primary key in name order; the members
+//     whose first word a query word starts are the range of the name
+//     order's index that it begins, a run written "". The page is the
+//     merge of those ranges, each read from the cursor and at most a page
+//     long, and of the sorted email matches; when the first words are the
+//     only run, it is a page of their range.
 //   - SortMatches, when fewer than MaxSorted members can match: read them
 //     all from index ranges, then sort.
 //   - WalkOrder, when many can: walk the order's index from the cursor,
@@ -18,9 +21,10 @@
 //     are not all at its end.
 //
 // Words of the query other than the one whose matches are read (the
-// driver) are tested on each candidate: first whether its name_key
-// contains the word at all (a word of the name is part of its name_key),
-// then, for the few that do, an index probe of member_words_by_member.
+// driver) are tested on each candidate: whether its name_key begins with
+// the word, else whether it contains the word at all (a word of the name
+// is part of its name_key) and, for the few that do, an index probe of
+// member_words_by_member.
 //
 // So a page reads what the page, MaxRuns and MaxSorted bound, except where
 // the candidates read in order mostly fail the other words or the
@@ -67,7 +71,9 @@ func FullRuns(words []string) int {
 
 // ByRuns decides a search in name order from, for each query word, the
 // distinct name words it starts (up to MaxRuns+1 of them for the word of
-// FullRuns, up to one more than that word's for the others), and from the
+// FullRuns, up to one more than that word's for the others, and "" besides
+// when it starts some name's first word; a word cut short then still
+// counts at least as many as that word, and loses the tie), and from the
 // number of emails that start with the query (up to MaxSorted). It returns
 // the shape and the driver (the index in words of the word whose matches
 // are read; -1 when no name matches every word), or ok false when the
@@ -117,6 +123,16 @@ func ByCounts(counts []int, emails int) (shape Shape, driver int) {
 		return SortMatches, driver
 	}
 	return WalkOrder, driver
+}
+
+// LeadPage reports whether a MergeRuns search of runs reads a page of the
+// range of first words alone: a query of one word, whose only run is the
+// first words (""), no email matches, and no role or status filter. Any
+// other search reads that range as an arm of the merge, by the keys that
+// the name order's index holds, so that walking past members who lack the
+// query's other words or fail the filters reads no row of members.
+func LeadPage(runs []string, words int, emails, filtered bool) bool {
+	return len(runs) == 1 && runs[0] == "" && words == 1 && !emails && !filtered
 }
 
 // Plan is what a search's planning decided.

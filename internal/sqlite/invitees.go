@@ -111,7 +111,7 @@ func (t *tx) AddInvitees(batch []roster.Invitee) error {
 	for _, in := range batch {
 		name, _ := in.Member.Shown(in.User)
 		key := roster.NameKey(name)
-		for _, w := range roster.SearchWords(name) {
+		for _, w := range roster.IndexedWords(name) {
 			words = append(words, []any{in.Member.AccountID, w, key, in.Member.UserID})
 		}
 	}

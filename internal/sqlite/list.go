@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/searchplan"
@@ -172,9 +173,11 @@ func (t *tx) planSearch(account, query string, sort roster.MemberSort) (*search,
 }
 
 // searchRuns returns, for each word of the query, the distinct name words
-// it starts, up to maxRuns+1 of them (each found by one index seek past the
-// one before), and the number of emails that start with the query, up to
-// maxSorted.
+// of member_words it starts, up to maxRuns+1 of them (each found by one
+// index seek past the one before), and "" as well when it starts the name
+// key of some member (the first words of names, which member_words does
+// not hold: roster.IndexedWords); and the number of emails that start with
+// the query, up to maxSorted.
 func (t *tx) searchRuns(account string, s *search) ([][]string, int, error) {
 	query, args := runsQuery(account, s)
 	runs := make([][]string, len(s.words))
@@ -225,20 +228,29 @@ func runsQuery(account string, s *search) (string, []any) {
 		w := s.words[i]
 		args = append(args, account, w, w, account, w, maxRuns+1)
 	}
-	for i := range s.words {
+	for i, w := range s.words {
 		fmt.Fprintf(&q, ` SELECT %d, word, 0 FROM r%[1]d WHERE word IS NOT NULL UNION ALL`, i)
+		fmt.Fprintf(&q, ` SELECT %d, '', 0 FROM (SELECT 1 FROM members `+leadRange+` LIMIT 1) UNION ALL`, i)
+		args = append(args, account, w, w)
 	}
 	q.WriteString(` SELECT -1, NULL, ` + emailCount)
 	return q.String(), append(args, account, s.query, s.query, maxSorted)
 }
+
+// leadRange is the condition, on a row of members, that its name key
+// begins with a word: the word starts the name's first word, which
+// member_words does not hold (roster.IndexedWords). Its arguments are the
+// account and the word twice.
+const leadRange = `INDEXED BY members_by_name WHERE account_id = ? AND name_key >= ? AND name_key < ?` + prefixEnd
 
 // emailCount is the number of emails that start with a query, up to a
 // limit; its arguments are the account, the query twice and the limit.
 const emailCount = `(SELECT count(*) FROM (SELECT 1 FROM members WHERE account_id = ? AND email_key >= ? AND email_key < ?` + prefixEnd + ` LIMIT ?))`
 
 // searchCounts returns, for each word of the query, the number of words of
-// names it starts, and the number of emails that start with the query, each
-// up to maxSorted.
+// names it starts (of member_words, and of the names' first words, each up
+// to maxSorted), and the number of emails that start with the query, up to
+// maxSorted.
 func (t *tx) searchCounts(account string, s *search) ([]int, int, error) {
 	query, args := countsQuery(account, s)
 	counts := make([]int, len(s.words))
@@ -247,7 +259,7 @@ func (t *tx) searchCounts(account string, s *search) ([]int, int, error) {
 		if slot < 0 {
 			emails = n
 		} else {
-			counts[slot] = n
+			counts[slot] += n
 		}
 	})
 	return counts, emails, err
@@ -259,7 +271,8 @@ func countsQuery(account string, s *search) (string, []any) {
 	var args []any
 	for i, w := range s.words {
 		fmt.Fprintf(&q, `SELECT %d, NULL, (SELECT count(*) FROM (SELECT 1 FROM member_words WHERE account_id = ? AND word >= ? AND word < ?`+prefixEnd+` LIMIT ?)) UNION ALL `, i)
-		args = append(args, account, w, w, maxSorted)
+		fmt.Fprintf(&q, `SELECT %d, NULL, (SELECT count(*) FROM (SELECT 1 FROM members `+leadRange+` LIMIT ?)) UNION ALL `, i)
+		args = append(args, account, w, w, maxSorted, account, w, w, maxSorted)
 	}
 	q.WriteString(`SELECT -1, NULL, ` + emailCount)
 	return q.String(), append(args, account, s.query, s.query, maxSorted)
@@ -425,15 +438,43 @@ func (b *listStatement) filtered(index string) {
 
 // hasWords adds the test that every word of the query but skip (an index
 // in words, or -1) starts a word of the name of alias's row, which has
-// account_id, user_id and name_key.
+// account_id, user_id and name_key: the name key begins with it (the first
+// word), or, when the key holds it at all, a word of member_words does.
 func (b *listStatement) hasWords(s *search, alias string, skip int) {
 	for i, w := range s.words {
 		if i != skip {
-			b.add(` AND instr(`+alias+`.name_key, ?) > 0 AND EXISTS (SELECT 1 FROM member_words x
-				WHERE x.account_id = `+alias+`.account_id AND x.user_id = `+alias+`.user_id AND x.word >= ? AND x.word < ?`+prefixEnd+`)`,
-				w, w, w)
+			b.add(` AND (`+alias+`.name_key >= ? AND `+alias+`.name_key < ?`+prefixEnd+
+				` OR instr(`+alias+`.name_key, ?) > 0 AND EXISTS (SELECT 1 FROM member_words x
+				WHERE x.account_id = `+alias+`.account_id AND x.user_id = `+alias+`.user_id AND x.word >= ? AND x.word < ?`+prefixEnd+`))`,
+				w, w, w, w, w)
 		}
 	}
+}
+
+// leadRun adds the condition, on alias, a row of members, that its name key
+// begins with the driver, and that the name has the query's other words:
+// the members whose first word the driver starts, a range of the name
+// order's index. With after, the range begins after the cursor: each of
+// its bounds is the tighter of the prefix's and the cursor's, since SQLite
+// seeks by one bound on each side and tests the other on every row it
+// reads (a later page of "dana", descending, would read every Dana after
+// the page to skip them).
+func (b *listStatement) leadRun(s *search, alias string, after bool) {
+	w := s.words[s.driver]
+	lo, hi := alias+`.name_key >= ?`, alias+`.name_key < ?`+prefixEnd
+	loArgs, hiArgs := []any{w}, []any{w}
+	if c := b.f.After; after && c != nil {
+		cursor := `(` + alias + `.name_key, ` + alias + `.user_id) `
+		if !b.f.Desc && c.Key >= w {
+			lo, loArgs = cursor+`> (?, ?)`, []any{c.Key, c.UserID}
+		} else if b.f.Desc && c.Key < w+string(utf8.MaxRune) {
+			hi, hiArgs = cursor+`< (?, ?)`, []any{c.Key, c.UserID}
+		}
+		// Otherwise the whole range is on the cursor's far side.
+	}
+	b.add(` AND `+lo, loArgs...)
+	b.add(` AND `+hi, hiArgs...)
+	b.hasWords(s, alias, s.driver)
 }
 
 // emailRange returns the condition that alias's email starts with the
@@ -443,15 +484,33 @@ func emailRange(prefix, alias string) string {
 }
 
 // merged adds the statement of a mergeRuns search: the page is the first
-// members of a UNION of a name-ordered range of member_words for each run
-// and of the sorted email matches, each at most a page long, looked up by
-// primary key in that order (SQLite reads h in its order, so the page is
-// not sorted again).
+// members of a UNION of a name-ordered range for each run (of member_words
+// for a word, of members' name order for "", the names whose first word the
+// driver starts) and of the sorted email matches, each at most a page long,
+// looked up by primary key in that order (SQLite reads h in its order, so
+// the page is not sorted again). When the first words are the only run of
+// a query of one word, unfiltered, the page is their range of the name
+// order's index (searchplan.LeadPage).
 func (b *listStatement) merged(s *search) {
+	if searchplan.LeadPage(s.runs, len(s.words), s.emails, b.f.Role != "" || b.f.Status != "") {
+		b.add(`SELECT `+memberColumns+memberFrom+` WHERE m.account_id = ?`, b.account)
+		b.filters("m")
+		b.leadRun(s, "m", true)
+		b.orderBy("", "m")
+		return
+	}
 	b.add(`SELECT ` + memberColumns + ` FROM (SELECT name_key, user_id FROM (`)
 	for i, run := range s.runs {
 		if i > 0 {
 			b.add(` UNION `)
+		}
+		if run == "" {
+			b.add(`SELECT * FROM (SELECT l.name_key, l.user_id FROM members l INDEXED BY members_by_name WHERE l.account_id = ?`, b.account)
+			b.filters("l")
+			b.leadRun(s, "l", true)
+			b.orderBy("", "l")
+			b.add(`)`)
+			continue
 		}
 		b.add(`SELECT * FROM (SELECT w.name_key, w.user_id FROM member_words w WHERE w.account_id = ? AND w.word = ?`, b.account, run)
 		b.hasWords(s, "w", s.driver)
@@ -496,13 +555,16 @@ func (b *listStatement) emailsOnly(s *search) {
 }
 
 // sorted adds the statement of a sortMatches search: every match, from the
-// ranges of words[driver] and of the email, then sorted.
+// ranges of words[driver] (in member_words, and in the name order's index
+// for the first words of names) and of the email, then sorted.
 func (b *listStatement) sorted(s *search) {
 	b.add(`SELECT `+memberColumns+memberFrom+` WHERE m.account_id = ? AND m.user_id IN (`, b.account)
 	if s.driver >= 0 {
 		w := s.words[s.driver]
 		b.add(`SELECT w.user_id FROM member_words w WHERE w.account_id = ? AND w.word >= ? AND w.word < ?`+prefixEnd, b.account, w, w)
 		b.hasWords(s, "w", s.driver)
+		b.add(` UNION SELECT l.user_id FROM members l INDEXED BY members_by_name WHERE l.account_id = ?`, b.account)
+		b.leadRun(s, "l", false)
 	}
 	if s.emails {
 		if s.driver >= 0 {

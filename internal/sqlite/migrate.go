@@ -129,6 +129,26 @@ func goMigrations() []*goose.Migration {
 			}
 			return emailDomainKeys(ctx, tx)
 		}}, nil),
+		// A binary from before 14 would not find members by the first
+		// word of their name, which member_words no longer holds.
+		goose.NewGoMigration(14, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE roster_schema SET runs_with = max(runs_with, 14)`); err != nil {
+				return err
+			}
+			return gomigrate.LeadWords(ctx, tx, func(accounts, users, words []string) error {
+				del, err := tx.PrepareContext(ctx, `DELETE FROM member_words WHERE account_id = ? AND user_id = ? AND word = ?`)
+				if err != nil {
+					return err
+				}
+				defer del.Close()
+				for i := range words {
+					if _, err := del.ExecContext(ctx, accounts[i], users[i], words[i]); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}}, nil),
 	}
 }
 

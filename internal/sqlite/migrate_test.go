@@ -70,18 +70,35 @@ func TestMigratePendingCopies(t *testing.T) {
 // (storetest.MarkedWordsMigration).
 func TestMigrateMarkedWords(t *testing.T) {
 	s := open(t)
+	storetest.MarkedWordsMigration(t, s, oldWords(t, s), func() { remigrate(t, s, 6) })
+}
+
+// TestMigrateLeadWords: migration 14 takes out of member_words the first
+// words of names, which searches find in the name order's index
+// (storetest.LeadWordsMigration).
+func TestMigrateLeadWords(t *testing.T) {
+	s := open(t)
 	ctx := context.Background()
-	storetest.MarkedWordsMigration(t, s, func(account, user string, words []string) {
-		if _, err := s.writer.ExecContext(ctx, `DELETE FROM member_words WHERE account_id = ? AND user_id = ?`, account, user); err != nil {
+	storetest.LeadWordsMigration(t, s, oldWords(t, s), func(account, user string) []string {
+		rows, err := s.writer.QueryContext(ctx, `SELECT word FROM member_words WHERE account_id = ? AND user_id = ?`, account, user)
+		if err != nil {
 			t.Fatal(err)
 		}
-		for _, w := range words {
-			if _, err := s.writer.ExecContext(ctx, `INSERT INTO member_words (account_id, word, name_key, user_id)
-				SELECT account_id, ?, name_key, user_id FROM members WHERE account_id = ? AND user_id = ?`, w, account, user); err != nil {
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var w string
+			if err := rows.Scan(&w); err != nil {
 				t.Fatal(err)
 			}
+			out = append(out, w)
 		}
-	}, func() { remigrate(t, s, 6) })
+		return out
+	}, func() { remigrate(t, s, 13) })
+	var runsWith int64
+	if err := s.writer.QueryRowContext(ctx, `SELECT runs_with FROM roster_schema`).Scan(&runsWith); err != nil || runsWith < 14 {
+		t.Errorf("runs_with = %d, %v; want at least 14, so that no binary that reads the first words in member_words runs", runsWith, err)
+	}
 }
 
 // TestMigrateEmailDomainKeys: migration 10 keys emails by their domain as
@@ -103,6 +120,23 @@ func TestMigrateEmailKeysWrittenSince(t *testing.T) {
 		}
 		return n
 	}, 10)
+}
+
+// oldWords returns a function that replaces a member's indexed words with
+// those given, as a Roster from before a migration wrote them.
+func oldWords(t *testing.T, s *Store) func(account, user string, words []string) {
+	ctx := context.Background()
+	return func(account, user string, words []string) {
+		if _, err := s.writer.ExecContext(ctx, `DELETE FROM member_words WHERE account_id = ? AND user_id = ?`, account, user); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range words {
+			if _, err := s.writer.ExecContext(ctx, `INSERT INTO member_words (account_id, word, name_key, user_id)
+			SELECT account_id, ?, name_key, user_id FROM members WHERE account_id = ? AND user_id = ?`, w, account, user); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
 
 // writeKey returns a function that gives a user an email and key as a

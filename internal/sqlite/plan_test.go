@@ -3,10 +3,12 @@ package sqlite
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/searchplan"
 	"github.com/rosterhq/roster/internal/storetest"
 )
 
@@ -16,10 +18,11 @@ import (
 // members in one account: a page without a search, and a search walked in
 // the page's order, read the order's index from the cursor without
 // sorting; a search merged in name order reads a range of member_words per
-// run, then looks the page's members up by primary key; a search with few
-// matches reads them by index ranges, then looks the members up by primary
-// key; a search only emails match reads their range of members. No
-// statement has an OFFSET.
+// run and the range of the name order's index that the driver starts, then
+// looks the page's members up by primary key, or reads a page of that range
+// alone when it is the only run; a search with few matches reads them by
+// index ranges, then looks the members up by primary key; a search only
+// emails match reads their range of members. No statement has an OFFSET.
 func TestQueryPlans(t *testing.T) {
 	s := open(t)
 	a := storetest.NewAccount(t, s, "Acme", "bizmetry")
@@ -30,6 +33,7 @@ func TestQueryPlans(t *testing.T) {
 	const n = 5000
 	fillMembers(t, s, a, n)
 	fillMembers(t, s, b, n)
+	storetest.AddFirstWordNames(t, s, a.ID)
 	mid := memberAt(t, s, a.ID, n/2)
 
 	type plan struct {
@@ -56,6 +60,11 @@ func TestQueryPlans(t *testing.T) {
 	}
 	dev := storetest.RoleOrder(t, a.Catalog, "Developer")
 	byName := func(desc bool) *roster.MemberCursor { return roster.NewMemberCursor(mid, roster.SortName, desc) }
+	// Cursors in the middle of the Danas and of the Alexes.
+	danaMid := func(desc bool) *roster.MemberCursor {
+		return roster.NewMemberCursor(&roster.Member{UserID: mid.UserID, Name: "Dana Jones5"}, roster.SortName, desc)
+	}
+	alexMid := roster.NewMemberCursor(&roster.Member{UserID: mid.UserID, Name: "Alex Jones5"}, roster.SortName, false)
 	plans = append(plans,
 		plan{"role filter", roster.MemberFilter{Role: "Developer", RoleOrder: dev, Sort: roster.SortRole, Limit: 50}, noMatches},
 		plan{"role filter by name", roster.MemberFilter{Role: "Developer", RoleOrder: dev, Limit: 50, After: byName(false)}, noMatches},
@@ -69,6 +78,14 @@ func TestQueryPlans(t *testing.T) {
 		plan{"a word, page N, descending", roster.MemberFilter{Query: "dana", Desc: true, Limit: 50, After: byName(true)}, mergeRuns},
 		plan{"a prefix of several words", roster.MemberFilter{Query: "smith99", Limit: 50, After: byName(false)}, mergeRuns},
 		plan{"two words", roster.MemberFilter{Query: "dana dev1", Limit: 50}, mergeRuns},
+		plan{"a word, page N among its matches", roster.MemberFilter{Query: "dana", Limit: 50, After: danaMid(false)}, mergeRuns},
+		plan{"a word, page N among its matches, descending", roster.MemberFilter{Query: "dana", Desc: true, Limit: 50, After: danaMid(true)}, mergeRuns},
+		plan{"a word, filtered, page N among its matches, descending", roster.MemberFilter{Query: "dana", Desc: true, Status: roster.StatusActive, Limit: 50, After: danaMid(true)}, mergeRuns},
+		plan{"a word that starts first and later words", roster.MemberFilter{Query: "alex", Limit: 50}, mergeRuns},
+		plan{"a word that starts first and later words, page N among its matches", roster.MemberFilter{Query: "alex", Limit: 50, After: alexMid}, mergeRuns},
+		plan{"a word that starts first and later words, page N, descending", roster.MemberFilter{Query: "alex", Desc: true, Limit: 50, After: byName(true)}, mergeRuns},
+		plan{"a first word and emails", roster.MemberFilter{Query: "user00002", Limit: 50}, mergeRuns},
+		plan{"a later word and a first word", roster.MemberFilter{Query: "alexa1 kim", Limit: 50}, mergeRuns},
 		plan{"an email", roster.MemberFilter{Query: "user00001", Limit: 50}, mergeRuns},
 		plan{"an email, page N", roster.MemberFilter{Query: "user00001", Limit: 50, After: byName(false)}, mergeRuns},
 		plan{"an email by role, page N", roster.MemberFilter{Query: "user00001", Sort: roster.SortRole, Limit: 50,
@@ -149,6 +166,9 @@ func TestQueryPlans(t *testing.T) {
 			continue
 		}
 		checkPlan(t, p.name, p.f, srch, detail)
+		if strings.Contains(p.name, "among its matches") && !cursorBound.MatchString(detail) {
+			t.Errorf("%s: the range of first words does not start at the cursor:\n%s", p.name, detail)
+		}
 	}
 }
 
@@ -171,10 +191,15 @@ var (
 	// cursor's position, or from the account's start.
 	orderWalk = regexp.MustCompile(`(?m)^SEARCH m USING (COVERING )?INDEX members_by_\w+ \(account_id=\?( AND \w+=\?)*( AND \(\w+(,\w+)*\)[<>]\(\?(,\?)*\))?\)$`)
 	emailWalk = regexp.MustCompile(`(?m)^SEARCH m USING (COVERING )?INDEX members_by_email \(account_id=\? AND email_key>\? AND email_key<\?\)$`)
-	// mergeRuns: a range of member_words per run and the email matches
-	// from their range, merged (h, the page of them, is read in its order,
-	// not sorted), then the page's members looked up by primary key.
+	// mergeRuns: a range of member_words per run, the range of the name
+	// order's index that the driver starts (the names' first words), and
+	// the email matches from their range, merged (h, the page of them, is
+	// read in its order, not sorted), then the page's members looked up by
+	// primary key. The first words alone are a page of their range.
 	runRange = regexp.MustCompile(`(?m)^SEARCH w USING PRIMARY KEY \(account_id=\? AND word=\?( AND \(name_key,user_id\)[<>]\(\?,\?\))?\)$`)
+	// The range's bounds are the prefix's or the cursor's.
+	leadArm  = regexp.MustCompile(`(?m)^SEARCH l USING (COVERING )?INDEX members_by_name \(account_id=\? AND ` + leadBounds + `\)$`)
+	leadPage = regexp.MustCompile(`(?m)^SEARCH m USING INDEX members_by_(name|role|status) \(account_id=\?( AND \w+=\?)? AND ` + leadBounds + `\)$`)
 	// sortMatches: the ranges of a word and of the email, the members
 	// looked up by primary key.
 	wordRange = "SEARCH w USING PRIMARY KEY (account_id=? AND word>? AND word<?)"
@@ -182,11 +207,17 @@ var (
 	emailArm  = regexp.MustCompile(`(?m)^SEARCH e USING (COVERING )?INDEX members_by_email \(account_id=\? AND email_key>\? AND email_key<\?\)$`)
 	// A search only emails match: their range of members, sorted.
 	emailsOnly = regexp.MustCompile(`(?m)^SEARCH m USING INDEX members_by_email \(account_id=\? AND email_key>\? AND email_key<\?\)$`)
-	// A candidate's other words, tested with an index probe each.
-	otherWord = "SEARCH x EXISTS USING COVERING INDEX member_words_by_member (account_id=? AND user_id=? AND word>? AND word<?)"
+	// A candidate's other words, tested with an index probe each (a
+	// correlated subquery, for it is one arm of an OR).
+	otherWord = "SEARCH x USING COVERING INDEX member_words_by_member (account_id=? AND user_id=? AND word>? AND word<?)"
 	filterRow = "SEARCH f EXISTS USING INDEX sqlite_autoindex_members_1 (account_id=? AND user_id=?)"
 	sorts     = "USE TEMP B-TREE FOR ORDER BY"
 )
+
+// A range of first words that starts at the cursor, within it.
+var cursorBound = regexp.MustCompile(`(?m)^SEARCH [lm] USING (COVERING )?INDEX members_by_\w+ \(account_id=\?( AND \w+=\?)? AND (\(name_key,user_id\)>\(\?,\?\) AND name_key<\?|name_key>\? AND \(name_key,user_id\)<\(\?,\?\))\)$`)
+
+const leadBounds = `(name_key>\? AND name_key<\?|\(name_key,user_id\)>\(\?,\?\) AND name_key<\?|name_key>\? AND \(name_key,user_id\)<\(\?,\?\))`
 
 // checkPlan fails t unless detail, the plan of f's page, has the index
 // reads of the search's shape and no scan of a table.
@@ -224,17 +255,29 @@ func checkPlan(t *testing.T, name string, f roster.MemberFilter, s *search, deta
 	}
 	switch s.shape {
 	case mergeRuns:
-		need(runRange.MatchString(detail), "a run is not a range of member_words in name order")
+		if searchplan.LeadPage(s.runs, len(s.words), s.emails, f.Role != "" || f.Status != "") {
+			need(leadPage.MatchString(detail), "the first words are not a page of the name order's range")
+			need(!strings.Contains(detail, sorts), "the rows are sorted instead of read in index order")
+			break
+		}
+		for _, run := range s.runs {
+			if run == "" {
+				need(leadArm.MatchString(detail), "the first words are not a range of the name order's index")
+			} else {
+				need(runRange.MatchString(detail), "a run is not a range of member_words in name order")
+			}
+		}
 		need(strings.Contains(detail, byKey), "the members are not looked up by primary key")
 		need(!strings.HasSuffix(strings.TrimSpace(detail), sorts), "the merged page is sorted again")
 		if len(words) > 1 {
 			need(strings.Contains(detail, otherWord), "another word is not tested with an index probe")
 		}
-		if f.Role != "" || f.Status != "" {
+		if (f.Role != "" || f.Status != "") && slices.ContainsFunc(s.runs, func(r string) bool { return r != "" }) {
 			need(strings.Contains(detail, filterRow), "the filters are not tested with a primary key probe")
 		}
 	case sortMatches:
 		need(strings.Contains(detail, wordRange), "a word is not an index range")
+		need(leadArm.MatchString(detail), "the first words are not a range of the name order's index")
 		need(strings.Contains(detail, byKey), "the members are not looked up by primary key")
 		if len(words) > 1 {
 			need(strings.Contains(detail, otherWord), "another word is not tested with an index probe")

@@ -173,13 +173,17 @@ func TestMemberWords(t *testing.T) {
 			t.Errorf("%s: words in account %s = %q, want %q", when, account, got, want)
 		}
 	}
-	check("after CreateMember", a.ID, []string{"dana/dana o'dev-dev", "dev/dana o'dev-dev", "o/dana o'dev-dev"})
+	// Not the first word, which the name key begins with
+	// (roster.IndexedWords), unless the name begins with punctuation.
+	check("after CreateMember", a.ID, []string{"dev/dana o'dev-dev", "o/dana o'dev-dev"})
 	storetest.Write(t, s, "", func(tx roster.Tx) error { return tx.SetUserName(u.ID, "Zoë Ångström") })
-	check("after SetUserName", a.ID, []string{"zoë/zoë ångström", "ångström/zoë ångström"})
-	check("after SetUserName", b.ID, []string{"zoë/zoë ångström", "ångström/zoë ångström"})
+	check("after SetUserName", a.ID, []string{"ångström/zoë ångström"})
+	check("after SetUserName", b.ID, []string{"ångström/zoë ångström"})
+	storetest.Write(t, s, "", func(tx roster.Tx) error { return tx.SetUserName(u.ID, "(Zoë) Ångström") })
+	check("after SetUserName", a.ID, []string{"zoë/(zoë) ångström", "ångström/(zoë) ångström"})
 	storetest.Write(t, s, a.ID, func(tx roster.Tx) error { return tx.DeleteMember(a.ID, u.ID) })
 	check("after DeleteMember", a.ID, nil)
-	check("in the other account after DeleteMember", b.ID, []string{"zoë/zoë ångström", "ångström/zoë ångström"})
+	check("in the other account after DeleteMember", b.ID, []string{"zoë/(zoë) ångström", "ångström/(zoë) ångström"})
 }
 
 // A link the outbox redacted, once its message was sent or given up, is

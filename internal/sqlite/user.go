@@ -98,7 +98,7 @@ func (t *tx) userAccounts(userID string) ([]string, error) {
 // the name's sort key (members.name_key), so that the members with one word
 // are a range already in name order.
 func (t *tx) insertWords(account, userID, name string) error {
-	for _, w := range roster.SearchWords(name) {
+	for _, w := range roster.IndexedWords(name) {
 		if _, err := t.exec(`INSERT INTO member_words (account_id, word, name_key, user_id) VALUES (?, ?, ?, ?)`,
 			account, w, roster.NameKey(name), userID); err != nil {
 			return fmt.Errorf("sqlite: index member name: %w", err)

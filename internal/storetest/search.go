@@ -79,6 +79,11 @@ func testListMembersSearchShapes(t *testing.T, s roster.Store) {
 		person{"प्रिया पटेल", ""},
 		person{"पूजा राय", ""},
 		person{"Sara می\u200cخواهم", ""},
+		// Names whose key does not begin with their first word, which the
+		// stores then index as they do the others (roster.IndexedWords).
+		person{"(Kai) Paren", ""},
+		person{"Kai\U0010FFFF Kxz", ""},
+		person{"Kxq Kxq", ""}, // the first word again
 	)
 	pop := searchPopulation(t, s, a, people)
 	searchPopulation(t, s, other, people)
@@ -90,6 +95,7 @@ func testListMembersSearchShapes(t *testing.T, s roster.Store) {
 		// name word may match both), by name and email both.
 		"kx7 mo", "mo kai", "lee kx1 kai", "kxa kai kx", "kx kxa", "bo b", "kx.lee", "ann bo lee mo kx",
 		"प्रि", "र", "प", "पटेल प्रि", "می\u200cخ", "خ", "sara می",
+		"paren kai", "kxz kai", "kxq",
 	}
 	check := func(when string, pop []*roster.Member) {
 		t.Helper()
