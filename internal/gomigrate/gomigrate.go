@@ -23,24 +23,8 @@ import (
 // words (account, user); insertWord inserts one (account, word, name_key,
 // user).
 func MarkedNames(ctx context.Context, tx *sql.Tx, deleteWords, insertWord string) error {
-	type member struct{ account, user, name string }
-	var marked []member
-	rows, err := tx.QueryContext(ctx, `SELECT account_id, user_id, name FROM members`)
+	marked, err := memberNames(ctx, tx, func(name string) bool { return strings.ContainsFunc(name, splitBefore) })
 	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var m member
-		if err := rows.Scan(&m.account, &m.user, &m.name); err != nil {
-			rows.Close()
-			return err
-		}
-		if strings.ContainsFunc(m.name, splitBefore) {
-			marked = append(marked, m)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, m := range marked {
@@ -63,24 +47,15 @@ func MarkedNames(ctx context.Context, tx *sql.Tx, deleteWords, insertWord string
 // rows of parallel lists of accounts, users and words, up to leadChunk at a
 // time.
 func LeadWords(ctx context.Context, tx *sql.Tx, deleteWords func(accounts, users, words []string) error) error {
-	var accounts, users, words []string
-	rows, err := tx.QueryContext(ctx, `SELECT account_id, user_id, name FROM members`)
+	leads, err := memberNames(ctx, tx, func(name string) bool {
+		return len(roster.IndexedWords(name)) < len(roster.SearchWords(name))
+	})
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var account, user, name string
-		if err := rows.Scan(&account, &user, &name); err != nil {
-			rows.Close()
-			return err
-		}
-		if all := roster.SearchWords(name); len(roster.IndexedWords(name)) < len(all) {
-			accounts, users, words = append(accounts, account), append(users, user), append(words, all[0])
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+	var accounts, users, words []string
+	for _, m := range leads {
+		accounts, users, words = append(accounts, m.account), append(users, m.user), append(words, roster.SearchWords(m.name)[0])
 	}
 	for i := 0; i < len(words); i += leadChunk {
 		j := min(i+leadChunk, len(words))
@@ -89,6 +64,30 @@ func LeadWords(ctx context.Context, tx *sql.Tx, deleteWords func(accounts, users
 		}
 	}
 	return nil
+}
+
+// memberName is a membership and the name its words are indexed from.
+type memberName struct{ account, user, name string }
+
+// memberNames returns the memberships whose name keep accepts, read all
+// before the caller writes.
+func memberNames(ctx context.Context, tx *sql.Tx, keep func(name string) bool) ([]memberName, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT account_id, user_id, name FROM members`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []memberName
+	for rows.Next() {
+		var m memberName
+		if err := rows.Scan(&m.account, &m.user, &m.name); err != nil {
+			return nil, err
+		}
+		if keep(m.name) {
+			out = append(out, m)
+		}
+	}
+	return out, rows.Err()
 }
 
 // leadChunk is how many rows LeadWords deletes at a time.

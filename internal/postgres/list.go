@@ -378,6 +378,11 @@ func (b *listStatement) arg(v any) string {
 	return "$" + strconv.Itoa(len(b.args))
 }
 
+// hidden binds the text v and returns a subquery of it, which PostgreSQL
+// reads before the statement runs but does not look into when it plans
+// (as planValues binds the planning statements' values).
+func (b *listStatement) hidden(v any) string { return `(SELECT ` + b.arg(v) + `::text)` }
+
 // columns returns the columns of the page's order, qualified by alias, each
 // followed by suffix.
 func (b *listStatement) columns(alias, suffix string) string {
@@ -475,7 +480,7 @@ func (b *listStatement) leadRun(s *search, alias string, after, hide bool) strin
 	key, c := alias+`.name_key`, b.f.After
 	bind := b.arg
 	if hide {
-		bind = func(v any) string { return `(SELECT ` + b.arg(v) + `::text)` }
+		bind = b.hidden
 	}
 	cursor := func(op string) string {
 		return `(` + key + `, ` + alias + `.user_id) ` + op + ` (` + bind(c.Key) + `, ` + bind(c.UserID) + `)`
@@ -562,9 +567,8 @@ func (b *listStatement) emailMatches(s *search, hide bool) string {
 	if !hide {
 		return `SELECT * FROM members e WHERE e.account_id = ` + b.acct + ` AND ` + b.emailRange("e", s) + b.filters("e")
 	}
-	acct, lo, hi := b.acct, b.arg(s.query), b.arg(s.query+prefixEnd)
-	return `SELECT * FROM members e WHERE e.account_id = (SELECT ` + acct + `::text)` +
-		` AND e.email_key >= (SELECT ` + lo + `::text) AND e.email_key < (SELECT ` + hi + `::text)` + b.filters("e")
+	return `SELECT * FROM members e WHERE e.account_id = (SELECT ` + b.acct + `::text)` +
+		` AND e.email_key >= ` + b.hidden(s.query) + ` AND e.email_key < ` + b.hidden(s.query+prefixEnd) + b.filters("e")
 }
 
 // sorted returns the statement of a sortMatches search: every match, from
