@@ -50,7 +50,7 @@ func memberOrder(sort roster.MemberSort) (order, bool) {
 const prefixEnd = "\U0010FFFF"
 
 func (t *tx) ListMembers(account string, f roster.MemberFilter) (*roster.MemberPage, error) {
-	query, args, err := t.memberListQuery(account, f)
+	rows, err := t.memberRows(account, f)
 	page := &roster.MemberPage{}
 	if errors.Is(err, errUnstorable) {
 		return page, nil // no member has such a key
@@ -58,13 +58,8 @@ func (t *tx) ListMembers(account string, f roster.MemberFilter) (*roster.MemberP
 	if err != nil {
 		return nil, err
 	}
-	if query == "" {
+	if rows == nil {
 		return page, nil
-	}
-	sort := cmp.Or(f.Sort, roster.SortName)
-	rows, err := t.query(query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: list members: %w", err)
 	}
 	defer rows.Close()
 	// The page's members in one allocation, made with the first row. The
@@ -91,47 +86,129 @@ func (t *tx) ListMembers(account string, f roster.MemberFilter) (*roster.MemberP
 	rows.Close()
 	if len(page.Items) > f.Limit {
 		page.Items = page.Items[:f.Limit]
-		page.Next = roster.NewMemberCursor(page.Items[f.Limit-1], sort, f.Desc)
+		page.Next = roster.NewMemberCursor(page.Items[f.Limit-1], cmp.Or(f.Sort, roster.SortName), f.Desc)
 	}
 	return page, nil
 }
 
+// memberRows runs the statement of a page of the member list and returns
+// its rows, or nil for a search that matches nobody. A search sends its
+// page's statement with its first planning statement when it can guess it
+// (see guess.go), and a second time only when it guessed wrong.
+func (t *tx) memberRows(account string, f roster.MemberFilter) (pgx.Rows, error) {
+	l, err := newMemberList(account, f)
+	if err != nil {
+		return nil, err
+	}
+	if l.query == "" {
+		return t.runList(l, nil)
+	}
+	key := planKey{account: account, query: l.query, byName: l.sort == roster.SortName}
+	p, ok := t.store.plans.get(key)
+	s, rows, err := t.planSearch(account, l.query, l.sort, l.guess(p, ok))
+	if err != nil || rows != nil {
+		return rows, err
+	}
+	t.store.plans.put(key, s.plan())
+	return t.runList(l, s)
+}
+
+// runList runs l's statement for s (nil without a search).
+func (t *tx) runList(l *memberList, s *search) (pgx.Rows, error) {
+	query, args := l.statement(s)
+	if query == "" {
+		return nil, nil
+	}
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list members: %w", err)
+	}
+	return rows, nil
+}
+
+// guess returns the statement of l's page for a search planned as p, the
+// search's last plan if ok, else leadGuess for a word in name order. It
+// returns nil when there is no guess or the statement cannot go in a batch
+// (it names its QueryExecMode, to be planned for its values on every
+// call).
+func (l *memberList) guess(p searchplan.Plan, ok bool) *guess {
+	s := &search{query: l.query, words: roster.SearchWords(l.query)}
+	if !ok && l.sort == roster.SortName && len(s.words) == 1 {
+		p, ok = leadGuess, true
+	}
+	if !ok {
+		return nil
+	}
+	s.planned(p)
+	query, args := l.statement(s)
+	if query == "" || len(args) > 0 && args[0] == pgx.QueryExecModeExec {
+		return nil
+	}
+	return &guess{p, statement{query, args}}
+}
+
 // memberListQuery returns the statement and arguments of a page of the
-// member list, or "" for a search that planSearch found nothing matches.
-// It builds the statement from fixed fragments chosen by the filter's shape
-// and, for a search, by planSearch; every value a client gave is a bound
-// parameter. It returns errUnstorable when a filter value is text no member
-// can have.
+// member list, or "" for a search that planSearch found nothing matches,
+// as memberRows would run it without a guess.
 func (t *tx) memberListQuery(account string, f roster.MemberFilter) (string, []any, error) {
+	l, err := newMemberList(account, f)
+	if err != nil {
+		return "", nil, err
+	}
+	var s *search
+	if l.query != "" {
+		if s, _, err = t.planSearch(account, l.query, l.sort, nil); err != nil {
+			return "", nil, err
+		}
+	}
+	query, args := l.statement(s)
+	return query, args, nil
+}
+
+// memberList is a valid request for a page of the member list.
+type memberList struct {
+	account string
+	f       roster.MemberFilter
+	sort    roster.MemberSort
+	ord     order
+	query   string // the search, trimmed and lowercase
+}
+
+// newMemberList checks f. It returns errUnstorable when a filter value is
+// text no member can have.
+func newMemberList(account string, f roster.MemberFilter) (*memberList, error) {
 	if f.Limit < 1 || f.Limit > roster.MaxPageSize {
-		return "", nil, roster.Invalid("limit", "The page size must be between 1 and %d.", roster.MaxPageSize)
+		return nil, roster.Invalid("limit", "The page size must be between 1 and %d.", roster.MaxPageSize)
 	}
 	sort := cmp.Or(f.Sort, roster.SortName)
 	ord, ok := memberOrder(sort)
 	if !ok {
-		return "", nil, roster.Invalid("sort", "Unknown sort order %q.", string(f.Sort))
+		return nil, roster.Invalid("sort", "Unknown sort order %q.", string(f.Sort))
 	}
 	badCursor := roster.Invalid("cursor", "The cursor is not valid for this list; start again from the first page.")
 	if f.After != nil && (f.After.Sort != sort || f.After.Desc != f.Desc) {
-		return "", nil, badCursor
+		return nil, badCursor
 	}
 	if err := checkArgs([]any{account, f.Role, string(f.Status)}); err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	// The cursor came from a client: text in it that no row can hold means
 	// it was not issued by this store.
 	if f.After != nil && checkArgs(ord.key(f.After)) != nil {
-		return "", nil, badCursor
+		return nil, badCursor
 	}
-	b := &listStatement{f: f, ord: ord}
-	b.acct = b.arg(account)
-	query := strings.ToLower(strings.TrimSpace(f.Query))
-	if query == "" {
-		return b.page(""), b.args, nil
-	}
-	s, err := t.planSearch(account, query, sort)
-	if err != nil {
-		return "", nil, err
+	return &memberList{account: account, f: f, sort: sort, ord: ord, query: strings.ToLower(strings.TrimSpace(f.Query))}, nil
+}
+
+// statement returns the statement and arguments of the page for search s
+// (nil without a search), or "" when s matches nobody. It builds the
+// statement from fixed fragments chosen by the filter's shape and by s;
+// every value a client gave is a bound parameter.
+func (l *memberList) statement(s *search) (string, []any) {
+	b := &listStatement{f: l.f, ord: l.ord}
+	b.acct = b.arg(l.account)
+	if s == nil {
+		return b.page(""), b.args
 	}
 	// Statements run as cached prepared statements, which PostgreSQL plans
 	// for their values five times, then may keep a generic plan. That is
@@ -141,20 +218,21 @@ func (t *tx) memberListQuery(account string, f roster.MemberFilter) (string, []a
 	// whatever the values (the email's range because it is read on its
 	// own, see emailMatches). The best plans of the other shapes depend on
 	// how many members match, by orders of magnitude: they are planned on
+	// every call.
 	var q string
 	switch {
 	case (s.shape == mergeRuns || s.shape == sortMatches) && s.driver < 0:
-		return b.sorted(s), b.args, nil
+		return b.sorted(s), b.args
 	case s.shape == mergeRuns: // a name matches, so there are runs
-		return b.merged(s), b.args, nil
+		return b.merged(s), b.args
 	case s.shape == sortMatches:
 		q = b.sorted(s)
 	case s.shape == walkOrder:
 		q = b.walked(s)
 	default:
-		return "", nil, nil
+		return "", nil
 	}
-	return q, append([]any{pgx.QueryExecModeExec}, b.args...), nil
+	return q, append([]any{pgx.QueryExecModeExec}, b.args...)
 }
 
 // The shapes of a search and the caps of its planning (see package
@@ -188,22 +266,132 @@ func (s *search) leadPage(f roster.MemberFilter) bool {
 	return searchplan.LeadPage(s.runs, len(s.words), s.emails, f.Role != "" || f.Status != "")
 }
 
+// plan returns what planning decided of s.
+func (s *search) plan() searchplan.Plan {
+	return searchplan.Plan{Shape: s.shape, Driver: s.driver, Runs: s.runs, Emails: s.emails}
+}
+
+// planned sets what planning decided of s.
+func (s *search) planned(p searchplan.Plan) {
+	s.shape, s.driver, s.runs, s.emails = p.Shape, p.Driver, p.Runs, p.Emails
+}
+
 // planSearch chooses the shape of a search for a trimmed, lowercase query.
-func (t *tx) planSearch(account, query string, sort roster.MemberSort) (*search, error) {
+// With g, g's statement goes in one batch with the first planning
+// statement; when the search is planned as g guessed, planSearch returns
+// g's rows as well, which the caller must close.
+func (t *tx) planSearch(account, query string, sort roster.MemberSort, g *guess) (*search, pgx.Rows, error) {
 	s := &search{query: query, words: roster.SearchWords(query), driver: -1}
 	if len(s.words) == 0 && !storable(query) {
 		// Neither a name (it has no words) nor an email (it is text no
 		// email holds) can match.
-		return s, nil
+		return s, nil, nil
 	}
+	pl := &planner{t: t, guess: g}
+	defer pl.drop()
 	p, err := searchplan.Decide(s.words, sort == roster.SortName,
-		func() ([][]string, int, error) { return t.searchRuns(account, s) },
-		func() ([]int, int, error) { return t.searchCounts(account, s) })
+		func() ([][]string, int, error) { return pl.searchRuns(account, s) },
+		func() ([]int, int, error) { return pl.searchCounts(account, s) })
 	if err != nil {
+		return nil, nil, err
+	}
+	s.planned(p)
+	rows, err := pl.guessed(p)
+	return s, rows, err
+}
+
+// guess is the statement of a page, built for the plan that its search is
+// guessed to have (memberRows).
+type guess struct {
+	plan searchplan.Plan
+	statement
+}
+
+// planner runs the planning statements of a search, the first in one
+// batch with its guess's statement, if it has a guess.
+type planner struct {
+	t     *tx
+	guess *guess
+	sent  bool
+	// pending is the batch of the first planning statement and the
+	// guess's statement, until the guess's rows are taken or dropped.
+	pending pgx.BatchResults
+}
+
+// scan runs a planning statement, whose rows are a slot (a word's index,
+// or -1 for the email), a word and a number.
+func (pl *planner) scan(query string, args []any, row func(slot int, word string, n int)) error {
+	rows, err := pl.rows(query, args)
+	if err != nil {
+		return fmt.Errorf("postgres: plan search: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var slot int
+		var word *string
+		var n int64
+		if err := rows.Scan(&slot, &word, &n); err != nil {
+			return fmt.Errorf("postgres: plan search: %w", err)
+		}
+		if word == nil {
+			word = new(string)
+		}
+		row(slot, *word, int(n))
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgres: plan search: %w", err)
+	}
+	return nil
+}
+
+// rows runs a planning statement: the first with the guess's, the next
+// after dropping the guess's rows, since a search planned by more than one
+// statement is not planned as it was guessed.
+func (pl *planner) rows(query string, args []any) (pgx.Rows, error) {
+	if err := pl.drop(); err != nil {
 		return nil, err
 	}
-	s.shape, s.driver, s.runs, s.emails = p.Shape, p.Driver, p.Runs, p.Emails
-	return s, nil
+	if pl.guess == nil || pl.sent {
+		return pl.t.query(query, args...)
+	}
+	pl.sent = true
+	if err := checkArgs(args); err != nil {
+		return nil, err
+	}
+	if err := checkArgs(pl.guess.args); err != nil {
+		return nil, err
+	}
+	pl.pending = pl.t.send(statement{query, args}, pl.guess.statement)
+	return pl.pending.Query()
+}
+
+// guessed returns the guess's rows when the search was planned as p, as
+// guessed, and drops them otherwise.
+func (pl *planner) guessed(p searchplan.Plan) (pgx.Rows, error) {
+	if pl.pending == nil || !p.Equal(pl.guess.plan) {
+		return nil, pl.drop()
+	}
+	br := pl.pending
+	pl.pending = nil
+	rows, err := br.Query()
+	if err != nil {
+		br.Close()
+		return nil, fmt.Errorf("postgres: list members: %w", err)
+	}
+	return batchRows{rows, br}, nil
+}
+
+// drop reads the guess's rows, if they are pending, and drops them.
+func (pl *planner) drop() error {
+	if pl.pending == nil {
+		return nil
+	}
+	err := pl.pending.Close()
+	pl.pending = nil
+	if err != nil {
+		return fmt.Errorf("postgres: plan search: %w", err)
+	}
+	return nil
 }
 
 // searchRuns returns, for each word of the query, the distinct name words
@@ -212,11 +400,11 @@ func (t *tx) planSearch(account, query string, sort roster.MemberSort) (*search,
 // key of some member (the first words of names, which member_words does
 // not hold: roster.IndexedWords); and the number of emails that start with
 // the query, up to maxSorted.
-func (t *tx) searchRuns(account string, s *search) ([][]string, int, error) {
+func (pl *planner) searchRuns(account string, s *search) ([][]string, int, error) {
 	query, args := runsQuery(account, s)
 	runs := make([][]string, len(s.words))
 	emails := 0
-	err := t.scanPlan(query, args, func(slot int, word string, n int) {
+	err := pl.scan(query, args, func(slot int, word string, n int) {
 		if slot < 0 {
 			emails = n
 		} else {
@@ -308,11 +496,11 @@ func emailCount(v *planValues, acct string, s *search) string {
 // names it starts (of member_words, and of the names' first words, each up
 // to maxSorted), and the number of emails that start with the query, up to
 // maxSorted.
-func (t *tx) searchCounts(account string, s *search) ([]int, int, error) {
+func (pl *planner) searchCounts(account string, s *search) ([]int, int, error) {
 	query, args := countsQuery(account, s)
 	counts := make([]int, len(s.words))
 	emails := 0
-	err := t.scanPlan(query, args, func(slot int, _ string, n int) {
+	err := pl.scan(query, args, func(slot int, _ string, n int) {
 		if slot < 0 {
 			emails = n
 		} else {
@@ -334,32 +522,6 @@ func countsQuery(account string, s *search) (string, []any) {
 	}
 	q.WriteString(`SELECT -1, NULL, ` + emailCount(v, acct, s))
 	return q.String(), v.args
-}
-
-// scanPlan runs one of planSearch's statements, whose rows are a slot (a
-// word's index, or -1 for the email), a word and a number.
-func (t *tx) scanPlan(query string, args []any, row func(slot int, word string, n int)) error {
-	rows, err := t.query(query, args...)
-	if err != nil {
-		return fmt.Errorf("postgres: plan search: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var slot int
-		var word *string
-		var n int64
-		if err := rows.Scan(&slot, &word, &n); err != nil {
-			return fmt.Errorf("postgres: plan search: %w", err)
-		}
-		if word == nil {
-			word = new(string)
-		}
-		row(slot, *word, int(n))
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("postgres: plan search: %w", err)
-	}
-	return nil
 }
 
 // listStatement builds the statement of one page. Its methods return

@@ -121,7 +121,7 @@ func TestQueryPlans(t *testing.T) {
 			tx := rtx.(*tx)
 			var err error
 			if q := strings.ToLower(strings.TrimSpace(p.f.Query)); q != "" {
-				if srch, err = tx.planSearch(a.ID, q, sortOf(p.f)); err != nil {
+				if srch, _, err = tx.planSearch(a.ID, q, sortOf(p.f), nil); err != nil {
 					return err
 				}
 				// The statements that plan the search are index reads too.

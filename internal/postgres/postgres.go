@@ -62,6 +62,9 @@ type Store struct {
 	// can never outlive a rolled-back account.
 	mu       sync.Mutex
 	catalogs map[string]cachedCatalog
+
+	// plans are the last plans of searches, their next plans' guesses.
+	plans lastPlans
 }
 
 type cachedCatalog struct {
@@ -269,14 +272,30 @@ func (s *Store) begin(ctx context.Context, opts pgx.TxOptions) *tx {
 	return &tx{ctx: ctx, store: s, opts: &opts}
 }
 
-// start sends the transaction's first statement in one batch after BEGIN,
-// and returns the batch's results with the BEGIN's read: the caller reads
-// the statement's and must close them before it uses t again.
-func (t *tx) start(query string, args []any) pgx.BatchResults {
+// statement is a statement of a batch and its arguments, which checkArgs
+// passed and of which none names its own QueryExecMode (a batch runs in
+// the connection's).
+type statement struct {
+	query string
+	args  []any
+}
+
+// send sends stmts in one batch, after BEGIN when they begin the
+// transaction, and returns their results: the caller reads them in order
+// and must close them before it uses t again.
+func (t *tx) send(stmts ...statement) pgx.BatchResults {
 	b := &pgx.Batch{}
-	b.BeginTx(*t.opts)
-	b.Queue(query, args...)
-	t.opts = nil
+	begin := t.opts != nil
+	if begin {
+		b.BeginTx(*t.opts)
+		t.opts = nil
+	}
+	for _, s := range stmts {
+		b.Queue(s.query, s.args...)
+	}
+	if !begin {
+		return t.q.SendBatch(t.ctx, b)
+	}
 	br := t.store.pool.SendBatch(t.ctx, b)
 	t.q = br.Tx()
 	if _, err := br.Exec(); err != nil {
@@ -364,7 +383,7 @@ func (t *tx) exec(query string, args ...any) (pgconn.CommandTag, error) {
 		if err != nil {
 			return pgconn.CommandTag{}, err
 		}
-		br := t.start(query, args)
+		br := t.send(statement{query, args})
 		tag, err := br.Exec()
 		if cerr := br.Close(); err == nil {
 			err = cerr
@@ -382,7 +401,7 @@ func (t *tx) query(query string, args ...any) (pgx.Rows, error) {
 		if err != nil {
 			return nil, err
 		}
-		br := t.start(query, args)
+		br := t.send(statement{query, args})
 		rows, err := br.Query()
 		if err != nil {
 			br.Close()

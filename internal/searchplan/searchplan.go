@@ -33,6 +33,8 @@
 // members; a rare role, all of the run).
 package searchplan
 
+import "slices"
+
 // Shape is how a search page is read.
 type Shape int
 
@@ -147,6 +149,11 @@ type Plan struct {
 	Runs []string
 	// Emails is whether some email starts with the query.
 	Emails bool
+}
+
+// Equal reports whether p and q are the same plan.
+func (p Plan) Equal(q Plan) bool {
+	return p.Shape == q.Shape && p.Driver == q.Driver && slices.Equal(p.Runs, q.Runs) && p.Emails == q.Emails
 }
 
 // Decide plans a search of words, with the store's planning reads: runs

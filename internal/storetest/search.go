@@ -210,3 +210,64 @@ func MembersByID(t *testing.T, s roster.Store, account string, ids []string) []*
 	})
 	return out
 }
+
+// testListMembersSearchAfterChanges checks that a search asked again after
+// the members changed finds what changed, when the change alters what the
+// search matches by: a later word of a name as well as first names, one
+// more word that a prefix starts, a name where only emails matched, a match
+// where there was none, and a word that no longer matches. A store may
+// answer a search again the way it answered it before (the PostgreSQL
+// store guesses so); it must still answer it for the members as they are.
+func testListMembersSearchAfterChanges(t *testing.T, s roster.Store) {
+	a := NewAccount(t, s, "Acme", "bizmetry")
+	pop := searchPopulation(t, s, a, []person{
+		{"Dana Able", "da1"}, {"Dana Baker", "da2"}, // "dana": first names only
+		{"Bo Oriel", "bo1"}, {"Bo Orion", "bo2"}, // "ori": two later words
+		{"Lee Lane", "mx.one"}, // "mx": an email only
+	})
+	queries := []string{"dana", "ori", "mx", "mx.", "quinn", "orio", "bo ori"}
+	check := func(when string) {
+		t.Helper()
+		for _, q := range queries {
+			for _, sort := range allSorts {
+				for _, desc := range []bool{false, true} {
+					for _, limit := range []int{1, 10} {
+						f := roster.MemberFilter{Query: q, Sort: sort, Desc: desc, Limit: limit}
+						if diff := gocmp.Diff(ExpectedIDs(pop, f), listIDs(t, s, a.ID, f)); diff != "" {
+							t.Errorf("%s: ListMembers(q=%q sort=%s desc=%v limit=%d) (-want +got):\n%s", when, q, sort, desc, limit, diff)
+						}
+					}
+				}
+			}
+		}
+	}
+	check("as created")
+	pop = append(pop, searchPopulation(t, s, a, []person{
+		{"Devon Dana", "de1"},  // a later word: "dana" matches more than first names
+		{"Cy Oriana", "cy1"},   // a third word under "ori"
+		{"Mx Vu", "vu1"},       // a name under "mx", where only an email was
+		{"Ann Quinn", "an1"},   // "quinn" matched nobody
+		{"Orio Orion", "or1"},  // a first name under "ori" and "orio"
+		{"Kim Kent", "mx.two"}, // another email under "mx"
+	})...)
+	check("after new members")
+	Write(t, s, "", func(tx roster.Tx) error {
+		for _, m := range pop {
+			switch m.Name {
+			case "Bo Orion":
+				if err := tx.SetUserName(m.UserID, "Bo Zed"); err != nil {
+					return err
+				}
+			case "Lee Lane":
+				if err := tx.SetUserName(m.UserID, "Mx Lane"); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	for i, m := range pop {
+		pop[i] = member(t, s, a.ID, m.UserID)
+	}
+	check("after renames")
+}

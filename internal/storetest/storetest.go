@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t testing.TB) roster.Store) {
 		{"ListMembersItems", testListMembersItems},
 		{"ListMembersFollowsUserChanges", testListMembersFollowsUserChanges},
 		{"ListMembersSearchShapes", testListMembersSearchShapes},
+		{"ListMembersSearchAfterChanges", testListMembersSearchAfterChanges},
 		{"Invitations", testInvitations},
 		{"ProfileRoles", testProfileRoles},
 		{"Attempts", testAttempts},

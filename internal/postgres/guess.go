@@ -1,0 +1,77 @@
+package postgres
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/rosterhq/roster/internal/searchplan"
+)
+
+// A search is planned by a statement of its own before its page's
+// statement is known (planSearch): one round trip more than a page, on a
+// machine where a round trip costs more than the statements. So a search
+// guesses its page's statement and sends it in one batch with the
+// planning, and the page's rows are read from that batch when the
+// planning agrees with the guess. The planning still decides, in the same
+// snapshot as the guessed statement read: a wrong guess costs its reading
+// and the round trip saved, never a wrong page.
+//
+// The guess is the plan that the same search had the last time this
+// instance ran it (a next page, the list refreshed, the same search by
+// another administrator), else, for a query of one word in name order, a
+// page of the names it begins (searchplan.LeadPage): people search for a
+// first name more than for anything else.
+
+// planKey is what a search's plan depends on besides the account's
+// members: searchplan.Decide's words and order.
+type planKey struct {
+	account, query string
+	byName         bool
+}
+
+// maxLastPlans bounds how many plans lastPlans holds: a plan is a few
+// words, up to searchplan.MaxRuns+1 of them, and a key.
+const maxLastPlans = 1024
+
+// maxGuessedQuery is the longest query whose plan lastPlans holds. Longer
+// ones are rarely searched twice.
+const maxGuessedQuery = 64
+
+// lastPlans holds the plans of the searches this instance planned last,
+// as guesses of their next plans.
+type lastPlans struct {
+	mu sync.Mutex
+	m  map[planKey]searchplan.Plan
+}
+
+// leadGuess is the guess for a query of one word in name order that
+// lastPlans does not hold.
+var leadGuess = searchplan.Plan{Shape: searchplan.MergeRuns, Driver: 0, Runs: []string{""}}
+
+// get returns the last plan of the search of k, if c holds it.
+func (c *lastPlans) get(k planKey) (searchplan.Plan, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.m[k]
+	return p, ok
+}
+
+// put records that the search of k was planned as p.
+func (c *lastPlans) put(k planKey, p searchplan.Plan) {
+	if len(k.query) > maxGuessedQuery {
+		return
+	}
+	k.account, k.query = strings.Clone(k.account), strings.Clone(k.query)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[planKey]searchplan.Plan)
+	}
+	if _, ok := c.m[k]; !ok && len(c.m) >= maxLastPlans {
+		for old := range c.m { // one, as good as any other
+			delete(c.m, old)
+			break
+		}
+	}
+	c.m[k] = p
+}

@@ -1,0 +1,127 @@
+package postgres
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/rosterhq/roster"
+	"github.com/rosterhq/roster/internal/searchplan"
+	"github.com/rosterhq/roster/internal/storetest"
+)
+
+// TestSearchGuesses checks that a search asked again is answered from the
+// batch of its planning, its page's statement guessed from the plan it had
+// before, and that a word searched for the first time is guessed to be a
+// first name: for each, the guessed rows are the page that the statement
+// planned without a guess reads. (That a wrong guess is never the answer,
+// storetest's ListMembersSearchAfterChanges checks.)
+func TestSearchGuesses(t *testing.T) {
+	s := open(t)
+	a := storetest.NewAccount(t, s, "Acme", "bizmetry")
+	fillMembers(t, s, a, 3000)
+	// A cursor in the middle of the Alexes.
+	alexMid := roster.NewMemberCursor(&roster.Member{UserID: memberAt(t, s, a.ID, 1500).UserID, Name: "Alex Jones5"}, roster.SortName, false)
+	// Each case searches for a query of its own: the plans are kept by
+	// query, whatever the filters and cursor.
+	for _, c := range []struct {
+		name  string
+		f     roster.MemberFilter
+		first bool // guessed right the first time too
+	}{
+		{"a first name", roster.MemberFilter{Query: "dana", Limit: 20}, true},
+		{"a first name, page N", roster.MemberFilter{Query: "Alex", Limit: 20, After: alexMid}, true},
+		{"a first name, descending, filtered", roster.MemberFilter{Query: "sam", Desc: true, Status: roster.StatusActive, Limit: 20}, true},
+		{"words of several names", roster.MemberFilter{Query: "smith9", Limit: 20}, false},
+		{"two words", roster.MemberFilter{Query: "dana dev1", Limit: 20}, false},
+		{"an email", roster.MemberFilter{Query: "user00005", Limit: 20}, false},
+		{"an email, by role", roster.MemberFilter{Query: "user00005", Sort: roster.SortRole, Limit: 20}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			guessed := func() ([]string, bool) {
+				var got []string
+				var ok bool
+				storetest.Read(t, s, func(rtx roster.Tx) error {
+					tx := rtx.(*tx)
+					l, err := newMemberList(a.ID, c.f)
+					if err != nil {
+						return err
+					}
+					p, known := s.plans.get(planKey{a.ID, l.query, l.sort == roster.SortName})
+					_, rows, err := tx.planSearch(a.ID, l.query, l.sort, l.guess(p, known))
+					if err != nil || rows == nil {
+						return err
+					}
+					defer rows.Close()
+					ok = true
+					for rows.Next() {
+						var m memberRow
+						if err := new(memberScanner).scan(rows, &m); err != nil {
+							return err
+						}
+						got = append(got, m.UserID)
+					}
+					return rows.Err()
+				})
+				return got, ok
+			}
+			var want []string
+			storetest.Read(t, s, func(rtx roster.Tx) error {
+				query, args, err := rtx.(*tx).memberListQuery(a.ID, c.f)
+				if err != nil {
+					return err
+				}
+				rows, err := rtx.(*tx).query(query, args...)
+				if err != nil {
+					return err
+				}
+				defer rows.Close()
+				for rows.Next() {
+					var m memberRow
+					if err := new(memberScanner).scan(rows, &m); err != nil {
+						return err
+					}
+					want = append(want, m.UserID)
+				}
+				return rows.Err()
+			})
+			if len(want) == 0 {
+				t.Fatal("the search finds nobody: it checks nothing")
+			}
+			if got, ok := guessed(); ok != c.first || ok && !slices.Equal(got, want) {
+				t.Errorf("asked the first time: guessed %v, rows %v; want guessed %v, rows %v", ok, got, c.first, want)
+			}
+			storetest.Read(t, s, func(tx roster.Tx) error {
+				_, err := tx.ListMembers(a.ID, c.f)
+				return err
+			})
+			if got, ok := guessed(); !ok || !slices.Equal(got, want) {
+				t.Errorf("asked again: guessed %v, rows %v; want the guess taken, rows %v", ok, got, want)
+			}
+		})
+	}
+}
+
+// TestLastPlansBounded checks that lastPlans keeps at most maxLastPlans
+// plans, none of a query longer than maxGuessedQuery, and the latest plan
+// of each search it keeps.
+func TestLastPlansBounded(t *testing.T) {
+	var c lastPlans
+	for i := range 3 * maxLastPlans {
+		c.put(planKey{account: "a", query: fmt.Sprint("q", i), byName: true}, searchplan.Plan{Driver: i})
+	}
+	if len(c.m) != maxLastPlans {
+		t.Errorf("lastPlans holds %d plans, want %d", len(c.m), maxLastPlans)
+	}
+	long := planKey{account: "a", query: fmt.Sprintf("%0*d", maxGuessedQuery+1, 0)}
+	c.put(long, searchplan.Plan{})
+	if _, ok := c.get(long); ok {
+		t.Error("lastPlans holds the plan of a query longer than maxGuessedQuery")
+	}
+	k := planKey{account: "b", query: "dana"}
+	c.put(k, searchplan.Plan{Driver: 1})
+	c.put(k, searchplan.Plan{Driver: 2})
+	if p, ok := c.get(k); !ok || p.Driver != 2 {
+		t.Errorf("get = %+v, %v; want the latest plan", p, ok)
+	}
+}
