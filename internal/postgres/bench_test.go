@@ -47,6 +47,7 @@ func runListCases(b *testing.B, s *Store, account string, n int) {
 	// The cursor of the last page, as a client holding it after paging
 	// through everything before would send it.
 	storetest.BenchListCases(b, s, account, memberAt(b, s, account, n-51), memberAt(b, s, account, n/2))
+	storetest.BenchFirstSearches(b, s, account, s.plans.forget)
 }
 
 // memberAt returns the member at position i (from 0) of the account in

@@ -30,7 +30,7 @@ type planKey struct {
 }
 
 // maxLastPlans bounds how many plans lastPlans holds: a plan is a few
-// words, up to searchplan.MaxRuns+1 of them, and a key.
+// words, up to searchplan.MaxRuns of them, and a key.
 const maxLastPlans = 1024
 
 // maxGuessedQuery is the longest query whose plan lastPlans holds. Longer
@@ -74,4 +74,11 @@ func (c *lastPlans) put(k planKey, p searchplan.Plan) {
 		}
 	}
 	c.m[k] = p
+}
+
+// forget drops every plan c holds.
+func (c *lastPlans) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.m)
 }

@@ -102,6 +102,45 @@ func TestSearchGuesses(t *testing.T) {
 	}
 }
 
+// TestSearchGuessesInsideATransaction checks a guessed search that is not
+// the first statement of its transaction, as the API's are (they read the
+// account and the caller's membership first): its batch goes on the
+// transaction already begun.
+func TestSearchGuessesInsideATransaction(t *testing.T) {
+	s := open(t)
+	a := storetest.NewAccount(t, s, "Acme", "bizmetry")
+	fillMembers(t, s, a, 1000)
+	for _, q := range []string{"dana", "dana", "user0000", "user0000", "smith9", "smith9", "zzz"} {
+		f := roster.MemberFilter{Query: q, Limit: 10}
+		var alone, inside *roster.MemberPage
+		storetest.Read(t, s, func(tx roster.Tx) error {
+			var err error
+			alone, err = tx.ListMembers(a.ID, f)
+			return err
+		})
+		storetest.Read(t, s, func(tx roster.Tx) error {
+			if _, err := tx.Account(a.ID); err != nil {
+				return err
+			}
+			var err error
+			inside, err = tx.ListMembers(a.ID, f)
+			return err
+		})
+		if q != "zzz" && len(alone.Items) == 0 {
+			t.Fatalf("%q finds nobody: the test checks nothing", q)
+		}
+		ids := func(p *roster.MemberPage) (out []string) {
+			for _, m := range p.Items {
+				out = append(out, m.UserID)
+			}
+			return out
+		}
+		if got, want := ids(inside), ids(alone); !slices.Equal(got, want) {
+			t.Errorf("%q after another statement: %v, want %v", q, got, want)
+		}
+	}
+}
+
 // TestLastPlansBounded checks that lastPlans keeps at most maxLastPlans
 // plans, none of a query longer than maxGuessedQuery, and the latest plan
 // of each search it keeps.

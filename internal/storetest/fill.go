@@ -112,23 +112,47 @@ func BenchListCases(b *testing.B, s roster.Store, account string, last, mid *ros
 		{"role filter", roster.MemberFilter{Limit: 50, Role: "Architect", RoleOrder: RoleOrder(b, catalog, "Architect")}},
 		{"status filter", roster.MemberFilter{Limit: 50, Status: roster.StatusDisabled, Sort: roster.SortStatus}},
 	} {
-		b.Run(bc.name, func(b *testing.B) {
-			ctx := context.Background()
-			lat := make([]time.Duration, 0, 4096)
-			for b.Loop() {
-				t0 := time.Now()
-				err := s.Read(ctx, func(tx roster.Tx) error {
-					_, err := tx.ListMembers(account, bc.f)
-					return err
-				})
-				lat = append(lat, time.Since(t0))
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
-			reportPercentiles(b, lat)
+		b.Run(bc.name, func(b *testing.B) { benchList(b, s, account, bc.f, nil) })
+	}
+}
+
+// BenchFirstSearches measures BenchListCases' searches again, each call
+// made after forget, which empties what the store keeps of the searches it
+// ran (the PostgreSQL store's plans, its guesses of the next): each as if
+// asked for the first time.
+func BenchFirstSearches(b *testing.B, s roster.Store, account string, forget func()) {
+	for _, bc := range []struct{ name, query string }{
+		{"search common", "dana"},
+		{"search two words", "dana dev1"},
+		{"search rare", "smith999"},
+		{"search email", "user00005"},
+	} {
+		b.Run(bc.name+" first time", func(b *testing.B) {
+			benchList(b, s, account, roster.MemberFilter{Limit: 50, Query: bc.query}, forget)
 		})
 	}
+}
+
+// benchList measures a page of f, each call after before (when not nil),
+// which is not timed in the percentiles.
+func benchList(b *testing.B, s roster.Store, account string, f roster.MemberFilter, before func()) {
+	ctx := context.Background()
+	lat := make([]time.Duration, 0, 4096)
+	for b.Loop() {
+		if before != nil {
+			before()
+		}
+		t0 := time.Now()
+		err := s.Read(ctx, func(tx roster.Tx) error {
+			_, err := tx.ListMembers(account, f)
+			return err
+		})
+		lat = append(lat, time.Since(t0))
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportPercentiles(b, lat)
 }
 
 // reportPercentiles reports the median and the 99th percentile of the
