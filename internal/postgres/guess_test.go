@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/rosterhq/roster"
 	"github.com/rosterhq/roster/internal/searchplan"
 	"github.com/rosterhq/roster/internal/storetest"
@@ -52,16 +54,9 @@ func TestSearchGuesses(t *testing.T) {
 					if err != nil || rows == nil {
 						return err
 					}
-					defer rows.Close()
 					ok = true
-					for rows.Next() {
-						var m memberRow
-						if err := new(memberScanner).scan(rows, &m); err != nil {
-							return err
-						}
-						got = append(got, m.UserID)
-					}
-					return rows.Err()
+					got, err = userIDs(rows)
+					return err
 				})
 				return got, ok
 			}
@@ -75,15 +70,8 @@ func TestSearchGuesses(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				defer rows.Close()
-				for rows.Next() {
-					var m memberRow
-					if err := new(memberScanner).scan(rows, &m); err != nil {
-						return err
-					}
-					want = append(want, m.UserID)
-				}
-				return rows.Err()
+				want, err = userIDs(rows)
+				return err
 			})
 			if len(want) == 0 {
 				t.Fatal("the search finds nobody: it checks nothing")
@@ -100,6 +88,20 @@ func TestSearchGuesses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// userIDs reads the user ids of a page statement's rows, and closes them.
+func userIDs(rows pgx.Rows) ([]string, error) {
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var m memberRow
+		if err := new(memberScanner).scan(rows, &m); err != nil {
+			return nil, err
+		}
+		ids = append(ids, m.UserID)
+	}
+	return ids, rows.Err()
 }
 
 // TestSearchGuessesInsideATransaction checks a guessed search that is not
