@@ -12,9 +12,10 @@ import (
 // machine where a round trip costs more than the statements. So a search
 // guesses its page's statement and sends it in one batch with the
 // planning, and the page's rows are read from that batch when the
-// planning agrees with the guess. The planning still decides, in the same
-// snapshot as the guessed statement read: a wrong guess costs its reading
-// and the round trip saved, never a wrong page.
+// planning agrees with the guess. The planning still decides, in the
+// transaction the guessed statement reads (a read's one snapshot, where
+// every search runs): a wrong guess costs its reading and the round trip
+// saved, never a wrong page.
 //
 // The guess is the plan that the same search had the last time this
 // instance ran it (a next page, the list refreshed, the same search by

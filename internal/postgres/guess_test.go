@@ -143,6 +143,27 @@ func TestSearchGuessesInsideATransaction(t *testing.T) {
 	}
 }
 
+// TestUnstorableGuessIsNotSent checks that a guess whose values no row can
+// hold (none does today: they are the request's, checked before) is not
+// sent, rather than failing the search as text no member has, which
+// ListMembers answers with an empty page.
+func TestUnstorableGuessIsNotSent(t *testing.T) {
+	s := open(t)
+	a := storetest.NewAccount(t, s, "Acme", "bizmetry")
+	fillMembers(t, s, a, 100)
+	storetest.Read(t, s, func(rtx roster.Tx) error {
+		bad := &guess{leadGuess, statement{`SELECT $1::text`, []any{"a\x00b"}}}
+		srch, rows, err := rtx.(*tx).planSearch(a.ID, "dana", roster.SortName, bad)
+		if err != nil || rows != nil {
+			t.Errorf("planSearch with an unstorable guess = rows %v, %v; want the plan alone", rows, err)
+		}
+		if err == nil && !srch.plan().Equal(leadGuess) {
+			t.Errorf("planned %+v, want a page of first names", srch.plan())
+		}
+		return nil
+	})
+}
+
 // TestLastPlansBounded checks that lastPlans keeps at most maxLastPlans
 // plans, none of a query longer than maxGuessedQuery, and the latest plan
 // of each search it keeps.

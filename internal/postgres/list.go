@@ -141,7 +141,10 @@ func (l *memberList) guess(p searchplan.Plan, ok bool) *guess {
 	}
 	s.planned(p)
 	query, args := l.statement(s)
-	if query == "" || len(args) > 0 && args[0] == pgx.QueryExecModeExec {
+	if query == "" {
+		return nil
+	}
+	if _, ok := args[0].(pgx.QueryExecMode); ok {
 		return nil
 	}
 	return &guess{p, statement{query, args}}
@@ -288,7 +291,7 @@ func (t *tx) planSearch(account, query string, sort roster.MemberSort, g *guess)
 		return s, nil, nil
 	}
 	pl := &planner{t: t, guess: g}
-	defer pl.drop()
+	defer pl.drop() // after an error, which is the one to report
 	p, err := searchplan.Decide(s.words, sort == roster.SortName,
 		func() ([][]string, int, error) { return pl.searchRuns(account, s) },
 		func() ([]int, int, error) { return pl.searchCounts(account, s) })
@@ -358,8 +361,10 @@ func (pl *planner) rows(query string, args []any) (pgx.Rows, error) {
 	if err := checkArgs(args); err != nil {
 		return nil, err
 	}
-	if err := checkArgs(pl.guess.args); err != nil {
-		return nil, err
+	if checkArgs(pl.guess.args) != nil {
+		// Text no row can hold: not a page to answer with nothing, as
+		// errUnstorable would, but a guess not to send.
+		return pl.t.query(query, args...)
 	}
 	pl.pending = pl.t.send(statement{query, args}, pl.guess.statement)
 	return pl.pending.Query()
@@ -376,12 +381,15 @@ func (pl *planner) guessed(p searchplan.Plan) (pgx.Rows, error) {
 	rows, err := br.Query()
 	if err != nil {
 		br.Close()
-		return nil, fmt.Errorf("postgres: list members: %w", err)
+		return nil, fmt.Errorf("postgres: list members (guessed): %w", err)
 	}
 	return batchRows{rows, br}, nil
 }
 
-// drop reads the guess's rows, if they are pending, and drops them.
+// drop reads the guess's rows, if they are pending, and drops them. The
+// guess's statement ran in the search's transaction: when it failed on
+// the server, guessed right or not, the transaction is aborted and the
+// search fails with its error, as it would had its own statement failed.
 func (pl *planner) drop() error {
 	if pl.pending == nil {
 		return nil
@@ -389,7 +397,7 @@ func (pl *planner) drop() error {
 	err := pl.pending.Close()
 	pl.pending = nil
 	if err != nil {
-		return fmt.Errorf("postgres: plan search: %w", err)
+		return fmt.Errorf("postgres: list members (guessed): %w", err)
 	}
 	return nil
 }

@@ -272,9 +272,9 @@ func (s *Store) begin(ctx context.Context, opts pgx.TxOptions) *tx {
 	return &tx{ctx: ctx, store: s, opts: &opts}
 }
 
-// statement is a statement of a batch and its arguments, which checkArgs
-// passed and of which none names its own QueryExecMode (a batch runs in
-// the connection's).
+// statement is a statement of a batch and its arguments. The caller of
+// send has checked them (checkArgs), and none names its own QueryExecMode
+// (a batch runs in the connection's).
 type statement struct {
 	query string
 	args  []any
@@ -420,8 +420,9 @@ func (t *tx) queryRow(query string, args ...any) pgx.Row {
 	return rowOf{rows}
 }
 
-// batchRows are the rows of a transaction's first statement: closing them
-// closes the batch, after which the transaction may be used.
+// batchRows are the rows of the last statement of a batch (a transaction's
+// first statement, or a search's guessed page): closing them closes the
+// batch, after which the transaction may be used.
 type batchRows struct {
 	pgx.Rows
 	br pgx.BatchResults
