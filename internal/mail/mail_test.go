@@ -120,7 +120,7 @@ func TestSMTPWrongPasswordFails(t *testing.T) {
 func TestNewSMTPMailerRefusesBadURLs(t *testing.T) {
 	for _, u := range []string{"http://mail.test", "smtp://", "smtp://host:99999", "smtp://host:abc",
 		"smtp://roster:s3cret@host?auht=login", "smtp://host?auth=login", "smtp://roster:s3cret@host?auth=bogus",
-		"smtp://roster:s3cret@host/some/path", "smtp://roster:s3cret@host#frag", "smtp://roster@host", "smtp://roster:s3c#ret@host:587", "smtp://roster:12?s3cret@host:587", "smtp://roster:12?s3cret=x@host"} {
+		"smtp://roster:s3cret@host/some/path", "smtp://roster:s3cret@host#frag", "smtp://roster@host", "smtp://roster:@host", "smtp://roster:s3c#ret@host:587", "smtp://roster:12?s3cret@host:587", "smtp://roster:12?s3cret=x@host"} {
 		if _, err := mail.NewSMTPMailer(u, ""); err == nil {
 			t.Errorf("NewSMTPMailer(%q) = nil error", u)
 		} else if strings.Contains(err.Error(), "s3cret") {

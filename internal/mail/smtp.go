@@ -61,7 +61,9 @@ func NewSMTPMailer(rawURL, hello string) (*SMTPMailer, error) {
 	if strings.Trim(u.Path, "/") != "" || u.Fragment != "" || strings.Contains(rawURL, "#") {
 		return nil, fmt.Errorf("smtp-url: want smtp://user:pass@host:port, without a path or fragment; percent-encode a / or # in the password (%%2F, %%23)")
 	}
-	if _, set := u.User.Password(); u.User != nil && u.User.Username() != "" && !set {
+	if pass, _ := u.User.Password(); u.User != nil && u.User.Username() != "" && pass == "" {
+		// smtp://user@host and smtp://user:@host alike: an empty password
+		// is a password forgotten, not one to send.
 		return nil, fmt.Errorf("smtp-url: a user without a password; write smtp://user:pass@host")
 	}
 	if u.Query().Has("auth") && (u.User == nil || u.User.Username() == "") {
