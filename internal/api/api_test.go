@@ -733,3 +733,19 @@ func TestDryRunInAnyCase(t *testing.T) {
 		t.Errorf("a dry run changed the account:\nbefore: %s\nafter: %s", before, after)
 	}
 }
+
+// TestInviteAnswersWithTheMembersLocation checks that an invitation's 201
+// names the new member's path, which a client can GET.
+func TestInviteAnswersWithTheMembersLocation(t *testing.T) {
+	h := newHarness(t)
+	acc, owner := h.owner("bigeye", "olive@acme.test")
+	res := owner.json("POST", "/api/v1/accounts/"+acc+"/invitations", map[string]string{"email": "pat@acme.test", "role": "User"})
+	created := decodeAs[memberBody](t, res, http.StatusCreated)
+	loc := res.header.Get("Location")
+	if want := "/api/v1/accounts/" + acc + "/members/" + created.User; loc != want {
+		t.Fatalf("Location = %q, want %q", loc, want)
+	}
+	if got := decodeAs[memberBody](t, owner.get(loc), http.StatusOK); got.User != created.User || got.Status != "pending" {
+		t.Errorf("GET Location = %+v, want the pending member %s", got, created.User)
+	}
+}

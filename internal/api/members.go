@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 
 	"github.com/rosterhq/roster"
@@ -124,6 +125,7 @@ func (a *API) invite(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	w.Header().Set("Location", "/api/v1/accounts/"+url.PathEscape(m.AccountID)+"/members/"+url.PathEscape(m.UserID))
 	return write(w, http.StatusCreated, toMember(m))
 }
 
