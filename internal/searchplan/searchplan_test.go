@@ -147,3 +147,27 @@ func checkRunsCut(t *testing.T, words []string) {
 		}
 	}
 }
+
+// TestPlanEqual checks that plans are equal when every field is, runs in
+// the same order, and that no run and an empty list of runs are the same.
+func TestPlanEqual(t *testing.T) {
+	p := Plan{Shape: MergeRuns, Driver: 1, Runs: []string{"", "dana"}, Emails: true}
+	for _, c := range []struct {
+		q    Plan
+		want bool
+	}{
+		{Plan{Shape: MergeRuns, Driver: 1, Runs: []string{"", "dana"}, Emails: true}, true},
+		{Plan{Shape: MergeRuns, Driver: 1, Runs: []string{"dana", ""}, Emails: true}, false},
+		{Plan{Shape: MergeRuns, Driver: 1, Runs: []string{""}, Emails: true}, false},
+		{Plan{Shape: MergeRuns, Driver: 0, Runs: []string{"", "dana"}, Emails: true}, false},
+		{Plan{Shape: MergeRuns, Driver: 1, Runs: []string{"", "dana"}}, false},
+		{Plan{Shape: SortMatches, Driver: 1, Runs: []string{"", "dana"}, Emails: true}, false},
+	} {
+		if got := p.Equal(c.q); got != c.want {
+			t.Errorf("%+v.Equal(%+v) = %v, want %v", p, c.q, got, c.want)
+		}
+	}
+	if !(Plan{Driver: -1}).Equal(Plan{Driver: -1, Runs: []string{}}) {
+		t.Error("a plan without runs differs from one with an empty list of them")
+	}
+}
