@@ -44,17 +44,11 @@ func TestSearchGuesses(t *testing.T) {
 				var got []string
 				var ok bool
 				storetest.Read(t, s, func(rtx roster.Tx) error {
-					tx := rtx.(*tx)
-					l, err := newMemberList(a.ID, c.f)
+					rows, taken, err := rtx.(*tx).memberRows(a.ID, c.f)
 					if err != nil {
 						return err
 					}
-					p, known := s.plans.get(planKey{a.ID, l.query, l.sort == roster.SortName})
-					_, rows, err := tx.planSearch(a.ID, l.query, l.sort, l.guess(p, known))
-					if err != nil || rows == nil {
-						return err
-					}
-					ok = true
+					ok = taken
 					got, err = userIDs(rows)
 					return err
 				})
@@ -76,13 +70,9 @@ func TestSearchGuesses(t *testing.T) {
 			if len(want) == 0 {
 				t.Fatal("the search finds nobody: it checks nothing")
 			}
-			if got, ok := guessed(); ok != c.first || ok && !slices.Equal(got, want) {
+			if got, ok := guessed(); ok != c.first || !slices.Equal(got, want) {
 				t.Errorf("asked the first time: guessed %v, rows %v; want guessed %v, rows %v", ok, got, c.first, want)
 			}
-			storetest.Read(t, s, func(tx roster.Tx) error {
-				_, err := tx.ListMembers(a.ID, c.f)
-				return err
-			})
 			if got, ok := guessed(); !ok || !slices.Equal(got, want) {
 				t.Errorf("asked again: guessed %v, rows %v; want the guess taken, rows %v", ok, got, want)
 			}
@@ -90,8 +80,12 @@ func TestSearchGuesses(t *testing.T) {
 	}
 }
 
-// userIDs reads the user ids of a page statement's rows, and closes them.
+// userIDs reads the user ids of a page statement's rows (nil for none),
+// and closes them.
 func userIDs(rows pgx.Rows) ([]string, error) {
+	if rows == nil {
+		return nil, nil
+	}
 	defer rows.Close()
 	var ids []string
 	for rows.Next() {

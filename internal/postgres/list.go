@@ -50,7 +50,7 @@ func memberOrder(sort roster.MemberSort) (order, bool) {
 const prefixEnd = "\U0010FFFF"
 
 func (t *tx) ListMembers(account string, f roster.MemberFilter) (*roster.MemberPage, error) {
-	rows, err := t.memberRows(account, f)
+	rows, _, err := t.memberRows(account, f)
 	page := &roster.MemberPage{}
 	if errors.Is(err, errUnstorable) {
 		return page, nil // no member has such a key
@@ -94,23 +94,26 @@ func (t *tx) ListMembers(account string, f roster.MemberFilter) (*roster.MemberP
 // memberRows runs the statement of a page of the member list and returns
 // its rows, or nil for a search that matches nobody. A search sends its
 // page's statement with its first planning statement when it can guess it
-// (see guess.go), and a second time only when it guessed wrong.
-func (t *tx) memberRows(account string, f roster.MemberFilter) (pgx.Rows, error) {
+// (see guess.go), and a second time only when it guessed wrong; guessed
+// reports whether the rows are the guess's.
+func (t *tx) memberRows(account string, f roster.MemberFilter) (rows pgx.Rows, guessed bool, err error) {
 	l, err := newMemberList(account, f)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if l.query == "" {
-		return t.runList(l, nil)
+		rows, err := t.runList(l, nil)
+		return rows, false, err
 	}
 	key := planKey{account: account, query: l.query, byName: l.sort == roster.SortName}
 	p, ok := t.store.plans.get(key)
 	s, rows, err := t.planSearch(account, l.query, l.sort, l.guess(p, ok))
 	if err != nil || rows != nil {
-		return rows, err
+		return rows, rows != nil, err
 	}
 	t.store.plans.put(key, s.plan())
-	return t.runList(l, s)
+	rows, err = t.runList(l, s)
+	return rows, false, err
 }
 
 // runList runs l's statement for s (nil without a search).
