@@ -1,7 +1,5 @@
 package api
 
-import "time"
-
 // The bodies the API reads, one type per request: decode fills them, and
 // FuzzDecode throws arbitrary bytes at each.
 
@@ -60,7 +58,7 @@ type acceptIn struct {
 }
 
 type createTokenIn struct {
-	Name      string     `json:"name"`
-	Account   string     `json:"account"`
-	ExpiresAt *time.Time `json:"expires_at"`
+	Name      string    `json:"name"`
+	Account   string    `json:"account"`
+	ExpiresAt *bodyTime `json:"expires_at"`
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/rosterhq/roster/internal/app"
 )
@@ -31,7 +32,7 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	t, raw, err := a.app.CreateToken(r.Context(), p, app.NewToken{Name: in.Name, AccountID: in.Account, ExpiresAt: in.ExpiresAt})
+	t, raw, err := a.app.CreateToken(r.Context(), p, app.NewToken{Name: in.Name, AccountID: in.Account, ExpiresAt: (*time.Time)(in.ExpiresAt)})
 	if err != nil {
 		return err
 	}
