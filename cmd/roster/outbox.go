@@ -81,7 +81,7 @@ func cmdOutboxList(ctx context.Context, e env, args []string) error {
 func cmdOutboxRetry(ctx context.Context, e env, args []string) error {
 	c := config.Default()
 	c.FromEnv(e.getenv)
-	fs := newFlags(e, "outbox retry [--db PATH] ID", "Makes a pending or failed message due now (one being sent stays with the instance\nsending it). A given-up invitation has lost its link, so a fresh one is sent instead:\nthe old link stays dead, and so does any newer link the member was sent since.")
+	fs := newFlags(e, "outbox retry [--db PATH] ID", "Makes a pending or failed message due now (one being sent stays with the instance\nsending it). A given-up invitation has lost its link, so a fresh one is sent instead,\nunless the member was sent a newer one since, which stays the one that works.")
 	c.RegisterDB(fs)
 	var id int64
 	// The id is the last argument, after any flags; "-5" is a bad id, not

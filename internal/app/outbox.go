@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/rosterhq/roster"
 )
@@ -58,6 +59,9 @@ func (a *App) RetryMessage(ctx context.Context, id int64) (int64, error) {
 		} else if err != nil {
 			return err
 		}
+		if replaced(m, member) {
+			return roster.Errorf(roster.CodeConflict, "Message %d's invitation has been sent again since (resent, or this message retried before); a fresh link now would stop the newer one working. roster outbox list shows the newer message.", id)
+		}
 		acc, err := a.account(tx, m.AccountID)
 		if err != nil {
 			return err
@@ -70,6 +74,18 @@ func (a *App) RetryMessage(ctx context.Context, id int64) (int64, error) {
 		return err
 	})
 	return out, err
+}
+
+// replaced reports whether a pending member's invitation was issued again
+// after the invitation message m, whose link is gone: the expiry m
+// announced is not the member's. A message that announced none (queued by
+// an older Roster) is taken to be the latest.
+func replaced(m *roster.Message, member *roster.Member) bool {
+	announced, err := time.Parse(time.RFC3339, m.Data["expires_at"])
+	if err != nil {
+		return false
+	}
+	return member.InvitationExpiresAt == nil || !announced.Equal(member.InvitationExpiresAt.Truncate(time.Second))
 }
 
 // OperatorActor returns the principal of the Active member with this email,

@@ -410,6 +410,14 @@ func TestWorkerGivesUpAndRedactsTheLink(t *testing.T) {
 	if id == msg.ID {
 		t.Fatalf("RetryMessage reused the message without a link")
 	}
+	// The fresh link is the member's now: retrying the given-up message
+	// again would stop it working, so it is refused and nothing is queued.
+	if _, err := f.app.RetryMessage(ctx, msg.ID); roster.ErrorCode(err) != roster.CodeConflict {
+		t.Errorf("a second retry of the given-up message = %v, want a conflict", err)
+	}
+	if latest := f.message(t); latest.ID != id {
+		t.Errorf("the newest message is %d after a refused retry, want %d", latest.ID, id)
+	}
 	srv.FailWith(nil)
 	if n, _ := w.DeliverDue(ctx); n != 1 {
 		t.Fatalf("DeliverDue after the retry claimed %d", n)
