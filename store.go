@@ -161,6 +161,8 @@ type Tx interface {
 	// InvitationByToken returns the invitation whose TokenHash equals hash.
 	// Returns not_found.
 	InvitationByToken(hash string) (*Invitation, error)
+	// Invitation returns the member's invitation. Returns not_found.
+	Invitation(account, user string) (*Invitation, error)
 	// DeleteInvitation deletes the member's invitation. Returns not_found.
 	DeleteInvitation(account, user string) error
 

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"time"
 
 	"github.com/rosterhq/roster"
 )
@@ -59,7 +58,11 @@ func (a *App) RetryMessage(ctx context.Context, id int64) (int64, error) {
 		} else if err != nil {
 			return err
 		}
-		if replaced(m, member) {
+		inv, err := tx.Invitation(m.AccountID, m.UserID)
+		if err != nil && roster.ErrorCode(err) != roster.CodeNotFound {
+			return err
+		}
+		if replaced(m, inv) {
 			return roster.Errorf(roster.CodeConflict, "Message %d's invitation has been sent again since (resent, or this message retried before); a fresh link now would stop the newer one working. roster outbox list shows the newer message.", id)
 		}
 		acc, err := a.account(tx, m.AccountID)
@@ -76,16 +79,12 @@ func (a *App) RetryMessage(ctx context.Context, id int64) (int64, error) {
 	return out, err
 }
 
-// replaced reports whether a pending member's invitation was issued again
-// after the invitation message m, whose link is gone: the expiry m
-// announced is not the member's. A message that announced none (queued by
-// an older Roster) is taken to be the latest.
-func replaced(m *roster.Message, member *roster.Member) bool {
-	announced, err := time.Parse(time.RFC3339, m.Data["expires_at"])
-	if err != nil {
-		return false
-	}
-	return member.InvitationExpiresAt == nil || !announced.Equal(member.InvitationExpiresAt.Truncate(time.Second))
+// replaced reports whether inv, a member's invitation (nil if none), was
+// issued after the invitation message m: an invitation and the message of
+// its link are written together, at one time, which is how the stores tell
+// a message's invitation from a newer one (setInvitationError).
+func replaced(m *roster.Message, inv *roster.Invitation) bool {
+	return inv != nil && !inv.SentAt.Equal(m.CreatedAt)
 }
 
 // OperatorActor returns the principal of the Active member with this email,

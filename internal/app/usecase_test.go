@@ -1200,3 +1200,78 @@ func TestRenamesBounded(t *testing.T) {
 		t.Errorf("a rename a minute later: %v", err)
 	}
 }
+
+// TestRetryOfAReplacedInvitation: the operator's retry of a given-up
+// invitation sends a fresh link once. Retrying the same message again, or
+// after an administrator resent the invitation, is refused and changes
+// nothing: a fresher link would stop the newer one working. Each newer
+// invitation here is issued within the second of the one before.
+func TestRetryOfAReplacedInvitation(t *testing.T) {
+	e := newEnv(t)
+	accID, owner := e.account("bigeye", "olive@acme.test")
+	invite := func(email string) string {
+		m, err := e.app.Invite(e.ctx, owner, accID, app.Invitation{Email: email, Role: "User"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.UserID
+	}
+	// giveUp gives up the newest message to user, as the mail worker does
+	// after its last attempt, and returns its id.
+	giveUp := func(user string) int64 {
+		var id int64
+		err := e.store.Write(e.ctx, accID, func(tx roster.Tx) error {
+			msgs, err := tx.Messages("", 100)
+			if err != nil {
+				return err
+			}
+			for _, m := range msgs { // newest first
+				if m.UserID == user {
+					id = m.ID
+					return tx.MarkMessageFailed(m.ID, "550 no such mailbox", time.Time{})
+				}
+			}
+			return fmt.Errorf("no message to %s", user)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	later := func() { e.now = e.now.Add(400 * time.Millisecond) }
+
+	dana := invite("dana@acme.test")
+	first := giveUp(dana)
+	later()
+	if _, err := e.app.Resend(e.ctx, owner, accID, dana); err != nil {
+		t.Fatal(err)
+	}
+	resent := e.lastLink(accID, dana)
+	before := e.snapshot(accID)
+	_, err := e.app.RetryMessage(e.ctx, first)
+	wantCode(t, err, roster.CodeConflict)
+	if after := e.snapshot(accID); after != before {
+		t.Errorf("a refused retry changed the account:\n%s\nthen\n%s", before, after)
+	}
+	if _, err := e.app.Invitation(e.ctx, tokenOf(t, resent)); err != nil {
+		t.Errorf("the resent link stopped working after a refused retry: %v", err)
+	}
+
+	sam := invite("sam@acme.test")
+	first = giveUp(sam)
+	later()
+	fresh, err := e.app.RetryMessage(e.ctx, first)
+	if err != nil || fresh == first {
+		t.Fatalf("the first retry of a given-up invitation = %d, %v; want a new message", fresh, err)
+	}
+	link := e.lastLink(accID, sam)
+	later()
+	_, err = e.app.RetryMessage(e.ctx, first)
+	wantCode(t, err, roster.CodeConflict)
+	if got := e.lastLink(accID, sam); got != link {
+		t.Error("a second retry of the same message sent another link")
+	}
+	if _, err := e.app.Invitation(e.ctx, tokenOf(t, link)); err != nil {
+		t.Errorf("the retry's fresh link stopped working: %v", err)
+	}
+}

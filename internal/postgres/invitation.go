@@ -32,9 +32,18 @@ func (t *tx) PutInvitation(inv *roster.Invitation) error {
 }
 
 func (t *tx) InvitationByToken(hash string) (*roster.Invitation, error) {
+	return t.invitation(`token_hash = $1`, hash)
+}
+
+func (t *tx) Invitation(account, user string) (*roster.Invitation, error) {
+	return t.invitation(`account_id = $1 AND user_id = $2`, account, user)
+}
+
+// invitation returns the invitation where cond holds.
+func (t *tx) invitation(cond string, args ...any) (*roster.Invitation, error) {
 	var inv roster.Invitation
 	err := t.queryRow(`SELECT account_id, user_id, token_hash, expires_at, sent_at, last_error
-		FROM invitations WHERE token_hash = $1`, hash).
+		FROM invitations WHERE `+cond, args...).
 		Scan(&inv.AccountID, &inv.UserID, &inv.TokenHash, &inv.ExpiresAt, &inv.SentAt, &inv.LastError)
 	if err := rowError("invitation", err, errInvitationNotFound); err != nil {
 		return nil, err

@@ -20,10 +20,19 @@ func (t *tx) PutInvitation(inv *roster.Invitation) error {
 }
 
 func (t *tx) InvitationByToken(hash string) (*roster.Invitation, error) {
+	return t.invitation(`token_hash = ?`, hash)
+}
+
+func (t *tx) Invitation(account, user string) (*roster.Invitation, error) {
+	return t.invitation(`account_id = ? AND user_id = ?`, account, user)
+}
+
+// invitation returns the invitation where cond holds.
+func (t *tx) invitation(cond string, args ...any) (*roster.Invitation, error) {
 	var inv roster.Invitation
 	var expires, sent int64
 	err := t.queryRow(`SELECT account_id, user_id, token_hash, expires_at, sent_at, last_error
-		FROM invitations WHERE token_hash = ?`, hash).
+		FROM invitations WHERE `+cond, args...).
 		Scan(&inv.AccountID, &inv.UserID, &inv.TokenHash, &expires, &sent, &inv.LastError)
 	if err := rowError("invitation", err, errInvitationNotFound); err != nil {
 		return nil, err

@@ -26,6 +26,15 @@ func testInvitations(t *testing.T, s roster.Store) {
 		}
 		_, err = tx.InvitationByToken("no-such-hash")
 		wantCode(t, "InvitationByToken(unknown)", err, roster.CodeNotFound)
+		got, err = tx.Invitation(a.ID, m.UserID)
+		if err != nil {
+			t.Fatalf("Invitation: %v", err)
+		}
+		if diff := cmp.Diff(first, got); diff != "" {
+			t.Errorf("Invitation mismatch (-want +got):\n%s", diff)
+		}
+		_, err = tx.Invitation(a.ID, "no-such-user")
+		wantCode(t, "Invitation(no such member)", err, roster.CodeNotFound)
 		return nil
 	})
 
@@ -44,6 +53,9 @@ func testInvitations(t *testing.T, s roster.Store) {
 		}
 		if diff := cmp.Diff(second, got); diff != "" {
 			t.Errorf("InvitationByToken(new hash) mismatch (-want +got):\n%s", diff)
+		}
+		if got, err := tx.Invitation(a.ID, m.UserID); err != nil || got.TokenHash != second.TokenHash {
+			t.Errorf("Invitation after a resend = %+v, %v; want the new one", got, err)
 		}
 		return nil
 	})
@@ -69,6 +81,8 @@ func testInvitations(t *testing.T, s roster.Store) {
 	Read(t, s, func(tx roster.Tx) error {
 		_, err := tx.InvitationByToken(second.TokenHash)
 		wantCode(t, "InvitationByToken after DeleteInvitation", err, roster.CodeNotFound)
+		_, err = tx.Invitation(a.ID, m.UserID)
+		wantCode(t, "Invitation after DeleteInvitation", err, roster.CodeNotFound)
 		return nil
 	})
 	got = member(t, s, a.ID, m.UserID)
