@@ -169,6 +169,9 @@ func TestBadRequests(t *testing.T) {
 		{name: "token name an object", method: "POST", path: "/api/v1/tokens", ct: jsonCT, body: `{"name": {}, "account": "` + acc + `"}`, field: "name", detail: "must be a string"},
 		{name: "batch checks an object", method: "POST", path: base + "/check/batch", ct: jsonCT, body: `{"checks": {}}`, field: "checks", detail: "must be a list"},
 		{name: "token expiry in lower case, in the past", method: "POST", path: "/api/v1/tokens", ct: jsonCT, body: `{"name": "ci", "account": "` + acc + `", "expires_at": "2001-01-01t00:00:00z"}`, field: "expires_at", detail: "in the future"},
+		{name: "token expiry escaped, in the past", method: "POST", path: "/api/v1/tokens", ct: jsonCT, body: `{"name": "ci", "account": "` + acc + `", "expires_at": "\u0032001-01-01t00:00:00z"}`, field: "expires_at", detail: "in the future"},
+		{name: "token expiry a boolean", method: "POST", path: "/api/v1/tokens", ct: jsonCT, body: `{"name": "ci", "account": "` + acc + `", "expires_at": true}`, field: "expires_at", detail: "must be an RFC 3339 time"},
+		{name: "token expiry a number", method: "POST", path: "/api/v1/tokens", ct: jsonCT, body: `{"name": "ci", "account": "` + acc + `", "expires_at": 1}`, field: "expires_at", detail: "must be an RFC 3339 time"},
 		{name: "token expiry in the past", method: "POST", path: "/api/v1/tokens", ct: jsonCT, body: `{"name": "ci", "account": "` + acc + `", "expires_at": "2001-01-01T00:00:00Z"}`, field: "expires_at"},
 		// In UTC the year 10000, which no RFC 3339 time can show.
 		{name: "token expiry past the year 9999", method: "POST", path: "/api/v1/tokens", ct: jsonCT, body: `{"name": "ci", "account": "` + acc + `", "expires_at": "9999-12-31T23:00:00-05:00"}`, field: "expires_at"},

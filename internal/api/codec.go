@@ -38,8 +38,23 @@ var decodeOptions = json.RejectUnknownMembers(true)
 // of decoding a batch of checks).
 type bodyTime time.Time
 
+// timeLetters upper-cases the letters an RFC 3339 time may have in lower
+// case.
+var timeLetters = strings.NewReplacer("t", "T", "z", "Z")
+
 func (t *bodyTime) UnmarshalJSON(b []byte) error {
-	return json.Unmarshal(bytes.ToUpper(b), (*time.Time)(t))
+	var s string
+	if json.Unmarshal(b, &s) != nil {
+		// Not a string: the decoder says what a time must be.
+		return json.Unmarshal(b, (*time.Time)(t))
+	}
+	// The string, decoded, then quoted again: escapes ("\u0032") and
+	// literals (true) are not the decoder's to upper-case.
+	q, err := jsontext.AppendQuote(nil, timeLetters.Replace(s))
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(q, (*time.Time)(t))
 }
 
 // decode reads a JSON object into dst: one value, no unknown, misspelt or
@@ -159,7 +174,7 @@ func jsonKind(t reflect.Type) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t == reflect.TypeFor[time.Time]() {
+	if t == reflect.TypeFor[time.Time]() || t == reflect.TypeFor[bodyTime]() {
 		return "an RFC 3339 time, such as \"2026-05-01T09:00:00Z\""
 	}
 	switch t.Kind() {
