@@ -266,22 +266,36 @@ func rosterWorkload(c config) (workload, error) {
 	// trivial mode's is: made per request, they cost this process, on
 	// the cores it shares with the server, more for a check than the
 	// trivial handler's fixed body, and a hundred times more for a batch.
-	// Each request takes one at random.
+	// Each request takes one of them at random; they are the same for
+	// every run (the seed is fixed).
+	checks := c.mode == "check" || c.mode == "batch" || c.mode == "mixed" && mix[0] > 0
+	writes := c.mode == "mixed" && mix[2] > 0
+	if (checks || writes) && len(users) == 0 {
+		return workload{}, errors.New("no members of the lowest role to ask about or change (see -members)")
+	}
+	if checks && len(perms) == 0 {
+		return workload{}, errors.New("the account's roles grant no permission to ask about")
+	}
 	rng := rand.New(rand.NewPCG(7, 7))
 	randomCheck := func() checkIn {
 		return checkIn{User: users[rng.IntN(len(users))], Permission: perms[rng.IntN(len(perms))]}
 	}
-	checkBodies := make([][]byte, 4096)
-	for i := range checkBodies {
-		checkBodies[i], _ = json.Marshal(randomCheck())
-	}
-	batchBodies := make([][]byte, 256)
-	for i := range batchBodies {
-		checks := make([]checkIn, c.batch)
-		for j := range checks {
-			checks[j] = randomCheck()
+	var checkBodies, batchBodies [][]byte
+	switch {
+	case c.mode == "batch":
+		batchBodies = make([][]byte, 256)
+		for i := range batchBodies {
+			batch := make([]checkIn, c.batch)
+			for j := range batch {
+				batch[j] = randomCheck()
+			}
+			batchBodies[i], _ = json.Marshal(map[string]any{"checks": batch})
 		}
-		batchBodies[i], _ = json.Marshal(map[string]any{"checks": checks})
+	case checks:
+		checkBodies = make([][]byte, 4096)
+		for i := range checkBodies {
+			checkBodies[i], _ = json.Marshal(randomCheck())
+		}
 	}
 	checkURL, batchURL := base+"/check", base+"/check/batch"
 	check := func(cl *http.Client, rng *rand.Rand) (string, int, error) {
