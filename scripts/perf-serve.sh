@@ -75,7 +75,11 @@ done
 # latency of each at the same load. (Fixed rates of 4,000, 8,000 and
 # 12,000 were that on this machine once, and a tenth to a third of it
 # later.)
-capacity=$(jq -s '[.[] | select(.mode == "check") | .rps] | sort | .[length / 2 | floor] | floor' "$raw/http-load.jsonl")
+capacity=$(jq -s '[.[] | select(.mode == "check" and (.statuses | keys) == ["200"]) | .rps] | sort | .[length / 2 | floor] // 0 | floor' "$raw/http-load.jsonl")
+if [ "$capacity" -lt 100 ]; then
+	echo "perf-serve: no flat-out check round answered only 200s; no rate to scale to" >&2
+	exit 1
+fi
 for round in 1 2 3 4 5; do
 	echo "{\"round\":$round,\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"check_capacity\":$capacity}" >>"$raw/http-rate.jsonl"
 	for rate in $((capacity / 4)) $((capacity / 2)) $((capacity * 3 / 4)); do
