@@ -153,24 +153,6 @@ func (l *memberList) guess(p searchplan.Plan, ok bool) *guess {
 	return &guess{p, statement{query, args}}
 }
 
-// memberListQuery returns the statement and arguments of a page of the
-// member list, or "" for a search that planSearch found nothing matches,
-// as memberRows would run it without a guess.
-func (t *tx) memberListQuery(account string, f roster.MemberFilter) (string, []any, error) {
-	l, err := newMemberList(account, f)
-	if err != nil {
-		return "", nil, err
-	}
-	var s *search
-	if l.query != "" {
-		if s, _, err = t.planSearch(account, l.query, l.sort, nil); err != nil {
-			return "", nil, err
-		}
-	}
-	query, args := l.statement(s)
-	return query, args, nil
-}
-
 // memberList is a valid request for a page of the member list.
 type memberList struct {
 	account string

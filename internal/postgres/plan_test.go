@@ -519,3 +519,21 @@ func TestSweepReadsWhatItDeletes(t *testing.T) {
 		}
 	}
 }
+
+// memberListQuery returns the statement and arguments of a page of the
+// member list, or "" for a search that planSearch found nothing matches,
+// as memberRows would run it without a guess: what the plan tests explain.
+func (t *tx) memberListQuery(account string, f roster.MemberFilter) (string, []any, error) {
+	l, err := newMemberList(account, f)
+	if err != nil {
+		return "", nil, err
+	}
+	var s *search
+	if l.query != "" {
+		if s, _, err = t.planSearch(account, l.query, l.sort, nil); err != nil {
+			return "", nil, err
+		}
+	}
+	query, args := l.statement(s)
+	return query, args, nil
+}
