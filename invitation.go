@@ -10,7 +10,12 @@ type Invitation struct {
 	// TokenHash is the SHA-256 of the token in the link, hex-encoded.
 	TokenHash string
 	ExpiresAt time.Time
-	// SentAt is when the latest link was issued.
+	// SentAt is when the latest link was issued: the CreatedAt of the
+	// message carrying it, written in the same transaction. That equality
+	// is how a message is told to be its member's latest invitation: the
+	// stores record a delivery failure only on that one
+	// (MarkMessageFailed), and an operator's retry refuses a message whose
+	// invitation was issued again since (App.RetryMessage).
 	SentAt time.Time
 	// LastError is the last delivery failure of the latest message, "" once delivered.
 	LastError string
