@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -246,6 +247,12 @@ type search struct {
 	driver int
 	runs   []string // mergeRuns: the name words that words[driver] starts
 	emails bool     // some email starts with query
+	// paired is whether mergeRuns reads the names whose first word the
+	// driver starts from member_words_by_lead: for each of leads, its
+	// names with a word that words[partner] starts (searchplan.ByLeads).
+	paired  bool
+	partner int
+	leads   []string
 }
 
 // leadPage reports whether a mergeRuns search is a page of the range of
@@ -256,12 +263,14 @@ func (s *search) leadPage(f roster.MemberFilter) bool {
 
 // plan returns what planning decided of s.
 func (s *search) plan() searchplan.Plan {
-	return searchplan.Plan{Shape: s.shape, Driver: s.driver, Runs: s.runs, Emails: s.emails}
+	return searchplan.Plan{Shape: s.shape, Driver: s.driver, Runs: s.runs, Emails: s.emails,
+		Paired: s.paired, Partner: s.partner, Leads: s.leads}
 }
 
 // planned sets what planning decided of s.
 func (s *search) planned(p searchplan.Plan) {
 	s.shape, s.driver, s.runs, s.emails = p.Shape, p.Driver, p.Runs, p.Emails
+	s.paired, s.partner, s.leads = p.Paired, p.Partner, p.Leads
 }
 
 // planSearch chooses the shape of a search for a trimmed, lowercase query.
@@ -278,7 +287,7 @@ func (t *tx) planSearch(account, query string, sort roster.MemberSort, g *guess)
 	pl := &planner{t: t, guess: g}
 	defer pl.drop() // after an error, which is the one to report
 	p, err := searchplan.Decide(s.words, sort == roster.SortName,
-		func() ([][]string, int, error) { return pl.searchRuns(account, s) },
+		func() (*searchplan.Runs, error) { return pl.searchRuns(account, s) },
 		func() ([]int, int, error) { return pl.searchCounts(account, s) })
 	if err != nil {
 		return nil, nil, err
@@ -391,20 +400,14 @@ func (pl *planner) drop() error {
 // of member_words it starts, up to maxRuns+1 of them (each found by one
 // index seek past the one before), and "" as well when it starts the name
 // key of some member (the first words of names, which member_words does
-// not hold: roster.IndexedWords); and the number of emails that start with
-// the query, up to maxSorted.
-func (pl *planner) searchRuns(account string, s *search) ([][]string, int, error) {
+// not hold: roster.IndexedWords); the number of emails that start with
+// the query, up to maxSorted; and for a query of 2 to
+// searchplan.MaxPairWords words, the leads of each word and how many words
+// of their names each other word starts (searchplan.Leads).
+func (pl *planner) searchRuns(account string, s *search) (*searchplan.Runs, error) {
 	query, args := runsQuery(account, s)
-	runs := make([][]string, len(s.words))
-	emails := 0
-	err := pl.scan(query, args, func(slot int, word string, n int) {
-		if slot < 0 {
-			emails = n
-		} else {
-			runs[slot] = append(runs[slot], word)
-		}
-	})
-	return runs, emails, err
+	runs := searchplan.NewRuns(len(s.words))
+	return runs, pl.scan(query, args, runs.Row)
 }
 
 // runsQuery returns searchRuns' statement.
@@ -427,20 +430,63 @@ func runsQuery(account string, s *search) (string, []any) {
 			SELECT (SELECT word FROM member_words WHERE account_id = ` + acct + ` AND word > ` + r + `.word AND word < ` + hi + ` ORDER BY word LIMIT 1)
 			FROM ` + r + ` WHERE ` + r + `.word IS NOT NULL)`)
 	}
+	k := len(s.words)
+	pairs := k >= 2 && k <= searchplan.MaxPairWords
+	if pairs {
+		// The leads of each word, each found by one seek past the one
+		// before, as the runs are.
+		lead := leadOf("")
+		for i, w := range s.words {
+			l := fmt.Sprintf("l%d", i)
+			lo, hi := v.bind(w), v.bind(w+prefixEnd)
+			q.WriteString(`, ` + l + ` (lead) AS (
+			SELECT (SELECT ` + lead + ` FROM member_words WHERE account_id = ` + acct + ` AND ` + lead + ` >= ` + lo + ` AND ` + lead + ` < ` + hi + ` ORDER BY 1 LIMIT 1)
+			UNION ALL
+			SELECT (SELECT ` + lead + ` FROM member_words WHERE account_id = ` + acct + ` AND ` + lead + ` > ` + l + `.lead AND ` + lead + ` < ` + hi + ` ORDER BY 1 LIMIT 1)
+			FROM ` + l + ` WHERE ` + l + `.lead IS NOT NULL)`)
+		}
+	}
 	// The recursion goes only as far as the LIMIT reads: for one word up
 	// to maxRuns+1, for the others one more than that word's
-	// (searchplan.FullRuns).
+	// (searchplan.FullRuns); for the leads, up to maxRuns+1.
+	runs := strconv.Itoa(maxRuns + 1)
 	full := searchplan.FullRuns(s.words)
 	for i := range s.words {
-		limit := strconv.Itoa(maxRuns + 1)
+		limit := runs
 		if i != full {
 			limit = fmt.Sprintf(`least(%s, 1 + (SELECT count(*) FROM (SELECT FROM r%d WHERE word IS NOT NULL LIMIT %[1]s) c))`, limit, full)
 		}
-		fmt.Fprintf(&q, ` (SELECT %d, word, 0 FROM r%[1]d WHERE word IS NOT NULL LIMIT %s) UNION ALL`, i, limit)
-		fmt.Fprintf(&q, ` (SELECT %d, '', 0 FROM (%s LIMIT 1) l) UNION ALL`, i, leadRange(v, acct, s.words[i]))
+		fmt.Fprintf(&q, ` (SELECT %d, word, 0 FROM r%d WHERE word IS NOT NULL LIMIT %s) UNION ALL`, searchplan.RunSlot(k, i), i, limit)
+		fmt.Fprintf(&q, ` (SELECT %d, '', 0 FROM (%s LIMIT 1) l) UNION ALL`, searchplan.RunSlot(k, i), leadRange(v, acct, s.words[i]))
+	}
+	if pairs {
+		for i := range s.words {
+			fmt.Fprintf(&q, ` (SELECT %d, lead, 0 FROM l%d WHERE lead IS NOT NULL LIMIT %s) UNION ALL`, searchplan.LeadSlot(k, i), i, runs)
+			for j, w := range s.words {
+				if !searchplan.Paired(s.words[i], w) {
+					continue
+				}
+				// Each lead's range on its own (LATERAL), not the
+				// partner's every word hashed against the leads.
+				fmt.Fprintf(&q, ` SELECT %[1]d, NULL, (SELECT count(*) FROM (SELECT FROM (SELECT lead FROM l%[2]d WHERE lead IS NOT NULL LIMIT %[3]s) l
+					CROSS JOIN LATERAL (SELECT FROM member_words p WHERE p.account_id = %[4]s AND %[5]s = l.lead AND p.word >= %[6]s AND p.word < %[7]s LIMIT %[8]d) p LIMIT %[8]d) c) UNION ALL`,
+					searchplan.PairSlot(k, i, j), i, runs, acct, leadOf("p"), v.bind(w), v.bind(w+prefixEnd), maxSorted)
+			}
+		}
 	}
 	q.WriteString(` SELECT -1, NULL, ` + emailCount(v, acct, s))
 	return q.String(), v.args
+}
+
+// leadOf returns the lead of the name of alias's row of member_words: its
+// name key up to the first space, the expression member_words_by_lead
+// indexes. A query word, which has no space, begins a name key exactly
+// when it begins the key's lead.
+func leadOf(alias string) string {
+	if alias != "" {
+		alias += "."
+	}
+	return `split_part(` + alias + `name_key, ' ', 1)`
 }
 
 // leadRange returns a statement of the members whose name key begins with
@@ -590,6 +636,15 @@ func (b *listStatement) filters(alias string) string {
 	return q
 }
 
+// filtersOf returns the role and status filters on the member of alias, a
+// row of member_words: a scalar subquery, as in hasWords.
+func (b *listStatement) filtersOf(alias string) string {
+	if b.f.Role == "" && b.f.Status == "" {
+		return ""
+	}
+	return ` AND (SELECT true FROM members f WHERE f.account_id = ` + alias + `.account_id AND f.user_id = ` + alias + `.user_id` + b.filters("f") + `)`
+}
+
 // page returns the statement of a page of members in the order's index,
 // from the cursor, with cond, a condition on m.
 func (b *listStatement) page(cond string) string {
@@ -597,8 +652,8 @@ func (b *listStatement) page(cond string) string {
 		b.filters("m") + cond + b.after("m") + b.orderBy("m")
 }
 
-// hasWords returns the test that every word of the query but skip (an
-// index in words, or -1) starts a word of the name of alias's row, which
+// hasWords returns the test that every word of the query but those of
+// skip (indexes in words) starts a word of the name of alias's row, which
 // has account_id, user_id and name_key: the name key begins with it (the
 // first word), or, when the key holds it at all, a word of member_words
 // does.
@@ -608,10 +663,10 @@ func (b *listStatement) page(cond string) string {
 // through, in the order the candidates are read, and stops with the page.
 // An EXISTS it may turn into a join with, or a hash of, every member who
 // has the word, read in full before the first row is known.
-func (b *listStatement) hasWords(s *search, alias string, skip int) string {
+func (b *listStatement) hasWords(s *search, alias string, skip ...int) string {
 	var q strings.Builder
 	for i, w := range s.words {
-		if i != skip {
+		if !slices.Contains(skip, i) {
 			lo, hi := b.arg(w), b.arg(w+prefixEnd)
 			q.WriteString(` AND (` + alias + `.name_key >= ` + lo + ` AND ` + alias + `.name_key < ` + hi +
 				` OR strpos(` + alias + `.name_key, ` + lo + `) > 0 AND (SELECT true FROM member_words x
@@ -681,18 +736,23 @@ func (b *listStatement) merged(s *search) string {
 	}
 	var arms []string
 	for _, run := range s.runs {
-		if run == "" {
+		switch {
+		case run == "" && s.paired:
+			// For each lead, its names with a word the partner starts:
+			// a range of member_words_by_lead, sorted.
+			p := s.words[s.partner]
+			for _, lead := range s.leads {
+				arms = append(arms, `(SELECT DISTINCT p.name_key, p.user_id FROM member_words p WHERE p.account_id = `+b.acct+
+					` AND `+leadOf("p")+` = `+b.arg(lead)+` AND p.word >= `+b.arg(p)+` AND p.word < `+b.arg(p+prefixEnd)+
+					b.hasWords(s, "p", s.driver, s.partner)+b.filtersOf("p")+b.after("p")+b.orderBy("p")+`)`)
+			}
+		case run == "":
 			arms = append(arms, `(SELECT l.name_key, l.user_id FROM members l WHERE l.account_id = `+b.acct+
 				b.filters("l")+b.leadRun(s, "l", true, false)+b.orderBy("l")+`)`)
-			continue
+		default:
+			arms = append(arms, `(SELECT w.name_key, w.user_id FROM member_words w WHERE w.account_id = `+b.acct+` AND w.word = `+b.arg(run)+
+				b.hasWords(s, "w", s.driver)+b.filtersOf("w")+b.after("w")+b.orderBy("w")+`)`)
 		}
-		arm := `(SELECT w.name_key, w.user_id FROM member_words w WHERE w.account_id = ` + b.acct + ` AND w.word = ` + b.arg(run) +
-			b.hasWords(s, "w", s.driver)
-		if b.f.Role != "" || b.f.Status != "" {
-			// A scalar subquery, as in hasWords.
-			arm += ` AND (SELECT true FROM members f WHERE f.account_id = w.account_id AND f.user_id = w.user_id` + b.filters("f") + `)`
-		}
-		arms = append(arms, arm+b.after("w")+b.orderBy("w")+`)`)
 	}
 	if s.emails {
 		arms = append(arms, `(WITH e AS MATERIALIZED (`+b.emailMatches(s, false)+`) SELECT e.name_key, e.user_id FROM e WHERE true`+

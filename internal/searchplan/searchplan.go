@@ -20,6 +20,19 @@
 //     testing each member, which finds a page of matches soon when they
 //     are not all at its end.
 //
+// A MergeRuns search of two or three words whose driver starts the first
+// words of names reads those names another way when one of its other words
+// (the partner) is paired with the driver (Paired): from
+// member_words_by_lead, which orders member_words by each name's first
+// word (its lead: the name key up to its first space), then the word. The
+// names of one lead with a word the partner starts are one range of it,
+// which the store sorts by name; when fewer than MaxSorted words of the
+// names the driver's leads lead start the partner (ByLeads), each lead's
+// range is an arm of the merge instead of the range of first words, which
+// would be walked testing each name for the partner ("dana dev1" read the 1,500 Danas
+// before the first Dana Dev1 at 100,000 members, and now reads the 78
+// Dana Dev1s).
+//
 // Words of the query other than the one whose matches are read (the
 // driver) are tested on each candidate: whether its name_key begins with
 // the word, else whether it contains the word at all (a word of the name
@@ -28,12 +41,16 @@
 //
 // So a page reads what the page, MaxRuns and MaxSorted bound, except where
 // the candidates read in order mostly fail the other words or the
-// filters: a merged run is read until a page of its members passes ("dana
-// dev1" reads the 1,500 Danas before the first Dana Dev1 at 100,000
-// members; a rare role, all of the run).
+// filters: a merged run is read until a page of its members passes (the
+// first words of a query of four words, or of two whose driver has more
+// than MaxRuns leads or leads MaxSorted names with the other word; a rare
+// role, all of the run).
 package searchplan
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Shape is how a search page is read.
 type Shape int
@@ -53,7 +70,97 @@ const (
 	// MaxSorted is how many matches a search may read and sort; with more,
 	// walking the order's index finds a page sooner.
 	MaxSorted = 1000
+	// MaxPairWords is the most words a search may have for its planning
+	// to read the leads of its words (Leads).
+	MaxPairWords = 3
 )
+
+// Runs is what a store's runs statement read of a search of k words: each
+// row is a slot, a word and a number, the slot saying what the row is
+// (RunSlot, LeadSlot, PairSlot, or -1 for the number of emails that start
+// with the query).
+type Runs struct {
+	// Words[i] are the runs of word i: the distinct name words it starts,
+	// and "" when it starts the first word of some name.
+	Words  [][]string
+	Emails int
+	Leads  Leads
+}
+
+// Leads is what the planning of a search of 2 to MaxPairWords words read
+// of member_words_by_lead (its fields are nil for other searches).
+type Leads struct {
+	// Of[i] are the distinct leads that word i starts (of names of more
+	// than one word, which member_words holds), up to MaxRuns+1.
+	Of [][]string
+	// Pairs[i][j] is how many words of the names led by Of[i] start word
+	// j, up to MaxSorted, where Paired(word i, word j); else 0.
+	Pairs [][]int
+}
+
+// NewRuns returns an empty Runs for a search of k words.
+func NewRuns(k int) *Runs {
+	r := &Runs{Words: make([][]string, k)}
+	if k >= 2 && k <= MaxPairWords {
+		r.Leads.Of = make([][]string, k)
+		r.Leads.Pairs = make([][]int, k)
+		for i := range k {
+			r.Leads.Pairs[i] = make([]int, k)
+		}
+	}
+	return r
+}
+
+// RunSlot, LeadSlot and PairSlot are the slots of a runs statement's rows
+// for a search of k words: a run of word i, a lead of word i, and the
+// number of words of the names led by word i that word j starts.
+func RunSlot(k, i int) int     { return i }
+func LeadSlot(k, i int) int    { return k + i }
+func PairSlot(k, i, j int) int { return 2*k + i*k + j }
+
+// Row adds a row of a runs statement.
+func (r *Runs) Row(slot int, word string, n int) {
+	k := len(r.Words)
+	switch {
+	case slot < 0:
+		r.Emails = n
+	case slot < k:
+		r.Words[slot] = append(r.Words[slot], word)
+	case slot < 2*k:
+		r.Leads.Of[slot-k] = append(r.Leads.Of[slot-k], word)
+	default:
+		r.Leads.Pairs[(slot-2*k)/k][(slot-2*k)%k] = n
+	}
+}
+
+// Paired reports whether the names led by a word a are read for a word b
+// from member_words_by_lead: when neither word starts the other, no first
+// word starts both, so b starts a word of the name other than the first,
+// which member_words holds (roster.IndexedWords).
+func Paired(a, b string) bool {
+	return a != b && !strings.HasPrefix(a, b) && !strings.HasPrefix(b, a)
+}
+
+// ByLeads returns the word to pair with the driver of a MergeRuns search
+// whose runs are runs, or -1: of the words paired with the driver, the
+// one its leads' names have fewest of, when they are fewer than MaxSorted
+// and the driver starts the first words of names, of at most MaxRuns
+// leads.
+func ByLeads(words []string, driver int, runs []string, l Leads) int {
+	if len(l.Of) != len(words) || !slices.Contains(runs, "") || len(l.Of[driver]) > MaxRuns {
+		return -1
+	}
+	partner := -1
+	for j, n := range l.Pairs[driver] {
+		if j == driver || !Paired(words[driver], words[j]) || n >= MaxSorted {
+			continue
+		}
+		if partner < 0 || n < l.Pairs[driver][partner] {
+			partner = j
+		}
+	}
+	return partner
+}
 
 // FullRuns returns the index in words of the word whose distinct name
 // words the stores read in full for ByRuns, up to MaxRuns+1 of them: the
@@ -149,27 +256,43 @@ type Plan struct {
 	Runs []string
 	// Emails is whether some email starts with the query.
 	Emails bool
+	// Paired is whether the first words of a MergeRuns search are read
+	// from member_words_by_lead: for each of Leads, its names that have a
+	// word the Partner (an index in the query's words) starts.
+	Paired  bool
+	Partner int
+	Leads   []string
 }
 
 // Equal reports whether p and q are the same plan.
 func (p Plan) Equal(q Plan) bool {
-	return p.Shape == q.Shape && p.Driver == q.Driver && slices.Equal(p.Runs, q.Runs) && p.Emails == q.Emails
+	return p.Shape == q.Shape && p.Driver == q.Driver && slices.Equal(p.Runs, q.Runs) && p.Emails == q.Emails &&
+		p.Paired == q.Paired && p.Partner == q.Partner && slices.Equal(p.Leads, q.Leads)
 }
 
 // Decide plans a search of words, with the store's planning reads: runs
-// (ByRuns' inputs, read only for the name order) and, when those decide
-// nothing or the order is another, counts (ByCounts' inputs).
+// (the inputs of ByRuns and ByLeads, read only for the name order) and,
+// when those decide nothing or the order is another, counts (ByCounts'
+// inputs).
 func Decide(words []string, byName bool,
-	runs func() ([][]string, int, error), counts func() ([]int, int, error)) (Plan, error) {
+	runs func() (*Runs, error), counts func() ([]int, int, error)) (Plan, error) {
 	if byName {
-		r, emails, err := runs()
+		r, err := runs()
 		if err != nil {
 			return Plan{}, err
 		}
-		if shape, driver, ok := ByRuns(words, r, emails); ok {
-			p := Plan{Shape: shape, Driver: driver, Emails: emails > 0}
+		if shape, driver, ok := ByRuns(words, r.Words, r.Emails); ok {
+			p := Plan{Shape: shape, Driver: driver, Emails: r.Emails > 0}
 			if shape == MergeRuns && driver >= 0 {
-				p.Runs = r[driver]
+				p.Runs = r.Words[driver]
+				if j := ByLeads(words, driver, p.Runs, r.Leads); j >= 0 {
+					p.Paired, p.Partner, p.Leads = true, j, r.Leads.Of[driver]
+					if len(p.Leads) == 0 && len(p.Runs) == 1 && !p.Emails {
+						// The first words were the only run, and no
+						// name they lead has the partner.
+						return Plan{Shape: NoMatches, Driver: -1}, nil
+					}
+				}
 			}
 			return p, nil
 		}

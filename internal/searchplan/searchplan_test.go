@@ -59,8 +59,16 @@ func TestByCounts(t *testing.T) {
 
 func TestDecide(t *testing.T) {
 	read := 0
-	runs := func(r [][]string, emails int) func() ([][]string, int, error) {
-		return func() ([][]string, int, error) { read++; return r, emails, nil }
+	runs := func(r [][]string, emails int) func() (*Runs, error) {
+		return func() (*Runs, error) { read++; return &Runs{Words: r, Emails: emails}, nil }
+	}
+	// "dana dev1": Dana leads 3 names with a word starting dev1.
+	paired := func(emails int, leads []string, n int) func() (*Runs, error) {
+		return func() (*Runs, error) {
+			read++
+			return &Runs{Words: [][]string{{""}, runsOf(MaxRuns + 1)}, Emails: emails,
+				Leads: Leads{Of: [][]string{leads, nil}, Pairs: [][]int{{0, n}, {0, 0}}}}, nil
+		}
 	}
 	counts := func(c []int, emails int) func() ([]int, int, error) {
 		return func() ([]int, int, error) { read += 10; return c, emails, nil }
@@ -69,7 +77,7 @@ func TestDecide(t *testing.T) {
 		name   string
 		words  []string
 		byName bool
-		runs   func() ([][]string, int, error)
+		runs   func() (*Runs, error)
 		counts func() ([]int, int, error)
 		want   Plan
 		read   int // 1: the runs were read, 10: the counts, 11: both
@@ -82,6 +90,14 @@ func TestDecide(t *testing.T) {
 			Plan{Shape: WalkOrder, Driver: 0}, 10},
 		{"nobody", []string{"zzz"}, true, runs([][]string{nil}, 0), counts(nil, 0),
 			Plan{Shape: NoMatches, Driver: -1}, 1},
+		{"the first words paired", []string{"dana", "dev1"}, true, paired(0, []string{"dana"}, 3), counts(nil, 0),
+			Plan{Shape: MergeRuns, Driver: 0, Runs: []string{""}, Paired: true, Partner: 1, Leads: []string{"dana"}}, 1},
+		{"too many pairs to sort: walked", []string{"dana", "dev1"}, true, paired(0, []string{"dana"}, MaxSorted), counts(nil, 0),
+			Plan{Shape: MergeRuns, Driver: 0, Runs: []string{""}}, 1},
+		{"paired, but no lead has the partner", []string{"dana", "dev1"}, true, paired(0, nil, 0), counts(nil, 0),
+			Plan{Shape: NoMatches, Driver: -1}, 1},
+		{"paired, no lead has the partner, but emails match", []string{"dana", "dev1"}, true, paired(2, nil, 0), counts(nil, 0),
+			Plan{Shape: MergeRuns, Driver: 0, Runs: []string{""}, Emails: true, Paired: true, Partner: 1}, 1},
 	} {
 		read = 0
 		got, err := Decide(tc.words, tc.byName, tc.runs, tc.counts)
@@ -90,8 +106,65 @@ func TestDecide(t *testing.T) {
 		}
 	}
 	boom := errors.New("boom")
-	if _, err := Decide([]string{"a"}, true, func() ([][]string, int, error) { return nil, 0, boom }, counts(nil, 0)); err != boom {
+	if _, err := Decide([]string{"a"}, true, func() (*Runs, error) { return nil, boom }, counts(nil, 0)); err != boom {
 		t.Errorf("Decide with a failing read: %v, want %v", err, boom)
+	}
+}
+
+func TestByLeads(t *testing.T) {
+	leads := func(of []string, pairs ...int) Leads {
+		l := Leads{Of: make([][]string, len(pairs)), Pairs: make([][]int, len(pairs))}
+		l.Of[0] = of
+		for i := range pairs {
+			l.Pairs[i] = make([]int, len(pairs))
+		}
+		copy(l.Pairs[0], pairs)
+		return l
+	}
+	for _, tc := range []struct {
+		name  string
+		words []string
+		runs  []string
+		leads Leads
+		want  int
+	}{
+		{"a partner", []string{"dana", "dev1"}, []string{""}, leads([]string{"dana"}, 0, 78), 1},
+		{"the one the leads have fewest of", []string{"dana", "dev", "smith"}, []string{""}, leads([]string{"dana"}, 0, 700, 70), 2},
+		{"no first words among the runs", []string{"dana", "dev1"}, []string{"danae"}, leads([]string{"dana"}, 0, 78), -1},
+		{"a word that starts the driver", []string{"dana", "dan"}, []string{""}, leads([]string{"dana"}, 0, 78), -1},
+		{"a word the driver starts", []string{"dan", "dana"}, []string{""}, leads([]string{"dan"}, 0, 78), -1},
+		{"as many as are sorted", []string{"dana", "dev1"}, []string{""}, leads([]string{"dana"}, 0, MaxSorted), -1},
+		{"too many leads", []string{"d", "dev1"}, []string{""}, leads(runsOf(MaxRuns+1), 0, 78), -1},
+		{"not read (one word, or more than MaxPairWords)", []string{"dana", "dev1"}, []string{""}, Leads{}, -1},
+	} {
+		if got := ByLeads(tc.words, 0, tc.runs, tc.leads); got != tc.want {
+			t.Errorf("%s: ByLeads = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestRunsRow checks that the rows of a runs statement land where their
+// slots say.
+func TestRunsRow(t *testing.T) {
+	r := NewRuns(2)
+	for _, row := range []struct {
+		slot int
+		word string
+		n    int
+	}{
+		{RunSlot(2, 0), "", 0}, {RunSlot(2, 1), "dev1", 0}, {RunSlot(2, 1), "dev10", 0},
+		{LeadSlot(2, 0), "dana", 0}, {LeadSlot(2, 0), "danae", 0}, {LeadSlot(2, 1), "dev", 0},
+		{PairSlot(2, 0, 1), "", 78}, {PairSlot(2, 1, 0), "", 5}, {-1, "", 12},
+	} {
+		r.Row(row.slot, row.word, row.n)
+	}
+	want := &Runs{Words: [][]string{{""}, {"dev1", "dev10"}}, Emails: 12,
+		Leads: Leads{Of: [][]string{{"dana", "danae"}, {"dev"}}, Pairs: [][]int{{0, 78}, {5, 0}}}}
+	if !reflect.DeepEqual(r, want) {
+		t.Errorf("Runs = %+v, want %+v", r, want)
+	}
+	if r := NewRuns(MaxPairWords + 1); r.Leads.Of != nil {
+		t.Errorf("the leads of a search of %d words are read", MaxPairWords+1)
 	}
 }
 
@@ -162,6 +235,9 @@ func TestPlanEqual(t *testing.T) {
 		{Plan{Shape: MergeRuns, Driver: 0, Runs: []string{"", "dana"}, Emails: true}, false},
 		{Plan{Shape: MergeRuns, Driver: 1, Runs: []string{"", "dana"}}, false},
 		{Plan{Shape: SortMatches, Driver: 1, Runs: []string{"", "dana"}, Emails: true}, false},
+		{Plan{Shape: MergeRuns, Driver: 1, Runs: []string{"", "dana"}, Emails: true, Paired: true}, false},
+		{Plan{Shape: MergeRuns, Driver: 1, Runs: []string{"", "dana"}, Emails: true, Partner: 1}, false},
+		{Plan{Shape: MergeRuns, Driver: 1, Runs: []string{"", "dana"}, Emails: true, Leads: []string{"dana"}}, false},
 	} {
 		if got := p.Equal(c.q); got != c.want {
 			t.Errorf("%+v.Equal(%+v) = %v, want %v", p, c.q, got, c.want)

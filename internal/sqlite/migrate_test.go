@@ -232,5 +232,6 @@ func TestShippedMigrationsUnchanged(t *testing.T) {
 		"009_runs_with.sql":                "b44667b809cf089a",
 		"012_sweep_indexes.sql":            "d25786626ca990c3",
 		"013_sweep_resets_attempts.sql":    "af61cfcea432ba7f",
+		"015_lead_index.sql":               "5d2da3784c09ee19",
 	})
 }

@@ -19,6 +19,10 @@ func FuzzSearch(f *testing.F) {
 		{"Mary-Jane O'Brien\nZoë Ångström", "ång"},
 		{"Sara می\u200cخواهم\nJose\u0301 Ruiz", "می\u200cخ"},
 		{"a a a\nA\naa", "a"},
+		// Names read by their lead (searchplan.ByLeads): two words of one
+		// name under the partner, a longer lead, a lead with a hyphen,
+		// the words in the other order.
+		{"Dana Dev1\nDana Dev10 Dev1x\nDanae Dev1\nDana-Jo Dev1 Kim\nDev1 Dana", "dana dev1"},
 	} {
 		f.Add(seed[0], seed[1])
 	}
