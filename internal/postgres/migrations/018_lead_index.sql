@@ -9,7 +9,7 @@
 -- before, and PostgreSQL keeps the index.
 
 -- +goose Up
-CREATE INDEX member_words_by_lead ON member_words (account_id, split_part(name_key, ' ', 1), word, name_key, user_id);
+CREATE INDEX IF NOT EXISTS member_words_by_lead ON member_words (account_id, split_part(name_key, ' ', 1), word, name_key, user_id);
 
 -- +goose Down
-DROP INDEX member_words_by_lead;
+DROP INDEX IF EXISTS member_words_by_lead;
