@@ -739,11 +739,14 @@ func (b *listStatement) merged(s *search) string {
 		switch {
 		case run == "" && s.paired:
 			// For each lead, its names with a word the partner starts:
-			// a range of member_words_by_lead, sorted.
+			// a range of member_words_by_lead, sorted. The account, the
+			// lead and the range are hidden from the planner, which
+			// otherwise, for more than one lead, planned the statement on
+			// every call.
 			p := s.words[s.partner]
 			for _, lead := range s.leads {
-				arms = append(arms, `(SELECT DISTINCT p.name_key, p.user_id FROM member_words p WHERE p.account_id = `+b.acct+
-					` AND `+leadOf("p")+` = `+b.arg(lead)+` AND p.word >= `+b.arg(p)+` AND p.word < `+b.arg(p+prefixEnd)+
+				arms = append(arms, `(SELECT DISTINCT p.name_key, p.user_id FROM member_words p WHERE p.account_id = (SELECT `+b.acct+`::text)`+
+					` AND `+leadOf("p")+` = `+b.hidden(lead)+` AND p.word >= `+b.hidden(p)+` AND p.word < `+b.hidden(p+prefixEnd)+
 					b.hasWords(s, "p", s.driver, s.partner)+b.filtersOf("p")+b.after("p")+b.orderBy("p")+`)`)
 			}
 		case run == "":

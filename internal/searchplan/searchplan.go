@@ -29,7 +29,7 @@
 // which the store sorts by name; when fewer than MaxSorted words of the
 // names the driver's leads lead start the partner (ByLeads), each lead's
 // range is an arm of the merge instead of the range of first words, which
-// would be walked testing each name for the partner ("dana dev1" read the 1,500 Danas
+// would be walked testing each name for the partner ("dana dev1" read the 1,400 Danas
 // before the first Dana Dev1 at 100,000 members, and now reads the 78
 // Dana Dev1s).
 //
@@ -288,8 +288,9 @@ func Decide(words []string, byName bool,
 				if j := ByLeads(words, driver, p.Runs, r.Leads); j >= 0 {
 					p.Paired, p.Partner, p.Leads = true, j, r.Leads.Of[driver]
 					if len(p.Leads) == 0 && len(p.Runs) == 1 && !p.Emails {
-						// The first words were the only run, and no
-						// name they lead has the partner.
+						// The first words were the only run, and
+						// the names they lead have one word each: none
+						// has a word the partner starts.
 						return Plan{Shape: NoMatches, Driver: -1}, nil
 					}
 				}

@@ -94,9 +94,9 @@ func TestDecide(t *testing.T) {
 			Plan{Shape: MergeRuns, Driver: 0, Runs: []string{""}, Paired: true, Partner: 1, Leads: []string{"dana"}}, 1},
 		{"too many pairs to sort: walked", []string{"dana", "dev1"}, true, paired(0, []string{"dana"}, MaxSorted), counts(nil, 0),
 			Plan{Shape: MergeRuns, Driver: 0, Runs: []string{""}}, 1},
-		{"paired, but no lead has the partner", []string{"dana", "dev1"}, true, paired(0, nil, 0), counts(nil, 0),
+		{"paired, but the driver leads no name of more than one word", []string{"dana", "dev1"}, true, paired(0, nil, 0), counts(nil, 0),
 			Plan{Shape: NoMatches, Driver: -1}, 1},
-		{"paired, no lead has the partner, but emails match", []string{"dana", "dev1"}, true, paired(2, nil, 0), counts(nil, 0),
+		{"paired, leading no name of more than one word, but emails match", []string{"dana", "dev1"}, true, paired(2, nil, 0), counts(nil, 0),
 			Plan{Shape: MergeRuns, Driver: 0, Runs: []string{""}, Emails: true, Paired: true, Partner: 1}, 1},
 	} {
 		read = 0
@@ -134,7 +134,8 @@ func TestByLeads(t *testing.T) {
 		{"a word that starts the driver", []string{"dana", "dan"}, []string{""}, leads([]string{"dana"}, 0, 78), -1},
 		{"a word the driver starts", []string{"dan", "dana"}, []string{""}, leads([]string{"dan"}, 0, 78), -1},
 		{"as many as are sorted", []string{"dana", "dev1"}, []string{""}, leads([]string{"dana"}, 0, MaxSorted), -1},
-		{"too many leads", []string{"d", "dev1"}, []string{""}, leads(runsOf(MaxRuns+1), 0, 78), -1},
+		{"as many leads as are merged", []string{"dana", "dev1"}, []string{""}, leads(runsOf(MaxRuns), 0, 78), 1},
+		{"too many leads", []string{"dana", "dev1"}, []string{""}, leads(runsOf(MaxRuns+1), 0, 78), -1},
 		{"not read (one word, or more than MaxPairWords)", []string{"dana", "dev1"}, []string{""}, Leads{}, -1},
 	} {
 		if got := ByLeads(tc.words, 0, tc.runs, tc.leads); got != tc.want {

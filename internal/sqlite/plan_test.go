@@ -144,6 +144,9 @@ func TestQueryPlans(t *testing.T) {
 		if want, ok := paired[p.name]; ok && srch.paired != want {
 			t.Errorf("%s: paired %v, want %v", p.name, srch.paired, want)
 		}
+		if p.name == "two words" && !slices.Equal(srch.leads, []string{"dana", "danae"}) {
+			t.Errorf("%s: leads %q, want dana and danae (storetest.AddFirstWordNames)", p.name, srch.leads)
+		}
 		if strings.Contains(strings.ToUpper(query), "OFFSET") {
 			t.Errorf("%s: an OFFSET:\n%s", p.name, query)
 		}

@@ -266,17 +266,21 @@ func countSearches(t *testing.T, s roster.Store, account string, want map[string
 	})
 }
 
-// AddFirstWordNames renames members 100 to 119 of a filled account (see
+// AddFirstWordNames renames members 100 to 129 of a filled account (see
 // FillUserID) for the query plan tests: ten to "Kim Alexa0"… "Kim Alexa9",
-// later words that start like first names ("alex"), and ten to "User00002x
-// Lee", first words that start like emails ("user00002"). Pending members
-// keep their names.
+// later words that start like first names ("alex"); ten to "User00002x
+// Lee", first words that start like emails ("user00002"); and ten to
+// "Danae Dev10"… "Danae Dev19", a second first word that "dana" starts.
+// Pending members keep their names.
 func AddFirstWordNames(t *testing.T, s roster.Store, account string) {
 	t.Helper()
 	Write(t, s, "", func(tx roster.Tx) error {
-		for i := range 20 {
+		for i := range 30 {
 			name := fmt.Sprintf("Kim Alexa%d", i)
-			if i >= 10 {
+			switch {
+			case i >= 20:
+				name = fmt.Sprintf("Danae Dev1%d", i-20)
+			case i >= 10:
 				name = "User00002x Lee"
 			}
 			if err := tx.SetUserName(FillUserID(account, 100+i), name); err != nil {
