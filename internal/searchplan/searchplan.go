@@ -98,10 +98,15 @@ type Leads struct {
 	Pairs [][]int
 }
 
+// ReadsLeads reports whether the planning of a search of k words reads
+// its words' leads: for 2 to MaxPairWords words. A store's runs statement
+// has rows of LeadSlot and PairSlot exactly then, which Runs.Row can hold.
+func ReadsLeads(k int) bool { return k >= 2 && k <= MaxPairWords }
+
 // NewRuns returns an empty Runs for a search of k words.
 func NewRuns(k int) *Runs {
 	r := &Runs{Words: make([][]string, k)}
-	if k >= 2 && k <= MaxPairWords {
+	if ReadsLeads(k) {
 		r.Leads.Of = make([][]string, k)
 		r.Leads.Pairs = make([][]int, k)
 		for i := range k {

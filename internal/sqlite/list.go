@@ -237,7 +237,7 @@ func runsQuery(account string, s *search) (string, []any) {
 			FROM ` + r + ` WHERE ` + r + `.word IS NOT NULL LIMIT ` + limit + `)`)
 	}
 	k := len(s.words)
-	pairs := k >= 2 && k <= searchplan.MaxPairWords
+	pairs := searchplan.ReadsLeads(k)
 	if pairs {
 		// The leads of each word, each found by one seek past the one
 		// before, as the runs are.
