@@ -19,9 +19,9 @@ import (
 //
 // The guess is the plan that the same search had the last time this
 // instance ran it (a next page, the list refreshed, the same search by
-// another administrator), else, for a query of one word in name order, a
-// page of the names it begins (searchplan.LeadPage): people search for a
-// first name more than for anything else.
+// another administrator), else firstGuess's: people search for a first
+// name more than for anything else, or for a first name and the start of
+// a last.
 
 // planKey is what a search's plan depends on besides the account's
 // members: searchplan.Decide's words and order.
@@ -48,6 +48,26 @@ type lastPlans struct {
 // leadGuess is the guess for a query of one word in name order that
 // lastPlans does not hold.
 var leadGuess = searchplan.Plan{Shape: searchplan.MergeRuns, Driver: 0, Runs: []string{""}}
+
+// firstGuess returns the guess for a search in name order that lastPlans
+// does not hold, if it has one. For a query of one word it is leadGuess.
+// For two words, neither starting the other, and no filter, it is that
+// the first word is a whole first name and nothing else, read for the
+// names with a word the second starts (searchplan.ByLeads): "dana dev1".
+// Guessed wrong, that statement reads at most maxSorted entries of the
+// first word's range, however many names have words the second starts
+// ("dana d"): merged bounds each lead's range. With a filter it would
+// look each of them up, so a filtered search is not guessed.
+func firstGuess(words []string, filtered bool) (searchplan.Plan, bool) {
+	switch {
+	case len(words) == 1:
+		return leadGuess, true
+	case len(words) == 2 && !filtered && searchplan.Paired(words[0], words[1]):
+		return searchplan.Plan{Shape: searchplan.MergeRuns, Driver: 0, Runs: []string{""},
+			Paired: true, Partner: 1, Leads: []string{words[0]}}, true
+	}
+	return searchplan.Plan{}, false
+}
 
 // get returns the last plan of the search of k, if c holds it.
 func (c *lastPlans) get(k planKey) (searchplan.Plan, bool) {

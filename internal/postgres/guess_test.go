@@ -14,9 +14,10 @@ import (
 
 // TestSearchGuesses checks that a search asked again is answered from the
 // batch of its planning, its page's statement guessed from the plan it had
-// before, and that a word searched for the first time is guessed to be a
-// first name: for each, the guessed rows are the page that the statement
-// planned without a guess reads. (That a wrong guess is never the answer,
+// before, and that a search asked for the first time is guessed as
+// firstGuess says (a word: a first name; two words, unfiltered: a first
+// name and the start of another word): for each, the guessed rows are the
+// page that the statement planned without a guess reads. (That a wrong guess is never the answer,
 // storetest's ListMembersSearchAfterChanges checks.)
 func TestSearchGuesses(t *testing.T) {
 	s := open(t)
@@ -35,7 +36,11 @@ func TestSearchGuesses(t *testing.T) {
 		{"a first name, page N", roster.MemberFilter{Query: "Alex", Limit: 20, After: alexMid}, true},
 		{"a first name, descending, filtered", roster.MemberFilter{Query: "sam", Desc: true, Status: roster.StatusActive, Limit: 20}, true},
 		{"words of several names", roster.MemberFilter{Query: "smith9", Limit: 20}, false},
-		{"two words", roster.MemberFilter{Query: "dana dev1", Limit: 20}, false},
+		{"two words", roster.MemberFilter{Query: "dana dev1", Limit: 20}, true},
+		{"two words, page N", roster.MemberFilter{Query: "alex jones", Limit: 20, After: alexMid}, true},
+		{"two words, filtered", roster.MemberFilter{Query: "dana dev", Status: roster.StatusActive, Limit: 20}, false},
+		{"two words, the second a first name", roster.MemberFilter{Query: "dev1 dana", Limit: 20}, false},
+		{"two words, a first name and a letter", roster.MemberFilter{Query: "dana j", Limit: 20}, true},
 		{"an email", roster.MemberFilter{Query: "user00005", Limit: 20}, false},
 		{"an email, by role", roster.MemberFilter{Query: "user00005", Sort: roster.SortRole, Limit: 20}, false},
 	} {

@@ -131,14 +131,13 @@ func (t *tx) runList(l *memberList, s *search) (pgx.Rows, error) {
 }
 
 // guess returns the statement of l's page for a search planned as p, the
-// search's last plan if ok, else leadGuess for a word in name order. It
-// returns nil when there is no guess or the statement cannot go in a batch
-// (it names its QueryExecMode, to be planned for its values on every
-// call).
+// search's last plan if ok, else firstGuess's. It returns nil when there
+// is no guess or the statement cannot go in a batch (it names its
+// QueryExecMode, to be planned for its values on every call).
 func (l *memberList) guess(p searchplan.Plan, ok bool) *guess {
 	s := &search{query: l.query, words: roster.SearchWords(l.query)}
-	if !ok && l.sort == roster.SortName && len(s.words) == 1 {
-		p, ok = leadGuess, true
+	if !ok && l.sort == roster.SortName {
+		p, ok = firstGuess(s.words, l.f.Role != "" || l.f.Status != "")
 	}
 	if !ok {
 		return nil
@@ -742,11 +741,15 @@ func (b *listStatement) merged(s *search) string {
 			// a range of member_words_by_lead, sorted. The account, the
 			// lead and the range are hidden from the planner, which
 			// otherwise, for more than one lead, planned the statement on
-			// every call.
+			// every call. The range is read up to maxSorted entries: all
+			// of them when the search was planned so (searchplan.ByLeads
+			// pairs fewer), and no more when a guessed plan was wrong
+			// (firstGuess).
 			p := s.words[s.partner]
 			for _, lead := range s.leads {
-				arms = append(arms, `(SELECT DISTINCT p.name_key, p.user_id FROM member_words p WHERE p.account_id = (SELECT `+b.acct+`::text)`+
-					` AND `+leadOf("p")+` = `+b.hidden(lead)+` AND p.word >= `+b.hidden(p)+` AND p.word < `+b.hidden(p+prefixEnd)+
+				arms = append(arms, `(SELECT DISTINCT p.name_key, p.user_id FROM (SELECT p.account_id, p.name_key, p.user_id FROM member_words p`+
+					` WHERE p.account_id = (SELECT `+b.acct+`::text) AND `+leadOf("p")+` = `+b.hidden(lead)+
+					` AND p.word >= `+b.hidden(p)+` AND p.word < `+b.hidden(p+prefixEnd)+` LIMIT `+strconv.Itoa(maxSorted)+`) p WHERE true`+
 					b.hasWords(s, "p", s.driver, s.partner)+b.filtersOf("p")+b.after("p")+b.orderBy("p")+`)`)
 			}
 		case run == "":
