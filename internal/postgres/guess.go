@@ -51,13 +51,20 @@ var leadGuess = searchplan.Plan{Shape: searchplan.MergeRuns, Driver: 0, Runs: []
 
 // firstGuess returns the guess for a search in name order that lastPlans
 // does not hold, if it has one. For a query of one word it is leadGuess.
-// For two words, neither starting the other, and no filter, it is that
-// the first word is a whole first name and nothing else, read for the
-// names with a word the second starts (searchplan.ByLeads): "dana dev1".
-// Guessed wrong, that statement reads at most maxSorted entries of the
-// first word's range, however many names have words the second starts
-// ("dana d"): merged bounds each lead's range. With a filter it would
-// look each of them up, so a filtered search is not guessed.
+// For two words, neither starting the other, and no filter, it is the
+// names led by the first word with a word the second starts
+// (searchplan.ByLeads): "dana dev1". That is the plan when the first word
+// starts no first name but itself ("dana", not "dan" of Dana and Daniel)
+// and no later word of a name; when the second starts more than one
+// distinct word of names, or one and is no longer than the first (the
+// start of a last name, "dev1", rather than a whole one, "devlin", which
+// would drive the search itself); when the names led by the first hold
+// fewer than maxSorted words that the second starts; and when no email
+// starts with the query. Guessed wrong, the statement reads at most
+// maxSorted entries of the first word's range, however many names have
+// words the second starts ("alex smith" in an account of a million
+// members, 7,000 of them): merged bounds each lead's range. With a filter
+// it would look each of them up, so a filtered search is not guessed.
 func firstGuess(words []string, filtered bool) (searchplan.Plan, bool) {
 	switch {
 	case len(words) == 1:

@@ -17,8 +17,9 @@ import (
 // before, and that a search asked for the first time is guessed as
 // firstGuess says (a word: a first name; two words, unfiltered: a first
 // name and the start of another word): for each, the guessed rows are the
-// page that the statement planned without a guess reads. (That a wrong guess is never the answer,
-// storetest's ListMembersSearchAfterChanges checks.)
+// page that the statement planned without a guess reads. (That a wrong
+// guess is never the answer, storetest's ListMembersSearchAfterChanges
+// checks.)
 func TestSearchGuesses(t *testing.T) {
 	s := open(t)
 	a := storetest.NewAccount(t, s, "Acme", "bizmetry")
@@ -185,4 +186,53 @@ func TestLastPlansBounded(t *testing.T) {
 	if p, ok := c.get(k); !ok || p.Driver != 2 {
 		t.Errorf("get = %+v, %v; want the latest plan", p, ok)
 	}
+}
+
+// TestPairedRangeNearItsBound checks a search whose first word leads
+// nearly maxSorted names with a word the second starts: it is paired
+// (searchplan.ByLeads), its lead's range is read whole, although merged
+// bounds it, and its pages, guessed the first time and kept after, both
+// directions, are those that roster.MatchesQuery gives. (Renaming a user
+// renames the members that show the user's name: not those invited under
+// another, as the fill's pending members are.)
+func TestPairedRangeNearItsBound(t *testing.T) {
+	s := open(t)
+	a := storetest.NewAccount(t, s, "Acme", "bizmetry")
+	fillMembers(t, s, a, 1300)
+	storetest.Write(t, s, "", func(tx roster.Tx) error {
+		for i := range 1250 {
+			if err := tx.SetUserName(storetest.FillUserID(a.ID, i), fmt.Sprintf("Quinn Qx%d", i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	storetest.Read(t, s, func(rtx roster.Tx) error {
+		srch, _, err := rtx.(*tx).planSearch(a.ID, "quinn qx", roster.SortName, nil)
+		if err == nil && (!srch.paired || !slices.Equal(srch.leads, []string{"quinn"})) {
+			t.Errorf("planned %+v, want the lead quinn paired", srch.plan())
+		}
+		return err
+	})
+	population := storetest.MembersByID(t, s, a.ID, storetest.ListIDs(t, s, a.ID, roster.MemberFilter{Limit: roster.MaxPageSize}))
+	for _, desc := range []bool{false, true} {
+		f := roster.MemberFilter{Query: "quinn qx", Desc: desc, Limit: 100}
+		want := storetest.ExpectedIDs(population, f)
+		if len(want) < maxSorted*9/10 || len(want) >= maxSorted {
+			t.Fatalf("%d members match, want from %d to %d: the test checks less than it says", len(want), maxSorted*9/10, maxSorted-1)
+		}
+		if got := storetest.ListIDs(t, s, a.ID, f); !slices.Equal(got, want) {
+			t.Errorf("desc %v: listed %d members, want %d (first difference at %d)", desc, len(got), len(want), firstDiff(got, want))
+		}
+	}
+}
+
+// firstDiff returns the first index at which a and b differ.
+func firstDiff(a, b []string) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
 }

@@ -743,13 +743,15 @@ func (b *listStatement) merged(s *search) string {
 			// otherwise, for more than one lead, planned the statement on
 			// every call. The range is read up to maxSorted entries: all
 			// of them when the search was planned so (searchplan.ByLeads
-			// pairs fewer), and no more when a guessed plan was wrong
-			// (firstGuess).
-			p := s.words[s.partner]
+			// pairs words of which the leads hold fewer in all, so fewer
+			// in each), and no more when a guessed plan was wrong
+			// (firstGuess). The bound comes before the tests and the
+			// filters, so that it bounds their probes too.
+			partner := s.words[s.partner]
 			for _, lead := range s.leads {
-				arms = append(arms, `(SELECT DISTINCT p.name_key, p.user_id FROM (SELECT p.account_id, p.name_key, p.user_id FROM member_words p`+
-					` WHERE p.account_id = (SELECT `+b.acct+`::text) AND `+leadOf("p")+` = `+b.hidden(lead)+
-					` AND p.word >= `+b.hidden(p)+` AND p.word < `+b.hidden(p+prefixEnd)+` LIMIT `+strconv.Itoa(maxSorted)+`) p WHERE true`+
+				arms = append(arms, `(SELECT DISTINCT p.name_key, p.user_id FROM (SELECT r.account_id, r.name_key, r.user_id FROM member_words r`+
+					` WHERE r.account_id = (SELECT `+b.acct+`::text) AND `+leadOf("r")+` = `+b.hidden(lead)+
+					` AND r.word >= `+b.hidden(partner)+` AND r.word < `+b.hidden(partner+prefixEnd)+` LIMIT `+strconv.Itoa(maxSorted)+`) p WHERE true`+
 					b.hasWords(s, "p", s.driver, s.partner)+b.filtersOf("p")+b.after("p")+b.orderBy("p")+`)`)
 			}
 		case run == "":

@@ -307,7 +307,7 @@ var (
 	wordRange = regexp.MustCompile(`(Index (Only )?Scan using|Bitmap Index Scan on) member_words_pkey( on member_words w)?[^\n]*\n\s*Index Cond: \(\(account_id = [^\n]*\) AND \(word >= [^\n]*\) AND \(word < [^\n]*\)\)`)
 	// The names of a lead with a word the partner starts (searchplan.ByLeads),
 	// up to a bound.
-	pairArm = regexp.MustCompile(`Limit [^\n]*\n(\s*InitPlan [^\n]*\n\s*->  Result [^\n]*\n)*\s*->  Index Only Scan using member_words_by_lead on member_words p(_\d+)?\b[^\n]*\n\s*Index Cond: \(\(account_id = [^\n]*\) AND \(\(split_part\(name_key, ' '::text, 1\)\) = [^\n]*\) AND \(word >= [^\n]*\) AND \(word < [^\n]*\)\)`)
+	pairArm = regexp.MustCompile(`Limit [^\n]*\n(\s*InitPlan [^\n]*\n\s*->  Result [^\n]*\n)*\s*->  Index Only Scan using member_words_by_lead on member_words r(_\d+)?\b[^\n]*\n\s*Index Cond: \(\(account_id = [^\n]*\) AND \(\(split_part\(name_key, ' '::text, 1\)\) = [^\n]*\) AND \(word >= [^\n]*\) AND \(word < [^\n]*\)\)`)
 	// The names whose first word the driver starts, a range of the name
 	// order's index: an arm of mergeRuns and sortMatches, or a page.
 	leadArm  = regexp.MustCompile(`(Index (Only )?Scan (Backward )?using members_by_(name|role|status) on members l|Bitmap Index Scan on members_by_(name|role|status))\b[^\n]*\n\s*Index Cond: \(\(account_id = [^\n]*name_key`)
