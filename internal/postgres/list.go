@@ -724,6 +724,11 @@ func (b *listStatement) emailRange(alias string, s *search) string {
 // long. When the first words are the only run of a query of one word, the
 // page is their range of the name order's index (searchplan.LeadPage).
 //
+// The page's members are joined to its hits, in their order: PostgreSQL
+// then looks each up and keeps the hits' order. Written as a test that a
+// member is among the hits, it also made the hits unique again (they are)
+// and sorted the members after.
+//
 // That page's range and cursor are hidden from the planner. Seeing them,
 // PostgreSQL planned the statement for its values on every call, each plan
 // the same index range in order, which took as long as the rest of the
@@ -766,9 +771,9 @@ func (b *listStatement) merged(s *search) string {
 		arms = append(arms, `(WITH e AS MATERIALIZED (`+b.emailMatches(s, false)+`) SELECT e.name_key, e.user_id FROM e WHERE true`+
 			b.after("e")+b.orderBy("e")+`)`)
 	}
-	return `SELECT ` + memberColumns + memberFrom + ` WHERE m.account_id = ` + b.acct +
-		` AND (m.name_key, m.user_id) IN (SELECT hits.name_key, hits.user_id FROM (` + strings.Join(arms, ` UNION `) + `) hits` + b.orderBy("hits") + `)` +
-		b.orderBy("m")
+	return `SELECT ` + memberColumns + ` FROM (SELECT hits.name_key, hits.user_id FROM (` + strings.Join(arms, ` UNION `) + `) hits` + b.orderBy("hits") + `) h` +
+		` JOIN members m ON m.account_id = ` + b.acct + ` AND m.name_key = h.name_key AND m.user_id = h.user_id` +
+		b.orderBy("h")
 }
 
 // emailMatches returns a statement of the members whose email starts with
