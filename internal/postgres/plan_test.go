@@ -378,6 +378,7 @@ func checkPlan(t *testing.T, name string, f roster.MemberFilter, s *search, plan
 				need(leadArm.MatchString(plan), "the first words are not a range of the name order's index")
 			}
 		}
+		need(!strings.Contains(plan, "Sort Key: m."), "the members are sorted after they are looked up, not read in their hits' order")
 		runs := len(runRange.FindAllString(plan, -1))
 		need(runs == words, "a run is not a range of member_words")
 		need(len(runLimit.FindAllString(plan, -1)) == runs, "a run is not read in name order up to a page")
