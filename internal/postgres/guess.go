@@ -22,6 +22,15 @@ import (
 // another administrator), else firstGuess's: people search for a first
 // name more than for anything else, or for a first name and the start of
 // a last.
+//
+// A plan is kept with the account's list version it was planned at, which
+// moves with every change of the account's members or of their names
+// (migration 019). A search with a kept plan sends its page's statement
+// with a read of the list version instead of the planning (keptRows):
+// while the version is the kept one, the plan holds, and the search costs
+// its page and the version's lookup. Once it moved, the search is planned
+// as above, the kept plan its guess: the rows read with the version are
+// dropped, and the search pays a round trip more (DECISIONS 90).
 
 // planKey is what a search's plan depends on besides the account's
 // members: searchplan.Decide's words and order.
@@ -38,11 +47,18 @@ const maxLastPlans = 1024
 // ones are rarely searched twice.
 const maxGuessedQuery = 64
 
+// keptPlan is the plan of a search and the account's list version it was
+// planned at, which it holds at as long as that is the list version.
+type keptPlan struct {
+	plan    searchplan.Plan
+	version int64
+}
+
 // lastPlans holds the plans of the searches this instance planned last,
 // as guesses of their next plans.
 type lastPlans struct {
 	mu sync.Mutex
-	m  map[planKey]searchplan.Plan
+	m  map[planKey]keptPlan
 }
 
 // leadGuess is the guess for a query of one word in name order that
@@ -77,15 +93,16 @@ func firstGuess(words []string, filtered bool) (searchplan.Plan, bool) {
 }
 
 // get returns the last plan of the search of k, if c holds it.
-func (c *lastPlans) get(k planKey) (searchplan.Plan, bool) {
+func (c *lastPlans) get(k planKey) (keptPlan, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	p, ok := c.m[k]
 	return p, ok
 }
 
-// put records that the search of k was planned as p.
-func (c *lastPlans) put(k planKey, p searchplan.Plan) {
+// put records that the search of k was planned as p.plan at the list
+// version p.version.
+func (c *lastPlans) put(k planKey, p keptPlan) {
 	if len(k.query) > maxGuessedQuery {
 		return
 	}
@@ -93,7 +110,7 @@ func (c *lastPlans) put(k planKey, p searchplan.Plan) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
-		c.m = make(map[planKey]searchplan.Plan)
+		c.m = make(map[planKey]keptPlan)
 	}
 	if _, ok := c.m[k]; !ok && len(c.m) >= maxLastPlans {
 		for old := range c.m { // one, as good as any other

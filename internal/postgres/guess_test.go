@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"testing"
@@ -12,14 +13,15 @@ import (
 	"github.com/rosterhq/roster/internal/storetest"
 )
 
-// TestSearchGuesses checks that a search asked again is answered from the
-// batch of its planning, its page's statement guessed from the plan it had
-// before, and that a search asked for the first time is guessed as
-// firstGuess says (a word: a first name; two words, unfiltered: a first
-// name and the start of another word): for each, the guessed rows are the
-// page that the statement planned without a guess reads. (That a wrong
-// guess is never the answer, storetest's ListMembersSearchAfterChanges
-// checks.)
+// TestSearchGuesses checks that a search asked for the first time is
+// guessed as firstGuess says (a word: a first name; two words, unfiltered:
+// a first name and the start of another word); that asked again it is
+// answered by its kept plan, unplanned; and that once the account's list
+// version moved, it is planned again, the kept plan its guess. Every
+// answer is the page that the statement planned without a guess reads.
+// (That a wrong guess or a plan kept past a change is never the answer,
+// storetest's ListMembersSearchAfterChanges and
+// TestKeptPlansAcrossInstances check.)
 func TestSearchGuesses(t *testing.T) {
 	s := open(t)
 	a := storetest.NewAccount(t, s, "Acme", "bizmetry")
@@ -46,19 +48,19 @@ func TestSearchGuesses(t *testing.T) {
 		{"an email, by role", roster.MemberFilter{Query: "user00005", Sort: roster.SortRole, Limit: 20}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			guessed := func() ([]string, bool) {
+			ask := func() ([]string, answer) {
 				var got []string
-				var ok bool
+				var how answer
 				storetest.Read(t, s, func(rtx roster.Tx) error {
-					rows, taken, err := rtx.(*tx).memberRows(a.ID, c.f)
+					rows, answered, err := rtx.(*tx).memberRows(a.ID, c.f)
 					if err != nil {
 						return err
 					}
-					ok = taken
+					how = answered
 					got, err = userIDs(rows)
 					return err
 				})
-				return got, ok
+				return got, how
 			}
 			var want []string
 			storetest.Read(t, s, func(rtx roster.Tx) error {
@@ -76,11 +78,26 @@ func TestSearchGuesses(t *testing.T) {
 			if len(want) == 0 {
 				t.Fatal("the search finds nobody: it checks nothing")
 			}
-			if got, ok := guessed(); ok != c.first || !slices.Equal(got, want) {
-				t.Errorf("asked the first time: guessed %v, rows %v; want guessed %v, rows %v", ok, got, c.first, want)
+			first := answerPlanned
+			if c.first {
+				first = answerGuessed
 			}
-			if got, ok := guessed(); !ok || !slices.Equal(got, want) {
-				t.Errorf("asked again: guessed %v, rows %v; want the guess taken, rows %v", ok, got, want)
+			if got, how := ask(); how != first || !slices.Equal(got, want) {
+				t.Errorf("asked the first time: answered %v, rows %v; want %v, rows %v", how, got, first, want)
+			}
+			if got, how := ask(); how != answerKept || !slices.Equal(got, want) {
+				t.Errorf("asked again: answered %v, rows %v; want %v (the kept plan), rows %v", how, got, answerKept, want)
+			}
+			// A change elsewhere in the account, made by another instance:
+			// the kept plan is the guess, which the planning confirms.
+			if _, err := s.pool.Exec(context.Background(), `UPDATE account_versions SET list_version = list_version + 1 WHERE account_id = $1`, a.ID); err != nil {
+				t.Fatal(err)
+			}
+			if got, how := ask(); how != answerGuessed || !slices.Equal(got, want) {
+				t.Errorf("asked after the list version moved: answered %v, rows %v; want %v (planned, as kept), rows %v", how, got, answerGuessed, want)
+			}
+			if got, how := ask(); how != answerKept || !slices.Equal(got, want) {
+				t.Errorf("asked again after: answered %v, rows %v; want %v (the kept plan), rows %v", how, got, answerKept, want)
 			}
 		})
 	}
@@ -170,20 +187,20 @@ func TestUnstorableGuessIsNotSent(t *testing.T) {
 func TestLastPlansBounded(t *testing.T) {
 	var c lastPlans
 	for i := range 3 * maxLastPlans {
-		c.put(planKey{account: "a", query: fmt.Sprint("q", i), byName: true}, searchplan.Plan{Driver: i})
+		c.put(planKey{account: "a", query: fmt.Sprint("q", i), byName: true}, keptPlan{plan: searchplan.Plan{Driver: i}})
 	}
 	if len(c.m) != maxLastPlans {
 		t.Errorf("lastPlans holds %d plans, want %d", len(c.m), maxLastPlans)
 	}
 	long := planKey{account: "a", query: fmt.Sprintf("%0*d", maxGuessedQuery+1, 0)}
-	c.put(long, searchplan.Plan{})
+	c.put(long, keptPlan{})
 	if _, ok := c.get(long); ok {
 		t.Error("lastPlans holds the plan of a query longer than maxGuessedQuery")
 	}
 	k := planKey{account: "b", query: "dana"}
-	c.put(k, searchplan.Plan{Driver: 1})
-	c.put(k, searchplan.Plan{Driver: 2})
-	if p, ok := c.get(k); !ok || p.Driver != 2 {
+	c.put(k, keptPlan{plan: searchplan.Plan{Driver: 1}})
+	c.put(k, keptPlan{plan: searchplan.Plan{Driver: 2}})
+	if p, ok := c.get(k); !ok || p.plan.Driver != 2 {
 		t.Errorf("get = %+v, %v; want the latest plan", p, ok)
 	}
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -234,6 +235,61 @@ func TestClaimMessagesAcrossInstances(t *testing.T) {
 	for id, c := range claims {
 		if c != 1 {
 			t.Errorf("message %d claimed %d times", id, c)
+		}
+	}
+}
+
+// TestKeptPlansAcrossInstances checks that a search kept by one instance
+// is planned again after another instance changed what its plan depends
+// on: a new member, a user's rename, a pending member's name given again,
+// each adding a word that the search starts and its kept plan does not
+// read. A plan kept past such a change would miss the member. The search
+// is asked twice before each change, so that its plan is kept and found
+// to hold.
+func TestKeptPlansAcrossInstances(t *testing.T) {
+	s1, s2 := twoStores(t)
+	a := storetest.NewAccount(t, s1, "Acme", "bizmetry")
+	storetest.NewUserMember(t, s1, a, "Bo Oriel", "Developer", roster.StatusActive)
+	storetest.NewUserMember(t, s1, a, "Bo Orion", "Developer", roster.StatusActive)
+	lee := storetest.NewUserMember(t, s1, a, "Lee Lane", "Developer", roster.StatusActive)
+	pat := storetest.NewUserMember(t, s1, a, "Pat Pending", "Developer", roster.StatusPending)
+	names := func(query string) []string {
+		t.Helper()
+		var out []string
+		storetest.Read(t, s1, func(tx roster.Tx) error {
+			page, err := tx.ListMembers(a.ID, roster.MemberFilter{Query: query, Limit: 10})
+			if err != nil {
+				return err
+			}
+			for _, m := range page.Items {
+				out = append(out, m.Name)
+			}
+			return nil
+		})
+		return out
+	}
+	for _, step := range []struct {
+		what   string
+		change func(tx roster.Tx) error
+		want   []string
+	}{
+		{"a new member", func(tx roster.Tx) error {
+			u := &roster.User{ID: storetest.NewID("user"), Email: "cy@example.test", Name: "Cy Orla", CreatedAt: storetest.T0}
+			if err := tx.CreateUser(u); err != nil {
+				return err
+			}
+			return tx.CreateMember(&roster.Member{AccountID: a.ID, UserID: u.ID, Role: "Developer", RoleOrder: storetest.RoleOrder(t, a.Catalog, "Developer"), Status: roster.StatusActive})
+		}, []string{"Bo Oriel", "Bo Orion", "Cy Orla"}},
+		{"a user renamed", func(tx roster.Tx) error { return tx.SetUserName(lee.UserID, "Lee Oriana") },
+			[]string{"Bo Oriel", "Bo Orion", "Cy Orla", "Lee Oriana"}},
+		{"a pending member's name given again", func(tx roster.Tx) error { return tx.SetMemberName(a.ID, pat.UserID, "Pat Orwell") },
+			[]string{"Bo Oriel", "Bo Orion", "Cy Orla", "Lee Oriana", "Pat Orwell"}},
+	} {
+		names("or")
+		names("or")
+		storetest.Write(t, s2, a.ID, step.change)
+		if got := names("or"); !slices.Equal(got, step.want) {
+			t.Errorf("after %s: %q finds %q, want %q", step.what, "or", got, step.want)
 		}
 	}
 }

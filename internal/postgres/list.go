@@ -92,29 +92,95 @@ func (t *tx) ListMembers(account string, f roster.MemberFilter) (*roster.MemberP
 	return page, nil
 }
 
+// How memberRows answered: with the rows of a plan made for the page,
+// with those of the search's guess (the planning agreed), or with those of
+// its kept plan, not planned again.
+type answer int
+
+const (
+	answerPlanned answer = iota
+	answerGuessed
+	answerKept
+)
+
+func (a answer) String() string { return [...]string{"planned", "guessed", "kept"}[a] }
+
 // memberRows runs the statement of a page of the member list and returns
-// its rows, or nil for a search that matches nobody. A search sends its
-// page's statement with its first planning statement when it can guess it
-// (see guess.go), and a second time only when it guessed wrong; guessed
-// reports whether the rows are the guess's.
-func (t *tx) memberRows(account string, f roster.MemberFilter) (rows pgx.Rows, guessed bool, err error) {
+// its rows, or nil for a search that matches nobody. A search whose plan is
+// kept and holds is not planned (keptRows); another sends its page's
+// statement with its first planning statement when it can guess it (see
+// guess.go), and a second time only when it guessed wrong.
+func (t *tx) memberRows(account string, f roster.MemberFilter) (pgx.Rows, answer, error) {
 	l, err := newMemberList(account, f)
 	if err != nil {
-		return nil, false, err
+		return nil, answerPlanned, err
 	}
 	if l.query == "" {
 		rows, err := t.runList(l, nil)
-		return rows, false, err
+		return rows, answerPlanned, err
 	}
 	key := planKey{account: account, query: l.query, byName: l.sort == roster.SortName}
-	p, ok := t.store.plans.get(key)
-	s, rows, err := t.planSearch(account, l.query, l.sort, l.guess(p, ok))
-	if err != nil || rows != nil {
-		return rows, rows != nil, err
+	var kept *keptPlan
+	if k, ok := t.store.plans.get(key); ok {
+		kept = &k
+		if rows, holds, err := t.keptRows(l, kept); err != nil || holds {
+			return rows, answerKept, err
+		}
 	}
-	t.store.plans.put(key, s.plan())
+	s, rows, err := t.planSearch(account, l.query, l.sort, l.guess(kept))
+	if err != nil {
+		return nil, answerPlanned, err
+	}
+	if s.version >= 0 {
+		t.store.plans.put(key, keptPlan{s.plan(), s.version})
+	}
+	if rows != nil {
+		return rows, answerGuessed, nil
+	}
 	rows, err = t.runList(l, s)
-	return rows, false, err
+	return rows, answerPlanned, err
+}
+
+// keptRows runs the statement of l's page as its search's kept plan has
+// it, in one batch with a read of the account's list version, and returns
+// its rows (nil for a plan that matches nobody) if the list version is
+// still kept's: the plan holds. Otherwise, or when the statement cannot go
+// in a batch, it returns holds false, and the search must be planned.
+func (t *tx) keptRows(l *memberList, kept *keptPlan) (rows pgx.Rows, holds bool, err error) {
+	s := &search{query: l.query, words: roster.SearchWords(l.query)}
+	s.planned(kept.plan)
+	version := statement{`SELECT list_version FROM account_versions WHERE account_id = $1`, []any{l.account}}
+	page := statement{}
+	page.query, page.args = l.statement(s)
+	if page.query != "" {
+		if _, ok := page.args[0].(pgx.QueryExecMode); ok || checkArgs(page.args) != nil {
+			return nil, false, nil
+		}
+	}
+	stmts := []statement{version}
+	if page.query != "" {
+		stmts = append(stmts, page)
+	}
+	br := t.send(stmts...)
+	v := int64(-1) // no version: the account is gone
+	if err := br.QueryRow().Scan(&v); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		br.Close()
+		return nil, false, fmt.Errorf("postgres: list members (kept plan): %w", err)
+	}
+	if v != kept.version || page.query == "" {
+		// No page to read: the plan matches nobody, or it no longer
+		// holds and its page's rows were read for nothing.
+		if err := br.Close(); err != nil {
+			return nil, false, fmt.Errorf("postgres: list members (kept plan): %w", err)
+		}
+		return nil, v == kept.version, nil
+	}
+	rows, err = br.Query()
+	if err != nil {
+		br.Close()
+		return nil, false, fmt.Errorf("postgres: list members (kept plan): %w", err)
+	}
+	return batchRows{rows, br}, true, nil
 }
 
 // runList runs l's statement for s (nil without a search).
@@ -130,13 +196,18 @@ func (t *tx) runList(l *memberList, s *search) (pgx.Rows, error) {
 	return rows, nil
 }
 
-// guess returns the statement of l's page for a search planned as p, the
-// search's last plan if ok, else firstGuess's. It returns nil when there
-// is no guess or the statement cannot go in a batch (it names its
-// QueryExecMode, to be planned for its values on every call).
-func (l *memberList) guess(p searchplan.Plan, ok bool) *guess {
+// guess returns the statement of l's page for a search planned as the
+// search's kept plan (whose list version moved), if it has one, else as
+// firstGuess guesses. It returns nil when there is no guess or the
+// statement cannot go in a batch (it names its QueryExecMode, to be
+// planned for its values on every call).
+func (l *memberList) guess(kept *keptPlan) *guess {
 	s := &search{query: l.query, words: roster.SearchWords(l.query)}
-	if !ok && l.sort == roster.SortName {
+	var p searchplan.Plan
+	ok := kept != nil
+	if ok {
+		p = kept.plan
+	} else if l.sort == roster.SortName {
 		p, ok = firstGuess(s.words, l.f.Role != "" || l.f.Status != "")
 	}
 	if !ok {
@@ -252,6 +323,9 @@ type search struct {
 	paired  bool
 	partner int
 	leads   []string
+	// version is the account's list version that the plan was made at
+	// (-1: none read).
+	version int64
 }
 
 // leadPage reports whether a mergeRuns search is a page of the range of
@@ -277,13 +351,13 @@ func (s *search) planned(p searchplan.Plan) {
 // statement; when the search is planned as g guessed, planSearch returns
 // g's rows as well, which the caller must close.
 func (t *tx) planSearch(account, query string, sort roster.MemberSort, g *guess) (*search, pgx.Rows, error) {
-	s := &search{query: query, words: roster.SearchWords(query), driver: -1}
+	s := &search{query: query, words: roster.SearchWords(query), driver: -1, version: -1}
 	if len(s.words) == 0 && !storable(query) {
 		// Neither a name (it has no words) nor an email (it is text no
 		// email holds) can match.
 		return s, nil, nil
 	}
-	pl := &planner{t: t, guess: g}
+	pl := &planner{t: t, guess: g, version: -1}
 	defer pl.drop() // after an error, which is the one to report
 	p, err := searchplan.Decide(s.words, sort == roster.SortName,
 		func() (*searchplan.Runs, error) { return pl.searchRuns(account, s) },
@@ -292,6 +366,7 @@ func (t *tx) planSearch(account, query string, sort roster.MemberSort, g *guess)
 		return nil, nil, err
 	}
 	s.planned(p)
+	s.version = pl.version
 	rows, err := pl.guessed(p)
 	return s, rows, err
 }
@@ -308,14 +383,18 @@ type guess struct {
 type planner struct {
 	t     *tx
 	guess *guess
-	sent  bool
+	// version is the account's list version, which the planning
+	// statements read with the rest (-1 until then).
+	version int64
+	sent    bool
 	// pending is the batch of the first planning statement and the
 	// guess's statement, until the guess's rows are taken or dropped.
 	pending pgx.BatchResults
 }
 
 // scan runs a planning statement, whose rows are a slot (a word's index,
-// or -1 for the email), a word and a number.
+// or -1 for the email), a word and a number, and the list version in
+// versionSlot.
 func (pl *planner) scan(query string, args []any, row func(slot int, word string, n int)) error {
 	rows, err := pl.rows(query, args)
 	if err != nil {
@@ -328,6 +407,10 @@ func (pl *planner) scan(query string, args []any, row func(slot int, word string
 		var n int64
 		if err := rows.Scan(&slot, &word, &n); err != nil {
 			return fmt.Errorf("postgres: plan search: %w", err)
+		}
+		if slot == versionSlot {
+			pl.version = n
+			continue
 		}
 		if word == nil {
 			word = new(string)
@@ -409,6 +492,16 @@ func (pl *planner) searchRuns(account string, s *search) (*searchplan.Runs, erro
 	return runs, pl.scan(query, args, runs.Row)
 }
 
+// versionSlot is the slot of the row of a planning statement that holds
+// the account's list version.
+const versionSlot = -2
+
+// listVersionRow returns the last row of a planning statement: the
+// account's list version in versionSlot, read in the statement's snapshot.
+func listVersionRow(acct string) string {
+	return ` UNION ALL SELECT ` + strconv.Itoa(versionSlot) + `, NULL, list_version FROM account_versions WHERE account_id = ` + acct
+}
+
 // runsQuery returns searchRuns' statement.
 func runsQuery(account string, s *search) (string, []any) {
 	v := &planValues{}
@@ -473,7 +566,7 @@ func runsQuery(account string, s *search) (string, []any) {
 			}
 		}
 	}
-	q.WriteString(` SELECT -1, NULL, ` + emailCount(v, acct, s))
+	q.WriteString(` SELECT -1, NULL, ` + emailCount(v, acct, s) + listVersionRow(acct))
 	return q.String(), v.args
 }
 
@@ -558,7 +651,7 @@ func countsQuery(account string, s *search) (string, []any) {
 			i, acct, v.bind(w), v.bind(w+prefixEnd), maxSorted)
 		fmt.Fprintf(&q, `SELECT %d, NULL, (SELECT count(*) FROM (%s LIMIT %d) l) UNION ALL `, i, leadRange(v, acct, w), maxSorted)
 	}
-	q.WriteString(`SELECT -1, NULL, ` + emailCount(v, acct, s))
+	q.WriteString(`SELECT -1, NULL, ` + emailCount(v, acct, s) + listVersionRow(acct))
 	return q.String(), v.args
 }
 

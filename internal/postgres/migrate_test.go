@@ -177,6 +177,7 @@ func TestMigrateRepairsEditedHistory(t *testing.T) {
 	}
 	want := []string{
 		"CREATE TRIGGER members_insert_version AFTER INSERT ON public.members REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION roster_bump_added_members()",
+		"CREATE TRIGGER members_list_version AFTER UPDATE OF name_key ON public.members FOR EACH ROW WHEN ((old.name_key IS DISTINCT FROM new.name_key)) EXECUTE FUNCTION roster_bump_list_version()",
 		"CREATE TRIGGER members_version AFTER DELETE OR UPDATE OF role, status ON public.members FOR EACH ROW EXECUTE FUNCTION roster_bump_account_version()",
 	}
 	if !slices.Equal(defs, want) {
@@ -210,5 +211,6 @@ func TestShippedMigrationsUnchanged(t *testing.T) {
 		"015_sweep_indexes.sql":            "d78bdd3d84c5c743",
 		"016_sweep_resets_attempts.sql":    "3dfb9096bdd8946c",
 		"018_lead_index.sql":               "acd8171c61a724e5",
+		"019_list_version.sql":             "f8f395f306aea54a",
 	})
 }

@@ -413,11 +413,16 @@ func checkPlan(t *testing.T, name string, f roster.MemberFilter, s *search, plan
 }
 
 // checkPlanStatement fails t unless plan, the plan of one of planSearch's
-// statements, reads index ranges only.
+// statements, reads index ranges only, but for its account's row of
+// account_versions: a table of a row per account, which PostgreSQL reads
+// whole while it is a page or two, as in these tests, and by its primary
+// key after.
 func checkPlanStatement(t *testing.T, name, plan string) {
 	t.Helper()
-	if m := seqScan.FindString(plan); m != "" {
-		t.Errorf("%s: planning the search: %s:\n%s", name, m, plan)
+	for _, m := range seqScan.FindAllString(plan, -1) {
+		if m != "Seq Scan on account_versions" {
+			t.Errorf("%s: planning the search: %s:\n%s", name, m, plan)
+		}
 	}
 	if !strings.Contains(plan, "Index Only Scan using members_by_email on members") {
 		t.Errorf("%s: planning the search does not count the emails in their range:\n%s", name, plan)

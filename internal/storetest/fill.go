@@ -119,8 +119,11 @@ func BenchListCases(b *testing.B, s roster.Store, account string, last, mid *ros
 // BenchFirstSearches measures BenchListCases' searches again, each call
 // made after forget, which empties what the store keeps of the searches it
 // ran (the PostgreSQL store's plans, its guesses of the next): each as if
-// asked for the first time.
-func BenchFirstSearches(b *testing.B, s roster.Store, account string, forget func()) {
+// asked for the first time. With changed, it measures them a third time,
+// each call made after changed, which moves what the store keeps its
+// searches' plans by, as another write in the account would (the
+// PostgreSQL store's list version): each asked again after a change.
+func BenchFirstSearches(b *testing.B, s roster.Store, account string, forget, changed func()) {
 	for _, bc := range []struct{ name, query string }{
 		{"search common", "dana"},
 		{"search two words", "dana dev1"},
@@ -130,6 +133,11 @@ func BenchFirstSearches(b *testing.B, s roster.Store, account string, forget fun
 		b.Run(bc.name+" first time", func(b *testing.B) {
 			benchList(b, s, account, roster.MemberFilter{Limit: 50, Query: bc.query}, forget)
 		})
+		if changed != nil {
+			b.Run(bc.name+" after a change", func(b *testing.B) {
+				benchList(b, s, account, roster.MemberFilter{Limit: 50, Query: bc.query}, changed)
+			})
+		}
 	}
 }
 

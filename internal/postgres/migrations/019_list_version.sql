@@ -1,0 +1,94 @@
+-- account_versions.list_version moves with the version and with every
+-- change of a member's name: whatever can change a search's plan (which
+-- members the account has, the words of their names, their emails, which
+-- never change). An instance keeps the plan of each search it ran with the
+-- list version it was planned at, and while the list version is the same
+-- runs the search's page without planning it again (DECISIONS 90). The
+-- version itself stays what the check path caches by: a rename does not
+-- empty the checks' cache.
+--
+-- A rename bumps list_version once per renamed membership, without the
+-- version's once-per-transaction bookkeeping (bumped_by), which is the
+-- version's alone: renames are few. A rename now locks the row of each
+-- account its user is a member of; two renames of users sharing accounts
+-- that lock them in other orders deadlock, and the one PostgreSQL stops is
+-- run again (Store.Write). An old binary ignores the column, and the
+-- triggers keep it for it.
+
+-- +goose Up
+ALTER TABLE account_versions ADD COLUMN IF NOT EXISTS list_version bigint NOT NULL DEFAULT 0;
+
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION roster_bump_account_version() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    account text;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        account := OLD.account_id;
+    ELSE
+        account := NEW.account_id;
+    END IF;
+    UPDATE account_versions SET version = version + 1, list_version = list_version + 1, bumped_by = pg_current_xact_id()
+    WHERE account_id = account AND bumped_by IS DISTINCT FROM pg_current_xact_id();
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION roster_bump_added_members() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE account_versions SET version = version + 1, list_version = list_version + 1, bumped_by = pg_current_xact_id()
+    WHERE account_id IN (SELECT DISTINCT account_id FROM added)
+        AND bumped_by IS DISTINCT FROM pg_current_xact_id();
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION roster_bump_list_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE account_versions SET list_version = list_version + 1 WHERE account_id = NEW.account_id;
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
+DROP TRIGGER IF EXISTS members_list_version ON members;
+CREATE TRIGGER members_list_version AFTER UPDATE OF name_key ON members
+    FOR EACH ROW WHEN (OLD.name_key IS DISTINCT FROM NEW.name_key) EXECUTE FUNCTION roster_bump_list_version();
+
+-- +goose Down
+DROP TRIGGER IF EXISTS members_list_version ON members;
+DROP FUNCTION IF EXISTS roster_bump_list_version();
+
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION roster_bump_account_version() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    account text;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        account := OLD.account_id;
+    ELSE
+        account := NEW.account_id;
+    END IF;
+    UPDATE account_versions SET version = version + 1, bumped_by = pg_current_xact_id()
+    WHERE account_id = account AND bumped_by IS DISTINCT FROM pg_current_xact_id();
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION roster_bump_added_members() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE account_versions SET version = version + 1, bumped_by = pg_current_xact_id()
+    WHERE account_id IN (SELECT DISTINCT account_id FROM added)
+        AND bumped_by IS DISTINCT FROM pg_current_xact_id();
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
+ALTER TABLE account_versions DROP COLUMN IF EXISTS list_version;
