@@ -24,8 +24,8 @@ import (
 // a last.
 //
 // A plan is kept with the account's list version it was planned at, which
-// moves with every change of the account's members or of their names
-// (migration 019). A search with a kept plan sends its page's statement
+// moves whenever a member is added or a member's name changes, the changes
+// that can put a match outside the plan's ranges (migration 019). A search with a kept plan sends its page's statement
 // with a read of the list version instead of the planning (keptRows):
 // while the version is the kept one, the plan holds, and the search costs
 // its page and the version's lookup. Once it moved, the search is planned

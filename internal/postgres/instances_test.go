@@ -241,15 +241,17 @@ func TestClaimMessagesAcrossInstances(t *testing.T) {
 
 // TestKeptPlansAcrossInstances checks that a search kept by one instance
 // is planned again after another instance changed what its plan depends
-// on: a new member, a user's rename, a pending member's name given again,
-// each adding a word that the search starts and its kept plan does not
-// read. A plan kept past such a change would miss the member. The search
-// is asked twice before each change, so that its plan is kept and found
-// to hold.
+// on: a new member (alone, and after a role change in the same
+// transaction, which has moved the account's version already), a user's
+// rename, a pending member's name given again, each adding a word that
+// the search starts and its kept plan does not read. A plan kept past such
+// a change would miss the member. A member removed, which does not move
+// the list version, is not found by the kept plan. The search is asked
+// twice before each change, so that its plan is kept and found to hold.
 func TestKeptPlansAcrossInstances(t *testing.T) {
 	s1, s2 := twoStores(t)
 	a := storetest.NewAccount(t, s1, "Acme", "bizmetry")
-	storetest.NewUserMember(t, s1, a, "Bo Oriel", "Developer", roster.StatusActive)
+	bo := storetest.NewUserMember(t, s1, a, "Bo Oriel", "Developer", roster.StatusActive)
 	storetest.NewUserMember(t, s1, a, "Bo Orion", "Developer", roster.StatusActive)
 	lee := storetest.NewUserMember(t, s1, a, "Lee Lane", "Developer", roster.StatusActive)
 	pat := storetest.NewUserMember(t, s1, a, "Pat Pending", "Developer", roster.StatusPending)
@@ -268,22 +270,33 @@ func TestKeptPlansAcrossInstances(t *testing.T) {
 		})
 		return out
 	}
+	add := func(tx roster.Tx, name, email string) error {
+		u := &roster.User{ID: storetest.NewID("user"), Email: email, Name: name, CreatedAt: storetest.T0}
+		if err := tx.CreateUser(u); err != nil {
+			return err
+		}
+		return tx.CreateMember(&roster.Member{AccountID: a.ID, UserID: u.ID, Role: "Developer", RoleOrder: storetest.RoleOrder(t, a.Catalog, "Developer"), Status: roster.StatusActive})
+	}
 	for _, step := range []struct {
 		what   string
 		change func(tx roster.Tx) error
 		want   []string
 	}{
-		{"a new member", func(tx roster.Tx) error {
-			u := &roster.User{ID: storetest.NewID("user"), Email: "cy@example.test", Name: "Cy Orla", CreatedAt: storetest.T0}
-			if err := tx.CreateUser(u); err != nil {
-				return err
-			}
-			return tx.CreateMember(&roster.Member{AccountID: a.ID, UserID: u.ID, Role: "Developer", RoleOrder: storetest.RoleOrder(t, a.Catalog, "Developer"), Status: roster.StatusActive})
-		}, []string{"Bo Oriel", "Bo Orion", "Cy Orla"}},
+		{"a new member", func(tx roster.Tx) error { return add(tx, "Cy Orla", "cy@example.test") },
+			[]string{"Bo Oriel", "Bo Orion", "Cy Orla"}},
 		{"a user renamed", func(tx roster.Tx) error { return tx.SetUserName(lee.UserID, "Lee Oriana") },
 			[]string{"Bo Oriel", "Bo Orion", "Cy Orla", "Lee Oriana"}},
 		{"a pending member's name given again", func(tx roster.Tx) error { return tx.SetMemberName(a.ID, pat.UserID, "Pat Orwell") },
 			[]string{"Bo Oriel", "Bo Orion", "Cy Orla", "Lee Oriana", "Pat Orwell"}},
+		{"a role changed, then a new member", func(tx roster.Tx) error {
+			bo.Role, bo.RoleOrder = "SRE", storetest.RoleOrder(t, a.Catalog, "SRE")
+			if err := tx.UpdateMember(bo); err != nil {
+				return err
+			}
+			return add(tx, "Di Orbit", "di@example.test")
+		}, []string{"Bo Oriel", "Bo Orion", "Cy Orla", "Di Orbit", "Lee Oriana", "Pat Orwell"}},
+		{"a member removed", func(tx roster.Tx) error { return tx.DeleteMember(a.ID, bo.UserID) },
+			[]string{"Bo Orion", "Cy Orla", "Di Orbit", "Lee Oriana", "Pat Orwell"}},
 	} {
 		names("or")
 		names("or")
@@ -291,5 +304,56 @@ func TestKeptPlansAcrossInstances(t *testing.T) {
 		if got := names("or"); !slices.Equal(got, step.want) {
 			t.Errorf("after %s: %q finds %q, want %q", step.what, "or", got, step.want)
 		}
+	}
+}
+
+// TestListVersion checks which writes move an account's list version:
+// those that can make a kept search plan miss a member (a member added,
+// a name changed), and not the others, which would only cost searches
+// their kept plans.
+func TestListVersion(t *testing.T) {
+	s := open(t)
+	a := storetest.NewAccount(t, s, "Acme", "bizmetry")
+	other := storetest.NewAccount(t, s, "Other", "bizmetry")
+	version := func(account string) int64 {
+		t.Helper()
+		var v int64
+		if err := s.pool.QueryRow(context.Background(), `SELECT list_version FROM account_versions WHERE account_id = $1`, account).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	last, otherStart := version(a.ID), version(other.ID)
+	step := func(what string, wantMoved bool, fn func(tx roster.Tx) error) {
+		t.Helper()
+		storetest.Write(t, s, a.ID, fn)
+		v := version(a.ID)
+		if moved := v != last; moved != wantMoved {
+			t.Errorf("%s: list version %d → %d; want moved=%v", what, last, v, wantMoved)
+		}
+		last = v
+	}
+	u := storetest.NewUser(t, s, "Dana Dev", "")
+	m := &roster.Member{AccountID: a.ID, UserID: u.ID, Role: "Developer", RoleOrder: storetest.RoleOrder(t, a.Catalog, "Developer"), Status: roster.StatusPending}
+	step("CreateMember", true, func(tx roster.Tx) error { return tx.CreateMember(m) })
+	step("SetMemberName", true, func(tx roster.Tx) error { return tx.SetMemberName(a.ID, u.ID, "Dana Devlin") })
+	step("SetMemberName, the same name in other case", false, func(tx roster.Tx) error { return tx.SetMemberName(a.ID, u.ID, "dana devlin") })
+	step("UpdateMember role", false, func(tx roster.Tx) error {
+		m.Role, m.RoleOrder = "SRE", storetest.RoleOrder(t, a.Catalog, "SRE")
+		return tx.UpdateMember(m)
+	})
+	step("ShowUser (joining under the user's own name)", true, func(tx roster.Tx) error {
+		m.Status = roster.StatusActive
+		if err := tx.UpdateMember(m); err != nil {
+			return err
+		}
+		return tx.ShowUser(a.ID, u.ID)
+	})
+	step("SetUserName", true, func(tx roster.Tx) error { return tx.SetUserName(u.ID, "Dana D.") })
+	step("SetLastLogin", false, func(tx roster.Tx) error { return tx.SetLastLogin(u.ID, storetest.T0.Add(time.Hour)) })
+	step("SetProfileRole", false, func(tx roster.Tx) error { return tx.SetProfileRole(a.ID, u.ID, "prod", "DevOps", storetest.T0) })
+	step("DeleteMember", false, func(tx roster.Tx) error { return tx.DeleteMember(a.ID, u.ID) })
+	if v := version(other.ID); v != otherStart {
+		t.Errorf("another account's list version moved %d → %d", otherStart, v)
 	}
 }

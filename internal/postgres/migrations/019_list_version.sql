@@ -1,46 +1,36 @@
--- account_versions.list_version moves with the version and with every
--- change of a member's name: whatever can change a search's plan (which
--- members the account has, the words of their names, their emails, which
--- never change). An instance keeps the plan of each search it ran with the
--- list version it was planned at, and while the list version is the same
--- runs the search's page without planning it again (DECISIONS 90). The
--- version itself stays what the check path caches by: a rename does not
--- empty the checks' cache.
+-- account_versions.list_version moves with every change that can make a
+-- search's kept plan miss a member: a member added, or a member's name
+-- changed (a new word, a new lead). An instance keeps the plan of each
+-- search it ran with the list version it was planned at, and while the
+-- list version is the same runs the search's page without planning it
+-- again (DECISIONS 90). Nothing else can: a plan names the ranges of words,
+-- leads and emails where the search's matches are, and a member removed,
+-- or one whose role or status changed (plans do not depend on filters),
+-- leaves every match in them. So the list version moves less often than
+-- the version, which stays what the check path caches by: a rename does
+-- not empty the checks' cache.
 --
--- A rename bumps list_version once per renamed membership, without the
--- version's once-per-transaction bookkeeping (bumped_by), which is the
--- version's alone: renames are few. A rename now locks the row of each
--- account its user is a member of; two renames of users sharing accounts
--- that lock them in other orders deadlock, and the one PostgreSQL stops is
--- run again (Store.Write). An old binary ignores the column, and the
--- triggers keep it for it.
+-- Neither bump waits for the version's once-per-transaction bookkeeping
+-- (bumped_by), which would skip members added after a role change in the
+-- same transaction: members added bump once per statement, a bulk's COPY
+-- included, and a rename once per renamed membership. A rename now locks
+-- the row of each account its user is a member of; two renames of users
+-- sharing accounts that lock them in other orders deadlock, and the one
+-- PostgreSQL stops is run again (Store.Write). An old binary ignores the
+-- column, and the triggers keep it for it. A later migration that rewrites
+-- member_words or names must move it too.
 
 -- +goose Up
 ALTER TABLE account_versions ADD COLUMN IF NOT EXISTS list_version bigint NOT NULL DEFAULT 0;
 
 -- +goose StatementBegin
-CREATE OR REPLACE FUNCTION roster_bump_account_version() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    account text;
-BEGIN
-    IF TG_OP = 'DELETE' THEN
-        account := OLD.account_id;
-    ELSE
-        account := NEW.account_id;
-    END IF;
-    UPDATE account_versions SET version = version + 1, list_version = list_version + 1, bumped_by = pg_current_xact_id()
-    WHERE account_id = account AND bumped_by IS DISTINCT FROM pg_current_xact_id();
-    RETURN NULL;
-END
-$$;
--- +goose StatementEnd
-
--- +goose StatementBegin
 CREATE OR REPLACE FUNCTION roster_bump_added_members() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE account_versions SET version = version + 1, list_version = list_version + 1, bumped_by = pg_current_xact_id()
-    WHERE account_id IN (SELECT DISTINCT account_id FROM added)
-        AND bumped_by IS DISTINCT FROM pg_current_xact_id();
+    UPDATE account_versions SET
+        version = CASE WHEN bumped_by IS DISTINCT FROM pg_current_xact_id() THEN version + 1 ELSE version END,
+        list_version = list_version + 1,
+        bumped_by = pg_current_xact_id()
+    WHERE account_id IN (SELECT DISTINCT account_id FROM added);
     RETURN NULL;
 END
 $$;
@@ -62,23 +52,6 @@ CREATE TRIGGER members_list_version AFTER UPDATE OF name_key ON members
 -- +goose Down
 DROP TRIGGER IF EXISTS members_list_version ON members;
 DROP FUNCTION IF EXISTS roster_bump_list_version();
-
--- +goose StatementBegin
-CREATE OR REPLACE FUNCTION roster_bump_account_version() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    account text;
-BEGIN
-    IF TG_OP = 'DELETE' THEN
-        account := OLD.account_id;
-    ELSE
-        account := NEW.account_id;
-    END IF;
-    UPDATE account_versions SET version = version + 1, bumped_by = pg_current_xact_id()
-    WHERE account_id = account AND bumped_by IS DISTINCT FROM pg_current_xact_id();
-    RETURN NULL;
-END
-$$;
--- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION roster_bump_added_members() RETURNS trigger LANGUAGE plpgsql AS $$
