@@ -31,6 +31,7 @@ const (
 	codeUniqueViolation     = "23505"
 	codeForeignKeyViolation = "23503"
 	codeDeadlockDetected    = "40P01"
+	codeLockNotAvailable    = "55P03"
 	codeSerializationFail   = "40001"
 )
 

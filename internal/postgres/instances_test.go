@@ -357,3 +357,53 @@ func TestListVersion(t *testing.T) {
 		t.Errorf("another account's list version moved %d → %d", otherStart, v)
 	}
 }
+
+// TestKeptPlansOnlyFromReads checks that a search run inside a Write
+// neither keeps its plan nor runs a kept one: the Write sees its own
+// uncommitted rows at a list version that, rolled back, another Write
+// reaches with other rows.
+func TestKeptPlansOnlyFromReads(t *testing.T) {
+	s := open(t)
+	a := storetest.NewAccount(t, s, "Acme", "bizmetry")
+	storetest.NewUserMember(t, s, a, "Bo Oriel", "Developer", roster.StatusActive)
+	add := func(tx roster.Tx, name, email string) error {
+		u := &roster.User{ID: storetest.NewID("user"), Email: email, Name: name, CreatedAt: storetest.T0}
+		if err := tx.CreateUser(u); err != nil {
+			return err
+		}
+		return tx.CreateMember(&roster.Member{AccountID: a.ID, UserID: u.ID, Role: "Developer", RoleOrder: storetest.RoleOrder(t, a.Catalog, "Developer"), Status: roster.StatusActive})
+	}
+	search := func(tx roster.Tx) []string {
+		t.Helper()
+		page, err := tx.ListMembers(a.ID, roster.MemberFilter{Query: "or", Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range page.Items {
+			out = append(out, m.Name)
+		}
+		return out
+	}
+	rollBack := roster.Errorf(roster.CodeConflict, "roll back")
+	err := s.Write(context.Background(), a.ID, func(tx roster.Tx) error {
+		if err := add(tx, "Cy Orla", "cy@example.test"); err != nil {
+			return err
+		}
+		if got, want := search(tx), []string{"Bo Oriel", "Cy Orla"}; !slices.Equal(got, want) {
+			t.Errorf("inside the write: %q, want %q", got, want)
+		}
+		return rollBack
+	})
+	if err != rollBack {
+		t.Fatalf("Write = %v, want it rolled back", err)
+	}
+	storetest.Write(t, s, a.ID, func(tx roster.Tx) error { return add(tx, "Di Orwell", "di@example.test") })
+	for i := range 2 {
+		var got []string
+		storetest.Read(t, s, func(tx roster.Tx) error { got = search(tx); return nil })
+		if want := []string{"Bo Oriel", "Di Orwell"}; !slices.Equal(got, want) {
+			t.Errorf("read %d after the rolled-back write and another: %q, want %q", i+1, got, want)
+		}
+	}
+}

@@ -120,18 +120,24 @@ func (t *tx) memberRows(account string, f roster.MemberFilter) (pgx.Rows, answer
 		return rows, answerPlanned, err
 	}
 	key := planKey{account: account, query: l.query, byName: l.sort == roster.SortName}
+	// A kept plan is run unplanned, and a plan kept, only in a Read: a
+	// Write's statements each read their own snapshot, and its uncommitted
+	// rows, at a list version that they may not be the rows of once it
+	// commits or rolls back. There a kept plan is only a guess.
 	var kept *keptPlan
 	if k, ok := t.store.plans.get(key); ok {
 		kept = &k
-		if rows, holds, err := t.keptRows(l, kept); err != nil || holds {
-			return rows, answerKept, err
+		if t.snapshot {
+			if rows, holds, err := t.keptRows(l, kept); err != nil || holds {
+				return rows, answerKept, err
+			}
 		}
 	}
 	s, rows, err := t.planSearch(account, l.query, l.sort, l.guess(kept))
 	if err != nil {
 		return nil, answerPlanned, err
 	}
-	if s.version >= 0 {
+	if t.snapshot && s.version >= 0 {
 		t.store.plans.put(key, keptPlan{s.plan(), s.version})
 	}
 	if rows != nil {

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -49,6 +50,22 @@ func (s *Store) Version(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
+// migrateAttempts is how many times migrate runs a migration that failed
+// on another transaction's locks (waitedOut).
+const migrateAttempts = 10
+
+// waitedOut reports whether a migration failed on the locks of running
+// transactions: a deadlock, or a lock it did not have within its
+// lock_timeout (019 sets one, rather than queueing every check behind its
+// wait for account_versions).
+func waitedOut(err error) bool {
+	switch pgCode(err) {
+	case codeDeadlockDetected, codeLockNotAvailable:
+		return true
+	}
+	return false
+}
+
 // migrate applies the pending migrations, each in its own transaction, on
 // one connection that holds the migration lock throughout: an instance that
 // starts while another migrates waits, then finds nothing left to do.
@@ -59,8 +76,19 @@ func migrate(ctx context.Context, cc *pgx.ConnConfig) error {
 	if err != nil {
 		return err
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return oneLine(fmt.Errorf("postgres: migrate: %w", err))
+	for attempt := 1; ; attempt++ {
+		_, err := p.Up(ctx)
+		if err == nil {
+			break
+		}
+		if !waitedOut(err) || attempt == migrateAttempts || ctx.Err() != nil {
+			return oneLine(fmt.Errorf("postgres: migrate: %w", err))
+		}
+		// The migration that failed was rolled back; Up runs it again.
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+		}
 	}
 	if err := gomigrate.CheckKnown(ctx, db, p); err != nil {
 		return fmt.Errorf("postgres: %w", err)

@@ -211,6 +211,53 @@ func TestShippedMigrationsUnchanged(t *testing.T) {
 		"015_sweep_indexes.sql":            "d78bdd3d84c5c743",
 		"016_sweep_resets_attempts.sql":    "3dfb9096bdd8946c",
 		"018_lead_index.sql":               "acd8171c61a724e5",
-		"019_list_version.sql":             "7577fbf40b9d6e48",
+		"019_list_version.sql":             "6bd1266473c2773f",
 	})
+}
+
+// TestMigrationWaitsOutLocks checks that a migration that cannot have its
+// locks within its lock_timeout (019's, on account_versions, which a
+// running transaction holds) is run again until it can, rather than
+// failing the start of the instance.
+func TestMigrationWaitsOutLocks(t *testing.T) {
+	ctx := context.Background()
+	url := pg.NewDatabase(t)
+	s, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	db := stdlib.OpenDBFromPool(s.pool)
+	defer db.Close()
+	p, err := provider(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 18); err != nil {
+		t.Fatal(err)
+	}
+	// A transaction that read account_versions holds it for 3 s, longer
+	// than 019's lock_timeout.
+	holder, err := s.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := holder.Exec(ctx, `SELECT count(*) FROM account_versions`); err != nil {
+		t.Fatal(err)
+	}
+	released := make(chan error, 1)
+	go func() {
+		time.Sleep(3 * time.Second)
+		released <- holder.Commit(ctx)
+	}()
+	if err := Migrate(ctx, url); err != nil {
+		t.Errorf("Migrate while a transaction holds account_versions: %v", err)
+	}
+	if err := <-released; err != nil {
+		t.Fatal(err)
+	}
+	var v int64
+	if err := s.pool.QueryRow(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&v); err != nil || v < 19 {
+		t.Errorf("migrated to %d (%v), want 19 or later", v, err)
+	}
 }

@@ -266,10 +266,15 @@ type tx struct {
 	// is set.
 	opts *pgx.TxOptions
 	q    pgx.Tx
+	// snapshot is whether the transaction is a Read's: it reads one
+	// snapshot of committed rows, where a search's kept plan is checked
+	// and made (memberRows).
+	snapshot bool
 }
 
 func (s *Store) begin(ctx context.Context, opts pgx.TxOptions) *tx {
-	return &tx{ctx: ctx, store: s, opts: &opts}
+	snapshot := opts.IsoLevel == pgx.RepeatableRead && opts.AccessMode == pgx.ReadOnly
+	return &tx{ctx: ctx, store: s, opts: &opts, snapshot: snapshot}
 }
 
 // statement is a statement of a batch and its arguments. The caller of

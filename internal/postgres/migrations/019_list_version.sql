@@ -13,14 +13,33 @@
 -- Neither bump waits for the version's once-per-transaction bookkeeping
 -- (bumped_by), which would skip members added after a role change in the
 -- same transaction: members added bump once per statement, a bulk's COPY
--- included, and a rename once per renamed membership. A rename now locks
--- the row of each account its user is a member of; two renames of users
--- sharing accounts that lock them in other orders deadlock, and the one
--- PostgreSQL stops is run again (Store.Write). An old binary ignores the
--- column, and the triggers keep it for it. A later migration that rewrites
--- member_words or names must move it too.
+-- included, and a rename once per renamed membership, whose account the
+-- rename has locked already (App.SetMyName locks them all, in order). An
+-- old binary ignores the column, and the triggers keep it for it. A later
+-- migration that rewrites member_words or names must move it too, and so
+-- must a restore of a backup taken before a change: stop every instance
+-- first (docs/DEPLOYMENT.md), as the checks' caches need.
 
 -- +goose Up
+-- The members' trigger first, then account_versions, which every check
+-- reads, locked last and briefly; a lock not had within 2 s fails the
+-- migration, which migrate runs again (rather than queueing every check
+-- behind it).
+SET LOCAL lock_timeout = '2s';
+
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION roster_bump_list_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE account_versions SET list_version = list_version + 1 WHERE account_id = NEW.account_id;
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
+DROP TRIGGER IF EXISTS members_list_version ON members;
+CREATE TRIGGER members_list_version AFTER UPDATE OF name_key ON members
+    FOR EACH ROW WHEN (OLD.name_key IS DISTINCT FROM NEW.name_key) EXECUTE FUNCTION roster_bump_list_version();
+
 ALTER TABLE account_versions ADD COLUMN IF NOT EXISTS list_version bigint NOT NULL DEFAULT 0;
 
 -- +goose StatementBegin
@@ -35,19 +54,6 @@ BEGIN
 END
 $$;
 -- +goose StatementEnd
-
--- +goose StatementBegin
-CREATE OR REPLACE FUNCTION roster_bump_list_version() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE account_versions SET list_version = list_version + 1 WHERE account_id = NEW.account_id;
-    RETURN NULL;
-END
-$$;
--- +goose StatementEnd
-
-DROP TRIGGER IF EXISTS members_list_version ON members;
-CREATE TRIGGER members_list_version AFTER UPDATE OF name_key ON members
-    FOR EACH ROW WHEN (OLD.name_key IS DISTINCT FROM NEW.name_key) EXECUTE FUNCTION roster_bump_list_version();
 
 -- +goose Down
 DROP TRIGGER IF EXISTS members_list_version ON members;
