@@ -270,13 +270,7 @@ func TestKeptPlansAcrossInstances(t *testing.T) {
 		})
 		return out
 	}
-	add := func(tx roster.Tx, name, email string) error {
-		u := &roster.User{ID: storetest.NewID("user"), Email: email, Name: name, CreatedAt: storetest.T0}
-		if err := tx.CreateUser(u); err != nil {
-			return err
-		}
-		return tx.CreateMember(&roster.Member{AccountID: a.ID, UserID: u.ID, Role: "Developer", RoleOrder: storetest.RoleOrder(t, a.Catalog, "Developer"), Status: roster.StatusActive})
-	}
+	add := func(tx roster.Tx, name, email string) error { return addDeveloper(t, tx, a, name, email) }
 	for _, step := range []struct {
 		what   string
 		change func(tx roster.Tx) error
@@ -366,13 +360,7 @@ func TestKeptPlansOnlyFromReads(t *testing.T) {
 	s := open(t)
 	a := storetest.NewAccount(t, s, "Acme", "bizmetry")
 	storetest.NewUserMember(t, s, a, "Bo Oriel", "Developer", roster.StatusActive)
-	add := func(tx roster.Tx, name, email string) error {
-		u := &roster.User{ID: storetest.NewID("user"), Email: email, Name: name, CreatedAt: storetest.T0}
-		if err := tx.CreateUser(u); err != nil {
-			return err
-		}
-		return tx.CreateMember(&roster.Member{AccountID: a.ID, UserID: u.ID, Role: "Developer", RoleOrder: storetest.RoleOrder(t, a.Catalog, "Developer"), Status: roster.StatusActive})
-	}
+	add := func(tx roster.Tx, name, email string) error { return addDeveloper(t, tx, a, name, email) }
 	search := func(tx roster.Tx) []string {
 		t.Helper()
 		page, err := tx.ListMembers(a.ID, roster.MemberFilter{Query: "or", Limit: 10})
@@ -406,4 +394,15 @@ func TestKeptPlansOnlyFromReads(t *testing.T) {
 			t.Errorf("read %d after the rolled-back write and another: %q, want %q", i+1, got, want)
 		}
 	}
+}
+
+// addDeveloper adds a new user of the name and email to the account as an
+// active Developer, in tx.
+func addDeveloper(t *testing.T, tx roster.Tx, a *roster.Account, name, email string) error {
+	u := &roster.User{ID: storetest.NewID("user"), Email: email, Name: name, CreatedAt: storetest.T0}
+	if err := tx.CreateUser(u); err != nil {
+		return err
+	}
+	return tx.CreateMember(&roster.Member{AccountID: a.ID, UserID: u.ID, Role: "Developer",
+		RoleOrder: storetest.RoleOrder(t, a.Catalog, "Developer"), Status: roster.StatusActive})
 }
