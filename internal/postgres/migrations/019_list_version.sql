@@ -22,10 +22,11 @@
 
 -- +goose Up
 -- The members' trigger first, then account_versions, which every check
--- reads, locked last and briefly; a lock not had within 2 s fails the
--- migration, which migrate runs again (rather than queueing every check
--- behind it).
-SET LOCAL lock_timeout = '2s';
+-- reads, locked last. While the migration waits for a lock, what needs the
+-- table after it waits too (checks, for account_versions): a lock not had
+-- within 0.5 s fails the migration, which migrate runs again a second
+-- later, up to 20 times.
+SET LOCAL lock_timeout = '500ms';
 
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION roster_bump_list_version() RETURNS trigger LANGUAGE plpgsql AS $$
