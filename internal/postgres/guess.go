@@ -25,12 +25,14 @@ import (
 //
 // A plan is kept with the account's list version it was planned at, which
 // moves whenever a member is added or a member's name changes, the changes
-// that can put a match outside the plan's ranges (migration 019). A search with a kept plan sends its page's statement
-// with a read of the list version instead of the planning (keptRows):
-// while the version is the kept one, the plan holds, and the search costs
-// its page and the version's lookup. Once it moved, the search is planned
-// as above, the kept plan its guess: the rows read with the version are
-// dropped, and the search pays a round trip more (DECISIONS 90).
+// that can put a match outside the plan's ranges (migration 019). A search
+// with a kept plan sends its page's statement with a read of the list
+// version instead of the planning (keptRows): while the version is the
+// kept one, the plan holds, and the search costs its page and the
+// version's lookup. Once it moved, the search is planned as above, the
+// kept plan its guess: the rows read with the version are dropped, and the
+// search pays a round trip more (DECISIONS 90). Plans are kept and run so
+// only in a Read's snapshot (memberRows).
 
 // planKey is what a search's plan depends on besides the account's
 // members: searchplan.Decide's words and order.
