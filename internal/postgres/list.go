@@ -153,16 +153,11 @@ func (t *tx) memberRows(account string, f roster.MemberFilter) (pgx.Rows, answer
 // still kept's: the plan holds. Otherwise, or when the statement cannot go
 // in a batch, it returns holds false, and the search must be planned.
 func (t *tx) keptRows(l *memberList, kept *keptPlan) (rows pgx.Rows, holds bool, err error) {
-	s := &search{query: l.query, words: roster.SearchWords(l.query)}
-	s.planned(kept.plan)
-	version := statement{`SELECT list_version FROM account_versions WHERE account_id = $1`, []any{l.account}}
-	page := statement{}
-	page.query, page.args = l.statement(s)
-	if page.query != "" {
-		if _, ok := page.args[0].(pgx.QueryExecMode); ok || checkArgs(page.args) != nil {
-			return nil, false, nil
-		}
+	page, ok := l.batched(kept.plan)
+	if !ok {
+		return nil, false, nil
 	}
+	version := statement{`SELECT list_version FROM account_versions WHERE account_id = $1`, []any{l.account}}
 	stmts := []statement{version}
 	if page.query != "" {
 		stmts = append(stmts, page)
@@ -204,30 +199,42 @@ func (t *tx) runList(l *memberList, s *search) (pgx.Rows, error) {
 
 // guess returns the statement of l's page for a search planned as the
 // search's kept plan (whose list version moved), if it has one, else as
-// firstGuess guesses. It returns nil when there is no guess or the
-// statement cannot go in a batch (it names its QueryExecMode, to be
-// planned for its values on every call).
+// firstGuess guesses. It returns nil when there is no guess, or no
+// statement to send in a batch (batched).
 func (l *memberList) guess(kept *keptPlan) *guess {
-	s := &search{query: l.query, words: roster.SearchWords(l.query)}
 	var p searchplan.Plan
 	ok := kept != nil
 	if ok {
 		p = kept.plan
 	} else if l.sort == roster.SortName {
-		p, ok = firstGuess(s.words, l.f.Role != "" || l.f.Status != "")
+		p, ok = firstGuess(roster.SearchWords(l.query), l.f.Role != "" || l.f.Status != "")
 	}
 	if !ok {
 		return nil
 	}
+	page, ok := l.batched(p)
+	if !ok || page.query == "" {
+		return nil
+	}
+	return &guess{p, page}
+}
+
+// batched returns the statement of l's page for a search planned as p
+// (with no query for a plan that matches nobody), and whether it can go in
+// a batch: it cannot when it names its QueryExecMode, to be planned for its
+// values on every call, or holds text no row can (which ListMembers
+// answers with an empty page, not a failed batch).
+func (l *memberList) batched(p searchplan.Plan) (statement, bool) {
+	s := &search{query: l.query, words: roster.SearchWords(l.query)}
 	s.planned(p)
 	query, args := l.statement(s)
 	if query == "" {
-		return nil
+		return statement{}, true
 	}
-	if _, ok := args[0].(pgx.QueryExecMode); ok {
-		return nil
+	if _, ok := args[0].(pgx.QueryExecMode); ok || checkArgs(args) != nil {
+		return statement{}, false
 	}
-	return &guess{p, statement{query, args}}
+	return statement{query, args}, true
 }
 
 // memberList is a valid request for a page of the member list.
