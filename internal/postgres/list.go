@@ -874,7 +874,7 @@ func (b *listStatement) merged(s *search) string {
 		}
 	}
 	if s.emails {
-		arms = append(arms, `(WITH e AS MATERIALIZED (`+b.emailMatches(s, false)+`) SELECT e.name_key, e.user_id FROM e WHERE true`+
+		arms = append(arms, `(SELECT e.name_key, e.user_id FROM `+b.emailMatches(s, false, "e")+` WHERE true`+
 			b.after("e")+b.orderBy("e")+`)`)
 	}
 	return `SELECT ` + memberColumns + ` FROM (SELECT hits.name_key, hits.user_id FROM (` + strings.Join(arms, ` UNION `) + `) hits` + b.orderBy("hits") + `) h` +
@@ -882,27 +882,33 @@ func (b *listStatement) merged(s *search) string {
 		b.orderBy("h")
 }
 
-// emailMatches returns a statement of the members whose email starts with
-// the query, the filters' only, read from the email's range.
+// emailMatches returns a subquery, named alias, of the members whose email
+// starts with the query, the filters' only, read from the email's range.
 //
-// It is a MATERIALIZED common table expression in the statements of one
-// plan (merged runs, and a search only emails match, below), which
-// PostgreSQL may run by a generic plan: for a range of unknown values, it
-// expects 0.5% of the account's members, so a generic plan that sorts the
-// page out of the matches looks costlier, from about 500,000 members, than
-// walking the name order's index testing each member's email, which reads
-// most of the account for a prefix its few matches share (1.4 s a search
-// at 1M). A materialized expression is read on its own, and its range is
-// its only index read; the matches are fewer than maxSorted.
+// Its LIMIT ALL, which limits nothing, keeps PostgreSQL from merging it
+// into the statements of one plan (merged runs, and a search only emails
+// match, below), which it may run by a generic plan: for a range of
+// unknown values, it expects 0.5% of the account's members, so a generic
+// plan that sorts the page out of the matches looks costlier, from about
+// 500,000 members, than walking the name order's index testing each
+// member's email, which reads most of the account for a prefix its few
+// matches share (1.4 s a search at 1M). A subquery with a LIMIT is planned
+// on its own, for all its rows, and its range is its only index read; the
+// matches are fewer than maxSorted. (A MATERIALIZED common table
+// expression does the same, but copies every match whole into a store of
+// its own before the sort reads them: a page of an email prefix took
+// 30 µs more at 100k.)
 //
 // With hide, the account and the range are hidden from the planner, each
 // a subquery, as planValues binds them: see sorted.
-func (b *listStatement) emailMatches(s *search, hide bool) string {
-	if !hide {
-		return `SELECT * FROM members e WHERE e.account_id = ` + b.acct + ` AND ` + b.emailRange("e", s) + b.filters("e")
+func (b *listStatement) emailMatches(s *search, hide bool, alias string) string {
+	var q string
+	if hide {
+		q = `(SELECT ` + b.acct + `::text) AND e.email_key >= ` + b.hidden(s.query) + ` AND e.email_key < ` + b.hidden(s.query+prefixEnd)
+	} else {
+		q = b.acct + ` AND ` + b.emailRange("e", s)
 	}
-	return `SELECT * FROM members e WHERE e.account_id = (SELECT ` + b.acct + `::text)` +
-		` AND e.email_key >= ` + b.hidden(s.query) + ` AND e.email_key < ` + b.hidden(s.query+prefixEnd) + b.filters("e")
+	return `(SELECT * FROM members e WHERE e.account_id = ` + q + b.filters("e") + ` LIMIT ALL) ` + alias
 }
 
 // sorted returns the statement of a sortMatches search: every match, from
@@ -920,7 +926,7 @@ func (b *listStatement) emailMatches(s *search, hide bool) string {
 // took about as long as running it.
 func (b *listStatement) sorted(s *search) string {
 	if s.driver < 0 {
-		return `WITH m AS MATERIALIZED (` + b.emailMatches(s, true) + `) SELECT ` + memberColumns + ` FROM m WHERE true` +
+		return `SELECT ` + memberColumns + ` FROM ` + b.emailMatches(s, true, "m") + ` WHERE true` +
 			b.after("m") + b.orderBy("m")
 	}
 	w := s.words[s.driver]
