@@ -887,16 +887,17 @@ func (b *listStatement) merged(s *search) string {
 //
 // Its LIMIT ALL, which limits nothing, keeps PostgreSQL from merging it
 // into the statements of one plan (merged runs, and a search only emails
-// match, below), which it may run by a generic plan: for a range of
-// unknown values, it expects 0.5% of the account's members, so a generic
-// plan that sorts the page out of the matches looks costlier, from about
-// 500,000 members, than walking the name order's index testing each
-// member's email, which reads most of the account for a prefix its few
-// matches share (1.4 s a search at 1M). A subquery with a LIMIT is planned
-// on its own, for all its rows, and its range is its only index read; the
+// match, below), and from moving the page's cursor into it. Either would
+// let a generic plan walk the name order's index instead, testing each
+// member's email: for a range of unknown values PostgreSQL expects 0.5%
+// of the account's members, and from about 500,000 members it judges
+// sorting the page out of those costlier than the walk, which reads most
+// of the account for a prefix its few matches share (1.4 s a search at
+// 1M). On its own, the subquery is planned for all its rows (the
+// statement sorts them all), and its range is its only index read; the
 // matches are fewer than maxSorted. (A MATERIALIZED common table
-// expression does the same, but copies every match whole into a store of
-// its own before the sort reads them: a page of an email prefix took
+// expression fences it as well, but copies every match whole into a store
+// of its own before the sort reads them: a page of an email prefix took
 // 30 µs more at 100k.)
 //
 // With hide, the account and the range are hidden from the planner, each
@@ -915,9 +916,10 @@ func (b *listStatement) emailMatches(s *search, hide bool, alias string) string 
 // the ranges of words[driver] (in member_words, and in the name order's
 // index for the first words of names) and of the email, then sorted.
 //
-// When only emails can match, their range is read from members itself, a
-// statement that PostgreSQL plans in a third of the time (see
-// emailMatches), with the account and the range hidden from the planner.
+// When only emails can match, their range is read from members itself
+// (emailMatches), a statement that PostgreSQL plans in a third of the time
+// of the sets below, with the account and the range hidden from the
+// planner.
 // The statement has one plan for any values, the range sorted; but seeing
 // them, PostgreSQL expects fewer matches (of the range, of an account
 // among others) than for values it cannot see, judges the generic plan
