@@ -212,7 +212,7 @@ func TestShippedMigrationsUnchanged(t *testing.T) {
 		"016_sweep_resets_attempts.sql":    "3dfb9096bdd8946c",
 		"018_lead_index.sql":               "acd8171c61a724e5",
 		"019_list_version.sql":             "2d5d25abc965d932",
-		"020_members_by_user_hash.sql":     "4428248fcba52ac7",
+		"020_members_by_user_hash.sql":     "408d4aaa96e0efac",
 	})
 }
 

@@ -9,10 +9,14 @@
 
 -- +goose Up
 -- Built beside the B-tree first, which writes to members wait for while it
--- builds (reads do not); the B-tree is dropped last, whose lock stops
--- reads of members too, until the commit right after. A lock not had
+-- builds (reads do not). Then the B-tree is dropped and the new index
+-- renamed: the drop's lock stops reads of members too, until the commit
+-- right after, and while the drop waits for it, reads that come later wait
+-- behind it. A transaction of the app that read members before the build
+-- and writes them after it can deadlock with the drop: PostgreSQL ends one
+-- of the two, and each is run again (migrate, Store.Write). A lock not had
 -- within 0.5 s fails the migration, which migrate runs again a second
--- later, up to 20 times.
+-- later, up to 20 times, building the index again each time.
 SET LOCAL lock_timeout = '500ms';
 CREATE INDEX members_by_user_hash ON members USING hash (user_id);
 DROP INDEX members_by_user;
