@@ -56,8 +56,11 @@ const migrateAttempts = 20
 
 // waitedOut reports whether a migration failed on the locks of running
 // transactions: a deadlock, or a lock it did not have within its
-// lock_timeout. 019 sets one: while it waits for account_versions, every
-// check queues behind it, so it waits briefly and often rather than long.
+// lock_timeout. 019 and 020 set one: while 019 waits for account_versions,
+// every check queues behind it, and while 020 waits to drop an index of
+// members, every read of members does, so each waits briefly and often
+// rather than long. 020 can also deadlock with a request (its index build
+// takes a lock that its drop then raises).
 func waitedOut(err error) bool {
 	switch pgCode(err) {
 	case codeDeadlockDetected, codeLockNotAvailable:
