@@ -31,8 +31,14 @@ import (
 // kept one, the plan holds, and the search costs its page and the
 // version's lookup. Once it moved, the search is planned as above, the
 // kept plan its guess: the rows read with the version are dropped, and the
-// search pays a round trip more (DECISIONS 90). Plans are kept and run so
-// only in a Read's snapshot (memberRows).
+// search pays a round trip more (DECISIONS 90). A search that found the
+// version moved is kept so (keptPlan.moved): the account is changing, and
+// asked again it sends its planning with its page, the planning gated to
+// read nothing but the version while that is the kept one (planStatement),
+// so that a further change costs no round trip more, and the version
+// holding costs the planning's setup; once the version held, it reads the
+// version alone again (DECISIONS 92). Plans are kept and run so only in a
+// Read's snapshot (memberRows).
 
 // planKey is what a search's plan depends on besides the account's
 // members: searchplan.Decide's words and order.
@@ -54,6 +60,10 @@ const maxGuessedQuery = 64
 type keptPlan struct {
 	plan    searchplan.Plan
 	version int64
+	// moved is whether the list version had moved since the plan before
+	// it, when the search was last asked: the account is changing, and
+	// the search, asked again, sends its planning with its page.
+	moved bool
 }
 
 // lastPlans holds the plans of the searches this instance planned last,

@@ -170,7 +170,7 @@ func TestUnstorableGuessIsNotSent(t *testing.T) {
 	fillMembers(t, s, a, 100)
 	storetest.Read(t, s, func(rtx roster.Tx) error {
 		bad := &guess{leadGuess, statement{`SELECT $1::text`, []any{"a\x00b"}}}
-		srch, rows, err := rtx.(*tx).planSearch(a.ID, "dana", roster.SortName, bad)
+		srch, rows, err := rtx.(*tx).planSearch(a.ID, "dana", roster.SortName, bad, nil)
 		if err != nil || rows != nil {
 			t.Errorf("planSearch with an unstorable guess = rows %v, %v; want the plan alone", rows, err)
 		}
@@ -225,7 +225,7 @@ func TestPairedRangeNearItsBound(t *testing.T) {
 		return nil
 	})
 	storetest.Read(t, s, func(rtx roster.Tx) error {
-		srch, _, err := rtx.(*tx).planSearch(a.ID, "quinn qx", roster.SortName, nil)
+		srch, _, err := rtx.(*tx).planSearch(a.ID, "quinn qx", roster.SortName, nil, nil)
 		if err == nil && (!srch.paired || !slices.Equal(srch.leads, []string{"quinn"})) {
 			t.Errorf("planned %+v, want the lead quinn paired", srch.plan())
 		}

@@ -107,9 +107,10 @@ func (a answer) String() string { return [...]string{"planned", "guessed", "kept
 
 // memberRows runs the statement of a page of the member list and returns
 // its rows, or nil for a search that matches nobody. A search whose plan is
-// kept and holds is not planned (keptRows); another sends its page's
-// statement with its first planning statement when it can guess it (see
-// guess.go), and a second time only when it guessed wrong.
+// kept and holds is not planned (keptRows, or planSearch's gate); another
+// sends its page's statement with its first planning statement when it
+// can guess it (see guess.go), and a second time only when it guessed
+// wrong.
 func (t *tx) memberRows(account string, f roster.MemberFilter) (pgx.Rows, answer, error) {
 	l, err := newMemberList(account, f)
 	if err != nil {
@@ -124,27 +125,40 @@ func (t *tx) memberRows(account string, f roster.MemberFilter) (pgx.Rows, answer
 	// Write's statements each read their own snapshot, and its uncommitted
 	// rows, at a list version that they may not be the rows of once it
 	// commits or rolls back. There a kept plan is only a guess.
-	var kept *keptPlan
+	var kept, holds *keptPlan
 	if k, ok := t.store.plans.get(key); ok {
 		kept = &k
-		if t.snapshot {
-			if rows, holds, err := t.keptRows(l, kept); err != nil || holds {
+		switch {
+		case !t.snapshot:
+		case k.moved:
+			holds = kept // planned unless it holds, in one round trip
+		default:
+			if rows, held, err := t.keptRows(l, kept); err != nil || held {
 				return rows, answerKept, err
 			}
 		}
 	}
-	s, rows, err := t.planSearch(account, l.query, l.sort, l.guess(kept))
+	s, rows, err := t.planSearch(account, l.query, l.sort, l.guess(kept), holds)
 	if err != nil {
 		return nil, answerPlanned, err
 	}
-	if t.snapshot && s.version >= 0 {
-		t.store.plans.put(key, keptPlan{s.plan(), s.version})
+	how := answerGuessed
+	switch {
+	case s.held:
+		how = answerKept
+		t.store.plans.put(key, keptPlan{kept.plan, kept.version, false})
+	case t.snapshot && s.version >= 0:
+		moved := kept != nil && kept.version != s.version
+		t.store.plans.put(key, keptPlan{s.plan(), s.version, moved})
 	}
 	if rows != nil {
-		return rows, answerGuessed, nil
+		return rows, how, nil
+	}
+	if how != answerKept {
+		how = answerPlanned
 	}
 	rows, err = t.runList(l, s)
-	return rows, answerPlanned, err
+	return rows, how, err
 }
 
 // keptRows runs the statement of l's page as its search's kept plan has
@@ -339,6 +353,8 @@ type search struct {
 	// version is the account's list version that the plan was made at
 	// (-1: none read).
 	version int64
+	// held is whether the search was not planned: its kept plan held.
+	held bool
 }
 
 // leadPage reports whether a mergeRuns search is a page of the range of
@@ -362,19 +378,28 @@ func (s *search) planned(p searchplan.Plan) {
 // planSearch chooses the shape of a search for a trimmed, lowercase query.
 // With g, g's statement goes in one batch with the first planning
 // statement; when the search is planned as g guessed, planSearch returns
-// g's rows as well, which the caller must close.
-func (t *tx) planSearch(account, query string, sort roster.MemberSort, g *guess) (*search, pgx.Rows, error) {
+// g's rows as well, which the caller must close. With holds, a kept plan,
+// the first planning statement reads its rows only when the account's
+// list version moved since the plan was made: otherwise the plan holds,
+// and is the search's (s.held) without planning.
+func (t *tx) planSearch(account, query string, sort roster.MemberSort, g *guess, holds *keptPlan) (*search, pgx.Rows, error) {
 	s := &search{query: query, words: roster.SearchWords(query), driver: -1, version: -1}
 	if len(s.words) == 0 && !storable(query) {
 		// Neither a name (it has no words) nor an email (it is text no
 		// email holds) can match.
 		return s, nil, nil
 	}
-	pl := &planner{t: t, guess: g, version: -1}
+	pl := &planner{t: t, guess: g, version: -1, kept: -1}
+	if holds != nil {
+		pl.kept = holds.version
+	}
 	defer pl.drop() // after an error, which is the one to report
 	p, err := searchplan.Decide(s.words, sort == roster.SortName,
 		func() (*searchplan.Runs, error) { return pl.searchRuns(account, s) },
 		func() ([]int, int, error) { return pl.searchCounts(account, s) })
+	if errors.Is(err, errPlanHolds) {
+		p, err, s.held = holds.plan, nil, true
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -383,6 +408,10 @@ func (t *tx) planSearch(account, query string, sort roster.MemberSort, g *guess)
 	rows, err := pl.guessed(p)
 	return s, rows, err
 }
+
+// errPlanHolds stops the planning of a search whose kept plan holds: the
+// first planning statement found the list version it was kept at.
+var errPlanHolds = errors.New("postgres: the kept plan holds")
 
 // guess is the statement of a page, built for the plan that its search is
 // guessed to have (memberRows).
@@ -399,16 +428,31 @@ type planner struct {
 	// version is the account's list version, which the planning
 	// statements read with the rest (-1 until then).
 	version int64
-	sent    bool
+	// kept is the list version of the search's kept plan (-1: none), at
+	// which the first planning statement reads nothing else.
+	kept  int64
+	asked bool // a planning statement was run
+	sent  bool
 	// pending is the batch of the first planning statement and the
 	// guess's statement, until the guess's rows are taken or dropped.
 	pending pgx.BatchResults
 }
 
+// gate returns the list version at which the next planning statement
+// reads nothing but the version: the kept plan's, for the first (-1: it
+// reads everything).
+func (pl *planner) gate() int64 {
+	if pl.asked {
+		return -1
+	}
+	return pl.kept
+}
+
 // scan runs a planning statement, whose rows are a slot (a word's index,
 // or -1 for the email), a word and a number, and the list version in
-// versionSlot.
-func (pl *planner) scan(query string, args []any, row func(slot int, word string, n int)) error {
+// versionSlot. It returns errPlanHolds when the statement was gated at
+// the version it read (gate).
+func (pl *planner) scan(query string, args []any, gate int64, row func(slot int, word string, n int)) error {
 	rows, err := pl.rows(query, args)
 	if err != nil {
 		return fmt.Errorf("postgres: plan search: %w", err)
@@ -433,6 +477,9 @@ func (pl *planner) scan(query string, args []any, row func(slot int, word string
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("postgres: plan search: %w", err)
 	}
+	if gate >= 0 && pl.version == gate {
+		return errPlanHolds
+	}
 	return nil
 }
 
@@ -443,6 +490,7 @@ func (pl *planner) rows(query string, args []any) (pgx.Rows, error) {
 	if err := pl.drop(); err != nil {
 		return nil, err
 	}
+	pl.asked = true
 	if pl.guess == nil || pl.sent {
 		return pl.t.query(query, args...)
 	}
@@ -500,36 +548,48 @@ func (pl *planner) drop() error {
 // searchplan.MaxPairWords words, the leads of each word and how many words
 // of their names each other word starts (searchplan.Leads).
 func (pl *planner) searchRuns(account string, s *search) (*searchplan.Runs, error) {
-	query, args := runsQuery(account, s)
+	gate := pl.gate()
+	query, args := runsQuery(account, s, gate)
 	runs := searchplan.NewRuns(len(s.words))
-	return runs, pl.scan(query, args, runs.Row)
+	return runs, pl.scan(query, args, gate, runs.Row)
 }
 
 // versionSlot is the slot of the row of a planning statement that holds
 // the account's list version.
 const versionSlot = -2
 
-// listVersionRow returns the last row of a planning statement: the
-// account's list version in versionSlot, read in the statement's snapshot.
-func listVersionRow(acct string) string {
-	return ` UNION ALL SELECT ` + strconv.Itoa(versionSlot) + `, NULL, list_version FROM account_versions WHERE account_id = ` + acct
+// planStatement returns a planning statement: its common table
+// expressions (with, "" for none), then its rows (arms, UNION ALL), then
+// the account's list version in versionSlot, read in the statement's
+// snapshot. With gate, a list version (not -1), the arms are read only when
+// the account's list version is not gate: a search whose kept plan holds
+// then costs its planning no more than a look at the version, its page's
+// statement sent with it.
+func planStatement(v *planValues, acct, with, arms string, gate int64) string {
+	version := ` UNION ALL SELECT ` + strconv.Itoa(versionSlot) + `, NULL, list_version FROM account_versions WHERE account_id = ` + acct
+	if gate < 0 {
+		return with + arms + version
+	}
+	v.args = append(v.args, gate)
+	return with + `SELECT * FROM (` + arms + `) p WHERE (SELECT list_version FROM account_versions WHERE account_id = ` + acct +
+		`) IS DISTINCT FROM (SELECT $` + strconv.Itoa(len(v.args)) + `::bigint)` + version
 }
 
-// runsQuery returns searchRuns' statement.
-func runsQuery(account string, s *search) (string, []any) {
+// runsQuery returns searchRuns' statement (see planStatement for gate).
+func runsQuery(account string, s *search, gate int64) (string, []any) {
 	v := &planValues{}
 	acct := v.bind(account)
-	var q strings.Builder
+	var with, q strings.Builder // the common table expressions, the rows
 	if len(s.words) > 0 {
-		q.WriteString(`WITH RECURSIVE `)
+		with.WriteString(`WITH RECURSIVE `)
 	}
 	for i, w := range s.words {
 		r := fmt.Sprintf("r%d", i)
 		if i > 0 {
-			q.WriteString(`, `)
+			with.WriteString(`, `)
 		}
 		lo, hi := v.bind(w), v.bind(w+prefixEnd)
-		q.WriteString(r + ` (word) AS (
+		with.WriteString(r + ` (word) AS (
 			SELECT (SELECT word FROM member_words WHERE account_id = ` + acct + ` AND word >= ` + lo + ` AND word < ` + hi + ` ORDER BY word LIMIT 1)
 			UNION ALL
 			SELECT (SELECT word FROM member_words WHERE account_id = ` + acct + ` AND word > ` + r + `.word AND word < ` + hi + ` ORDER BY word LIMIT 1)
@@ -544,7 +604,7 @@ func runsQuery(account string, s *search) (string, []any) {
 		for i, w := range s.words {
 			l := fmt.Sprintf("l%d", i)
 			lo, hi := v.bind(w), v.bind(w+prefixEnd)
-			q.WriteString(`, ` + l + ` (lead) AS (
+			with.WriteString(`, ` + l + ` (lead) AS (
 			SELECT (SELECT ` + lead + ` FROM member_words WHERE account_id = ` + acct + ` AND ` + lead + ` >= ` + lo + ` AND ` + lead + ` < ` + hi + ` ORDER BY 1 LIMIT 1)
 			UNION ALL
 			SELECT (SELECT ` + lead + ` FROM member_words WHERE account_id = ` + acct + ` AND ` + lead + ` > ` + l + `.lead AND ` + lead + ` < ` + hi + ` ORDER BY 1 LIMIT 1)
@@ -579,8 +639,9 @@ func runsQuery(account string, s *search) (string, []any) {
 			}
 		}
 	}
-	q.WriteString(` SELECT -1, NULL, ` + emailCount(v, acct, s) + listVersionRow(acct))
-	return q.String(), v.args
+	q.WriteString(` SELECT -1, NULL, ` + emailCount(v, acct, s))
+	query := planStatement(v, acct, with.String(), q.String(), gate)
+	return query, v.args
 }
 
 // leadOf returns the lead of the name of alias's row of member_words: its
@@ -641,10 +702,11 @@ func emailCount(v *planValues, acct string, s *search) string {
 // to maxSorted), and the number of emails that start with the query, up to
 // maxSorted.
 func (pl *planner) searchCounts(account string, s *search) ([]int, int, error) {
-	query, args := countsQuery(account, s)
+	gate := pl.gate()
+	query, args := countsQuery(account, s, gate)
 	counts := make([]int, len(s.words))
 	emails := 0
-	err := pl.scan(query, args, func(slot int, _ string, n int) {
+	err := pl.scan(query, args, gate, func(slot int, _ string, n int) {
 		if slot < 0 {
 			emails = n
 		} else {
@@ -654,8 +716,8 @@ func (pl *planner) searchCounts(account string, s *search) ([]int, int, error) {
 	return counts, emails, err
 }
 
-// countsQuery returns searchCounts' statement.
-func countsQuery(account string, s *search) (string, []any) {
+// countsQuery returns searchCounts' statement (see planStatement for gate).
+func countsQuery(account string, s *search, gate int64) (string, []any) {
 	v := &planValues{}
 	acct := v.bind(account)
 	var q strings.Builder
@@ -664,8 +726,9 @@ func countsQuery(account string, s *search) (string, []any) {
 			i, acct, v.bind(w), v.bind(w+prefixEnd), maxSorted)
 		fmt.Fprintf(&q, `SELECT %d, NULL, (SELECT count(*) FROM (%s LIMIT %d) l) UNION ALL `, i, leadRange(v, acct, w), maxSorted)
 	}
-	q.WriteString(`SELECT -1, NULL, ` + emailCount(v, acct, s) + listVersionRow(acct))
-	return q.String(), v.args
+	q.WriteString(`SELECT -1, NULL, ` + emailCount(v, acct, s))
+	query := planStatement(v, acct, "", q.String(), gate)
+	return query, v.args
 }
 
 // listStatement builds the statement of one page. Its methods return

@@ -129,14 +129,20 @@ func TestQueryPlans(t *testing.T) {
 			tx := rtx.(*tx)
 			var err error
 			if q := strings.ToLower(strings.TrimSpace(p.f.Query)); q != "" {
-				if srch, _, err = tx.planSearch(a.ID, q, sortOf(p.f), nil); err != nil {
+				if srch, _, err = tx.planSearch(a.ID, q, sortOf(p.f), nil, nil); err != nil {
 					return err
 				}
-				// The statements that plan the search are index reads too.
-				q, args := runsQuery(a.ID, srch)
-				checkPlanStatement(t, p.name, explain(t, conn, "EXPLAIN "+q, args...))
-				q, args = countsQuery(a.ID, srch)
-				checkPlanStatement(t, p.name, explain(t, conn, "EXPLAIN "+q, args...))
+				// The statements that plan the search are index reads too,
+				// and gated at the list version the plan is kept at, they
+				// read nothing else while it is the version.
+				for _, gate := range []int64{-1, srch.version} {
+					q, args := runsQuery(a.ID, srch, gate)
+					checkPlanStatement(t, p.name, explain(t, conn, "EXPLAIN "+q, args...))
+					q, args = countsQuery(a.ID, srch, gate)
+					checkPlanStatement(t, p.name, explain(t, conn, "EXPLAIN "+q, args...))
+				}
+				q, args := runsQuery(a.ID, srch, srch.version)
+				checkGated(t, p.name, explain(t, conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "+q, args...))
 			}
 			query, args, err = tx.memberListQuery(a.ID, p.f)
 			return err
@@ -429,6 +435,18 @@ func checkPlanStatement(t *testing.T, name, plan string) {
 	}
 }
 
+// checkGated fails t unless plan, of a planning statement gated at the
+// list version it ran at (EXPLAIN ANALYZE), read no index but for the
+// account's row of account_versions.
+func checkGated(t *testing.T, name, plan string) {
+	t.Helper()
+	for _, line := range strings.Split(plan, "\n") {
+		if strings.Contains(line, "Scan") && !strings.Contains(line, "account_versions") && !strings.Contains(line, "(never executed)") {
+			t.Errorf("%s: the planning gated at the list version read %s:\n%s", name, strings.TrimSpace(line), plan)
+		}
+	}
+}
+
 // explain runs an EXPLAIN statement and returns the plan, one node a line.
 func explain(t *testing.T, conn *pgxpool.Conn, query string, args ...any) string {
 	t.Helper()
@@ -573,7 +591,7 @@ func (t *tx) memberListQuery(account string, f roster.MemberFilter) (string, []a
 	}
 	var s *search
 	if l.query != "" {
-		if s, _, err = t.planSearch(account, l.query, l.sort, nil); err != nil {
+		if s, _, err = t.planSearch(account, l.query, l.sort, nil, nil); err != nil {
 			return "", nil, err
 		}
 	}

@@ -122,7 +122,10 @@ func BenchListCases(b *testing.B, s roster.Store, account string, last, mid *ros
 // asked for the first time. With changed, it measures them a third time,
 // each call made after changed, which moves what the store keeps its
 // searches' plans by, as another write in the account would (the
-// PostgreSQL store's list version): each asked again after a change.
+// PostgreSQL store's list version): each asked again after a change, as
+// in an account changing while it is searched. And a fourth, each call
+// made after the search was asked twice and then changed: the first
+// search after a lone change.
 func BenchFirstSearches(b *testing.B, s roster.Store, account string, forget, changed func()) {
 	for _, bc := range []struct{ name, query string }{
 		{"search common", "dana"},
@@ -134,8 +137,20 @@ func BenchFirstSearches(b *testing.B, s roster.Store, account string, forget, ch
 			benchList(b, s, account, roster.MemberFilter{Limit: 50, Query: bc.query}, forget)
 		})
 		if changed != nil {
+			f := roster.MemberFilter{Limit: 50, Query: bc.query}
 			b.Run(bc.name+" after a change", func(b *testing.B) {
-				benchList(b, s, account, roster.MemberFilter{Limit: 50, Query: bc.query}, changed)
+				benchList(b, s, account, f, changed)
+			})
+			b.Run(bc.name+" after a lone change", func(b *testing.B) {
+				benchList(b, s, account, f, func() {
+					for range 2 {
+						Read(b, s, func(tx roster.Tx) error {
+							_, err := tx.ListMembers(account, f)
+							return err
+						})
+					}
+					changed()
+				})
 			})
 		}
 	}
