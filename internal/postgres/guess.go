@@ -113,7 +113,8 @@ func (c *lastPlans) get(k planKey) (keptPlan, bool) {
 }
 
 // put records that the search of k was planned as p.plan at the list
-// version p.version.
+// version p.version (and whether that version had moved since the plan
+// before, p.moved).
 func (c *lastPlans) put(k planKey, p keptPlan) {
 	if len(k.query) > maxGuessedQuery {
 		return

@@ -16,9 +16,11 @@ import (
 // TestSearchGuesses checks that a search asked for the first time is
 // guessed as firstGuess says (a word: a first name; two words, unfiltered:
 // a first name and the start of another word); that asked again it is
-// answered by its kept plan, unplanned; and that once the account's list
-// version moved, it is planned again, the kept plan its guess. Every
-// answer is the page that the statement planned without a guess reads.
+// answered by its kept plan, unplanned; that once the account's list
+// version moved, it is planned again, the kept plan its guess; and that
+// asked again after that, when its planning is sent gated at the kept
+// version (keptPlan.moved), the kept plan answers. Every answer is the
+// page that the statement planned without a guess reads.
 // (That a wrong guess or a plan kept past a change is never the answer,
 // storetest's ListMembersSearchAfterChanges and
 // TestKeptPlansAcrossInstances check.)
@@ -88,16 +90,42 @@ func TestSearchGuesses(t *testing.T) {
 			if got, how := ask(); how != answerKept || !slices.Equal(got, want) {
 				t.Errorf("asked again: answered %v, rows %v; want %v (the kept plan), rows %v", how, got, answerKept, want)
 			}
-			// A change elsewhere in the account, made by another instance:
-			// the kept plan is the guess, which the planning confirms.
-			if _, err := s.pool.Exec(context.Background(), `UPDATE account_versions SET list_version = list_version + 1 WHERE account_id = $1`, a.ID); err != nil {
+			l, err := newMemberList(a.ID, c.f)
+			if err != nil {
 				t.Fatal(err)
 			}
+			key := planKey{account: a.ID, query: l.query, byName: l.sort == roster.SortName}
+			moved := func(want bool, when string) {
+				t.Helper()
+				if k, ok := s.plans.get(key); !ok || k.moved != want {
+					t.Errorf("%s: plan kept %v, moved %v; want moved %v", when, ok, k.moved, want)
+				}
+			}
+			// A change elsewhere in the account, made by another instance:
+			// the kept plan is the guess, which the planning confirms.
+			change := func() {
+				if _, err := s.pool.Exec(context.Background(), `UPDATE account_versions SET list_version = list_version + 1 WHERE account_id = $1`, a.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			change()
 			if got, how := ask(); how != answerGuessed || !slices.Equal(got, want) {
 				t.Errorf("asked after the list version moved: answered %v, rows %v; want %v (planned, as kept), rows %v", how, got, answerGuessed, want)
 			}
+			moved(true, "after the version moved")
+			// Another: the planning went gated with the page, and plans.
+			change()
+			if got, how := ask(); how != answerGuessed || !slices.Equal(got, want) {
+				t.Errorf("asked after it moved again: answered %v, rows %v; want %v (planned, as kept), rows %v", how, got, answerGuessed, want)
+			}
+			moved(true, "after the version moved again")
+			// No change: the gated planning finds the version held.
 			if got, how := ask(); how != answerKept || !slices.Equal(got, want) {
 				t.Errorf("asked again after: answered %v, rows %v; want %v (the kept plan), rows %v", how, got, answerKept, want)
+			}
+			moved(false, "asked again with the version held")
+			if got, how := ask(); how != answerKept || !slices.Equal(got, want) {
+				t.Errorf("asked once more: answered %v, rows %v; want %v (the kept plan), rows %v", how, got, answerKept, want)
 			}
 		})
 	}

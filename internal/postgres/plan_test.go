@@ -143,6 +143,8 @@ func TestQueryPlans(t *testing.T) {
 				}
 				q, args := runsQuery(a.ID, srch, srch.version)
 				checkGated(t, p.name, explain(t, conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "+q, args...))
+				q, args = countsQuery(a.ID, srch, srch.version)
+				checkGated(t, p.name, explain(t, conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "+q, args...))
 			}
 			query, args, err = tx.memberListQuery(a.ID, p.f)
 			return err
