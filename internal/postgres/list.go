@@ -213,8 +213,8 @@ func (t *tx) runList(l *memberList, s *search) (pgx.Rows, error) {
 
 // guess returns the statement of l's page for a search planned as the
 // search's kept plan, if it has one (whose list version moved, or may
-// have: planSearch's holds), else as firstGuess guesses. It returns nil when there is no guess, or no
-// statement to send in a batch (batched).
+// have: planSearch's holds), else as firstGuess guesses. It returns nil
+// when there is no guess, or no statement to send in a batch (batched).
 func (l *memberList) guess(kept *keptPlan) *guess {
 	var p searchplan.Plan
 	ok := kept != nil
