@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -558,52 +559,66 @@ func (pl *planner) searchRuns(account string, s *search) (*searchplan.Runs, erro
 // the account's list version.
 const versionSlot = -2
 
-// planStatement returns a planning statement: its common table
-// expressions (with, "" for none), then its rows (arms, UNION ALL), then
-// the account's list version in versionSlot, read in the statement's
-// snapshot. With gate, a list version (not -1), the arms are read only when
-// the account's list version is not gate: a search whose kept plan holds
+// planStatement returns a planning statement of v's shape: its common
+// table expressions (with, "" for none), then its rows (arms, UNION ALL),
+// then the account's list version in versionSlot, read in the statement's
+// snapshot. Gated, the arms are read only when the account's list version
+// is not the gate's value (a list version): a search whose kept plan holds
 // then costs its planning no more than a look at the version, its page's
 // statement sent with it.
-func planStatement(v *planValues, acct, with, arms string, gate int64) string {
-	version := ` UNION ALL SELECT ` + strconv.Itoa(versionSlot) + `, NULL, list_version FROM account_versions WHERE account_id = ` + acct
-	if gate < 0 {
+func planStatement(v planValues, with, arms string) string {
+	version := ` UNION ALL SELECT ` + strconv.Itoa(versionSlot) + `, NULL, list_version FROM account_versions WHERE account_id = ` + v.acct()
+	if !v.gated {
 		return with + arms + version
 	}
-	v.args = append(v.args, gate)
-	return with + `SELECT * FROM (` + arms + `) p WHERE (SELECT list_version FROM account_versions WHERE account_id = ` + acct +
-		`) IS DISTINCT FROM (SELECT $` + strconv.Itoa(len(v.args)) + `::bigint)` + version
+	return with + `SELECT * FROM (` + arms + `) p WHERE (SELECT list_version FROM account_versions WHERE account_id = ` + v.acct() +
+		`) IS DISTINCT FROM ` + v.gate() + version
 }
 
-// runsQuery returns searchRuns' statement (see planStatement for gate).
+// runsQuery returns searchRuns' statement, gated at gate unless it is -1
+// (see planStatement).
 func runsQuery(account string, s *search, gate int64) (string, []any) {
-	v := &planValues{}
-	acct := v.bind(account)
+	v := planValuesOf(s, gate)
+	if searchplan.ReadsLeads(len(s.words)) {
+		for i, a := range s.words {
+			for j, b := range s.words {
+				if searchplan.Paired(a, b) {
+					v.paired |= 1 << (i*len(s.words) + j)
+				}
+			}
+		}
+	}
+	v.full = searchplan.FullRuns(s.words)
+	return v.text(buildRunsQuery), v.args(account, s, gate)
+}
+
+// buildRunsQuery returns the text of runsQuery's statement of v's shape.
+func buildRunsQuery(v planValues) string {
+	acct, k := v.acct(), v.words
 	var with, q strings.Builder // the common table expressions, the rows
-	if len(s.words) > 0 {
+	if k > 0 {
 		with.WriteString(`WITH RECURSIVE `)
 	}
-	for i, w := range s.words {
+	for i := range k {
 		r := fmt.Sprintf("r%d", i)
 		if i > 0 {
 			with.WriteString(`, `)
 		}
-		lo, hi := v.bind(w), v.bind(w+prefixEnd)
+		lo, hi := v.word(i)
 		with.WriteString(r + ` (word) AS (
 			SELECT (SELECT word FROM member_words WHERE account_id = ` + acct + ` AND word >= ` + lo + ` AND word < ` + hi + ` ORDER BY word LIMIT 1)
 			UNION ALL
 			SELECT (SELECT word FROM member_words WHERE account_id = ` + acct + ` AND word > ` + r + `.word AND word < ` + hi + ` ORDER BY word LIMIT 1)
 			FROM ` + r + ` WHERE ` + r + `.word IS NOT NULL)`)
 	}
-	k := len(s.words)
 	pairs := searchplan.ReadsLeads(k)
 	if pairs {
 		// The leads of each word, each found by one seek past the one
 		// before, as the runs are.
 		lead := leadOf("")
-		for i, w := range s.words {
+		for i := range k {
 			l := fmt.Sprintf("l%d", i)
-			lo, hi := v.bind(w), v.bind(w+prefixEnd)
+			lo, hi := v.word(i)
 			with.WriteString(`, ` + l + ` (lead) AS (
 			SELECT (SELECT ` + lead + ` FROM member_words WHERE account_id = ` + acct + ` AND ` + lead + ` >= ` + lo + ` AND ` + lead + ` < ` + hi + ` ORDER BY 1 LIMIT 1)
 			UNION ALL
@@ -615,33 +630,32 @@ func runsQuery(account string, s *search, gate int64) (string, []any) {
 	// to maxRuns+1, for the others one more than that word's
 	// (searchplan.FullRuns); for the leads, up to maxRuns+1.
 	runs := strconv.Itoa(maxRuns + 1)
-	full := searchplan.FullRuns(s.words)
-	for i := range s.words {
+	for i := range k {
 		limit := runs
-		if i != full {
-			limit = fmt.Sprintf(`least(%s, 1 + (SELECT count(*) FROM (SELECT FROM r%d WHERE word IS NOT NULL LIMIT %[1]s) c))`, limit, full)
+		if i != v.full {
+			limit = fmt.Sprintf(`least(%s, 1 + (SELECT count(*) FROM (SELECT FROM r%d WHERE word IS NOT NULL LIMIT %[1]s) c))`, limit, v.full)
 		}
 		fmt.Fprintf(&q, ` (SELECT %d, word, 0 FROM r%d WHERE word IS NOT NULL LIMIT %s) UNION ALL`, searchplan.RunSlot(k, i), i, limit)
-		fmt.Fprintf(&q, ` (SELECT %d, '', 0 FROM (%s LIMIT 1) l) UNION ALL`, searchplan.RunSlot(k, i), leadRange(v, acct, s.words[i]))
+		fmt.Fprintf(&q, ` (SELECT %d, '', 0 FROM (%s LIMIT 1) l) UNION ALL`, searchplan.RunSlot(k, i), leadRange(v, i))
 	}
 	if pairs {
-		for i := range s.words {
+		for i := range k {
 			fmt.Fprintf(&q, ` (SELECT %d, lead, 0 FROM l%d WHERE lead IS NOT NULL LIMIT %s) UNION ALL`, searchplan.LeadSlot(k, i), i, runs)
-			for j, w := range s.words {
-				if !searchplan.Paired(s.words[i], w) {
+			for j := range k {
+				if v.paired&(1<<(i*k+j)) == 0 {
 					continue
 				}
 				// Each lead's range on its own (LATERAL), not the
 				// partner's every word hashed against the leads.
+				lo, hi := v.word(j)
 				fmt.Fprintf(&q, ` SELECT %[1]d, NULL, (SELECT count(*) FROM (SELECT FROM (SELECT lead FROM l%[2]d WHERE lead IS NOT NULL LIMIT %[3]s) l
 					CROSS JOIN LATERAL (SELECT FROM member_words p WHERE p.account_id = %[4]s AND %[5]s = l.lead AND p.word >= %[6]s AND p.word < %[7]s LIMIT %[8]d) p LIMIT %[8]d) c) UNION ALL`,
-					searchplan.PairSlot(k, i, j), i, runs, acct, leadOf("p"), v.bind(w), v.bind(w+prefixEnd), maxSorted)
+					searchplan.PairSlot(k, i, j), i, runs, acct, leadOf("p"), lo, hi, maxSorted)
 			}
 		}
 	}
-	q.WriteString(` SELECT -1, NULL, ` + emailCount(v, acct, s))
-	query := planStatement(v, acct, with.String(), q.String(), gate)
-	return query, v.args
+	q.WriteString(` SELECT -1, NULL, ` + emailCount(v))
+	return planStatement(v, with.String(), q.String())
 }
 
 // leadOf returns the lead of the name of alias's row of member_words: its
@@ -656,44 +670,122 @@ func leadOf(alias string) string {
 }
 
 // leadRange returns a statement of the members whose name key begins with
-// w: the word starts the name's first word, which member_words does not
-// hold (roster.IndexedWords). It is ordered by the index it reads, as
+// word i: the word starts the name's first word, which member_words does
+// not hold (roster.IndexedWords). It is ordered by the index it reads, as
 // emailCount's is.
-func leadRange(v *planValues, acct, w string) string {
-	return `SELECT FROM members WHERE account_id = ` + acct + ` AND name_key >= ` + v.bind(w) +
-		` AND name_key < ` + v.bind(w+prefixEnd) + ` ORDER BY name_key`
+func leadRange(v planValues, i int) string {
+	lo, hi := v.word(i)
+	return `SELECT FROM members WHERE account_id = ` + v.acct() + ` AND name_key >= ` + lo +
+		` AND name_key < ` + hi + ` ORDER BY name_key`
 }
 
-// planValues binds the values of planSearch's statements, each as a
-// subquery, (SELECT $n::text), which PostgreSQL reads before the statement
-// runs but does not look into when it plans. PostgreSQL plans a prepared
-// statement for its values five times, then keeps a generic plan only if
-// that looks no costlier than those; with the values in view it never
-// does (it expects fewer emails for a name than for an unknown prefix),
-// and planning took twice as long as running. Unseen, they make every plan
-// the same, the one right for any value: index seeks.
-type planValues struct{ args []any }
+// planValues is the shape of a search's planning statement: what its text
+// depends on, which is not its values. Each value has a number fixed by
+// the shape: $1 the account, $2i+2 and $2i+3 the range of the query's
+// word i, then the range of the emails that start with the query, when it
+// is storable, then the gate. So every search of a shape has one text,
+// made once (text).
+//
+// Each value is bound as a subquery, (SELECT $n::text), which PostgreSQL
+// reads before the statement runs but does not look into when it plans.
+// PostgreSQL plans a prepared statement for its values five times, then
+// keeps a generic plan only if that looks no costlier than those; with the
+// values in view it never does (it expects fewer emails for a name than
+// for an unknown prefix), and planning took twice as long as running.
+// Unseen, they make every plan the same, the one right for any value:
+// index seeks.
+type planValues struct {
+	counts bool // searchCounts' statement, else searchRuns'
+	words  int
+	emails bool // the query is storable: some email could start with it
+	gated  bool
+	// full is searchplan.FullRuns, and paired has bit i*words+j set when
+	// searchplan.Paired(word i, word j), of a statement of searchRuns.
+	full   int
+	paired uint16
+}
 
-func (v *planValues) bind(s string) string {
-	v.args = append(v.args, s)
-	return `(SELECT $` + strconv.Itoa(len(v.args)) + `::text)`
+// planValuesOf returns the shape of s's planning statements, gated at
+// gate unless it is -1.
+func planValuesOf(s *search, gate int64) planValues {
+	return planValues{words: len(s.words), emails: storable(s.query), gated: gate >= 0}
+}
+
+// hidden returns value $n of type typ, hidden from the planner.
+func hidden(n int, typ string) string { return `(SELECT $` + strconv.Itoa(n) + `::` + typ + `)` }
+
+func (v planValues) acct() string { return hidden(1, "text") }
+
+// word returns the bounds of the range of word i.
+func (v planValues) word(i int) (lo, hi string) { return hidden(2+2*i, "text"), hidden(3+2*i, "text") }
+
+// email returns the bounds of the range of the emails that start with
+// the query; only for a storable one.
+func (v planValues) email() (lo, hi string) {
+	return hidden(2+2*v.words, "text"), hidden(3+2*v.words, "text")
+}
+
+func (v planValues) gate() string {
+	n := 2 + 2*v.words
+	if v.emails {
+		n += 2
+	}
+	return hidden(n, "bigint")
+}
+
+// args returns the values of s's planning statement of v's shape, in the
+// order of their numbers.
+func (v planValues) args(account string, s *search, gate int64) []any {
+	args := make([]any, 0, 4+2*len(s.words))
+	args = append(args, account)
+	for _, w := range s.words {
+		args = append(args, w, w+prefixEnd)
+	}
+	if v.emails {
+		args = append(args, s.query, s.query+prefixEnd)
+	}
+	if v.gated {
+		args = append(args, gate)
+	}
+	return args
+}
+
+// planTexts holds the text of each shape of planning statement up to
+// maxPlanTextWords words, made once; a search of more words has its made
+// each time.
+var planTexts sync.Map // planValues → string
+
+const maxPlanTextWords = searchplan.MaxPairWords + 1
+
+// text returns the statement's text of v's shape, made by build.
+func (v planValues) text(build func(planValues) string) string {
+	if v.words > maxPlanTextWords {
+		return build(v)
+	}
+	if t, ok := planTexts.Load(v); ok {
+		return t.(string)
+	}
+	t := build(v)
+	planTexts.Store(v, t)
+	return t
 }
 
 // emailCount returns the expression of the number of emails that start
-// with s's query, up to maxSorted; acct is the account's value. Emails are
-// storable text, so a query that is not matches none by its email (its
-// words, split at every non-letter, always are).
+// with the query, up to maxSorted. Emails are storable text, so a query
+// that is not matches none by its email (its words, split at every
+// non-letter, always are).
 //
 // The counts are ordered by the index they count in, which changes
 // nothing but their plan: when most rows match, PostgreSQL would otherwise
 // scan the table until it has found enough, which it may not soon, if the
 // account's rows are not the first in it.
-func emailCount(v *planValues, acct string, s *search) string {
-	if !storable(s.query) {
+func emailCount(v planValues) string {
+	if !v.emails {
 		return `0`
 	}
-	return `(SELECT count(*) FROM (SELECT FROM members WHERE account_id = ` + acct +
-		` AND email_key >= ` + v.bind(s.query) + ` AND email_key < ` + v.bind(s.query+prefixEnd) +
+	lo, hi := v.email()
+	return `(SELECT count(*) FROM (SELECT FROM members WHERE account_id = ` + v.acct() +
+		` AND email_key >= ` + lo + ` AND email_key < ` + hi +
 		` ORDER BY email_key LIMIT ` + strconv.Itoa(maxSorted) + `) e)`
 }
 
@@ -716,19 +808,26 @@ func (pl *planner) searchCounts(account string, s *search) ([]int, int, error) {
 	return counts, emails, err
 }
 
-// countsQuery returns searchCounts' statement (see planStatement for gate).
+// countsQuery returns searchCounts' statement, gated at gate unless it is
+// -1 (see planStatement).
 func countsQuery(account string, s *search, gate int64) (string, []any) {
-	v := &planValues{}
-	acct := v.bind(account)
+	v := planValuesOf(s, gate)
+	v.counts = true
+	return v.text(buildCountsQuery), v.args(account, s, gate)
+}
+
+// buildCountsQuery returns the text of countsQuery's statement of v's
+// shape.
+func buildCountsQuery(v planValues) string {
 	var q strings.Builder
-	for i, w := range s.words {
+	for i := range v.words {
+		lo, hi := v.word(i)
 		fmt.Fprintf(&q, `SELECT %d, NULL, (SELECT count(*) FROM (SELECT FROM member_words WHERE account_id = %s AND word >= %s AND word < %s ORDER BY word LIMIT %d) w) UNION ALL `,
-			i, acct, v.bind(w), v.bind(w+prefixEnd), maxSorted)
-		fmt.Fprintf(&q, `SELECT %d, NULL, (SELECT count(*) FROM (%s LIMIT %d) l) UNION ALL `, i, leadRange(v, acct, w), maxSorted)
+			i, v.acct(), lo, hi, maxSorted)
+		fmt.Fprintf(&q, `SELECT %d, NULL, (SELECT count(*) FROM (%s LIMIT %d) l) UNION ALL `, i, leadRange(v, i), maxSorted)
 	}
-	q.WriteString(`SELECT -1, NULL, ` + emailCount(v, acct, s))
-	query := planStatement(v, acct, "", q.String(), gate)
-	return query, v.args
+	q.WriteString(`SELECT -1, NULL, ` + emailCount(v))
+	return planStatement(v, "", q.String())
 }
 
 // listStatement builds the statement of one page. Its methods return
