@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -579,22 +578,13 @@ func planStatement(v planValues, with, arms string) string {
 // (see planStatement).
 func runsQuery(account string, s *search, gate int64) (string, []any) {
 	v := planValuesOf(s, gate)
-	if searchplan.ReadsLeads(len(s.words)) {
-		for i, a := range s.words {
-			for j, b := range s.words {
-				if searchplan.Paired(a, b) {
-					v.paired |= 1 << (i*len(s.words) + j)
-				}
-			}
-		}
-	}
-	v.full = searchplan.FullRuns(s.words)
-	return v.text(buildRunsQuery), v.args(account, s, gate)
+	v.Layout = searchplan.LayoutOf(s.words)
+	return planTexts.Text(v, v.Words, buildRunsQuery), v.args(account, s, gate)
 }
 
 // buildRunsQuery returns the text of runsQuery's statement of v's shape.
 func buildRunsQuery(v planValues) string {
-	acct, k := v.acct(), v.words
+	acct, k := v.acct(), v.Words
 	var with, q strings.Builder // the common table expressions, the rows
 	if k > 0 {
 		with.WriteString(`WITH RECURSIVE `)
@@ -632,8 +622,8 @@ func buildRunsQuery(v planValues) string {
 	runs := strconv.Itoa(maxRuns + 1)
 	for i := range k {
 		limit := runs
-		if i != v.full {
-			limit = fmt.Sprintf(`least(%s, 1 + (SELECT count(*) FROM (SELECT FROM r%d WHERE word IS NOT NULL LIMIT %[1]s) c))`, limit, v.full)
+		if i != v.Full {
+			limit = fmt.Sprintf(`least(%s, 1 + (SELECT count(*) FROM (SELECT FROM r%d WHERE word IS NOT NULL LIMIT %[1]s) c))`, limit, v.Full)
 		}
 		fmt.Fprintf(&q, ` (SELECT %d, word, 0 FROM r%d WHERE word IS NOT NULL LIMIT %s) UNION ALL`, searchplan.RunSlot(k, i), i, limit)
 		fmt.Fprintf(&q, ` (SELECT %d, '', 0 FROM (%s LIMIT 1) l) UNION ALL`, searchplan.RunSlot(k, i), leadRange(v, i))
@@ -642,7 +632,7 @@ func buildRunsQuery(v planValues) string {
 		for i := range k {
 			fmt.Fprintf(&q, ` (SELECT %d, lead, 0 FROM l%d WHERE lead IS NOT NULL LIMIT %s) UNION ALL`, searchplan.LeadSlot(k, i), i, runs)
 			for j := range k {
-				if v.paired&(1<<(i*k+j)) == 0 {
+				if !v.Pairs(i, j) {
 					continue
 				}
 				// Each lead's range on its own (LATERAL), not the
@@ -684,7 +674,7 @@ func leadRange(v planValues, i int) string {
 // the shape: $1 the account, $2i+2 and $2i+3 the range of the query's
 // word i, then the range of the emails that start with the query, when it
 // is storable, then the gate. So every search of a shape has one text,
-// made once (text).
+// made once (planTexts).
 //
 // Each value is bound as a subquery, (SELECT $n::text), which PostgreSQL
 // reads before the statement runs but does not look into when it plans.
@@ -696,24 +686,23 @@ func leadRange(v planValues, i int) string {
 // index seeks.
 type planValues struct {
 	counts bool // searchCounts' statement, else searchRuns'
-	words  int
 	emails bool // the query is storable: some email could start with it
 	gated  bool
-	// full is searchplan.FullRuns, and paired has bit i*words+j set when
-	// searchplan.Paired(word i, word j), of a statement of searchRuns.
-	full   int
-	paired uint16
+	// Layout is the search's runs statement's; of searchCounts', its
+	// number of words alone.
+	searchplan.Layout
 }
 
 // planValuesOf returns the shape of s's planning statements, gated at
 // gate unless it is -1.
 func planValuesOf(s *search, gate int64) planValues {
-	return planValues{words: len(s.words), emails: storable(s.query), gated: gate >= 0}
+	return planValues{emails: storable(s.query), gated: gate >= 0, Layout: searchplan.Layout{Words: len(s.words)}}
 }
 
 // hidden returns value $n of type typ, hidden from the planner.
 func hidden(n int, typ string) string { return `(SELECT $` + strconv.Itoa(n) + `::` + typ + `)` }
 
+// acct returns the account.
 func (v planValues) acct() string { return hidden(1, "text") }
 
 // word returns the bounds of the range of word i.
@@ -722,11 +711,13 @@ func (v planValues) word(i int) (lo, hi string) { return hidden(2+2*i, "text"), 
 // email returns the bounds of the range of the emails that start with
 // the query; only for a storable one.
 func (v planValues) email() (lo, hi string) {
-	return hidden(2+2*v.words, "text"), hidden(3+2*v.words, "text")
+	return hidden(2+2*v.Words, "text"), hidden(3+2*v.Words, "text")
 }
 
+// gate returns the list version at which a gated statement reads nothing
+// but the version.
 func (v planValues) gate() string {
-	n := 2 + 2*v.words
+	n := 2 + 2*v.Words
 	if v.emails {
 		n += 2
 	}
@@ -750,25 +741,8 @@ func (v planValues) args(account string, s *search, gate int64) []any {
 	return args
 }
 
-// planTexts holds the text of each shape of planning statement up to
-// maxPlanTextWords words, made once; a search of more words has its made
-// each time.
-var planTexts sync.Map // planValues → string
-
-const maxPlanTextWords = searchplan.MaxPairWords + 1
-
-// text returns the statement's text of v's shape, made by build.
-func (v planValues) text(build func(planValues) string) string {
-	if v.words > maxPlanTextWords {
-		return build(v)
-	}
-	if t, ok := planTexts.Load(v); ok {
-		return t.(string)
-	}
-	t := build(v)
-	planTexts.Store(v, t)
-	return t
-}
+// planTexts holds the planning statements' texts.
+var planTexts searchplan.Texts[planValues]
 
 // emailCount returns the expression of the number of emails that start
 // with the query, up to maxSorted. Emails are storable text, so a query
@@ -813,14 +787,14 @@ func (pl *planner) searchCounts(account string, s *search) ([]int, int, error) {
 func countsQuery(account string, s *search, gate int64) (string, []any) {
 	v := planValuesOf(s, gate)
 	v.counts = true
-	return v.text(buildCountsQuery), v.args(account, s, gate)
+	return planTexts.Text(v, v.Words, buildCountsQuery), v.args(account, s, gate)
 }
 
 // buildCountsQuery returns the text of countsQuery's statement of v's
 // shape.
 func buildCountsQuery(v planValues) string {
 	var q strings.Builder
-	for i := range v.words {
+	for i := range v.Words {
 		lo, hi := v.word(i)
 		fmt.Fprintf(&q, `SELECT %d, NULL, (SELECT count(*) FROM (SELECT FROM member_words WHERE account_id = %s AND word >= %s AND word < %s ORDER BY word LIMIT %d) w) UNION ALL `,
 			i, v.acct(), lo, hi, maxSorted)

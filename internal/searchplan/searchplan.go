@@ -50,6 +50,7 @@ package searchplan
 import (
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Shape is how a search page is read.
@@ -309,4 +310,52 @@ func Decide(words []string, byName bool,
 	}
 	shape, driver := ByCounts(c, emails)
 	return Plan{Shape: shape, Driver: driver, Emails: emails > 0}, nil
+}
+
+// Layout is what the text of a store's runs statement depends on, besides
+// the store: how many words the query has, which of them is read in full
+// (FullRuns), and which pairs of them are read (Paired, for ReadsLeads).
+// Not the words themselves, which are the statement's values.
+type Layout struct {
+	Words int
+	Full  int
+	pairs uint16 // bit i*Words+j: Paired(word i, word j)
+}
+
+// LayoutOf returns the layout of a runs statement of words.
+func LayoutOf(words []string) Layout {
+	l := Layout{Words: len(words), Full: FullRuns(words)}
+	if ReadsLeads(len(words)) {
+		for i, a := range words {
+			for j, b := range words {
+				if Paired(a, b) {
+					l.pairs |= 1 << (i*len(words) + j)
+				}
+			}
+		}
+	}
+	return l
+}
+
+// Pairs reports whether the runs statement reads how many words of the
+// names led by word i's leads word j starts (Leads.Pairs).
+func (l Layout) Pairs(i, j int) bool { return l.pairs&(1<<(i*l.Words+j)) != 0 }
+
+// Texts keeps the text of a store's statement of each shape K, made once,
+// for searches of up to MaxPairWords+1 words; a search of more words has
+// its statement made each time, so that the texts kept are few.
+type Texts[K comparable] struct{ m sync.Map }
+
+// Text returns the text of shape k, of a search of words words, made by
+// build.
+func (t *Texts[K]) Text(k K, words int, build func(K) string) string {
+	if words > MaxPairWords+1 {
+		return build(k)
+	}
+	if text, ok := t.m.Load(k); ok {
+		return text.(string)
+	}
+	text := build(k)
+	t.m.Store(k, text)
+	return text
 }

@@ -248,3 +248,26 @@ func TestPlanEqual(t *testing.T) {
 		t.Error("a plan without runs differs from one with an empty list of them")
 	}
 }
+
+// TestTextsKeepsFewShapes checks that Texts makes a shape's text once, and
+// keeps none of a search of more words than it holds, whose shapes are
+// without bound.
+func TestTextsKeepsFewShapes(t *testing.T) {
+	var texts Texts[Layout]
+	built := 0
+	build := func(l Layout) string { built++; return strings.Repeat("w", l.Words) }
+	for _, words := range [][]string{{"dana", "dev1"}, {"alex", "smi3"}, {"a", "b", "c", "d", "e"}, {"f", "g", "h", "i", "j"}} {
+		l := LayoutOf(words)
+		if got := texts.Text(l, l.Words, build); got != strings.Repeat("w", len(words)) {
+			t.Errorf("%q: text %q", words, got)
+		}
+	}
+	if built != 3 {
+		t.Errorf("built %d texts, want 3: one for the two searches of two words, one for each of five", built)
+	}
+	kept := 0
+	texts.m.Range(func(any, any) bool { kept++; return true })
+	if kept != 1 {
+		t.Errorf("%d texts kept, want 1", kept)
+	}
+}

@@ -195,100 +195,128 @@ func (t *tx) searchRuns(account string, s *search) (*searchplan.Runs, error) {
 	return runs, t.scanPlan(query, args, runs.Row)
 }
 
-// runsQuery returns searchRuns' statement. Each distinct value is bound
-// once, as a numbered parameter, wherever the text uses it: the statement
-// of a query of two words uses its six values 42 times, and with a
-// parameter for each use, SQLite ran it in 0.25 ms, against 0.03 ms
-// numbered (or with either its numbers or its text written into it).
+// runsQuery returns searchRuns' statement.
 func runsQuery(account string, s *search) (string, []any) {
-	var v values
+	l := searchplan.LayoutOf(s.words)
+	return planTexts.Text(planShape{Layout: l}, l.Words, buildRunsQuery), planArgs(account, s, true)
+}
+
+// buildRunsQuery returns the text of runsQuery's statement of a shape.
+func buildRunsQuery(shape planShape) string {
+	k := shape.Words
+	runs := planRuns(k)
 	var q strings.Builder
-	if len(s.words) > 0 {
+	if k > 0 {
 		q.WriteString(`WITH RECURSIVE `)
 	}
-	acct := v.bind(account)
 	// One word's recursion goes up to maxRuns+1 words, the others' up to
 	// one more than that word's (searchplan.FullRuns), which comes first in
 	// the WITH.
-	full := searchplan.FullRuns(s.words)
 	var order []int
-	for i := range s.words {
-		if i == full {
+	for i := range k {
+		if i == shape.Full {
 			order = append([]int{i}, order...)
 		} else {
 			order = append(order, i)
 		}
 	}
-	runs := v.bind(maxRuns + 1)
 	for n, i := range order {
 		r := fmt.Sprintf("r%d", i)
 		if n > 0 {
 			q.WriteString(`, `)
 		}
 		limit := runs
-		if i != full {
-			limit = fmt.Sprintf(`min(%s, 1 + (SELECT count(*) FROM r%d WHERE word IS NOT NULL))`, runs, full)
+		if i != shape.Full {
+			limit = fmt.Sprintf(`min(%s, 1 + (SELECT count(*) FROM r%d WHERE word IS NOT NULL))`, runs, shape.Full)
 		}
-		w := v.bind(s.words[i])
+		w := planWord(i)
 		q.WriteString(r + ` (word) AS (
-			SELECT (SELECT word FROM member_words WHERE account_id = ` + acct + ` AND word >= ` + w + ` AND word < ` + w + prefixEnd + ` ORDER BY word LIMIT 1)
+			SELECT (SELECT word FROM member_words WHERE account_id = ` + planAcct + ` AND word >= ` + w + ` AND word < ` + w + prefixEnd + ` ORDER BY word LIMIT 1)
 			UNION ALL
-			SELECT (SELECT word FROM member_words WHERE account_id = ` + acct + ` AND word > ` + r + `.word AND word < ` + w + prefixEnd + ` ORDER BY word LIMIT 1)
+			SELECT (SELECT word FROM member_words WHERE account_id = ` + planAcct + ` AND word > ` + r + `.word AND word < ` + w + prefixEnd + ` ORDER BY word LIMIT 1)
 			FROM ` + r + ` WHERE ` + r + `.word IS NOT NULL LIMIT ` + limit + `)`)
 	}
-	k := len(s.words)
 	pairs := searchplan.ReadsLeads(k)
 	if pairs {
 		// The leads of each word, each found by one seek past the one
 		// before, as the runs are.
 		lead := leadOf("")
-		for i := range s.words {
-			l, w := fmt.Sprintf("l%d", i), v.bind(s.words[i])
+		for i := range k {
+			l, w := fmt.Sprintf("l%d", i), planWord(i)
 			q.WriteString(`, ` + l + ` (lead) AS (
 			SELECT (SELECT ` + lead + ` FROM member_words INDEXED BY member_words_by_lead
-				WHERE account_id = ` + acct + ` AND ` + lead + ` >= ` + w + ` AND ` + lead + ` < ` + w + prefixEnd + ` ORDER BY 1 LIMIT 1)
+				WHERE account_id = ` + planAcct + ` AND ` + lead + ` >= ` + w + ` AND ` + lead + ` < ` + w + prefixEnd + ` ORDER BY 1 LIMIT 1)
 			UNION ALL
 			SELECT (SELECT ` + lead + ` FROM member_words INDEXED BY member_words_by_lead
-				WHERE account_id = ` + acct + ` AND ` + lead + ` > ` + l + `.lead AND ` + lead + ` < ` + w + prefixEnd + ` ORDER BY 1 LIMIT 1)
+				WHERE account_id = ` + planAcct + ` AND ` + lead + ` > ` + l + `.lead AND ` + lead + ` < ` + w + prefixEnd + ` ORDER BY 1 LIMIT 1)
 			FROM ` + l + ` WHERE ` + l + `.lead IS NOT NULL LIMIT ` + runs + `)`)
 		}
 	}
-	for i := range s.words {
-		w := v.bind(s.words[i])
+	for i := range k {
 		fmt.Fprintf(&q, ` SELECT %d, word, 0 FROM r%d WHERE word IS NOT NULL UNION ALL`, searchplan.RunSlot(k, i), i)
-		fmt.Fprintf(&q, ` SELECT %d, '', 0 FROM (SELECT 1 FROM members `+leadRange(acct, w)+` LIMIT 1) UNION ALL`, searchplan.RunSlot(k, i))
+		fmt.Fprintf(&q, ` SELECT %d, '', 0 FROM (SELECT 1 FROM members `+leadRange(planAcct, planWord(i))+` LIMIT 1) UNION ALL`, searchplan.RunSlot(k, i))
 	}
-	sorted := v.bind(maxSorted)
 	if pairs {
-		for i := range s.words {
+		for i := range k {
 			fmt.Fprintf(&q, ` SELECT %d, lead, 0 FROM l%d WHERE lead IS NOT NULL UNION ALL`, searchplan.LeadSlot(k, i), i)
-			for j := range s.words {
-				if !searchplan.Paired(s.words[i], s.words[j]) {
+			for j := range k {
+				if !shape.Pairs(i, j) {
 					continue
 				}
-				w := v.bind(s.words[j])
 				fmt.Fprintf(&q, ` SELECT %[1]d, NULL, (SELECT count(*) FROM (SELECT 1 FROM l%[2]d CROSS JOIN member_words p INDEXED BY member_words_by_lead
 					WHERE l%[2]d.lead IS NOT NULL AND p.account_id = %[3]s AND %[4]s = l%[2]d.lead AND p.word >= %[5]s AND p.word < %[5]s`+prefixEnd+` LIMIT %[6]s)) UNION ALL`,
-					searchplan.PairSlot(k, i, j), i, acct, leadOf("p"), w, sorted)
+					searchplan.PairSlot(k, i, j), i, planAcct, leadOf("p"), planWord(j), planSorted)
 			}
 		}
 	}
-	q.WriteString(` SELECT -1, NULL, ` + emailCount(acct, v.bind(s.query), sorted))
-	return q.String(), v.args
+	q.WriteString(` SELECT -1, NULL, ` + emailCount(planAcct, planQuery(k), planSorted))
+	return q.String()
 }
 
-// values numbers a statement's values (see runsQuery).
-type values struct{ args []any }
+// planShape is the shape of a search's planning statement: what its text
+// depends on, which is not its values. Each value has a number fixed by
+// the shape, and is bound once, wherever the text uses it: the statement
+// of a query of two words uses its values 42 times, and with a parameter
+// for each use, SQLite ran it in 0.25 ms, against 0.03 ms numbered (or
+// with either its numbers or its text written into it). So every search
+// of a shape has one text, made once (planTexts), and one prepared
+// statement.
+type planShape struct {
+	counts bool // searchCounts' statement, else searchRuns'
+	// Layout is the search's runs statement's; of searchCounts', its
+	// number of words alone.
+	searchplan.Layout
+}
 
-// bind returns the parameter of x, ?N, binding it if it is new.
-func (v *values) bind(x any) string {
-	i := slices.Index(v.args, x)
-	if i < 0 {
-		v.args = append(v.args, x)
-		i = len(v.args) - 1
+// The numbers of a planning statement's values (planArgs): the account,
+// maxSorted, each word of the query, the query, then (for the runs
+// statement alone) maxRuns+1.
+const (
+	planAcct   = "?1"
+	planSorted = "?2"
+)
+
+func planWord(i int) string  { return "?" + strconv.Itoa(3+i) }
+func planQuery(k int) string { return planWord(k) }
+func planRuns(k int) string  { return planWord(k + 1) }
+
+// planArgs returns the values of s's planning statements, in the order of
+// their numbers; with runs, of the runs statement.
+func planArgs(account string, s *search, runs bool) []any {
+	args := make([]any, 0, 4+len(s.words))
+	args = append(args, account, maxSorted)
+	for _, w := range s.words {
+		args = append(args, w)
 	}
-	return "?" + strconv.Itoa(i+1)
+	args = append(args, s.query)
+	if runs {
+		args = append(args, maxRuns+1)
+	}
+	return args
 }
+
+// planTexts holds the planning statements' texts.
+var planTexts searchplan.Texts[planShape]
 
 // leadOf returns the lead of the name of alias's row of member_words: its
 // name key up to the first space, the expression member_words_by_lead
@@ -336,16 +364,20 @@ func (t *tx) searchCounts(account string, s *search) ([]int, int, error) {
 
 // countsQuery returns searchCounts' statement.
 func countsQuery(account string, s *search) (string, []any) {
-	var v values
+	k := len(s.words)
+	return planTexts.Text(planShape{counts: true, Layout: searchplan.Layout{Words: k}}, k, buildCountsQuery), planArgs(account, s, false)
+}
+
+// buildCountsQuery returns the text of countsQuery's statement of a shape.
+func buildCountsQuery(shape planShape) string {
 	var q strings.Builder
-	acct, sorted := v.bind(account), v.bind(maxSorted)
-	for i := range s.words {
-		w := v.bind(s.words[i])
-		fmt.Fprintf(&q, `SELECT %[1]d, NULL, (SELECT count(*) FROM (SELECT 1 FROM member_words WHERE account_id = %[2]s AND word >= %[3]s AND word < %[3]s`+prefixEnd+` LIMIT %[4]s)) UNION ALL `, i, acct, w, sorted)
-		fmt.Fprintf(&q, `SELECT %d, NULL, (SELECT count(*) FROM (SELECT 1 FROM members `+leadRange(acct, w)+` LIMIT %s)) UNION ALL `, i, sorted)
+	for i := range shape.Words {
+		w := planWord(i)
+		fmt.Fprintf(&q, `SELECT %[1]d, NULL, (SELECT count(*) FROM (SELECT 1 FROM member_words WHERE account_id = %[2]s AND word >= %[3]s AND word < %[3]s`+prefixEnd+` LIMIT %[4]s)) UNION ALL `, i, planAcct, w, planSorted)
+		fmt.Fprintf(&q, `SELECT %d, NULL, (SELECT count(*) FROM (SELECT 1 FROM members `+leadRange(planAcct, w)+` LIMIT %s)) UNION ALL `, i, planSorted)
 	}
-	q.WriteString(`SELECT -1, NULL, ` + emailCount(acct, v.bind(s.query), sorted))
-	return q.String(), v.args
+	q.WriteString(`SELECT -1, NULL, ` + emailCount(planAcct, planQuery(shape.Words), planSorted))
+	return q.String()
 }
 
 // scanPlan runs one of planSearch's statements, whose rows are a slot (a
