@@ -565,7 +565,7 @@ const versionSlot = -2
 // is not the gate's value (a list version): a search whose kept plan holds
 // then costs its planning no more than a look at the version, its page's
 // statement sent with it.
-func planStatement(v planValues, with, arms string) string {
+func planStatement(v planShape, with, arms string) string {
 	version := ` UNION ALL SELECT ` + strconv.Itoa(versionSlot) + `, NULL, list_version FROM account_versions WHERE account_id = ` + v.acct()
 	if !v.gated {
 		return with + arms + version
@@ -577,13 +577,12 @@ func planStatement(v planValues, with, arms string) string {
 // runsQuery returns searchRuns' statement, gated at gate unless it is -1
 // (see planStatement).
 func runsQuery(account string, s *search, gate int64) (string, []any) {
-	v := planValuesOf(s, gate)
-	v.Layout = searchplan.LayoutOf(s.words)
+	v := planShapeOf(s, searchplan.LayoutOf(s.words), gate)
 	return planTexts.Text(v, v.Words, buildRunsQuery), v.args(account, s, gate)
 }
 
 // buildRunsQuery returns the text of runsQuery's statement of v's shape.
-func buildRunsQuery(v planValues) string {
+func buildRunsQuery(v planShape) string {
 	acct, k := v.acct(), v.Words
 	var with, q strings.Builder // the common table expressions, the rows
 	if k > 0 {
@@ -663,13 +662,13 @@ func leadOf(alias string) string {
 // word i: the word starts the name's first word, which member_words does
 // not hold (roster.IndexedWords). It is ordered by the index it reads, as
 // emailCount's is.
-func leadRange(v planValues, i int) string {
+func leadRange(v planShape, i int) string {
 	lo, hi := v.word(i)
 	return `SELECT FROM members WHERE account_id = ` + v.acct() + ` AND name_key >= ` + lo +
 		` AND name_key < ` + hi + ` ORDER BY name_key`
 }
 
-// planValues is the shape of a search's planning statement: what its text
+// planShape is the shape of a search's planning statement: what its text
 // depends on, which is not its values. Each value has a number fixed by
 // the shape: $1 the account, $2i+2 and $2i+3 the range of the query's
 // word i, then the range of the emails that start with the query, when it
@@ -684,7 +683,7 @@ func leadRange(v planValues, i int) string {
 // for an unknown prefix), and planning took twice as long as running.
 // Unseen, they make every plan the same, the one right for any value:
 // index seeks.
-type planValues struct {
+type planShape struct {
 	counts bool // searchCounts' statement, else searchRuns'
 	emails bool // the query is storable: some email could start with it
 	gated  bool
@@ -693,30 +692,30 @@ type planValues struct {
 	searchplan.Layout
 }
 
-// planValuesOf returns the shape of s's planning statements, gated at
-// gate unless it is -1.
-func planValuesOf(s *search, gate int64) planValues {
-	return planValues{emails: storable(s.query), gated: gate >= 0, Layout: searchplan.Layout{Words: len(s.words)}}
+// planShapeOf returns the shape of s's planning statement of layout l,
+// gated at gate unless it is -1.
+func planShapeOf(s *search, l searchplan.Layout, gate int64) planShape {
+	return planShape{emails: storable(s.query), gated: gate >= 0, Layout: l}
 }
 
 // hidden returns value $n of type typ, hidden from the planner.
 func hidden(n int, typ string) string { return `(SELECT $` + strconv.Itoa(n) + `::` + typ + `)` }
 
 // acct returns the account.
-func (v planValues) acct() string { return hidden(1, "text") }
+func (v planShape) acct() string { return hidden(1, "text") }
 
 // word returns the bounds of the range of word i.
-func (v planValues) word(i int) (lo, hi string) { return hidden(2+2*i, "text"), hidden(3+2*i, "text") }
+func (v planShape) word(i int) (lo, hi string) { return hidden(2+2*i, "text"), hidden(3+2*i, "text") }
 
 // email returns the bounds of the range of the emails that start with
 // the query; only for a storable one.
-func (v planValues) email() (lo, hi string) {
+func (v planShape) email() (lo, hi string) {
 	return hidden(2+2*v.Words, "text"), hidden(3+2*v.Words, "text")
 }
 
 // gate returns the list version at which a gated statement reads nothing
 // but the version.
-func (v planValues) gate() string {
+func (v planShape) gate() string {
 	n := 2 + 2*v.Words
 	if v.emails {
 		n += 2
@@ -726,7 +725,7 @@ func (v planValues) gate() string {
 
 // args returns the values of s's planning statement of v's shape, in the
 // order of their numbers.
-func (v planValues) args(account string, s *search, gate int64) []any {
+func (v planShape) args(account string, s *search, gate int64) []any {
 	args := make([]any, 0, 4+2*len(s.words))
 	args = append(args, account)
 	for _, w := range s.words {
@@ -742,7 +741,7 @@ func (v planValues) args(account string, s *search, gate int64) []any {
 }
 
 // planTexts holds the planning statements' texts.
-var planTexts searchplan.Texts[planValues]
+var planTexts searchplan.Texts[planShape]
 
 // emailCount returns the expression of the number of emails that start
 // with the query, up to maxSorted. Emails are storable text, so a query
@@ -753,7 +752,7 @@ var planTexts searchplan.Texts[planValues]
 // nothing but their plan: when most rows match, PostgreSQL would otherwise
 // scan the table until it has found enough, which it may not soon, if the
 // account's rows are not the first in it.
-func emailCount(v planValues) string {
+func emailCount(v planShape) string {
 	if !v.emails {
 		return `0`
 	}
@@ -785,14 +784,14 @@ func (pl *planner) searchCounts(account string, s *search) ([]int, int, error) {
 // countsQuery returns searchCounts' statement, gated at gate unless it is
 // -1 (see planStatement).
 func countsQuery(account string, s *search, gate int64) (string, []any) {
-	v := planValuesOf(s, gate)
+	v := planShapeOf(s, searchplan.Layout{Words: len(s.words)}, gate)
 	v.counts = true
 	return planTexts.Text(v, v.Words, buildCountsQuery), v.args(account, s, gate)
 }
 
 // buildCountsQuery returns the text of countsQuery's statement of v's
 // shape.
-func buildCountsQuery(v planValues) string {
+func buildCountsQuery(v planShape) string {
 	var q strings.Builder
 	for i := range v.Words {
 		lo, hi := v.word(i)
@@ -822,7 +821,7 @@ func (b *listStatement) arg(v any) string {
 
 // hidden binds the text v and returns a subquery of it, which PostgreSQL
 // reads before the statement runs but does not look into when it plans
-// (as planValues binds the planning statements' values).
+// (as planShape binds the planning statements' values).
 func (b *listStatement) hidden(v any) string { return `(SELECT ` + b.arg(v) + `::text)` }
 
 // columns returns the columns of the page's order, qualified by alias, each
@@ -924,7 +923,7 @@ func (b *listStatement) hasWords(s *search, alias string, skip ...int) string {
 // of its bounds is the tighter of the prefix's and the cursor's, so that
 // the index is read from the right place whichever the planner takes.
 //
-// With hide, its values are hidden from the planner, as planValues hides
+// With hide, its values are hidden from the planner, as planShape hides
 // them: see merged.
 func (b *listStatement) leadRun(s *search, alias string, after, hide bool) string {
 	w := s.words[s.driver]
@@ -1037,7 +1036,7 @@ func (b *listStatement) merged(s *search) string {
 // 30 µs more at 100k.)
 //
 // With hide, the account and the range are hidden from the planner, each
-// a subquery, as planValues binds them: see sorted.
+// a subquery, as planShape binds them: see sorted.
 func (b *listStatement) emailMatches(s *search, hide bool, alias string) string {
 	var q string
 	if hide {

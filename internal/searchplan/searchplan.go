@@ -322,6 +322,10 @@ type Layout struct {
 	pairs uint16 // bit i*Words+j: Paired(word i, word j)
 }
 
+// Layout.pairs holds a bit for each ordered pair of up to MaxPairWords
+// words: this does not compile when it cannot.
+const _ = uint16(1<<(MaxPairWords*MaxPairWords) - 1)
+
 // LayoutOf returns the layout of a runs statement of words.
 func LayoutOf(words []string) Layout {
 	l := Layout{Words: len(words), Full: FullRuns(words)}
@@ -346,8 +350,8 @@ func (l Layout) Pairs(i, j int) bool { return l.pairs&(1<<(i*l.Words+j)) != 0 }
 // its statement made each time, so that the texts kept are few.
 type Texts[K comparable] struct{ m sync.Map }
 
-// Text returns the text of shape k, of a search of words words, made by
-// build.
+// Text returns the text of shape k, of a search of words words (which k
+// holds, but a shape of any store's is not known here), made by build.
 func (t *Texts[K]) Text(k K, words int, build func(K) string) string {
 	if words > MaxPairWords+1 {
 		return build(k)
@@ -355,7 +359,7 @@ func (t *Texts[K]) Text(k K, words int, build func(K) string) string {
 	if text, ok := t.m.Load(k); ok {
 		return text.(string)
 	}
-	text := build(k)
-	t.m.Store(k, text)
-	return text
+	// Searches of a new shape at once may each make its text; one is kept.
+	text, _ := t.m.LoadOrStore(k, build(k))
+	return text.(string)
 }

@@ -256,18 +256,18 @@ func TestTextsKeepsFewShapes(t *testing.T) {
 	var texts Texts[Layout]
 	built := 0
 	build := func(l Layout) string { built++; return strings.Repeat("w", l.Words) }
-	for _, words := range [][]string{{"dana", "dev1"}, {"alex", "smi3"}, {"a", "b", "c", "d", "e"}, {"f", "g", "h", "i", "j"}} {
+	for _, words := range [][]string{{"dana", "dev1"}, {"alex", "smi3"}, {"a", "b", "c", "d"}, {"e", "f", "g", "h"}, {"a", "b", "c", "d", "e"}, {"f", "g", "h", "i", "j"}} {
 		l := LayoutOf(words)
 		if got := texts.Text(l, l.Words, build); got != strings.Repeat("w", len(words)) {
 			t.Errorf("%q: text %q", words, got)
 		}
 	}
-	if built != 3 {
-		t.Errorf("built %d texts, want 3: one for the two searches of two words, one for each of five", built)
+	if built != 4 {
+		t.Errorf("built %d texts, want 4: one for the two searches of two words, one for those of four, one for each of five", built)
 	}
 	kept := 0
 	texts.m.Range(func(any, any) bool { kept++; return true })
-	if kept != 1 {
-		t.Errorf("%d texts kept, want 1", kept)
+	if kept != 2 {
+		t.Errorf("%d texts kept, want 2", kept)
 	}
 }

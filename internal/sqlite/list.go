@@ -198,7 +198,8 @@ func (t *tx) searchRuns(account string, s *search) (*searchplan.Runs, error) {
 // runsQuery returns searchRuns' statement.
 func runsQuery(account string, s *search) (string, []any) {
 	l := searchplan.LayoutOf(s.words)
-	return planTexts.Text(planShape{Layout: l}, l.Words, buildRunsQuery), planArgs(account, s, true)
+	// A query of no words (an email prefix) has no runs to bound.
+	return planTexts.Text(planShape{Layout: l}, l.Words, buildRunsQuery), planArgs(account, s, l.Words > 0)
 }
 
 // buildRunsQuery returns the text of runsQuery's statement of a shape.
@@ -290,7 +291,7 @@ type planShape struct {
 
 // The numbers of a planning statement's values (planArgs): the account,
 // maxSorted, each word of the query, the query, then (for the runs
-// statement alone) maxRuns+1.
+// statement of some words alone) maxRuns+1.
 const (
 	planAcct   = "?1"
 	planSorted = "?2"
@@ -301,7 +302,7 @@ func planQuery(k int) string { return planWord(k) }
 func planRuns(k int) string  { return planWord(k + 1) }
 
 // planArgs returns the values of s's planning statements, in the order of
-// their numbers; with runs, of the runs statement.
+// their numbers; with runs, maxRuns+1 as well.
 func planArgs(account string, s *search, runs bool) []any {
 	args := make([]any, 0, 4+len(s.words))
 	args = append(args, account, maxSorted)

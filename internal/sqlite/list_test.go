@@ -15,12 +15,9 @@ import (
 func TestPlanningStatementTexts(t *testing.T) {
 	searchOf := func(q string) *search { return &search{query: q, words: roster.SearchWords(q)} }
 	placeholder := regexp.MustCompile(`\?(\d+)`)
-	storetest.CheckPlanningTexts(t, "runs", placeholder, true, func(account, query string) (string, []any) {
-		return runsQuery(account, searchOf(query))
-	})
-	storetest.CheckPlanningTexts(t, "counts", placeholder, false, func(account, query string) (string, []any) {
-		return countsQuery(account, searchOf(query))
-	})
+	storetest.CheckPlanningTexts(t, placeholder,
+		func(account, query string) (string, []any) { return runsQuery(account, searchOf(query)) },
+		func(account, query string) (string, []any) { return countsQuery(account, searchOf(query)) })
 	// The values in the order of their numbers: the account, a bound, each
 	// word, the query, the runs' bound.
 	_, args := runsQuery("acct", searchOf("dana dev1"))
