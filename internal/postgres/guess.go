@@ -37,8 +37,11 @@ import (
 // read nothing but the version while that is the kept one (planStatement),
 // so that a further change costs no round trip more, and the version
 // holding costs the planning's setup; once the version held, it reads the
-// version alone again (DECISIONS 92). Plans are kept and run so only in a
-// Read's snapshot (memberRows).
+// version alone again (DECISIONS 92). A kept plan whose page cannot go in
+// a batch (a page planned for its values on every call) sends its planning
+// gated the same way every time, then its page: while the version holds,
+// the planning reads nothing but the version. Plans are kept and run so
+// only in a Read's snapshot (memberRows).
 
 // planKey is what a search's plan depends on besides the account's
 // members: searchplan.Decide's words and order.

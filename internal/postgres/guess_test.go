@@ -19,8 +19,11 @@ import (
 // answered by its kept plan, unplanned; that once the account's list
 // version moved, it is planned again, the kept plan its guess; and that
 // asked again after that, when its planning is sent gated at the kept
-// version (keptPlan.moved), the kept plan answers. Every answer is the
-// page that the statement planned without a guess reads.
+// version (keptPlan.moved), the kept plan answers. A search whose page is
+// planned for its values on every call, and so cannot be sent in a batch,
+// is never guessed, but its kept plan answers too while the version
+// holds. Every answer is the page that the statement planned without a
+// guess reads.
 // (That a wrong guess or a plan kept past a change is never the answer,
 // storetest's ListMembersSearchAfterChanges and
 // TestKeptPlansAcrossInstances check.)
@@ -33,21 +36,24 @@ func TestSearchGuesses(t *testing.T) {
 	// Each case searches for a query of its own: the plans are kept by
 	// query, whatever the filters and cursor.
 	for _, c := range []struct {
-		name  string
-		f     roster.MemberFilter
-		first bool // guessed right the first time too
+		name      string
+		f         roster.MemberFilter
+		first     bool // guessed right the first time too
+		unbatched bool // its page is planned for its values on every call
 	}{
-		{"a first name", roster.MemberFilter{Query: "dana", Limit: 20}, true},
-		{"a first name, page N", roster.MemberFilter{Query: "Alex", Limit: 20, After: alexMid}, true},
-		{"a first name, descending, filtered", roster.MemberFilter{Query: "sam", Desc: true, Status: roster.StatusActive, Limit: 20}, true},
-		{"words of several names", roster.MemberFilter{Query: "smith9", Limit: 20}, false},
-		{"two words", roster.MemberFilter{Query: "dana dev1", Limit: 20}, true},
-		{"two words, page N", roster.MemberFilter{Query: "alex jones", Limit: 20, After: alexMid}, true},
-		{"two words, filtered", roster.MemberFilter{Query: "dana dev", Status: roster.StatusActive, Limit: 20}, false},
-		{"two words, the second a first name", roster.MemberFilter{Query: "dev1 dana", Limit: 20}, false},
-		{"two words, a first name and a letter", roster.MemberFilter{Query: "dana j", Limit: 20}, true},
-		{"an email", roster.MemberFilter{Query: "user00005", Limit: 20}, false},
-		{"an email, by role", roster.MemberFilter{Query: "user00005", Sort: roster.SortRole, Limit: 20}, false},
+		{"a first name", roster.MemberFilter{Query: "dana", Limit: 20}, true, false},
+		{"a first name, page N", roster.MemberFilter{Query: "Alex", Limit: 20, After: alexMid}, true, false},
+		{"a first name, descending, filtered", roster.MemberFilter{Query: "sam", Desc: true, Status: roster.StatusActive, Limit: 20}, true, false},
+		{"words of several names", roster.MemberFilter{Query: "smith9", Limit: 20}, false, false},
+		{"two words", roster.MemberFilter{Query: "dana dev1", Limit: 20}, true, false},
+		{"two words, page N", roster.MemberFilter{Query: "alex jones", Limit: 20, After: alexMid}, true, false},
+		{"two words, filtered", roster.MemberFilter{Query: "dana dev", Status: roster.StatusActive, Limit: 20}, false, false},
+		{"two words, the second a first name", roster.MemberFilter{Query: "dev1 dana", Limit: 20}, false, false},
+		{"two words, a first name and a letter", roster.MemberFilter{Query: "dana j", Limit: 20}, true, false},
+		{"an email", roster.MemberFilter{Query: "user00005", Limit: 20}, false, false},
+		{"an email, by role", roster.MemberFilter{Query: "user00005", Sort: roster.SortRole, Limit: 20}, false, false},
+		{"a letter", roster.MemberFilter{Query: "d", Limit: 20}, false, true},
+		{"a first name, by role", roster.MemberFilter{Query: "dana", Sort: roster.SortRole, Limit: 20}, false, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ask := func() ([]string, answer) {
@@ -95,6 +101,11 @@ func TestSearchGuesses(t *testing.T) {
 				t.Fatal(err)
 			}
 			key := planKey{account: a.ID, query: l.query, byName: l.sort == roster.SortName}
+			if k, ok := s.plans.get(key); !ok {
+				t.Fatal("no plan kept")
+			} else if _, batched := l.batched(k.plan); batched == c.unbatched {
+				t.Fatalf("its page can go in a batch: %v, want %v", batched, !c.unbatched)
+			}
 			moved := func(want bool, when string) {
 				t.Helper()
 				if k, ok := s.plans.get(key); !ok || k.moved != want {
@@ -108,15 +119,19 @@ func TestSearchGuesses(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			planned := answerGuessed // as kept
+			if c.unbatched {
+				planned = answerPlanned
+			}
 			change()
-			if got, how := ask(); how != answerGuessed || !slices.Equal(got, want) {
-				t.Errorf("asked after the list version moved: answered %v, rows %v; want %v (planned, as kept), rows %v", how, got, answerGuessed, want)
+			if got, how := ask(); how != planned || !slices.Equal(got, want) {
+				t.Errorf("asked after the list version moved: answered %v, rows %v; want %v, rows %v", how, got, planned, want)
 			}
 			moved(true, "after the version moved")
 			// Another: the planning went gated with the page, and plans.
 			change()
-			if got, how := ask(); how != answerGuessed || !slices.Equal(got, want) {
-				t.Errorf("asked after it moved again: answered %v, rows %v; want %v (planned, as kept), rows %v", how, got, answerGuessed, want)
+			if got, how := ask(); how != planned || !slices.Equal(got, want) {
+				t.Errorf("asked after it moved again: answered %v, rows %v; want %v, rows %v", how, got, planned, want)
 			}
 			moved(true, "after the version moved again")
 			// No change: the gated planning finds the version held.

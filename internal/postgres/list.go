@@ -128,12 +128,15 @@ func (t *tx) memberRows(account string, f roster.MemberFilter) (pgx.Rows, answer
 	var kept, holds *keptPlan
 	if k, ok := t.store.plans.get(key); ok {
 		kept = &k
-		switch {
-		case !t.snapshot:
-		case k.moved:
-			holds = kept // planned unless it holds, in one round trip
-		default:
-			if rows, held, err := t.keptRows(l, kept); err != nil || held {
+		if t.snapshot {
+			page, batched := l.batched(k.plan)
+			if k.moved || !batched {
+				// Planned unless it holds: in one round trip with its
+				// page, or, for a page planned for its values on every
+				// call, before it, as a search not kept is, but reading
+				// nothing while the plan holds.
+				holds = kept
+			} else if rows, held, err := t.keptRows(l, kept, page); err != nil || held {
 				return rows, answerKept, err
 			}
 		}
@@ -161,16 +164,12 @@ func (t *tx) memberRows(account string, f roster.MemberFilter) (pgx.Rows, answer
 	return rows, how, err
 }
 
-// keptRows runs the statement of l's page as its search's kept plan has
-// it, in one batch with a read of the account's list version, and returns
-// its rows (nil for a plan that matches nobody) if the list version is
-// still kept's: the plan holds. Otherwise, or when the statement cannot go
-// in a batch, it returns holds false, and the search must be planned.
-func (t *tx) keptRows(l *memberList, kept *keptPlan) (rows pgx.Rows, holds bool, err error) {
-	page, ok := l.batched(kept.plan)
-	if !ok {
-		return nil, false, nil
-	}
+// keptRows runs page, the statement of l's page as its search's kept plan
+// has it (l.batched), in one batch with a read of the account's list
+// version, and returns its rows (nil for a plan that matches nobody) if
+// the list version is still kept's: the plan holds. Otherwise it returns
+// holds false, and the search must be planned.
+func (t *tx) keptRows(l *memberList, kept *keptPlan, page statement) (rows pgx.Rows, holds bool, err error) {
 	version := statement{`SELECT list_version FROM account_versions WHERE account_id = $1`, []any{l.account}}
 	stmts := []statement{version}
 	if page.query != "" {
