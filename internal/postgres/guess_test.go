@@ -21,9 +21,9 @@ import (
 // asked again after that, when its planning is sent gated at the kept
 // version (keptPlan.moved), the kept plan answers. A search whose page is
 // planned for its values on every call, and so cannot be sent in a batch,
-// is never guessed, but its kept plan answers too while the version
-// holds. Every answer is the page that the statement planned without a
-// guess reads.
+// is never guessed, nor is one that matches nobody, which has no page; the
+// kept plans of both answer too while the version holds. Every answer is
+// the page that the statement planned without a guess reads.
 // (That a wrong guess or a plan kept past a change is never the answer,
 // storetest's ListMembersSearchAfterChanges and
 // TestKeptPlansAcrossInstances check.)
@@ -40,20 +40,22 @@ func TestSearchGuesses(t *testing.T) {
 		f         roster.MemberFilter
 		first     bool // guessed right the first time too
 		unbatched bool // its page is planned for its values on every call
+		nobody    bool // it matches nobody: it has no page
 	}{
-		{"a first name", roster.MemberFilter{Query: "dana", Limit: 20}, true, false},
-		{"a first name, page N", roster.MemberFilter{Query: "Alex", Limit: 20, After: alexMid}, true, false},
-		{"a first name, descending, filtered", roster.MemberFilter{Query: "sam", Desc: true, Status: roster.StatusActive, Limit: 20}, true, false},
-		{"words of several names", roster.MemberFilter{Query: "smith9", Limit: 20}, false, false},
-		{"two words", roster.MemberFilter{Query: "dana dev1", Limit: 20}, true, false},
-		{"two words, page N", roster.MemberFilter{Query: "alex jones", Limit: 20, After: alexMid}, true, false},
-		{"two words, filtered", roster.MemberFilter{Query: "dana dev", Status: roster.StatusActive, Limit: 20}, false, false},
-		{"two words, the second a first name", roster.MemberFilter{Query: "dev1 dana", Limit: 20}, false, false},
-		{"two words, a first name and a letter", roster.MemberFilter{Query: "dana j", Limit: 20}, true, false},
-		{"an email", roster.MemberFilter{Query: "user00005", Limit: 20}, false, false},
-		{"an email, by role", roster.MemberFilter{Query: "user00005", Sort: roster.SortRole, Limit: 20}, false, false},
-		{"a letter", roster.MemberFilter{Query: "d", Limit: 20}, false, true},
-		{"a first name, by role", roster.MemberFilter{Query: "dana", Sort: roster.SortRole, Limit: 20}, false, true},
+		{name: "a first name", f: roster.MemberFilter{Query: "dana", Limit: 20}, first: true},
+		{name: "a first name, page N", f: roster.MemberFilter{Query: "Alex", Limit: 20, After: alexMid}, first: true},
+		{name: "a first name, descending, filtered", f: roster.MemberFilter{Query: "sam", Desc: true, Status: roster.StatusActive, Limit: 20}, first: true},
+		{name: "words of several names", f: roster.MemberFilter{Query: "smith9", Limit: 20}},
+		{name: "two words", f: roster.MemberFilter{Query: "dana dev1", Limit: 20}, first: true},
+		{name: "two words, page N", f: roster.MemberFilter{Query: "alex jones", Limit: 20, After: alexMid}, first: true},
+		{name: "two words, filtered", f: roster.MemberFilter{Query: "dana dev", Status: roster.StatusActive, Limit: 20}},
+		{name: "two words, the second a first name", f: roster.MemberFilter{Query: "dev1 dana", Limit: 20}},
+		{name: "two words, a first name and a letter", f: roster.MemberFilter{Query: "dana j", Limit: 20}, first: true},
+		{name: "an email", f: roster.MemberFilter{Query: "user00005", Limit: 20}},
+		{name: "an email, by role", f: roster.MemberFilter{Query: "user00005", Sort: roster.SortRole, Limit: 20}},
+		{name: "a letter", f: roster.MemberFilter{Query: "d", Limit: 20}, unbatched: true},
+		{name: "a first name, by role", f: roster.MemberFilter{Query: "dana", Sort: roster.SortRole, Limit: 20}, unbatched: true},
+		{name: "nobody", f: roster.MemberFilter{Query: "zzz", Limit: 20}, nobody: true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ask := func() ([]string, answer) {
@@ -83,8 +85,8 @@ func TestSearchGuesses(t *testing.T) {
 				want, err = userIDs(rows)
 				return err
 			})
-			if len(want) == 0 {
-				t.Fatal("the search finds nobody: it checks nothing")
+			if len(want) == 0 != c.nobody {
+				t.Fatalf("the search finds %d members", len(want))
 			}
 			first := answerPlanned
 			if c.first {
@@ -120,8 +122,8 @@ func TestSearchGuesses(t *testing.T) {
 				}
 			}
 			planned := answerGuessed // as kept
-			if c.unbatched {
-				planned = answerPlanned
+			if c.unbatched || c.nobody {
+				planned = answerPlanned // no page to guess
 			}
 			change()
 			if got, how := ask(); how != planned || !slices.Equal(got, want) {
