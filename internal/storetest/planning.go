@@ -20,9 +20,9 @@ func CheckPlanningTexts(t *testing.T, placeholder *regexp.Regexp, runs, counts f
 		name      string
 		statement func(account, query string) (string, []any)
 	}{{"runs", runs}, {"counts", counts}} {
-		// Of one shape each: as many words, the longest at the same
-		// place, paired alike (the last two have more words than
-		// searchplan.Texts keeps), or none.
+		// Of one shape each: as many words (five are more than
+		// searchplan.Texts keeps), the longest at the same place,
+		// paired alike; or no words.
 		for _, same := range [][2]string{
 			{"dana dev1", "alex smi3"},
 			{"dana", "zed"},
