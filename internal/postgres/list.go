@@ -697,8 +697,12 @@ func planShapeOf(s *search, l searchplan.Layout, gate int64) planShape {
 	return planShape{emails: storable(s.query), gated: gate >= 0, Layout: l}
 }
 
-// hidden returns value $n of type typ, hidden from the planner.
-func hidden(n int, typ string) string { return `(SELECT $` + strconv.Itoa(n) + `::` + typ + `)` }
+// hidden returns value $n of type typ as a subquery, which PostgreSQL
+// reads before the statement runs but does not look into when it plans.
+func hidden(n int, typ string) string { return `(SELECT ` + param(n) + `::` + typ + `)` }
+
+// param returns placeholder n.
+func param(n int) string { return "$" + strconv.Itoa(n) }
 
 // acct returns the account.
 func (v planShape) acct() string { return hidden(1, "text") }
@@ -815,13 +819,15 @@ type listStatement struct {
 // arg binds v and returns its placeholder.
 func (b *listStatement) arg(v any) string {
 	b.args = append(b.args, v)
-	return "$" + strconv.Itoa(len(b.args))
+	return param(len(b.args))
 }
 
-// hidden binds the text v and returns a subquery of it, which PostgreSQL
-// reads before the statement runs but does not look into when it plans
-// (as planShape binds the planning statements' values).
-func (b *listStatement) hidden(v any) string { return `(SELECT ` + b.arg(v) + `::text)` }
+// hidden binds the text v and returns it hidden from the planner, as
+// planShape binds the planning statements' values (the package's hidden).
+func (b *listStatement) hidden(v any) string {
+	b.arg(v)
+	return hidden(len(b.args), "text")
+}
 
 // columns returns the columns of the page's order, qualified by alias, each
 // followed by suffix.
